@@ -1,0 +1,44 @@
+# Two commands set up everything on a fresh Debian/Ubuntu machine with Python 3.11+:
+#   make run    - create/update .venv, install radiowatch, start the app on the local engine
+#   make test   - same set-up, then the whole test suite headless (Qt offscreen)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# A hang inside Qt's C++ loop is not killed by pytest-timeout, so the suite has an outer limit.
+TEST_TIMEOUT ?= 1200
+
+.PHONY: run test setup system-deps lint bench-engine package clean screenshots
+
+setup: system-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# QtMultimedia (audio preview, recording) links against libpulse. Everything else comes from PyPI.
+system-deps:
+	@bash packaging/install-system-deps.sh
+
+run: setup
+	$(VENV)/bin/radiowatch
+
+test: setup
+	QT_QPA_PLATFORM=offscreen timeout --kill-after=30 $(TEST_TIMEOUT) \
+		$(PY) -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(VENV)/bin/ruff check radiowatch tests
+
+package: setup
+	$(PY) -m pip install --quiet -e '.[package]'
+	$(PY) -m PyInstaller --noconfirm --clean packaging/radiowatch.spec
+
+screenshots: setup
+	bash packaging/take-screenshots.sh
+
+clean:
+	rm -rf build dist .pytest_cache

@@ -1,0 +1,1 @@
+"""Where the profile lives, typed settings, secrets and logging. No Qt."""

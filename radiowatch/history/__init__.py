@@ -1,0 +1,1 @@
+"""The SQLite play history: schema migrations, stations, plays, queries, exports. No Qt."""

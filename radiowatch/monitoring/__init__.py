@@ -1,0 +1,1 @@
+"""The long-poll engine: backend events -> history -> watchlist rules -> notifications. No Qt."""

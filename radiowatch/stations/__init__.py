@@ -1,0 +1,1 @@
+"""Stations: stream source forms AudD accepts, validation, playlist resolution. No Qt."""

@@ -1,0 +1,1 @@
+"""Client and models for the Udio task API. No Qt."""

@@ -1,0 +1,56 @@
+"""Shared fixtures.
+
+Every test runs with an isolated profile (RADIOWATCH_HOME in tmp_path) and an in-memory
+keyring, so nothing a test does reaches the user's real data or secrets.
+
+GUI tests use pytest-qt's one QApplication plus `qloop`, a qasync loop per test, following
+../shared/notes/qt-recipes.md (sync tests + qtbot.waitUntil; never loop.stop()).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def isolated_profile(tmp_path, monkeypatch):
+    home = tmp_path / "profile"
+    home.mkdir()
+    monkeypatch.setenv("RADIOWATCH_HOME", str(home))
+    monkeypatch.delenv("AUDD_API_TOKEN", raising=False)
+    monkeypatch.delenv("RADIOWATCH_ENGINE_TOKEN", raising=False)
+    # keyring must never touch the developer's real keychain from a test.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return home
+
+
+@pytest.fixture
+def qloop(qapp):
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    deadline = loop.time() + 2
+    while any(not t.done() for t in pending) and loop.time() < deadline:
+        qapp.processEvents()
+    # Not loop.stop(): it calls app.exit(), which poisons every later QEventLoop.exec().
+    loop._QEventLoop__is_running = False
+    loop.close()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+def drive(qtbot, loop, coro, timeout=5000):
+    """Run a coroutine to completion on the qasync loop from a sync test."""
+    task = loop.create_task(coro)
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
