@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 # A hang inside Qt's C++ loop is not killed by pytest-timeout, so the suite has an outer limit.
 TEST_TIMEOUT ?= 1200
 
-.PHONY: run test setup system-deps lint bench-engine package clean screenshots
+.PHONY: run test setup system-deps desktop-deps lint bench-engine package clean screenshots
 
 setup: system-deps $(STAMP)
 
@@ -19,11 +19,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# QtMultimedia (audio preview, recording) links against libpulse. Everything else comes from PyPI.
+# The few system libraries Qt links against (see packaging/install-system-deps.sh and README).
+# Everything else comes from PyPI.
 system-deps:
-	@bash packaging/install-system-deps.sh
+	@PYTHON=$(PYTHON) bash packaging/install-system-deps.sh
 
-run: setup
+# Opening a window on X11/XWayland also needs the xcb libraries of Qt's platform plugin.
+desktop-deps:
+	@PYTHON=$(PYTHON) bash packaging/install-system-deps.sh desktop
+
+run: setup desktop-deps
 	$(VENV)/bin/radiowatch
 
 test: setup
