@@ -1,0 +1,326 @@
+"""Play-log exports: CSV for spreadsheets, XLSX for Excel people, JSON for programs.
+
+Exports stream from one SQLite cursor in batches, report progress and honour a cancel flag
+between batches, so a million-row export neither fills memory nor blocks a cancel for long.
+They write a temporary file beside the target and rename it at the end: a cancelled, failed or
+disk-full export never leaves a half file where the person expects a finished one.
+
+CSV cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are
+prefixed with an apostrophe (the OWASP advice); XLSX cells are written as typed strings, which
+Excel never evaluates.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TextIO
+
+from radiowatch.history.errors import friendly_errors
+from radiowatch.history.queries import PlayFilter, PlayQueries, where_clause
+from radiowatch.history.xlsx_stream import SheetColumn, write_xlsx
+
+BATCH_ROWS = 5000
+
+Progress = Callable[[int, int], None]
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    JSON = "json"
+
+    @classmethod
+    def from_path(cls, path: Path) -> ExportFormat | None:
+        try:
+            return cls(path.suffix.lower().lstrip("."))
+        except ValueError:
+            return None
+
+
+class ExportError(Exception):
+    """The export could not be written; the message names the file and what to do."""
+
+
+class ExportCancelled(ExportError):
+    """The person cancelled; no file was left behind."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+    format: ExportFormat
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    json_name: str
+    sql: str
+    text: bool = True  # a free-text column: formula-escaped in CSV
+
+
+def _columns(utc: bool, fmt: ExportFormat) -> list[_Column]:
+    """Spreadsheets get wall-clock times; JSON gets ISO 8601 UTC, which programs expect."""
+    zone = "" if utc else ", 'localtime'"
+    suffix = "UTC" if utc else "local time"
+    end_ts = "COALESCE(end_ts, start_ts + CAST(play_length AS INTEGER))"
+    if fmt is ExportFormat.JSON:
+        start = "strftime('%Y-%m-%dT%H:%M:%SZ', start_ts, 'unixepoch')"
+        end = f"strftime('%Y-%m-%dT%H:%M:%SZ', {end_ts}, 'unixepoch')"
+    else:  # datetime() is 'YYYY-MM-DD HH:MM:SS' and twice as fast as the same strftime
+        start = f"datetime(start_ts, 'unixepoch'{zone})"
+        end = f"datetime({end_ts}, 'unixepoch'{zone})"
+    return [
+        _Column("Station", "station", "station_name"),
+        _Column(f"Start ({suffix})", "start", start, False),
+        _Column(f"End ({suffix})", "end", end, False),
+        _Column("Duration (s)", "duration", "play_length", False),
+        _Column("Artist", "artist", "artist"),
+        _Column("Title", "title", "title"),
+        _Column("Album", "album", "album"),
+        _Column("Label", "label", "label"),
+        _Column("ISRC", "isrc", "isrc"),
+        _Column("UPC", "upc", "upc"),
+        _Column("Score", "score", "score", False),
+        _Column("Source", "origin", "origin", False),
+        _Column("False positive", "false_positive", "false_positive", False),
+        _Column("Recognised artist", "original_artist", "original_artist"),
+        _Column("Recognised title", "original_title", "original_title"),
+        _Column("Song link", "song_link", "song_link"),
+        _Column("Play ID", "id", "id", False),
+    ]
+
+
+_DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value: str) -> str:
+    """Prefix an apostrophe to a cell a spreadsheet would otherwise evaluate."""
+    return "'" + value if value and value[0] in _DANGEROUS_FIRST else value
+
+
+def _formula_safe_sql(expr: str) -> str:
+    # The same rule as formula_safe, evaluated in SQLite's C code: ~10x faster on big logs.
+    return (
+        f"CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) "
+        f"THEN '''' || {expr} ELSE {expr} END"
+    )
+
+
+def describe_os_error(exc: OSError, target: Path) -> str:
+    folder = target.parent
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (
+            f"Cannot write {target.name} to {folder}: the folder is read-only or you do not "
+            "have permission to write there. Choose another folder."
+        )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"Cannot write {target.name}: the disk holding {folder} is full. Free some space "
+            "or choose another disk; no partial file was left."
+        )
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return f"Cannot write {target.name}: the folder {folder} does not exist. Choose another folder."
+    if exc.errno == errno.EISDIR:
+        return f"Cannot write {target}: it is a folder. Choose a file name."
+    return f"Cannot write {target}: {exc.strerror or exc}."
+
+
+class _Cancel:
+    def __init__(self, flag: threading.Event | Callable[[], bool] | None) -> None:
+        self._flag = flag
+
+    def __call__(self) -> bool:
+        if self._flag is None:
+            return False
+        if isinstance(self._flag, threading.Event):
+            return self._flag.is_set()
+        return bool(self._flag())
+
+
+def export_plays(
+    conn: sqlite3.Connection,
+    filt: PlayFilter,
+    path: Path | str,
+    fmt: ExportFormat | str | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | Callable[[], bool] | None = None,
+    utc: bool = False,
+) -> ExportResult:
+    """Write the plays matching `filt`, oldest first, to `path`.
+
+    `progress(done, total)` is called after each batch (from the calling thread); setting
+    `cancel` stops at the next batch and raises ExportCancelled. Use a connection owned by the
+    calling thread.
+    """
+    target = Path(path).expanduser()
+    fmt = ExportFormat(fmt) if fmt is not None else ExportFormat.from_path(target)
+    if fmt is None:
+        raise ExportError(
+            f"Cannot tell the export format from {target.name!r}: use a .csv, .xlsx or .json name "
+            "or choose the format explicitly."
+        )
+    if target.is_dir():
+        raise ExportError(f"Cannot write {target}: it is a folder. Choose a file name.")
+    columns = _columns(utc, fmt)
+    where, params = where_clause(filt)
+    total = PlayQueries(conn).count(filt)
+    report = progress or (lambda _d, _t: None)
+    stop = _Cancel(cancel)
+
+    temp = _temp_path(target)
+    try:
+        with friendly_errors("read the plays to export"):
+            if fmt is ExportFormat.XLSX:
+                rows = _write_xlsx(conn, temp, where, params, utc, total, report, stop)
+            else:
+                # Each row is rendered to its final text by SQLite's C code (one string per
+                # row): 3-4x faster than building tuples and formatting them in Python.
+                line = _csv_line_sql(columns) if fmt is ExportFormat.CSV else _json_object_sql(columns)
+                cursor = conn.execute(
+                    f"SELECT {line} FROM plays WHERE {where} ORDER BY start_ts, id", params
+                )
+                if fmt is ExportFormat.CSV:
+                    rows = _write_csv(temp, cursor, columns, total, report, stop)
+                else:
+                    rows = _write_json(temp, cursor, total, report, stop, filt)
+        os.replace(temp, target)
+    except OSError as exc:
+        raise ExportError(describe_os_error(exc, target)) from exc
+    finally:
+        if temp.exists():
+            temp.unlink(missing_ok=True)
+    return ExportResult(target, rows, fmt)
+
+
+def _temp_path(target: Path) -> Path:
+    """A fresh name in the target's folder, so the final rename is atomic and a read-only
+    folder fails here, before any work, with a clear message."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise ExportError(describe_os_error(exc, target)) from exc
+    os.close(fd)
+    return Path(name)
+
+
+def _batches(cursor: sqlite3.Cursor, cancel: _Cancel):
+    while True:
+        if cancel():
+            raise ExportCancelled("Export cancelled; no file was written.")
+        batch = cursor.fetchmany(BATCH_ROWS)
+        if not batch:
+            return
+        yield batch
+
+
+def _csv_line_sql(columns: list[_Column]) -> str:
+    """One CSV line per play: text quoted (quotes doubled) and formula-safe, numbers bare."""
+    parts = []
+    for column in columns:
+        if column.text:
+            safe = _formula_safe_sql(column.sql)
+            parts.append(
+                f"CASE WHEN {column.sql} IS NULL THEN '' "
+                f"ELSE '\"' || replace({safe}, '\"', '\"\"') || '\"' END"
+            )
+        else:
+            parts.append(f"COALESCE({column.sql}, '')")
+    return " || ',' || ".join(parts)
+
+
+def _json_object_sql(columns: list[_Column]) -> str:
+    pairs = []
+    for column in columns:
+        value = column.sql
+        if column.json_name == "false_positive":
+            value = f"json(CASE WHEN {value} THEN 'true' ELSE 'false' END)"
+        pairs.append(f"'{column.json_name}', {value}")
+    return f"json_object({', '.join(pairs)})"
+
+
+def _write_lines(out: TextIO, cursor, separator: str, total: int, progress, cancel, first_sep: str) -> int:
+    done = 0
+    for batch in _batches(cursor, cancel):
+        out.write((first_sep if done == 0 else separator) + separator.join(r[0] for r in batch))
+        done += len(batch)
+        progress(done, total)
+    return done
+
+
+def _write_csv(temp, cursor, columns, total, progress, cancel) -> int:
+    # utf-8-sig writes the BOM Excel needs to read UTF-8; rows end in CRLF as RFC 4180 says.
+    with open(temp, "w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerow([c.header for c in columns])
+        done = _write_lines(out, cursor, "\r\n", total, progress, cancel, first_sep="")
+        if done:
+            out.write("\r\n")
+    return done
+
+
+def _sheet_columns(utc: bool) -> list[SheetColumn]:
+    """The CSV columns as typed cells: times become real Excel date-times (serial days since
+    1899-12-30, Julian day 2415018.5), numbers stay numbers, text is never a formula."""
+    zone = "" if utc else ", 'localtime'"
+    suffix = "UTC" if utc else "local time"
+    end_ts = "COALESCE(end_ts, start_ts + CAST(play_length AS INTEGER))"
+    kinds = {
+        "start": "datetime",
+        "end": "datetime",
+        "duration": "number",
+        "score": "number",
+        "false_positive": "number",
+        "id": "number",
+    }
+    sql = {
+        "start": f"julianday(start_ts, 'unixepoch'{zone}) - 2415018.5",
+        "end": f"julianday({end_ts}, 'unixepoch'{zone}) - 2415018.5",
+    }
+    widths = {"station": 22, "start": 19, "end": 19, "artist": 28, "title": 32, "album": 28, "label": 20}
+    return [
+        SheetColumn(
+            header=c.header.replace("local time", suffix),
+            sql=sql.get(c.json_name, c.sql),
+            kind=kinds.get(c.json_name, "text"),
+            width=widths.get(c.json_name, 14),
+        )
+        for c in _columns(utc, ExportFormat.XLSX)
+    ]
+
+
+def _write_xlsx(conn, temp, where, params, utc, total, progress, cancel) -> int:
+    def fetch(row_expression: str):
+        cursor = conn.execute(
+            f"SELECT {row_expression} FROM plays WHERE {where} ORDER BY start_ts, id", params
+        )
+        return _batches(cursor, cancel)
+
+    return write_xlsx(temp, _sheet_columns(utc), total, fetch, lambda done: progress(done, total))
+
+
+def _write_json(temp, cursor, total, progress, cancel, filt: PlayFilter) -> int:
+    header = {
+        "format": "radiowatch-play-log",
+        "version": 1,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "filter": json.loads(filt.model_dump_json()),
+        "total": total,
+    }
+    with open(temp, "w", encoding="utf-8") as out:
+        out.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "plays": [')
+        done = _write_lines(out, cursor, ",\n", total, progress, cancel, first_sep="\n")
+        out.write("\n]}\n")
+    return done
