@@ -161,8 +161,9 @@ def songs(count: int) -> tuple[SongRecipe, ...]:
 
 
 def song_programme(recipes: tuple[SongRecipe, ...], song_s: float, gap_s: float,
-                   *, lead_in_s: float = 0.0) -> Callable[[], Iterator[Segment]]:
-    """Each song followed by talk; an optional lead-in of noise before the first."""
+                   *, lead_in_s: float = 0.0, tail_s: float = 0.0
+                   ) -> Callable[[], Iterator[Segment]]:
+    """Each song followed by talk; optional noise before the first and more talk at the end."""
 
     def programme() -> Iterator[Segment]:
         if lead_in_s:
@@ -171,6 +172,8 @@ def song_programme(recipes: tuple[SongRecipe, ...], song_s: float, gap_s: float,
             yield Segment(f"{recipe.artist} - {recipe.title}",
                           render_song(recipe, song_s, STATION_RATE))
             yield Segment("station - talk", render_talk(gap_s, STATION_RATE, seed=i))
+        if tail_s:
+            yield Segment("station - talk", render_talk(tail_s, STATION_RATE, seed=98))
 
     return programme
 

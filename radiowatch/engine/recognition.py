@@ -1,0 +1,249 @@
+"""Standard and enterprise recognition against the local catalog, in AudD's result shapes.
+
+Standard (`/`, spec §3): the first 12 seconds of a clip, one result object or `null`.
+Enterprise (spec §4): a long file cut into 12-second chunks from `skip_first_seconds`, scanned
+in groups of `every` chunks with `skip` chunks left out after each group, at most `limit` chunks
+scanned (we read AudD's docs: `limit` bounds chunks, not matches). Each chunk with a match becomes
+`{"offset": "MM:SS", "songs": [...]}`; chunks without one are left out. `start_offset` /
+`end_offset` (ms inside the chunk) are computed from the match geometry when
+`accurate_offsets=true`: where the reference lines up with the chunk, clipped to the song's
+length, so a song that ends or starts mid-chunk gets a partial span.
+
+Decoding and matching are CPU work and run in the engine's worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
+
+import av
+import numpy as np
+
+from radiowatch.engine.api_replies import FINGERPRINT_FAILED, INVALID_AUDIO, ApiError
+from radiowatch.engine.api_request import AudioUpload
+from radiowatch.engine.decode import SAMPLE_RATE, DecodeError, StreamResampler, decode_bytes
+from radiowatch.engine.engine_store import EngineStore
+
+CLIP_SECONDS = 12.0
+CHUNK_SECONDS = 12.0
+MIN_SECONDS = 1.5
+# A trailing partial chunk shorter than this is not worth a lookup.
+MIN_LAST_CHUNK_SECONDS = 3.0
+ENTERPRISE_MAX_SECONDS = 6 * 3600
+
+
+def timecode(seconds: float) -> str:
+    """`MM:SS`, or `HH:MM:SS` past 99:59 (spec §4.2 recommends that for long files)."""
+    total = max(0, int(seconds))
+    minutes, secs = divmod(total, 60)
+    if minutes > 99:
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    skip_first_seconds: float = 0.0
+    every: int = 1
+    skip: int = 0
+    limit: int | None = None
+
+    def scans(self, index: int) -> bool:
+        return index % (self.every + self.skip) < self.every
+
+
+def parse_int(value: str, name: str, *, minimum: int = 0) -> int | None:
+    if value == "":
+        return None
+    try:
+        number = int(float(value))
+    except ValueError:
+        raise ApiError(50, f"the `{name}` parameter must be a number (got {value[:40]!r})") from None
+    if number < minimum:
+        raise ApiError(50, f"the `{name}` parameter must be at least {minimum}")
+    return number
+
+
+def url_timecode(url: str) -> float:
+    """`t`, `time_continue` or `start` from a URL's query (`90`, `90s`, `1m30s`, `1h2m3s`)."""
+    query = parse_qs(urlsplit(url).query)
+    for key in ("t", "time_continue", "start"):
+        if key in query:
+            text = query[key][0].strip().lower()
+            if text.replace(".", "", 1).isdigit():
+                return float(text)
+            parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?", text)
+            if parts and any(parts.groups()):
+                h, m, s = (int(g or 0) for g in parts.groups())
+                return float(h * 3600 + m * 60 + s)
+    return 0.0
+
+
+class Recognizer:
+    def __init__(self, catalog: Any, store: EngineStore, executor: Executor) -> None:
+        self.catalog = catalog
+        self._store = store
+        self._executor = executor
+
+    async def run(self, func, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+    # -- result shapes ----------------------------------------------------------------------
+    def song(self, match: Any, *, start_in_query_s: float = 0.0) -> dict[str, Any]:
+        """The AudD song object for a match (fields we have; empty ones are left out)."""
+        track = match.track
+        at = max(0.0, float(match.offset_s) + start_in_query_s)
+        audio_id = self._store.audio_id_for(track.track_id)
+        if audio_id is not None and not (track.title or track.artist):
+            return {"timecode": timecode(at), "audio_id": audio_id}   # AudD's custom-match shape
+        song: dict[str, Any] = {
+            "artist": track.artist, "title": track.title, "album": track.album,
+            "timecode": timecode(at), "isrc": track.isrc,
+        }
+        song = {k: v for k, v in song.items() if v not in (None, "")}
+        if audio_id is not None:
+            song["audio_id"] = audio_id
+        return song
+
+    @staticmethod
+    def score(match: Any) -> int:
+        return int(max(0, min(100, round(float(match.score)))))
+
+    # -- standard -----------------------------------------------------------------------------
+    async def recognize(self, upload: AudioUpload) -> dict[str, Any] | None:
+        return await self.run(self._recognize_sync, upload.read_all(), upload.filename)
+
+    def _recognize_sync(self, data: bytes, name: str) -> dict[str, Any] | None:
+        try:
+            samples = decode_bytes(data, name=name, max_seconds=CLIP_SECONDS)
+        except DecodeError as exc:
+            raise ApiError(INVALID_AUDIO, f"the file could not be decoded as audio: {exc}") from exc
+        if samples.size < MIN_SECONDS * SAMPLE_RATE:
+            raise ApiError(FINGERPRINT_FAILED,
+                           f"the clip is too short to fingerprint ({samples.size / SAMPLE_RATE:.1f} s)."
+                           " Send 5 to 12 seconds of audio.")
+        match = self.identify(samples)
+        if match is None:
+            return None
+        return self.song(match)
+
+    def identify(self, samples: np.ndarray) -> Any:
+        """The catalog's match for `samples`, minus geometrically impossible ones (a song that
+        would have ended before the clip began), which only a matcher bug could produce."""
+        match = self.catalog.identify(samples)
+        if match is None:
+            return None
+        duration = float(getattr(match.track, "duration_s", 0) or 0)
+        if duration and float(match.offset_s) > duration + 1.0:
+            return None
+        return match
+
+    # -- enterprise ---------------------------------------------------------------------------
+    async def enterprise(self, upload: AudioUpload, plan: ChunkPlan, *, accurate: bool
+                         ) -> list[dict[str, Any]]:
+        return await self.run(self._enterprise_sync, upload.file, upload.filename, plan, accurate)
+
+    def _enterprise_sync(self, file: IO[bytes], name: str, plan: ChunkPlan, accurate: bool
+                         ) -> list[dict[str, Any]]:
+        results = []
+        for start_s, samples in self._scanned_chunks(file, name, plan):
+            match = self.identify(samples)
+            if match is None:
+                continue
+            chunk_s = samples.size / SAMPLE_RATE
+            span = self._span(match, chunk_s)
+            song = self.song(match, start_in_query_s=span[0])
+            song = {"score": self.score(match), **song}
+            if accurate:
+                song["start_offset"] = int(round(span[0] * 1000))
+                song["end_offset"] = int(round(span[1] * 1000))
+            results.append({"songs": [song], "offset": timecode(start_s)})
+        return results
+
+    @staticmethod
+    def _span(match: Any, chunk_s: float) -> tuple[float, float]:
+        """Where the matched song sits inside the chunk, in seconds."""
+        offset = float(match.offset_s)
+        start = max(float(getattr(match, "query_start_s", 0.0)), -offset, 0.0)
+        end = chunk_s
+        duration = getattr(match.track, "duration_s", None)
+        if duration:
+            end = min(end, float(duration) - offset)
+        end = max(min(end, chunk_s), start)
+        return start, end
+
+    def _scanned_chunks(self, file: IO[bytes], name: str, plan: ChunkPlan
+                        ) -> Iterator[tuple[float, np.ndarray]]:
+        chunk_len = int(CHUNK_SECONDS * SAMPLE_RATE)
+        skip_samples = int(plan.skip_first_seconds * SAMPLE_RATE)
+        buffered: list[np.ndarray] = []
+        have = 0
+        index = 0
+        scanned = 0
+        position = 0  # samples decoded so far
+        for block in _decode_blocks(file, name):
+            if position + block.size <= skip_samples:
+                position += block.size
+                continue
+            if position < skip_samples:
+                block = block[skip_samples - position:]
+                position = skip_samples
+            position += block.size
+            buffered.append(block)
+            have += block.size
+            while have >= chunk_len:
+                joined = np.concatenate(buffered)
+                chunk, rest = joined[:chunk_len], joined[chunk_len:]
+                buffered, have = [rest], rest.size
+                if plan.scans(index):
+                    yield plan.skip_first_seconds + index * CHUNK_SECONDS, chunk
+                    scanned += 1
+                    if plan.limit is not None and scanned >= plan.limit:
+                        return
+                index += 1
+        tail = np.concatenate(buffered) if buffered else np.zeros(0, np.float32)
+        if tail.size >= MIN_LAST_CHUNK_SECONDS * SAMPLE_RATE and plan.scans(index):
+            yield plan.skip_first_seconds + index * CHUNK_SECONDS, tail
+        elif index == 0 and position <= skip_samples:
+            raise ApiError(FINGERPRINT_FAILED,
+                           "there is no audio after `skip_first_seconds`; lower it or send a "
+                           "longer file.")
+
+
+def _decode_blocks(file: IO[bytes], name: str) -> Iterator[np.ndarray]:
+    """Decode a file-like object progressively to SAMPLE_RATE mono blocks."""
+    file.seek(0)
+    try:
+        container = av.open(file, mode="r")
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise ApiError(INVALID_AUDIO,
+                       f"the file could not be decoded as audio: {name}: {exc}") from exc
+    with container:
+        if not container.streams.audio:
+            raise ApiError(INVALID_AUDIO, f"the file contains no audio stream: {name}")
+        resampler = StreamResampler()
+        limit = ENTERPRISE_MAX_SECONDS * SAMPLE_RATE
+        total = 0
+        try:
+            for frame in container.decode(container.streams.audio[0]):
+                block = resampler.feed(frame)
+                total += block.size
+                if block.size:
+                    yield block
+                if total >= limit:
+                    return
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            if total < SAMPLE_RATE:
+                raise ApiError(INVALID_AUDIO,
+                               f"the file could not be decoded as audio: {name}: {exc}") from exc
+            return   # a truncated file: keep what decoded
+        tail = resampler.feed(None)
+        if tail.size:
+            yield tail
