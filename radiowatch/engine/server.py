@@ -49,6 +49,7 @@ from radiowatch.engine.api_replies import (
 )
 from radiowatch.engine.api_request import MB, ApiRequest, AudioUpload, read_api_request
 from radiowatch.engine.audio_fetch import check_http_url, fetch_audio
+from radiowatch.engine.catalog_api import catalog_routes
 from radiowatch.engine.recognition import ChunkPlan, parse_int, url_timecode
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def create_app(runtime: Any) -> Starlette:
     return Starlette(routes=[
         WebSocketRoute("/ws", ws_endpoint),
         WebSocketRoute("/ws/", ws_endpoint),
+        *catalog_routes(runtime),
         Route("/{path:path}", http_endpoint, methods=["GET", "POST"]),
     ])
 
