@@ -1,0 +1,779 @@
+"""The long-poll engine: keeps the backend's streams in step with the stations, follows each
+stream's events, records every play exactly once and raises watchlist alerts. No Qt.
+
+Why it is built this way:
+- One asyncio task per stream on the running loop (qasync's in the app), so a slow or dead
+  stream never holds up the others and nothing blocks the GUI thread for long: each event costs
+  one small SQLite transaction. Polls go through small HTTP clients shared by a few streams
+  each (longpoll_connections.py explains why not one big pool).
+- A play and the stream's resume point (`since_time`) are committed in one transaction, the
+  play insert being idempotent (G1's `PlayStore.add`). A crash or a restart therefore replays
+  at most the last event, which the insert ignores: no play lost, none doubled.
+- If the history cannot be written (locked, full disk), the stream stops on that event and
+  retries it; it never moves on past a play it did not store.
+- Both backends speak the AudD protocol, so the same code runs against the AudD cloud and the
+  local engine. Streams are registered with addStream/setStreamUrl/deleteStream; only streams
+  radiowatch registered itself are ever deleted (others on the account are left alone).
+
+Listeners get plain-Python events (`play_recorded`, `status_changed`, `alert_raised` or the
+`on_play`/`on_status`/`on_notification` shortcuts); ui/monitoring_bridge.py turns them into
+Qt signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, Literal
+
+from radiowatch.audd import (
+    AudDClient,
+    AudDError,
+    AudDEvent,
+    AudDInvalidResponse,
+    LongpollEvent,
+    LongpollSubscription,
+    MatchEvent,
+    NotificationEvent,
+    parse_callback,
+)
+from radiowatch.audd.models import AUDD_CALLBACK_TZ
+from radiowatch.history.errors import HistoryError, transaction
+from radiowatch.history.play import Play
+from radiowatch.history.plays import PlayStore
+from radiowatch.history.stream_events import StreamEvent, StreamEventLog
+from radiowatch.monitoring.events import Signal
+from radiowatch.monitoring.longpoll_connections import LongpollConnections
+from radiowatch.monitoring.notifier import Notifier
+from radiowatch.monitoring.pacing import Pacer
+from radiowatch.monitoring.stations_source import MonitoredStation, StationSource
+from radiowatch.monitoring.stream_state import StreamStateStore
+from radiowatch.monitoring.watchlist import WatchlistStore, WatchRule, matching_rules
+from radiowatch.stations.status import StationStatus as SidebarStatus
+
+log = logging.getLogger(__name__)
+
+StreamState = Literal["connecting", "live", "down", "silent", "paused", "stopped"]
+
+FIRST_POLL_LOOKBACK_MS = 5 * 60 * 1000
+
+# AudD lifecycle notification codes (spec §6.2).
+CODE_RECOVERED = 0
+CODE_CANNOT_CONNECT = 650
+CODE_NO_MUSIC = 651
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    radio_id: int
+    name: str
+    state: StreamState
+    message: str = ""
+    since: datetime | None = None
+    last_play_at: datetime | None = None
+
+    def sidebar_status(self) -> SidebarStatus:
+        """The coarser status the Stations sidebar shows (silent counts as down, with why)."""
+        return {
+            "connecting": SidebarStatus.CONNECTING,
+            "live": SidebarStatus.LIVE,
+            "down": SidebarStatus.DOWN,
+            "silent": SidebarStatus.DOWN,
+            "paused": SidebarStatus.IDLE,
+            "stopped": SidebarStatus.IDLE,
+        }[self.state]
+
+
+@dataclass(frozen=True)
+class RecordedPlay:
+    """A play that was new to the history (replays are not announced). `play.id` is set."""
+
+    play: Play
+    station: MonitoredStation
+
+
+@dataclass(frozen=True)
+class WatchAlert:
+    rule: WatchRule
+    play: Play
+    title: str
+    body: str
+
+
+class Backoff:
+    """Exponential backoff with jitter, so 100 streams do not hammer a backend in lockstep."""
+
+    def __init__(self, first: float = 1.0, cap: float = 60.0) -> None:
+        self.first, self.cap, self._next = first, cap, first
+
+    def reset(self) -> None:
+        self._next = self.first
+
+    def next_delay(self) -> float:
+        delay = self._next
+        self._next = min(self.cap, self._next * 2)
+        return delay * random.uniform(0.8, 1.2)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MonitoringService:
+    """Follows every enabled station on one backend.
+
+    Give it an `AudDClient` (not closed by the service) or a `client_factory` (the service
+    creates the client in `start()` and closes it in `aclose()`). `state.backend` names the
+    backend ('audd' for the cloud, 'local' for the engine) and is written into each play.
+    `timestamp_tz` is the zone of the backend's `YYYY-MM-DD HH:MM:SS` event times: UTC+3 for
+    the AudD cloud (spec §6.1), UTC for the local engine.
+    """
+
+    def __init__(
+        self,
+        *,
+        play_store: PlayStore,
+        stations: StationSource,
+        state: StreamStateStore,
+        client: AudDClient | None = None,
+        client_factory: Callable[[], AudDClient] | None = None,
+        watchlist: WatchlistStore | None = None,
+        notifier: Notifier | None = None,
+        stream_events: StreamEventLog | None = None,
+        timestamp_tz: tzinfo = AUDD_CALLBACK_TZ,
+        local_tz: tzinfo | None = None,
+        on_play: Callable[[RecordedPlay], object] | None = None,
+        on_status: Callable[[StreamStatus], object] | None = None,
+        on_notification: Callable[[WatchAlert], object] | None = None,
+        longpoll_timeout: int = 50,
+        silence_after: timedelta = timedelta(minutes=20),
+        watchdog_interval: float = 30.0,
+        manage_streams: bool = True,
+        set_placeholder_callback: bool = True,
+        retry_first_delay: float = 1.0,
+    ) -> None:
+        if (client is None) == (client_factory is None):
+            raise TypeError("pass exactly one of client= or client_factory=")
+        self._client = client
+        self._client_factory = client_factory
+        self._plays = play_store
+        self._stations = stations
+        self._state = state
+        self._watchlist = watchlist
+        self._notifier = notifier
+        self._stream_events = stream_events
+        self._timestamp_tz = timestamp_tz
+        self._local_tz = local_tz
+        self._longpoll_timeout = longpoll_timeout
+        self._silence_after = silence_after
+        self._watchdog_interval = watchdog_interval
+        self._manage_streams = manage_streams
+        self._set_placeholder = set_placeholder_callback
+        self._retry_first_delay = retry_first_delay
+
+        self.play_recorded: Signal[RecordedPlay] = Signal("play_recorded")
+        self.status_changed: Signal[StreamStatus] = Signal("status_changed")
+        self.alert_raised: Signal[WatchAlert] = Signal("alert_raised")
+        if on_play:
+            self.play_recorded.connect(on_play)
+        if on_status:
+            self.status_changed.connect(on_status)
+        if on_notification:
+            self.alert_raised.connect(on_notification)
+
+        self._followed: dict[int, MonitoredStation] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._statuses: dict[int, StreamStatus] = {}
+        self._last_activity: dict[int, datetime] = {}
+        self._before_outage: dict[int, StreamStatus] = {}
+        self._supervisor: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._reconcile_lock = asyncio.Lock()
+        self._connections: LongpollConnections | None = None  # built by the supervisor
+        self._pacer = Pacer()
+        self._paused = False
+        self._closed = False
+        self._unsubscribe: Callable[[], None] | None = None
+        self._pending_reconcile: asyncio.Task[None] | None = None
+        self.last_alert: WatchAlert | None = None
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        return self._state.backend
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def statuses(self) -> dict[int, StreamStatus]:
+        return dict(self._statuses)
+
+    def status(self, radio_id: int) -> StreamStatus | None:
+        return self._statuses.get(radio_id)
+
+    async def start(self) -> None:
+        """Begin monitoring in the background; returns at once. Must run on the loop."""
+        if self._closed:
+            raise RuntimeError("this MonitoringService was closed; create a new one")
+        if self._supervisor is not None:
+            return
+        if self._client is None and self._client_factory is not None:
+            self._client = self._client_factory()
+        for station in self._enabled_stations():
+            self._set_status(station, "paused" if self._paused else "connecting")
+        self._supervisor = asyncio.get_running_loop().create_task(
+            self._supervise(), name="monitoring-supervisor"
+        )
+        subscribe = getattr(self._stations, "subscribe", None)
+        if subscribe is not None and self._unsubscribe is None:
+            self._unsubscribe = subscribe(self._stations_changed)
+        self._watchdog = asyncio.get_running_loop().create_task(
+            self._watch_silence(), name="monitoring-silence-watchdog"
+        )
+
+    async def reconcile(self) -> None:
+        """Bring the backend's streams and our long polls in line with the stations list.
+
+        Call after the user adds, edits, enables or removes a station. Errors for one stream
+        (say, out of stream slots) show on that station's status and do not stop the others.
+        """
+        async with self._reconcile_lock:
+            stations = self._stations.stations()
+            if self._manage_streams:
+                await self._sync_registrations(stations)
+            wanted = {s.radio_id: s for s in stations if s.enabled}
+            for radio_id in list(self._tasks):
+                if radio_id not in wanted or wanted[radio_id] != self._followed.get(radio_id):
+                    await self._stop_following(radio_id)
+            for radio_id in list(self._statuses):
+                if radio_id not in wanted:
+                    del self._statuses[radio_id]
+            if not self._paused:
+                await self._ensure_connections()
+            if not self._paused:  # checked again: a pause may have come during the await
+                for station in wanted.values():
+                    if station.radio_id not in self._tasks:
+                        self._follow(station)
+
+    async def _ensure_connections(self) -> None:
+        if self._connections is None:
+            # One-off costs kept off the GUI thread: loading the CA bundle (~80 ms), httpx's
+            # first client (~60 ms of lazy imports), the first parse of an event (~60 ms).
+            agent = self._require_client().http.headers.get("User-Agent")
+            self._connections = await asyncio.to_thread(_prepare, agent)
+
+    def _stations_changed(self) -> None:
+        """The user edited the stations: re-register soon (edits in a burst coalesce)."""
+        if self._closed or (self._pending_reconcile and not self._pending_reconcile.done()):
+            return
+        if self._supervisor is None or not self._supervisor.done():
+            return  # the supervisor's own reconcile will read the new list
+
+        async def later() -> None:
+            await asyncio.sleep(0.2)
+            try:
+                await self.reconcile()
+            except (AudDError, HistoryError) as exc:
+                log.warning("could not apply the station changes: %s", exc)
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            log.warning("station edits seen outside the event loop; call reconcile() yourself")
+            return
+        self._pending_reconcile = loop.create_task(later())
+
+    async def pause(self) -> None:
+        """Stop listening (streams stay registered). On resume each stream catches up from
+        where it stopped, so plays that aired meanwhile are still recorded."""
+        self._paused = True
+        for radio_id in list(self._tasks):
+            await self._stop_following(radio_id)
+        for station in self._enabled_stations():
+            self._set_status(station, "paused", "Monitoring is paused")
+
+    async def resume(self) -> None:
+        if not self._paused:
+            return
+        self._paused = False
+        for station in self._enabled_stations():
+            self._set_status(station, "connecting")
+        if self._supervisor is None:
+            await self.start()
+        elif self._supervisor.done():
+            # Same path as a start: retries until the backend answers, never raises here.
+            self._supervisor = asyncio.get_running_loop().create_task(
+                self._supervise(), name="monitoring-supervisor"
+            )
+
+    def describe_rule(self, rule_id: int) -> str | None:
+        rule = self._watchlist.get(rule_id) if self._watchlist is not None else None
+        return rule.describe() if rule is not None else None
+
+    def mute_rule(self, rule_id: int, until: datetime | None) -> WatchRule | None:
+        if self._watchlist is None:
+            return None
+        return self._watchlist.mute(rule_id, until)
+
+    async def aclose(self) -> None:
+        """Cancel every long poll and background task; close the client if we created it."""
+        self._closed = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        pending = (self._supervisor, self._watchdog, self._pending_reconcile)
+        tasks = [t for t in (*pending, *self._tasks.values()) if t]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._followed.clear()
+        if self._connections is not None:
+            await self._connections.aclose()
+        if self._client_factory is not None and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- registration ----------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        """Pre-flight the callback URL and reconcile, retrying until the backend answers."""
+        await self._ensure_connections()
+        backoff = Backoff(self._retry_first_delay)
+        while True:
+            try:
+                if self._manage_streams:
+                    await self._require_client().streams.ensure_callback_url(
+                        set_placeholder=self._set_placeholder
+                    )
+                await self.reconcile()
+                return
+            except asyncio.CancelledError:
+                raise
+            except (AudDError, HistoryError) as exc:
+                message = f"Cannot start monitoring: {exc}"
+                log.warning("%s (retrying)", message)
+                for station in self._enabled_stations():
+                    self._set_status(station, "down", message)
+                await asyncio.sleep(backoff.next_delay())
+
+    async def _sync_registrations(self, stations: list[MonitoredStation]) -> None:
+        client = self._require_client()
+        remote = {s.radio_id: s for s in await client.streams.list() if s.radio_id is not None}
+        ours = self._state.registered()
+        known_ids = {s.radio_id for s in stations}
+        for station in stations:
+            try:
+                await self._sync_one(client, station, remote.get(station.radio_id), ours)
+            except AudDError as exc:
+                log.warning("stream %s: %s", station.radio_id, exc)
+                if station.enabled:
+                    self._set_status(station, "down", f"The backend refused the stream: {exc}")
+        # Stations deleted from radiowatch whose stream we registered: free the slot.
+        for radio_id in set(ours) - known_ids:
+            try:
+                if radio_id in remote:
+                    await client.streams.delete(radio_id)
+                self._state.set_registered(radio_id, None)
+            except AudDError as exc:
+                log.warning("could not delete stream %s: %s", radio_id, exc)
+        if any(s.enabled and s.radio_id not in remote for s in stations):
+            remote = {s.radio_id: s for s in await client.streams.list() if s.radio_id is not None}
+        self._apply_running(remote, stations)
+
+    def _apply_running(self, remote: dict[int, Any], stations: list[MonitoredStation]) -> None:
+        """getStreams says which streams the backend is ingesting: those are live."""
+        for station in stations:
+            stream = remote.get(station.radio_id)
+            status = self._statuses.get(station.radio_id)
+            if not station.enabled or stream is None or self._paused:
+                continue
+            if stream.stream_running and (status is None or status.state == "connecting"):
+                self._set_status(station, "live")
+
+    async def _refresh_running(self) -> None:
+        """Ask the backend again about streams still shown as connecting."""
+        waiting = [
+            s
+            for s in self._enabled_stations()
+            if self._statuses.get(s.radio_id) is not None
+            and self._statuses[s.radio_id].state == "connecting"
+        ]
+        if not waiting or not self._manage_streams or self._client is None:
+            return
+        try:
+            streams = await self._client.streams.list()
+        except AudDError as exc:
+            log.info("could not refresh the stream states: %s", exc)
+            return
+        self._apply_running({s.radio_id: s for s in streams if s.radio_id is not None}, waiting)
+
+    async def _sync_one(
+        self,
+        client: AudDClient,
+        station: MonitoredStation,
+        stream: Any,
+        ours: dict[int, str],
+    ) -> None:
+        radio_id = station.radio_id
+        if not station.enabled:
+            if stream is not None and radio_id in ours:
+                await client.streams.delete(radio_id)
+            if radio_id in ours:
+                self._state.set_registered(radio_id, None)
+            return
+        if stream is None:
+            await client.streams.add(station.source, radio_id)
+        elif (stream.url or "") != station.source:
+            await client.streams.set_url(radio_id, station.source)
+        if ours.get(radio_id) != station.source:
+            self._state.set_registered(radio_id, station.source)
+
+    # -- following one stream --------------------------------------------------------------
+
+    def _follow(self, station: MonitoredStation) -> None:
+        self._followed[station.radio_id] = station
+        self._tasks[station.radio_id] = asyncio.get_running_loop().create_task(
+            self._follow_stream(station), name=f"longpoll-{station.radio_id}"
+        )
+
+    async def _stop_following(self, radio_id: int) -> None:
+        task = self._tasks.pop(radio_id, None)
+        self._followed.pop(radio_id, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self._connections is not None:
+            self._connections.release(radio_id)
+
+    async def _follow_stream(self, station: MonitoredStation) -> None:
+        backoff = Backoff(self._retry_first_delay)
+        self._last_activity.setdefault(station.radio_id, _now())
+        while True:
+            poll = None
+            try:
+                poll = self._subscribe(station)
+                async for item in poll:
+                    await self._pacer.turn()
+                    await self._handle(station, item)
+                    backoff.reset()
+            except asyncio.CancelledError:
+                raise
+            except (AudDError, HistoryError) as exc:
+                self._on_poll_error(station, exc)
+            finally:
+                if poll is not None:
+                    await _close(poll)
+            await asyncio.sleep(backoff.next_delay())
+
+    def _subscribe(self, station: MonitoredStation) -> LongpollSubscription:
+        """One stream's subscription, resuming from the committed `since_time`.
+
+        Built directly (rather than `client.longpoll`) to get a per-stream `on_event` hook,
+        which tells us the backend answers again after an outage. The callback URL pre-flight
+        ran once in `_supervise`, not once per stream.
+        """
+        client = self._require_client()
+        parent_hook = client.on_event
+
+        def on_event(event: AudDEvent) -> None:
+            if parent_hook is not None:
+                parent_hook(event)
+            if event.kind == "response" and event.http_status == 200:
+                self._on_poll_ok(station)
+
+        return LongpollSubscription(
+            client.longpoll_category(station.radio_id),
+            base_url=client.base_url,
+            http_client=self._require_connections().client_for(station.radio_id),
+            since_time=self._resume_point(station.radio_id),
+            timeout=self._longpoll_timeout,
+            on_error=lambda exc: self._on_poll_error(station, exc),
+            on_event=on_event,
+            backoff_factor=client.backoff_factor,
+        )
+
+    def _resume_point(self, radio_id: int) -> int:
+        """Where to resume; for a stream never followed, a little before now.
+
+        Without `since_time` the server sends only events published after the poll arrives,
+        so a song recognised between addStream and the first poll would be lost. Starting
+        `FIRST_POLL_LOOKBACK` back (our clock; it also absorbs clock skew) costs at most a
+        few replayed events, which the idempotent insert ignores.
+        """
+        since = self._state.since_time(radio_id)
+        if since is None:
+            since = int(time.time() * 1000) - FIRST_POLL_LOOKBACK_MS
+            self._state.save_since_time(radio_id, since)
+        return since
+
+    def _on_poll_error(self, station: MonitoredStation, exc: BaseException) -> None:
+        if isinstance(exc, AudDInvalidResponse):
+            # An unreadable reply is skipped; the stream itself carries on.
+            log.warning("skipped an unreadable long-poll reply for %s: %s", station.name, exc)
+            return
+        log.warning("long poll for %s (%s): %s", station.name, station.radio_id, exc)
+        current = self._statuses.get(station.radio_id)
+        if current is not None and station.radio_id not in self._before_outage:
+            self._before_outage[station.radio_id] = current
+        text = str(exc) if isinstance(exc, HistoryError) else f"Cannot reach the backend: {exc}"
+        self._set_status(station, "down", text)
+
+    def _on_poll_ok(self, station: MonitoredStation) -> None:
+        """The backend answered again: show what the stream was doing before the outage."""
+        before = self._before_outage.pop(station.radio_id, None)
+        if before is None:
+            return
+        state = before.state if before.state not in ("down", "paused") else "connecting"
+        self._set_status(station, state, before.message if state == before.state else "")
+
+    async def _handle(self, station: MonitoredStation, item: LongpollEvent) -> None:
+        """Record one event; on a history error wait and retry the same event (never skip)."""
+        backoff = Backoff(self._retry_first_delay, cap=30.0)
+        while True:
+            try:
+                self._record(station, item)
+                return
+            except HistoryError as exc:
+                log.error("cannot record an event for %s: %s", station.name, exc)
+                self._set_status(station, "down", str(exc))
+                await asyncio.sleep(backoff.next_delay())
+
+    def _record(self, station: MonitoredStation, item: LongpollEvent) -> None:
+        event = item.event
+        if isinstance(event, MatchEvent):
+            self._record_match(station, item, event)
+        elif isinstance(event, NotificationEvent):
+            self._record_notification(station, item, event)
+        elif item.timestamp is not None:
+            self._state.save_since_time(station.radio_id, item.timestamp)
+
+    def _record_match(
+        self, station: MonitoredStation, item: LongpollEvent, event: MatchEvent
+    ) -> None:
+        try:
+            play = play_from_match(
+                event, station=station, backend=self.backend, timestamp_tz=self._timestamp_tz
+            )
+        except ValueError as exc:
+            log.warning("skipping an unusable event on %s: %s", station.name, exc)
+            play = None
+        with transaction(self._state.connection, "record the play") as _:
+            recorded = self._plays.add(play) if play is not None else None
+            if item.timestamp is not None:
+                self._state.save_since_time(station.radio_id, item.timestamp)
+        if play is None or recorded is None:
+            return
+        self._last_activity[station.radio_id] = _now()
+        self._set_status(station, "live", last_play_at=play.start)
+        if not recorded.created:
+            return
+        stored = play.model_copy(update={"id": recorded.play_id})
+        self.play_recorded.emit(RecordedPlay(stored, station))
+        self._check_watchlist(stored)
+
+    def _record_notification(
+        self, station: MonitoredStation, item: LongpollEvent, event: NotificationEvent
+    ) -> None:
+        state, text = notification_state(event)
+        at = (
+            datetime.fromtimestamp(event.time, UTC)
+            if event.time
+            else datetime.fromtimestamp(item.timestamp / 1000, UTC)
+            if item.timestamp
+            else _now()
+        )
+        key = f"{self.backend}:{station.radio_id}:{item.timestamp or event.time}:{event.notification_code}"
+        with transaction(self._state.connection, "record the stream event") as _:
+            if self._stream_events is not None:
+                self._stream_events.record(
+                    StreamEvent(
+                        station.radio_id,
+                        at,
+                        state,
+                        event.notification_code,
+                        event.notification_message,
+                        event.model_dump(mode="json", exclude_none=True),
+                    ),
+                    key=key,
+                )
+            if item.timestamp is not None:
+                self._state.save_since_time(station.radio_id, item.timestamp)
+        self._last_activity[station.radio_id] = _now()
+        self._set_status(station, state, text)
+
+    # -- watchlist -------------------------------------------------------------------------
+
+    def _check_watchlist(self, play: Play) -> None:
+        if self._watchlist is None:
+            return
+        now = _now()
+        for rule in matching_rules(self._watchlist.rules(), play, now=now, tz=self._local_tz):
+            alert = alert_for(rule, play, self._local_tz)
+            self.last_alert = alert
+            if self._notifier is not None:
+                try:
+                    self._notifier.notify(alert.title, alert.body, play.id, rule.id)
+                except Exception:
+                    log.exception("the notifier failed for rule %s", rule.id)
+            self.alert_raised.emit(alert)
+
+    # -- status ----------------------------------------------------------------------------
+
+    async def _watch_silence(self) -> None:
+        """A live stream with nothing recognised for `silence_after` is shown as silent; streams
+        still connecting are re-checked with getStreams."""
+        while True:
+            await asyncio.sleep(self._watchdog_interval)
+            self.check_silence(_now())
+            await self._refresh_running()
+
+    def check_silence(self, now: datetime) -> None:
+        for radio_id, status in list(self._statuses.items()):
+            last = self._last_activity.get(radio_id)
+            if status.state == "live" and last is not None and now - last >= self._silence_after:
+                minutes = int(self._silence_after.total_seconds() // 60)
+                station = self._followed.get(radio_id)
+                if station is not None:
+                    self._set_status(station, "silent", f"No music recognised for {minutes} min")
+
+    def _set_status(
+        self,
+        station: MonitoredStation,
+        state: StreamState,
+        message: str = "",
+        *,
+        last_play_at: datetime | None = None,
+    ) -> None:
+        old = self._statuses.get(station.radio_id)
+        last = last_play_at or (old.last_play_at if old else None)
+        if (
+            old is not None
+            and old.state == state
+            and old.message == message
+            and old.last_play_at == last
+        ):
+            return
+        since = old.since if old is not None and old.state == state else _now()
+        status = StreamStatus(station.radio_id, station.name, state, message, since, last)
+        self._statuses[station.radio_id] = status
+        self.status_changed.emit(status)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _enabled_stations(self) -> list[MonitoredStation]:
+        try:
+            return [s for s in self._stations.stations() if s.enabled]
+        except HistoryError as exc:
+            log.error("cannot read the stations: %s", exc)
+            return []
+
+    def _require_connections(self) -> LongpollConnections:
+        if self._connections is None:  # only followed after the supervisor prepared them
+            raise RuntimeError("long-poll connections are not ready")
+        return self._connections
+
+    def _require_client(self) -> AudDClient:
+        if self._client is None:
+            raise RuntimeError("MonitoringService.start() has not run")
+        return self._client
+
+
+def _prepare(user_agent: str | None) -> LongpollConnections:
+    _warm_up_parsing()
+    return LongpollConnections(
+        headers={"User-Agent": user_agent} if user_agent else None, prewarm=True
+    )
+
+
+def _warm_up_parsing() -> None:
+    """Run the event-to-play path once at start: its first use pays one-off costs (strptime's
+    regex compilation, pydantic validator set-up: ~60 ms measured) that would otherwise land
+    on the GUI thread with the first song of the day."""
+    event = parse_callback(
+        {
+            "status": "success",
+            "result": {
+                "radio_id": 0,
+                "timestamp": "2000-01-01 00:00:00",
+                "results": [{"artist": "warm-up", "title": "warm-up", "score": 100}],
+            },
+        }
+    )
+    station = MonitoredStation(radio_id=0, name="warm-up", source="warm-up")
+    play_from_match(event, station=station, backend="", timestamp_tz=UTC)
+
+
+async def _close(poll: Any) -> None:
+    closer = getattr(poll, "aclose", None)
+    if closer is not None:
+        try:
+            await closer()
+        except Exception:
+            log.debug("closing a long poll failed", exc_info=True)
+
+
+def notification_state(event: NotificationEvent) -> tuple[StreamState, str]:
+    """Map an AudD lifecycle notification (spec §6.2) to a stream state and a readable text."""
+    code = event.notification_code
+    text = event.notification_message or ""
+    if code == CODE_CANNOT_CONNECT:
+        return "down", text or "Cannot connect to the audio stream"
+    if code == CODE_NO_MUSIC:
+        return "silent", text or "Only noise or talk, no music"
+    if code == CODE_RECOVERED:
+        return "live", ""
+    if event.stream_running is False:
+        return "down", text or f"Stream stopped (code {code})"
+    return "live", text
+
+
+def play_from_match(
+    event: MatchEvent, *, station: MonitoredStation, backend: str, timestamp_tz: tzinfo
+) -> Play:
+    """A `Play` from a long-poll match, with the event kept raw. Raises ValueError if unusable.
+
+    A custom-catalog hit from the cloud carries `audio_id` rather than artist/title; it is
+    marked with provenance 'catalog' so catalog watch rules and the UI can tell.
+    """
+    raw = event.model_dump(mode="json", exclude_none=True)
+    play = Play.from_stream_result(
+        raw,
+        station_name=station.name,
+        backend=backend,
+        timestamp_tz=timestamp_tz,
+        raw_event=raw,
+    )
+    if play.radio_id is None:
+        play = play.model_copy(update={"radio_id": station.radio_id})
+    icy = raw.get("stream_title")  # the local engine reports the stream's ICY title
+    if isinstance(icy, str) and icy:
+        play = play.model_copy(update={"icy_title": icy})
+    song = event.song
+    provenance = (song.model_extra or {}).get("provenance") if song is not None else None
+    if isinstance(provenance, str) and provenance:
+        play = play.model_copy(update={"provenance": provenance})
+    elif song is not None and song.audio_id is not None:
+        play = play.model_copy(update={"provenance": "catalog"})
+    if song is not None and not play.title and song.audio_id is not None:
+        play = play.model_copy(update={"title": f"Catalog track #{song.audio_id}"})
+    return play
+
+
+def alert_for(rule: WatchRule, play: Play, local_tz: tzinfo | None) -> WatchAlert:
+    when = play.start.astimezone(local_tz).strftime("%H:%M")
+    song = " — ".join(part for part in (play.artist, play.title) if part) or "Unknown track"
+    station = play.station_name or f"station {play.radio_id}"
+    return WatchAlert(
+        rule=rule,
+        play=play,
+        title=f"{song} on {station}",
+        body=f"{station} at {when} · matched “{rule.describe()}”",
+    )

@@ -1,0 +1,286 @@
+"""One station's now-playing card: status, current song with cover, score, age, last plays.
+
+The card is a passive view: `show_panel` copies what a `StationPanel` holds and `refresh_age`
+rewrites only the "how long ago" texts. The Monitor tab decides when to call them (on its
+timer), so a card never repaints per network event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from radiowatch.history.play import Play
+from radiowatch.monitoring.now_playing import StationPanel, how_long_ago
+
+CARD_WIDTH = 330
+COVER_SIZE = 72
+RECENT_ROWS = 4
+
+STATE_STYLE = {
+    # state: (label, background, text)
+    "connecting": ("Connecting", "#fff1d6", "#9a5b00"),
+    "live": ("Live", "#dcf5e6", "#137a3f"),
+    "down": ("Down", "#fbe0e0", "#a32626"),
+    "silent": ("Silent", "#e6e9f0", "#4a5468"),
+    "paused": ("Paused", "#eceef2", "#5b6475"),
+    "stopped": ("Stopped", "#eceef2", "#5b6475"),
+}
+
+# Set once on the card container (MonitorTab), not per card: 100 per-card style sheets would
+# each be parsed and polished separately.
+CARD_STYLE = """
+QFrame#nowPlayingCard { background: #ffffff; border: 1px solid #dde1e8; border-radius: 8px; }
+QLabel#stationName { font-weight: 600; font-size: 11pt; color: #1d2430; }
+QLabel#songTitle { font-weight: 600; font-size: 10.5pt; color: #1d2430; }
+QLabel#songArtist { color: #3b4556; }
+QLabel#songMeta, QLabel#statusDetail { color: #6b7484; font-size: 8.5pt; }
+QLabel#recentRow { color: #4a5468; font-size: 8.5pt; }
+QLabel#recentTime { color: #8a93a3; font-size: 8.5pt; }
+QFrame#cardRule { background: #eef0f4; max-height: 1px; border: none; }
+"""
+
+
+def placeholder_cover(size: int = COVER_SIZE, seed: str = "") -> QPixmap:
+    """A soft gradient with a note, so a card without cover art still looks finished."""
+    return _placeholder(size, sum(map(ord, seed)) * 5 % 12 * 30)  # neighbours differ
+
+
+@lru_cache(maxsize=64)
+def _placeholder(size: int, hue: int) -> QPixmap:
+    # 12 hues: a dozen small pixmaps drawn once and shared by every card.
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    gradient = QLinearGradient(0, 0, size, size)
+    gradient.setColorAt(0, QColor.fromHsl(hue, 120, 200))
+    gradient.setColorAt(1, QColor.fromHsl((hue + 40) % 360, 110, 150))
+    painter.setBrush(gradient)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(QRectF(0, 0, size, size), 6, 6)
+    painter.setPen(QColor(255, 255, 255, 220))
+    font = QFont()
+    font.setPixelSize(int(size * 0.45))
+    painter.setFont(font)
+    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, "♪")
+    painter.end()
+    return pixmap
+
+
+def rounded(pixmap: QPixmap, size: int = COVER_SIZE) -> QPixmap:
+    scaled = pixmap.scaled(
+        size,
+        size,
+        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    result = QPixmap(size, size)
+    result.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(result)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(scaled)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(QRectF(0, 0, size, size), 6, 6)
+    painter.end()
+    return result
+
+
+def song_text(play: Play) -> tuple[str, str]:
+    title = play.title or "Unknown title"
+    artist = play.artist or ""
+    return title, artist
+
+
+class NowPlayingCard(QFrame):
+    """Emits `play_activated(play_id)` when a play on the card is clicked (open it in History)."""
+
+    play_activated = Signal(int)
+
+    def __init__(self, radio_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.radio_id = radio_id
+        self.setObjectName("nowPlayingCard")
+        self.setFixedWidth(CARD_WIDTH)
+        # Cards keep their natural height; a taller neighbour must not stretch them.
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Maximum)
+        self._current: Play | None = None
+        self._recent: list[Play] = []
+        self._status_since: datetime | None = None
+        self._cover_url: str | None = None
+        self.setup_ui()
+
+    def setup_ui(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setSpacing(6)
+
+        header = QHBoxLayout()
+        self.name_label = QLabel(objectName="stationName")
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.status_pill = QLabel(objectName="statusPill")
+        self.status_pill.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        header.addWidget(self.name_label, 1)
+        header.addWidget(self.status_pill)
+        outer.addLayout(header)
+
+        self.status_detail = QLabel(objectName="statusDetail")
+        self.status_detail.setWordWrap(True)
+        self.status_detail.hide()
+        outer.addWidget(self.status_detail)
+
+        song = QHBoxLayout()
+        song.setSpacing(10)
+        self.cover_label = QLabel()
+        self.cover_label.setFixedSize(COVER_SIZE, COVER_SIZE)
+        song.addWidget(self.cover_label, 0, Qt.AlignmentFlag.AlignTop)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        self.title_label = QLabel(objectName="songTitle")
+        self.artist_label = QLabel(objectName="songArtist")
+        self.meta_label = QLabel(objectName="songMeta")
+        for label in (self.title_label, self.artist_label, self.meta_label):
+            label.setMinimumWidth(10)
+            text.addWidget(label)
+        text.addStretch(1)
+        song.addLayout(text, 1)
+        outer.addLayout(song)
+
+        rule = QFrame(objectName="cardRule")
+        rule.setFrameShape(QFrame.Shape.HLine)
+        outer.addWidget(rule)
+
+        self.recent_grid = QGridLayout()
+        self.recent_grid.setHorizontalSpacing(8)
+        self.recent_grid.setVerticalSpacing(1)
+        self.recent_rows: list[tuple[QLabel, QLabel]] = []
+        for row in range(RECENT_ROWS):
+            when, what = QLabel(objectName="recentTime"), QLabel(objectName="recentRow")
+            what.setMinimumWidth(10)
+            self.recent_grid.addWidget(when, row, 0)
+            self.recent_grid.addWidget(what, row, 1)
+            self.recent_rows.append((when, what))
+        self.recent_grid.setColumnStretch(1, 1)
+        outer.addLayout(self.recent_grid)
+        self.cover_label.setPixmap(placeholder_cover(seed=str(self.radio_id)))
+
+    # -- updates ---------------------------------------------------------------------------
+
+    def show_panel(self, panel: StationPanel, now: datetime, local_tz=None) -> None:
+        self.name_label.setText(panel.name)
+        self.name_label.setToolTip(f"{panel.name} (radio_id {panel.radio_id})")
+        self._show_status(panel)
+        self._current = panel.current
+        self._recent = panel.earlier[:RECENT_ROWS]
+        self._show_current(local_tz)
+        self._show_recent(local_tz)
+        self.refresh_age(now)
+
+    def _show_status(self, panel: StationPanel) -> None:
+        state = panel.status.state if panel.status else "connecting"
+        label, background, colour = STATE_STYLE.get(state, STATE_STYLE["connecting"])
+        if self.status_pill.property("state") != state:  # restyling is costly: only on change
+            self.status_pill.setText(label)
+            self.status_pill.setProperty("state", state)
+            self.status_pill.setStyleSheet(
+                f"QLabel {{ background: {background}; color: {colour}; border-radius: 9px;"
+                " padding: 1px 9px; font-size: 8.5pt; font-weight: 600; }"
+            )
+        message = panel.status.message if panel.status else ""
+        self.status_detail.setText(message)
+        self.status_detail.setVisible(bool(message))
+        self.status_pill.setToolTip(message or label)
+
+    def _show_current(self, local_tz) -> None:
+        play = self._current
+        if play is None:
+            self.title_label.setText("Waiting for the first song…")
+            self.artist_label.setText("")
+            self.meta_label.setText("")
+            self.cover_label.setPixmap(placeholder_cover(seed=str(self.radio_id)))
+            self._cover_url = None
+            return
+        title, artist = song_text(play)
+        self._set_elided(self.title_label, title)
+        self._set_elided(self.artist_label, artist)
+        tip = [f"{artist} — {title}"]
+        if play.album:
+            tip.append(f"Album: {play.album}")
+        if play.label:
+            tip.append(f"Label: {play.label}")
+        if play.isrc:
+            tip.append(f"ISRC: {play.isrc}")
+        self.title_label.setToolTip("\n".join(tip))
+
+    def _show_recent(self, local_tz) -> None:
+        for index, (when, what) in enumerate(self.recent_rows):
+            if index < len(self._recent):
+                play = self._recent[index]
+                title, artist = song_text(play)
+                when.setText(play.start.astimezone(local_tz).strftime("%H:%M"))
+                self._set_elided(what, f"{artist} — {title}" if artist else title, width=250)
+                visible = True
+            elif index == 0:
+                when.setText("")
+                what.setText("No earlier plays yet" if self._current else "No plays recorded yet")
+                what.setToolTip("")
+                when.setVisible(False)
+                what.setVisible(True)
+                continue
+            else:
+                visible = False
+            when.setVisible(visible)
+            what.setVisible(visible)
+
+    def refresh_age(self, now: datetime) -> None:
+        """Rewrite the age text only (called by the tab's slow timer)."""
+        play = self._current
+        if play is None:
+            return
+        parts = []
+        if play.score is not None:
+            parts.append(f"score {play.score}")
+        parts.append(how_long_ago(play.effective_end or play.start, now) or "just now")
+        if play.duration:
+            minutes, seconds = divmod(int(play.duration), 60)
+            parts.append(f"{minutes}:{seconds:02d}")
+        self.meta_label.setText(" · ".join(parts))
+
+    def cover_url(self) -> str | None:
+        return self._cover_url
+
+    def set_cover_url(self, url: str | None) -> None:
+        self._cover_url = url
+
+    def set_cover(self, pixmap: QPixmap | None) -> None:
+        """Show `pixmap` as is (give it `rounded()` once; many cards may share it)."""
+        if pixmap is None or pixmap.isNull():
+            # Seeded by station, not song: one cached placeholder per card, none drawn per play.
+            self.cover_label.setPixmap(placeholder_cover(seed=str(self.radio_id)))
+        else:
+            self.cover_label.setPixmap(pixmap)
+
+    def _set_elided(self, label: QLabel, text: str, width: int = 210) -> None:
+        label.ensurePolished()  # the style sheet's font, not the default one, decides the width
+        metrics = label.fontMetrics()
+        label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+        label.setToolTip(text if metrics.horizontalAdvance(text) > width else "")
+
+    # -- interaction -----------------------------------------------------------------------
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._current is not None and self._current.id is not None:
+            self.play_activated.emit(self._current.id)
+        super().mouseDoubleClickEvent(event)
