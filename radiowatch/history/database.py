@@ -21,18 +21,25 @@ class DatabaseError(Exception):
     """The database cannot be used; the message says why and what the user can do."""
 
 
-def open_database(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at `path` and bring its schema up to date."""
+def open_database(
+    path: Path | str, *, migrate: bool = True, busy_timeout_ms: int = 5000
+) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+    `busy_timeout_ms` is how long a statement waits for another process's lock. A connection
+    used on the GUI thread should pass a short one (a few hundred ms) and retry later instead:
+    a long wait there freezes the window.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=5.0, check_same_thread=False, isolation_level=None)
+        conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(
             f"Cannot open the database {path}: {exc}. Check that the folder exists and is writable."
         ) from exc
     try:
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise DatabaseError(f"{path} could not be switched to WAL mode (got {mode!r}).")
