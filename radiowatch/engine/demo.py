@@ -8,6 +8,9 @@ no callback URL set, it sets AudD's placeholder `https://audd.tech/empty/` (neve
 the engine), so long polls deliver the demo's plays at once.
 
 The station's address changes each run (a free port), so the stream's URL is updated each run.
+The demo songs share the user's catalog, marked kind "song" and provenance DEMO_PROVENANCE
+(`radiowatch-engine catalog list --json` shows it), so `remove_demo_catalog` can take exactly
+them out again.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def demo_programme(song_s: float, gap_s: float,
 
 def ensure_demo_catalog(catalog, song_s: float) -> int:
     """Add the demo songs that are not in the catalog yet; returns how many were added."""
-    present = {(t.artist, t.title) for t in catalog.tracks() if t.provenance == DEMO_PROVENANCE}
+    present = {(t.artist, t.title) for t in demo_tracks(catalog)}
     added = 0
     for recipe in DEMO_SONGS:
         if (recipe.artist, recipe.title) in present:
@@ -59,6 +62,16 @@ def ensure_demo_catalog(catalog, song_s: float) -> int:
                             provenance=DEMO_PROVENANCE)
         added += 1
     return added
+
+
+def demo_tracks(catalog) -> list:
+    return [t for t in catalog.tracks() if t.provenance == DEMO_PROVENANCE]
+
+
+def remove_demo_catalog(catalog) -> int:
+    """Remove the demo songs (and nothing else); returns how many were removed. The next
+    `radiowatch-engine demo` adds them again."""
+    return sum(bool(catalog.remove(t.track_id)) for t in demo_tracks(catalog))
 
 
 async def start_demo(runtime: EngineRuntime, base_url: str) -> None:

@@ -5,9 +5,11 @@
     ...
     await launcher.stop()                                     # terminate, wait, kill
 
-The engine is `python -m radiowatch.engine.cli serve|demo`, a separate process because
-fingerprinting is CPU work that must never stall the GUI's event loop. Its first stdout line is
-the base URL; its stderr (logs) is kept as a rolling tail for error messages and, with
+The engine is `python -m radiowatch.engine.cli serve|demo` (in the frozen bundle, where
+sys.executable is the app itself, `radiowatch --engine serve|demo`: see `engine_command`), a
+separate process because fingerprinting is CPU work that must never stall the GUI's event loop.
+It follows this process into death, even a SIGKILL (engine/parent_watch.py). Its first stdout
+line is the base URL; its stderr (logs) is kept as a rolling tail for error messages and, with
 `log_path`, appended to a file. The token travels in the environment, never on the command line
 (other users can read command lines).
 """
@@ -24,12 +26,26 @@ from pathlib import Path
 import httpx
 
 from radiowatch.engine.auth import ENV_TOKEN
+from radiowatch.engine.parent_watch import parent_env
 
 _STDERR_TAIL = 60
 
 
 class EngineStartError(RuntimeError):
     """The engine did not come up; the message includes its last log lines."""
+
+
+def engine_command(mode: str, *, host: str, port: int, data_dir: Path | None,
+                   python: str = sys.executable, frozen: bool | None = None) -> list[str]:
+    """The engine's command line. In a frozen bundle there is no `-m`: the bundle's entry point
+    (packaging/launch.py) runs the engine's command line when its first argument is `--engine`."""
+    if frozen is None:
+        frozen = bool(getattr(sys, "frozen", False))
+    cmd = [python, "--engine"] if frozen else [python, "-m", "radiowatch.engine.cli"]
+    cmd += [mode, "--host", host, "--port", str(port)]
+    if data_dir is not None:
+        cmd += ["--data-dir", str(data_dir)]
+    return cmd
 
 
 class EngineLauncher:
@@ -72,11 +88,9 @@ class EngineLauncher:
         if self.running:
             assert self.base_url is not None
             return self.base_url
-        cmd = [self._python, "-m", "radiowatch.engine.cli", self.mode, "--host", self.host,
-               "--port", str(self.port)]
-        if self.data_dir is not None:
-            cmd += ["--data-dir", str(self.data_dir)]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self._env}
+        cmd = engine_command(self.mode, host=self.host, port=self.port, data_dir=self.data_dir,
+                             python=self._python)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **parent_env(), **self._env}
         if self._token:
             env[ENV_TOKEN] = self._token
         self._process = await asyncio.create_subprocess_exec(

@@ -87,7 +87,15 @@ class PlayDetector:
         self._candidate: _Candidate | None = None
         self._misses = 0
         self._floor = listening_since      # no play starts before this
+        self._floor_raised = False         # by a play that ended
         self.stream_title: str | None = None
+
+    def heard_from(self, t: float) -> None:
+        """The first audio heard aired at stream time `t`. A stream can begin with audio aired
+        before we started listening (an HLS player starts a few segments back; Icecast sends
+        a burst): we did hear it, so a play may start there."""
+        if not self._floor_raised:
+            self._floor = min(self._floor, t)
 
     def observe(self, start: float, end: float, match: WindowMatch | None) -> PlayChange:
         """Feed one window [start, end) (stream-clock seconds) and its match, if any."""
@@ -165,4 +173,5 @@ class PlayDetector:
         self.play = None
         self._misses = 0
         self._floor = max(self._floor, play.last_match)
+        self._floor_raised = True
         return play

@@ -3,7 +3,9 @@
 Contract with launchers (engine/launcher.py, tests/support/engine_process.py): the FIRST line on
 stdout is the base URL the server listens on (`http://127.0.0.1:PORT`), printed and flushed only
 once the port accepts connections. Logs go to stderr. SIGTERM/SIGINT stop it cleanly: waiting
-long polls are answered at once, plays in progress are saved to resume after a restart.
+long polls are answered at once, plays in progress are saved to resume after a restart. A
+launcher that sets RADIOWATCH_ENGINE_PARENT_PID gets the same clean stop when it dies, even by
+SIGKILL (engine/parent_watch.py).
 
 The port is bound before uvicorn starts (`--port 0` picks a free one), so the printed URL is
 always the real one.
@@ -25,6 +27,7 @@ import uvicorn
 from radiowatch.engine.api_request import MB
 from radiowatch.engine.auth import resolve_engine_token
 from radiowatch.engine.engine_runtime import EngineRuntime
+from radiowatch.engine.parent_watch import take_parent_pid, watch_parent
 from radiowatch.engine.server import create_app
 
 log = logging.getLogger(__name__)
@@ -101,6 +104,9 @@ class _Server(uvicorn.Server):
             for sig in handled:
                 loop.remove_signal_handler(sig)
 
+    def request_stop(self) -> None:
+        self._on_signal()
+
     def _on_signal(self) -> None:
         self._runtime.begin_shutdown()
         if self.should_exit:
@@ -119,6 +125,10 @@ async def serve_engine(sock: socket.socket, host: str, data_dir: Path, token: st
         server_header=False, proxy_headers=False,
     )
     server = _Server(config, runtime)
+    parent_pid = take_parent_pid()
+    if parent_pid is not None:
+        runtime.run_in_background(watch_parent(parent_pid, server.request_stop),
+                                  name="parent-watch")
     await runtime.start()
     try:
         serving = asyncio.ensure_future(server.serve(sockets=[sock]))

@@ -247,6 +247,7 @@ class StreamMonitor:
         if (self._clock0 is None or estimate < self._clock0
                 or estimate - self._clock0 > _MAX_CLOCK_LAG_S):
             self._clock0 = estimate
+            self.detector.heard_from(estimate)
         self._buffer = np.concatenate([self._buffer, samples])[-window:]
         if self._received >= SAMPLE_RATE and not self._connected:
             self._connected = True

@@ -1,21 +1,33 @@
 """`radiowatch-engine demo`, started by the launcher as the GUI does on first run, builds the
 demo catalog, puts its station on air and registers it: the long poll soon reports the first
-demo song with the right artist and title, offline."""
+demo song with the right artist and title, offline. The demo songs in the user's catalog are
+marked as the demo's, so they can be listed and removed without touching the user's own."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 
 import httpx
 import pytest
 
 from radiowatch.audd.codes import PLACEHOLDER_CALLBACK_URL
-from radiowatch.engine.demo import DEMO_RADIO_ID
+from radiowatch.engine.catalog import Catalog
+from radiowatch.engine.demo import (
+    DEMO_PROVENANCE,
+    DEMO_RADIO_ID,
+    demo_tracks,
+    ensure_demo_catalog,
+    remove_demo_catalog,
+)
 from radiowatch.engine.launcher import EngineLauncher
-from radiowatch.engine.music_synthesis import DEMO_SONGS
+from radiowatch.engine.music_synthesis import DEMO_SONGS, render_song
 
-SETTINGS = {"demo_song_s": 8, "demo_gap_s": 2, "window_s": 4, "hop_s": 2}
+# Short demo songs and windows keep the test quick (the real demo plays 30 s songs).
+SONG_S = 6
+SETTINGS = {"demo_song_s": SONG_S, "demo_gap_s": 1.5, "window_s": 3, "hop_s": 1.5}
 
 
 @pytest.mark.asyncio
@@ -54,4 +66,28 @@ async def test_demo_station_is_monitored_and_its_first_song_is_reported(tmp_path
     song = play["results"][0]
     assert (song["artist"], song["title"], song["album"]) == (first.artist, first.title, first.album)
     assert play["stream_title"] == f"{first.artist} - {first.title}"
-    assert 5 <= play["play_length"] <= 10
+    assert SONG_S - 2 <= play["play_length"] <= SONG_S + 2
+    with Catalog.open(data_dir) as catalog:
+        marked = demo_tracks(catalog)
+    assert sorted((t.artist, t.title) for t in marked) == sorted(
+        (recipe.artist, recipe.title) for recipe in DEMO_SONGS)
+    assert {t.kind for t in marked} == {"song"}
+
+
+def test_demo_songs_are_listed_as_the_demos_and_removed_without_the_users_own(tmp_path):
+    with Catalog.open(tmp_path) as catalog:
+        own = catalog.add_samples(render_song(DEMO_SONGS[0], 4, 8000), title="My Own Song",
+                                  artist="Me")
+        assert ensure_demo_catalog(catalog, song_s=3) == len(DEMO_SONGS)
+        assert ensure_demo_catalog(catalog, song_s=3) == 0      # added once only
+    listed = subprocess.run(
+        [sys.executable, "-m", "radiowatch.engine.cli", "catalog", "--data-dir", str(tmp_path),
+         "list", "--json"], capture_output=True, text=True, check=True).stdout
+    tracks = [json.loads(line) for line in listed.splitlines()]
+    demo = [t for t in tracks if t["provenance"] == DEMO_PROVENANCE]
+    assert len(demo) == len(DEMO_SONGS) and {t["kind"] for t in demo} == {"song"}
+    assert [t["title"] for t in tracks if t not in demo] == ["My Own Song"]
+
+    with Catalog.open(tmp_path) as catalog:
+        assert remove_demo_catalog(catalog) == len(DEMO_SONGS)
+        assert [t.track_id for t in catalog.tracks()] == [own.track_id]

@@ -100,3 +100,28 @@ def test_a_stream_away_longer_than_the_grace_period_ends_the_play():
     assert detector.expire(now=20) is None
     ended = detector.expire(now=40)
     assert ended is not None and ended.length_s() == 6
+
+
+def test_audio_aired_before_listening_began_but_heard_counts_towards_the_play():
+    # An HLS player starts a few segments back: at wall time 100 we receive audio that aired
+    # from 94 on, and the song started at 96.
+    detector = PlayDetector(DetectionSettings(), listening_since=100)
+    detector.heard_from(94)
+    _, [play] = feed(detector, song_windows("t1", 96, 20, t0=94))
+    assert play.start == 96
+    assert play.length_s() == 20
+
+
+def test_a_song_we_did_not_hear_from_its_start_is_not_backdated():
+    detector = PlayDetector(DetectionSettings(), listening_since=100)
+    detector.heard_from(98)
+    _, [play] = feed(detector, song_windows("t1", 90, 30, t0=98))
+    assert play.start == 98
+
+
+def test_after_a_play_ended_nothing_moves_the_next_play_before_it():
+    detector = PlayDetector(DetectionSettings(), listening_since=0)
+    _, [first] = feed(detector, song_windows("t1", 10, 20))
+    detector.heard_from(0)
+    _, [second] = feed(detector, song_windows("t2", 20, 20, t0=30))
+    assert second.start >= first.start + first.length_s()

@@ -16,7 +16,8 @@ passed through RADIOWATCH_ENGINE_TOKEN (never argv). Its first stdout line is th
 stderr goes to `<data dir>/../engine-<n>.stderr.log` for post-mortems (`engine.stderr_text()`).
 `settings` are written to `<data dir>/engine-settings.json` (see engine_runtime.EngineSettings),
 e.g. `{"window_s": 4, "hop_s": 2}` for fast stream tests. `kill()` is SIGKILL (a crash);
-`restart()` starts again on the same port and data dir.
+`restart()` starts again on the same port and data dir. The engine stops by itself when the
+process that started it dies (RADIOWATCH_ENGINE_PARENT_PID), so a killed test run leaks none.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+
+from radiowatch.engine.parent_watch import parent_env
 
 DEFAULT_TOKEN = "test-engine-token"
 _counter = itertools.count(1)
@@ -65,7 +68,7 @@ class EngineProcess:
             (self.data_dir / "engine-settings.json").write_text(json.dumps(self.settings))
         self._stderr_path = self.data_dir.parent / f"engine-{next(_counter)}.stderr.log"
         env = {**os.environ, "RADIOWATCH_ENGINE_TOKEN": self.token, "PYTHONUNBUFFERED": "1",
-               **self.env}
+               **parent_env(), **self.env}
         cmd = [sys.executable, "-m", "radiowatch.engine.cli", self.mode, "--host", self.host,
                "--port", str(self.port), "--data-dir", str(self.data_dir)]
         with open(self._stderr_path, "wb") as err:
