@@ -55,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--kind", choices=["song", "jingle", "ad"], default="song")
     c = csub.add_parser("list", help="list tracks (JSON lines with --json)")
     c.add_argument("--json", action="store_true")
-    c = csub.add_parser("remove", help="remove tracks by id")
-    c.add_argument("track_ids", nargs="+")
+    c = csub.add_parser("remove", help="remove tracks by id, or the demo songs with --demo")
+    c.add_argument("track_ids", nargs="*")
+    c.add_argument("--demo", action="store_true", help="remove the songs the demo added")
 
     for name, text in (("serve", "run the AudD-compatible server"),
                        ("demo", "create the demo catalog and station, then serve")):

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Reproduce bench/fingerprint/RESULTS.md: build the public corpus (once), score the engine on
+# all 3008 queries, then measure scaling with a synthetic large index.
+#   bash bench/fingerprint/run.sh [CORPUS_DIR] [WORK_DIR]
+# Needs /work/shared/bench (make_corpus.sh, score.py) and the repo's .venv.
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+BENCH="${BENCH_DIR:-$REPO/../shared/bench}"
+CORPUS="${1:-$HOME/fpbench/corpus-public}"
+WORK="${2:-$HOME/fpbench/work/radiowatch}"
+
+[ -f "$CORPUS/queries.csv" ] || bash "$BENCH/make_corpus.sh" "$CORPUS"
+rm -rf "$WORK"
+python3 "$BENCH/score.py" --engine "$REPO/.venv/bin/radiowatch-engine" --corpus "$CORPUS" \
+    --work "$WORK" --name "radiowatch local engine"
+"$REPO/.venv/bin/python" "$REPO/bench/fingerprint/scaling.py" --db "$WORK/db" \
+    --corpus "$CORPUS" --tracks 1000 10000  # 100,000 needs ~12 GB: extrapolated

@@ -1,0 +1,126 @@
+"""Per-core indexing speed, and how query time and index size grow with the catalog.
+
+    .venv/bin/python bench/fingerprint/scaling.py --db WORK/db --corpus CORPUS \
+        --tracks 1000 10000
+
+1. Indexing speed per core: CPU time (not wall, the machine is shared) to decode and to
+   fingerprint a few catalog files, as x realtime.
+2. Scaling: the real benchmark index plus a synthetic segment of N tracks' worth of entries,
+   hashes drawn from the real index's hash distribution (so bucket skew is realistic) at
+   positions beyond the real tracks. Real 10 s queries (clean, SNR 5 dB, speed +4 %) are then
+   matched against it: matcher time p50/p95, recall and the best score of negative queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from radiowatch.engine import index
+from radiowatch.engine.catalog import MATCH_THRESHOLD, Catalog
+from radiowatch.engine.decode import SAMPLE_RATE, decode_file
+from radiowatch.engine.fingerprint import catalog_hashes
+from radiowatch.engine.matcher import match
+
+
+def index_speed(corpus: Path, n_files: int) -> None:
+    files = sorted((corpus / "catalog").glob("*.flac"))[:n_files]
+    t_dec = t_fp = audio = 0.0
+    for f in files:
+        t0 = time.process_time()
+        s = decode_file(f)
+        t1 = time.process_time()
+        catalog_hashes(s)
+        t2 = time.process_time()
+        t_dec += t1 - t0
+        t_fp += t2 - t1
+        audio += s.size / SAMPLE_RATE
+    print(f"| indexing, per core (CPU time, {len(files)} files, {audio / 60:.1f} min) | "
+          f"decode {audio / t_dec:.0f}x, fingerprint {audio / t_fp:.0f}x, "
+          f"together {audio / (t_dec + t_fp):.0f}x realtime |")
+
+
+class _Table:
+    def __init__(self, segset: index.SegmentSet):
+        self.segments = segset
+        self.total_frames = segset.total_frames
+
+    def lookup(self, h):
+        return self.segments.lookup(h)
+
+
+def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int) -> None:
+    cat = Catalog.open(db)
+    snap = cat._snapshot  # read-only use of the loaded index
+    real = snap.segments
+    real_entries = real.entries
+    real_tracks = len(snap.track_ids)
+    per_track = real_entries / real_tracks
+    frames_per_track = real.total_frames / real_tracks
+    all_h = np.concatenate([np.asarray(s.hashes) for s in real.segments])
+    with open(corpus / "queries.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    pos = [r for r in rows if r["kind"] == "positive" and r["length_s"] == "10"
+           and r["distortion"] in ("clean", "white_snr5", "speed_+4")][:n_queries]
+    neg = [r for r in rows if r["kind"] != "positive"][: n_queries // 3]
+    audio = {r["file"]: decode_file(corpus / "queries" / r["file"]) for r in pos + neg}
+    truth = {r["file"]: r["true_track_id"] for r in pos}
+    rng = np.random.default_rng(0)
+    print("| catalog tracks | index entries | index size | match p50 / p95 | recall (10 s: clean, "
+          "SNR 5, speed +4 %) | best negative score |")
+    print("|---|---|---|---|---|---|")
+    for n_tracks in [real_tracks, *track_counts]:
+        extra = int(max(n_tracks - real_tracks, 0) * per_track)
+        tmp = Path(tempfile.mkdtemp(prefix="rw-scale-"))
+        try:
+            segs = list(real.segments)
+            total_frames = real.total_frames
+            if extra:
+                h = all_h[rng.integers(0, all_h.size, extra)]
+                base = int(snap.ends.max()) + 1000
+                p = base + rng.integers(0, int(frames_per_track * (n_tracks - real_tracks)), extra)
+                if p.max() >= 2**32:
+                    print(f"| {n_tracks} | (positions exceed 2^32 frames; skipped) |")
+                    continue
+                name = index.write_segment(tmp, h.astype(np.uint32), p.astype(np.uint32))
+                segs.append(index.open_segment(tmp, name))
+                total_frames += int(frames_per_track * (n_tracks - real_tracks))
+            table = _Table(index.SegmentSet(segs, total_frames))
+            times, ok = [], 0
+            for r in pos:
+                t0 = time.perf_counter()
+                m = match(audio[r["file"]], table)
+                times.append(time.perf_counter() - t0)
+                if m and m.score >= MATCH_THRESHOLD and m.position < snap.ends.max():
+                    k = int(np.searchsorted(snap.bases, m.position, "right")) - 1
+                    ok += snap.track_ids[k] == truth[r["file"]]
+            neg_best = max((m.score if (m := match(audio[r["file"]], table)) else 0.0)
+                           for r in neg)
+            entries = real_entries + extra
+            print(f"| {n_tracks:,} | {entries / 1e6:.1f} M | {entries * 8 / 2**20:.0f} MiB | "
+                  f"{np.median(times) * 1e3:.0f} / {np.percentile(times, 95) * 1e3:.0f} ms | "
+                  f"{ok / len(pos):.2f} | {neg_best:.1f} |", flush=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--corpus", type=Path, required=True)
+    ap.add_argument("--tracks", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--queries", type=int, default=90)
+    ap.add_argument("--speed-files", type=int, default=8)
+    a = ap.parse_args()
+    index_speed(a.corpus, a.speed_files)
+    scaling(a.db, a.corpus, a.tracks, a.queries)
+
+
+if __name__ == "__main__":
+    main()

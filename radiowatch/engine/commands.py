@@ -1,0 +1,136 @@
+"""`index`, `query` and `catalog` subcommands of `radiowatch-engine` (benchmark contract).
+
+    index CATALOG_DIR DB_DIR   every audio file in CATALOG_DIR, id = file name without extension
+    query DB_DIR FILE...       one JSON line per file, flushed as soon as it is known:
+        {"file", "track_id", "offset_s", "score", "elapsed_s", "speed"[, "error"]}
+
+Progress and per-file errors go to stderr; stdout carries only results.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from argparse import Namespace
+from pathlib import Path
+
+from radiowatch.engine.catalog import MATCH_THRESHOLD, Catalog
+from radiowatch.engine.decode import DecodeError, decode_file
+from radiowatch.engine.ingest_jobs import FileResult, audio_files, ingest
+
+
+def _progress(started: float):
+    audio = [0.0]
+
+    def report(r: FileResult, done: int, total: int) -> None:
+        name = Path(r.path).name
+        audio[0] += r.duration_s
+        rate = audio[0] / max(time.monotonic() - started, 1e-6)
+        if r.error:
+            status = f"ERROR {r.error}"
+        elif r.skipped:
+            status = "already indexed"
+        else:
+            status = f"ok {r.duration_s:.0f} s as {r.track_id}"
+        print(f"[{done}/{total}] {name}: {status} ({rate:.0f}x realtime)", file=sys.stderr,
+              flush=True)
+
+    return report
+
+
+def _summary(results: list[FileResult], started: float) -> int:
+    ok = sum(1 for r in results if r.track_id and not r.skipped)
+    skipped = sum(1 for r in results if r.skipped)
+    errors = [r for r in results if r.error]
+    audio = sum(r.duration_s for r in results)
+    wall = time.monotonic() - started
+    print(f"indexed {ok} file(s) ({audio / 60:.1f} min of audio) in {wall:.1f} s, "
+          f"{skipped} already indexed, {len(errors)} error(s)", file=sys.stderr, flush=True)
+    for r in errors:
+        print(f"  failed: {r.error}", file=sys.stderr)
+    return 0 if ok or skipped or not errors else 1
+
+
+def run_index(args: Namespace) -> int:
+    catalog_dir = Path(args.catalog_dir)
+    if not catalog_dir.is_dir():
+        print(f"error: {catalog_dir} is not a folder", file=sys.stderr)
+        return 2
+    files = audio_files([catalog_dir])
+    if not files:
+        print(f"error: no audio files in {catalog_dir}", file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    with Catalog.open(args.db_dir) as catalog:
+        catalog.sweep()
+        results = ingest(catalog, files, jobs=getattr(args, "jobs", 0), ids_from_stem=True,
+                         on_result=_progress(started))
+        catalog.compact()
+    return _summary(results, started)
+
+
+def run_query(args: Namespace) -> int:
+    db_dir = Path(args.db_dir)
+    if not (db_dir / "catalog.sqlite").exists():
+        print(f"error: {db_dir} holds no index; run `radiowatch-engine index` first",
+              file=sys.stderr)
+        return 2
+    with Catalog.open(db_dir) as catalog:
+        for name in args.files:
+            print(json.dumps(_query_one(catalog, name)), flush=True)
+    return 0
+
+
+def _query_one(catalog: Catalog, name: str) -> dict:
+    started = time.perf_counter()
+    out = {"file": str(Path(name).resolve()), "track_id": None, "offset_s": None, "score": 0}
+    try:
+        samples = decode_file(name)
+    except DecodeError as exc:
+        out["error"] = str(exc)
+        out["elapsed_s"] = round(time.perf_counter() - started, 4)
+        return out
+    best = catalog.best_guess(samples)
+    if best is not None:
+        out["score"] = best.score
+        if best.score >= MATCH_THRESHOLD:
+            out.update(track_id=best.track.track_id, offset_s=best.offset_s, speed=best.speed,
+                       tempo=best.tempo)
+    out["elapsed_s"] = round(time.perf_counter() - started, 4)
+    return out
+
+
+def run_catalog(args: Namespace) -> int:
+    with Catalog.open(_data_dir(args)) as catalog:
+        if args.catalog_command == "add":
+            started = time.monotonic()
+            files = audio_files(args.paths)
+            if not files:
+                print("error: no audio files found in the given paths", file=sys.stderr)
+                return 1
+            results = ingest(catalog, files, jobs=args.jobs, kind=args.kind,
+                             on_result=_progress(started))
+            return _summary(results, started)
+        if args.catalog_command == "list":
+            for t in catalog.tracks():
+                if args.json:
+                    print(json.dumps(t.__dict__), flush=True)
+                else:
+                    who = " - ".join(x for x in (t.artist, t.title) if x) or "(untitled)"
+                    print(f"{t.track_id}\t{t.kind}\t{t.duration_s:7.1f} s\t{who}")
+            return 0
+        if args.catalog_command == "remove":
+            missing = [t for t in args.track_ids if not catalog.remove(t)]
+            for t in missing:
+                print(f"error: no track {t!r} in the catalog", file=sys.stderr)
+            return 1 if missing else 0
+    return 2
+
+
+def _data_dir(args: Namespace) -> Path:
+    if args.data_dir:
+        return Path(args.data_dir)
+    from radiowatch.config.paths import profile_dirs
+
+    return profile_dirs().data / "engine"

@@ -1,0 +1,82 @@
+"""The `radiowatch-engine index/query/catalog` commands, run as real processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tests.engine.conftest import RATE, write_wav
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def engine(*args: str, env_home: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "radiowatch.engine.cli", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_index_reports_bad_files_and_query_answers_in_json_lines(tmp_path, songs):
+    cat_dir = tmp_path / "catalog"
+    cat_dir.mkdir()
+    write_wav(cat_dir / "good1.wav", songs[11], rate=RATE)
+    write_wav(cat_dir / "good2.wav", songs[12], rate=RATE, channels=2)
+    (cat_dir / "empty.mp3").write_bytes(b"")
+    (cat_dir / "notes.flac").write_text("not audio at all\n" * 100)
+    write_wav(cat_dir / "silent.wav", np.zeros(10 * RATE, np.float32))
+    truncated = write_wav(cat_dir / "truncated.wav", songs[13][: 3 * RATE]).read_bytes()
+    (cat_dir / "truncated.wav").write_bytes(truncated[:200])
+    (cat_dir / "tracks.csv").write_text("id,title\n")  # not audio by extension: ignored
+    db = tmp_path / "db"
+
+    done = engine("index", str(cat_dir), str(db), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    err = done.stderr
+    assert "indexed 2 file(s)" in err and "4 error(s)" in err
+    for name, reason in (("empty.mp3", "empty"), ("notes.flac", "not a readable"),
+                         ("silent.wav", "silent"), ("truncated.wav", "")):
+        assert any(name in line and "ERROR" in line and reason in line
+                   for line in err.splitlines()), (name, err)
+
+    # re-running is incremental: nothing is fingerprinted twice
+    again = engine("index", str(cat_dir), str(db))
+    assert "2 already indexed" in again.stderr
+
+    q_dir = tmp_path / "q"
+    q_dir.mkdir()
+    write_wav(q_dir / "a.wav", songs[12][20 * RATE:30 * RATE])
+    write_wav(q_dir / "b.wav", songs[14][0:10 * RATE])
+    (q_dir / "c.mp3").write_bytes(b"garbage")
+    files = [str(q_dir / n) for n in ("a.wav", "b.wav", "c.mp3")]
+    out = engine("query", str(db), *files)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [Path(r["file"]).name for r in lines] == ["a.wav", "b.wav", "c.mp3"]
+    assert lines[0]["track_id"] == "good2" and abs(lines[0]["offset_s"] - 20.0) < 0.2
+    assert lines[0]["score"] > lines[1]["score"]
+    assert lines[1]["track_id"] is None and lines[1]["offset_s"] is None
+    assert lines[2]["track_id"] is None and "c.mp3" in lines[2]["error"]
+    assert all("elapsed_s" in r for r in lines)
+
+
+def test_query_without_an_index_says_what_to_do(tmp_path):
+    out = engine("query", str(tmp_path / "nothing"), "x.wav")
+    assert out.returncode == 2
+    assert "radiowatch-engine index" in out.stderr
+
+
+def test_catalog_add_list_remove(tmp_path, songs):
+    data = tmp_path / "engine"
+    song = write_wav(tmp_path / "My Song.wav", songs[11])
+    added = engine("catalog", "--data-dir", str(data), "add", str(song), "--kind", "jingle")
+    assert added.returncode == 0, added.stderr
+    listed = engine("catalog", "--data-dir", str(data), "list", "--json")
+    tracks = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(t["track_id"], t["kind"]) for t in tracks] == [("My Song", "jingle")]
+    assert tracks[0]["source_file"].endswith("My Song.wav")
+    removed = engine("catalog", "--data-dir", str(data), "remove", "My Song", "ghost")
+    assert removed.returncode == 1 and "ghost" in removed.stderr
+    assert engine("catalog", "--data-dir", str(data), "list").stdout == ""
