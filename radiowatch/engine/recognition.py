@@ -110,6 +110,12 @@ class Recognizer:
         song = {k: v for k, v in song.items() if v not in (None, "")}
         if audio_id is not None:
             song["audio_id"] = audio_id
+        # Extensions outside AudD's names: where the track came from ("udio:<id>" marks an
+        # AI-generated import, which the history flags) and what it is (song|jingle|ad).
+        if getattr(track, "provenance", None):
+            song["provenance"] = track.provenance
+        if getattr(track, "kind", None):
+            song["kind"] = track.kind
         return song
 
     @staticmethod

@@ -209,8 +209,25 @@ def _v3_monitoring(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_ai_generated_plays(conn: sqlite3.Connection) -> None:
+    """The History tab's "AI-generated only" filter walks an index, not the whole table.
+
+    Plays stored before the flag was derived from provenance are back-filled: an imported
+    Udio track carries provenance `udio:<id>`.
+    """
+    run_script(
+        conn,
+        """
+        UPDATE plays SET ai_generated = 1
+        WHERE ai_generated = 0 AND provenance LIKE 'udio:_%';
+        CREATE INDEX plays_live_ai_start ON plays(deleted, ai_generated, start_ts);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "stations", _v1_stations),
     Migration(2, "play history", _v2_play_history),
     Migration(3, "monitoring: stream state and watchlist", _v3_monitoring),
+    Migration(4, "AI-generated plays index", _v4_ai_generated_plays),
 ]

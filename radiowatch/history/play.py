@@ -12,9 +12,21 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Origin = Literal["recognized", "manual"]
+
+# Catalog tracks imported from these sources are AI-generated (`udio:<song id>`, written by
+# radiowatch.udio.catalog_import); migration v4 back-fills stored plays with the same rule.
+AI_GENERATED_PROVENANCE_PREFIXES = ("udio:",)
+
+
+def is_ai_generated_provenance(provenance: str | None) -> bool:
+    """True when a play's matched track came from an AI music generator (e.g. `udio:<id>`)."""
+    return bool(provenance) and any(
+        provenance.startswith(prefix) and len(provenance) > len(prefix)
+        for prefix in AI_GENERATED_PROVENANCE_PREFIXES
+    )
 
 
 def to_epoch(moment: datetime) -> int:
@@ -78,6 +90,21 @@ class Play(BaseModel):
     @classmethod
     def _text(cls, value: Any) -> str:
         return "" if value is None else str(value).strip()
+
+    @model_validator(mode="after")
+    def _ai_generated_from_provenance(self) -> Play:
+        # Derived, so no path (monitoring, manual entry, a reload) can store a Udio play unflagged.
+        # `model_copy(update=...)` skips validators: use `with_provenance` there.
+        if not self.ai_generated and is_ai_generated_provenance(self.provenance):
+            self.ai_generated = True
+        return self
+
+    def with_provenance(self, provenance: str | None) -> Play:
+        """A copy with `provenance` set and `ai_generated` derived from it."""
+        return self.model_copy(
+            update={"provenance": provenance,
+                    "ai_generated": is_ai_generated_provenance(provenance)}
+        )
 
     @property
     def effective_end(self) -> datetime | None:

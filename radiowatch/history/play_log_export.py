@@ -96,6 +96,8 @@ def _columns(utc: bool, fmt: ExportFormat) -> list[_Column]:
         _Column("Score", "score", "score", False),
         _Column("Source", "origin", "origin", False),
         _Column("False positive", "false_positive", "false_positive", False),
+        _Column("AI-generated", "ai_generated", "ai_generated", False),
+        _Column("Provenance", "provenance", "provenance"),
         _Column("Recognised artist", "original_artist", "original_artist"),
         _Column("Recognised title", "original_title", "original_title"),
         _Column("Song link", "song_link", "song_link"),
@@ -246,7 +248,7 @@ def _json_object_sql(columns: list[_Column]) -> str:
     pairs = []
     for column in columns:
         value = column.sql
-        if column.json_name == "false_positive":
+        if column.json_name in ("false_positive", "ai_generated"):
             value = f"json(CASE WHEN {value} THEN 'true' ELSE 'false' END)"
         pairs.append(f"'{column.json_name}', {value}")
     return f"json_object({', '.join(pairs)})"
@@ -283,6 +285,7 @@ def _sheet_columns(utc: bool) -> list[SheetColumn]:
         "duration": "number",
         "score": "number",
         "false_positive": "number",
+        "ai_generated": "number",
         "id": "number",
     }
     sql = {

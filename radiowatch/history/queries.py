@@ -145,6 +145,7 @@ class PlayFilter(BaseModel):
     text: str = ""
     include_deleted: bool = False
     hide_false_positives: bool = False
+    ai_generated_only: bool = False
     sort: SortKey = SortKey.START
     descending: bool = True
 
@@ -171,6 +172,8 @@ def where_clause(filt: PlayFilter) -> tuple[str, list[Any]]:
         parts.append("deleted = 0")
     if filt.hide_false_positives:
         parts.append("false_positive = 0")
+    if filt.ai_generated_only:
+        parts.append("ai_generated = 1")  # index plays_live_ai_start
     if filt.radio_ids:
         parts.append(f"radio_id IN ({','.join('?' * len(filt.radio_ids))})")
         params.extend(filt.radio_ids)
@@ -193,7 +196,10 @@ def where_clause(filt: PlayFilter) -> tuple[str, list[Any]]:
 
 
 def _text_only(filt: PlayFilter) -> bool:
-    return not (filt.radio_ids or filt.since or filt.until or filt.daypart or filt.hide_false_positives)
+    return not (
+        filt.radio_ids or filt.since or filt.until or filt.daypart or filt.hide_false_positives
+        or filt.ai_generated_only
+    )
 
 
 class PlayRow(NamedTuple):
@@ -216,6 +222,8 @@ class PlayRow(NamedTuple):
     deleted: int
     original_artist: str | None
     original_title: str | None
+    ai_generated: int
+    provenance: str | None
     sort_value: Any
 
     @property
@@ -225,7 +233,8 @@ class PlayRow(NamedTuple):
 
 _ROW_COLUMNS = (
     "id, start_ts, end_ts, play_length, radio_id, station_name, artist, title, album, label, "
-    "isrc, score, origin, false_positive, deleted, original_artist, original_title"
+    "isrc, score, origin, false_positive, deleted, original_artist, original_title, "
+    "ai_generated, provenance"
 )
 
 

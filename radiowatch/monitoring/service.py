@@ -759,9 +759,9 @@ def play_from_match(
     song = event.song
     provenance = (song.model_extra or {}).get("provenance") if song is not None else None
     if isinstance(provenance, str) and provenance:
-        play = play.model_copy(update={"provenance": provenance})
+        play = play.with_provenance(provenance)  # `udio:<id>` flags the play AI-generated
     elif song is not None and song.audio_id is not None:
-        play = play.model_copy(update={"provenance": "catalog"})
+        play = play.with_provenance("catalog")
     if song is not None and not play.title and song.audio_id is not None:
         play = play.model_copy(update={"title": f"Catalog track #{song.audio_id}"})
     return play

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
 from radiowatch.history.errors import HistoryError
 from radiowatch.history.queries import PlayFilter, PlayQueries, PlayRow, SortKey
@@ -39,6 +39,27 @@ COLUMNS: list[tuple[str, SortKey | None]] = [
 
 PLAY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 START_TS_ROLE = Qt.ItemDataRole.UserRole + 2
+AI_GENERATED_ROLE = Qt.ItemDataRole.UserRole + 3
+TITLE_COLUMN = 3
+
+
+def ai_badge_icon() -> QIcon:
+    """The "AI" pill shown before the title of a play of an AI-generated track."""
+    pixmap = QPixmap(22, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#ede4ff"))
+    painter.drawRoundedRect(pixmap.rect(), 6, 6)
+    font = QFont()
+    font.setPixelSize(9)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("#5b21b6"))
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "AI")
+    painter.end()
+    return QIcon(pixmap)
 
 
 def _duration(seconds: float | None) -> str:
@@ -50,6 +71,8 @@ def _duration(seconds: float | None) -> str:
 
 def _notes(row: PlayRow) -> str:
     notes = []
+    if row.ai_generated:
+        notes.append(f"AI-generated ({row.provenance})" if row.provenance else "AI-generated")
     if row.false_positive:
         notes.append("false positive")
     if row.origin == "manual":
@@ -74,6 +97,7 @@ class HistoryTableModel(QAbstractTableModel):
         self._strike = QFont()
         self._strike.setStrikeOut(True)
         self._muted = QBrush(QColor("#888888"))
+        self._ai_badge: QIcon | None = None  # painted on first use: needs a QGuiApplication
 
     # -- the filter -----------------------------------------------------------------------------
 
@@ -141,6 +165,14 @@ class HistoryTableModel(QAbstractTableModel):
             return row.id
         if role == START_TS_ROLE:
             return row.start_ts
+        if role == AI_GENERATED_ROLE:
+            return bool(row.ai_generated)
+        if role == Qt.ItemDataRole.DecorationRole and column == TITLE_COLUMN and row.ai_generated:
+            if self._ai_badge is None:
+                self._ai_badge = ai_badge_icon()
+            return self._ai_badge
+        if role == Qt.ItemDataRole.ToolTipRole and column == TITLE_COLUMN and row.ai_generated:
+            return _notes(row)
         if role == Qt.ItemDataRole.ToolTipRole and column == 9:
             return _notes(row) or None
         if role == Qt.ItemDataRole.FontRole and (row.false_positive or row.deleted):

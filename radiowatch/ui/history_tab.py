@@ -181,6 +181,10 @@ class HistoryTab(QWidget):
         for part in Daypart:
             self.daypart.addItem(part.label, part.value)
         self.show_deleted = QCheckBox("Show deleted")
+        self.ai_only = QCheckBox("AI-generated only")
+        self.ai_only.setToolTip(
+            "Only plays of AI-generated tracks, e.g. Udio songs added to your catalog"
+        )
         bar.addWidget(self.search, 3)
         bar.addWidget(self.station, 1)
         bar.addWidget(QLabel("From"))
@@ -188,12 +192,14 @@ class HistoryTab(QWidget):
         bar.addWidget(QLabel("to"))
         bar.addWidget(self.date_to)
         bar.addWidget(self.daypart)
+        bar.addWidget(self.ai_only)
         bar.addWidget(self.show_deleted)
         for combo in (self.station, self.daypart):
             combo.currentIndexChanged.connect(self.apply_filters)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self.apply_filters)
         self.show_deleted.toggled.connect(self.apply_filters)
+        self.ai_only.toggled.connect(self.apply_filters)
         return bar
 
     def _date_edit(self, name: str) -> QDateEdit:
@@ -281,6 +287,7 @@ class HistoryTab(QWidget):
             daypart=Daypart(daypart) if daypart else None,
             text=self.search.text(),
             include_deleted=self.show_deleted.isChecked(),
+            ai_generated_only=self.ai_only.isChecked(),
             sort=old.sort,
             descending=old.descending,
         )

@@ -50,7 +50,16 @@ QLabel#songMeta, QLabel#statusDetail { color: #6b7484; font-size: 8.5pt; }
 QLabel#recentRow { color: #4a5468; font-size: 8.5pt; }
 QLabel#recentTime { color: #8a93a3; font-size: 8.5pt; }
 QFrame#cardRule { background: #eef0f4; max-height: 1px; border: none; }
+QLabel#aiBadge { background: #ede4ff; color: #5b21b6; border-radius: 7px; padding: 0px 6px;
+                 font-size: 8pt; font-weight: 600; }
 """
+
+AI_BADGE_TEXT = "AI"
+
+
+def ai_badge_tooltip(provenance: str | None) -> str:
+    return f"AI-generated: imported from {provenance}" if provenance else "AI-generated"
+
 
 
 def placeholder_cover(size: int = COVER_SIZE, seed: str = "") -> QPixmap:
@@ -151,9 +160,18 @@ class NowPlayingCard(QFrame):
         self.title_label = QLabel(objectName="songTitle")
         self.artist_label = QLabel(objectName="songArtist")
         self.meta_label = QLabel(objectName="songMeta")
+        self.ai_badge = QLabel(AI_BADGE_TEXT, objectName="aiBadge")
+        self.ai_badge.hide()
+        title_row = QHBoxLayout()
+        title_row.setSpacing(6)
+        title_row.addWidget(self.title_label, 0)
+        title_row.addWidget(self.ai_badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        title_row.addStretch(1)
         for label in (self.title_label, self.artist_label, self.meta_label):
             label.setMinimumWidth(10)
-            text.addWidget(label)
+        text.addLayout(title_row)
+        text.addWidget(self.artist_label)
+        text.addWidget(self.meta_label)
         text.addStretch(1)
         song.addLayout(text, 1)
         outer.addLayout(song)
@@ -209,6 +227,7 @@ class NowPlayingCard(QFrame):
             self.title_label.setText("Waiting for the first song…")
             self.artist_label.setText("")
             self.meta_label.setText("")
+            self.ai_badge.hide()
             self.cover_label.setPixmap(placeholder_cover(seed=str(self.radio_id)))
             self._cover_url = None
             return
@@ -222,6 +241,10 @@ class NowPlayingCard(QFrame):
             tip.append(f"Label: {play.label}")
         if play.isrc:
             tip.append(f"ISRC: {play.isrc}")
+        if play.ai_generated:
+            tip.append(ai_badge_tooltip(play.provenance))
+            self.ai_badge.setToolTip(ai_badge_tooltip(play.provenance))
+        self.ai_badge.setVisible(play.ai_generated)
         self.title_label.setToolTip("\n".join(tip))
 
     def _show_recent(self, local_tz) -> None:
