@@ -97,8 +97,8 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int) -> 
                 t0 = time.perf_counter()
                 m = match(audio[r["file"]], table)
                 times.append(time.perf_counter() - t0)
-                if m and m.score >= MATCH_THRESHOLD and m.position < snap.ends.max():
-                    k = int(np.searchsorted(snap.bases, m.position, "right")) - 1
+                if m and m.score >= MATCH_THRESHOLD and m.ref_position < snap.ends.max():
+                    k = int(np.searchsorted(snap.bases, m.ref_position, "right")) - 1
                     ok += snap.track_ids[k] == truth[r["file"]]
             neg_best = max((m.score if (m := match(audio[r["file"]], table)) else 0.0)
                            for r in neg)

@@ -75,9 +75,9 @@ def main():
         times.append(time.time() - t1)
         tid, off, sc = None, None, -1.0
         if m:
-            k = np.searchsorted(base_arr, m.position, "right") - 1
+            k = np.searchsorted(base_arr, m.ref_position, "right") - 1
             tid = starts[max(k, 0)][0]
-            off = (m.position - base_arr[max(k, 0)]) * fp.FRAME_S
+            off = max(m.position - base_arr[max(k, 0)], 0) * fp.FRAME_S
             sc = m.score
         if r["kind"] == "positive":
             ok = tid == r["true_track_id"]

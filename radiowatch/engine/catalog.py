@@ -17,10 +17,15 @@ Public API (for the server, the CLI and the GUI's engine process):
 
     Track: track_id (str), title, artist, album, isrc, kind ("song"|"jingle"|"ad"),
            source_file, duration_s, provenance (str|None), added_at (unix s)
-    Match: track (Track), offset_s (where the query starts in the reference, s),
+    Match: track (Track), offset_s (where the query starts in the reference, s; NEGATIVE
+           when the song starts inside the query, e.g. after silence or the end of another
+           song: -3.0 = the song starts 3 s into the query. Stream monitoring needs the true
+           value to anchor a play; AudD-facing outputs clamp it at 0, as AudD reports where
+           in the song the query starts: recognition.song and the `query` command's JSON),
            score (calibrated: >= MATCH_THRESHOLD means a match; ~0..100),
-           speed (matched speed factor, e.g. 1.02 = played 2% fast), query_start_s (0 unless
-           the match was found in a later part of the query), matched_hashes (raw count)
+           speed (matched speed factor, e.g. 1.02 = played 2% fast), query_start_s (where
+           in the query the matched song starts, s; 0 when it was already playing),
+           matched_hashes (raw count)
 
 Threading: `identify` and `refresh` may be called from several threads at once; adds, updates
 and removes must come from one writer (a process or one thread). Readers in other processes
@@ -255,13 +260,19 @@ class Catalog:
         raw = match(np.asarray(samples, np.float32), snap)
         if raw is None:
             return None
-        k = int(np.searchsorted(snap.bases, raw.position, side="right")) - 1
+        # the track is where the matched hashes are, not where the query starts: a song that
+        # starts inside the query puts the query's start before the song's base (in the
+        # previous track on the global axis, or before the first one)
+        k = int(np.searchsorted(snap.bases, raw.ref_position, side="right")) - 1
         k = max(k, 0)
         track = snap.tracks[snap.track_ids[k]]
-        return Match(track=track, offset_s=round(float((raw.position - snap.bases[k]) * FRAME_S), 3),
+        start_frames = int(raw.position - snap.bases[k])
+        return Match(track=track, offset_s=round(start_frames * FRAME_S, 3),
                      score=round(raw.score, 2), speed=raw.candidate.speed,
                      tempo=raw.candidate.tempo,
-                     query_start_s=raw.query_start_frame * FRAME_S, matched_hashes=raw.votes)
+                     query_start_s=round(max(-start_frames, 0) * FRAME_S / raw.candidate.time_scale
+                                         + raw.query_start_frame * FRAME_S, 3),
+                     matched_hashes=raw.votes)
 
     # writing (one writer) -----------------------------------------------------------------------
     def add_file(self, path: str | Path, *, track_id: str | None = None, **meta) -> Track:

@@ -95,7 +95,9 @@ def _query_one(catalog: Catalog, name: str) -> dict:
     if best is not None:
         out["score"] = best.score
         if best.score >= MATCH_THRESHOLD:
-            out.update(track_id=best.track.track_id, offset_s=best.offset_s, speed=best.speed,
+            # AudD's offset: where in the song the query starts, so 0 if the song starts later
+            out.update(track_id=best.track.track_id, offset_s=max(best.offset_s, 0.0),
+                       speed=best.speed,
                        tempo=best.tempo)
     out["elapsed_s"] = round(time.perf_counter() - started, 4)
     return out
@@ -118,14 +120,30 @@ def run_catalog(args: Namespace) -> int:
                     print(json.dumps(t.__dict__), flush=True)
                 else:
                     who = " - ".join(x for x in (t.artist, t.title) if x) or "(untitled)"
-                    print(f"{t.track_id}\t{t.kind}\t{t.duration_s:7.1f} s\t{who}")
+                    origin = f"\t[{t.provenance}]" if t.provenance else ""
+                    print(f"{t.track_id}\t{t.kind}\t{t.duration_s:7.1f} s\t{who}{origin}")
             return 0
         if args.catalog_command == "remove":
-            missing = [t for t in args.track_ids if not catalog.remove(t)]
-            for t in missing:
-                print(f"error: no track {t!r} in the catalog", file=sys.stderr)
-            return 1 if missing else 0
+            return _remove(catalog, list(getattr(args, "track_ids", None) or []),
+                           bool(getattr(args, "demo", False)))
     return 2
+
+
+def _remove(catalog: Catalog, track_ids: list[str], demo: bool) -> int:
+    """Remove tracks by id and/or the demo's songs; a missing id is an error, the rest go."""
+    if not track_ids and not demo:
+        print("error: say which tracks to remove: give track ids (see `catalog list`) "
+              "or --demo for the songs the demo added", file=sys.stderr)
+        return 2
+    if demo:
+        from radiowatch.engine.demo import remove_demo_catalog
+
+        removed = remove_demo_catalog(catalog)
+        print(f"removed {removed} demo song(s)", file=sys.stderr)
+    missing = [t for t in track_ids if not catalog.remove(t)]
+    for t in missing:
+        print(f"error: no track {t!r} in the catalog", file=sys.stderr)
+    return 1 if missing else 0
 
 
 def _data_dir(args: Namespace) -> Path:

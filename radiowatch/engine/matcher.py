@@ -53,11 +53,14 @@ class HashLookup(Protocol):
 
 @dataclass(frozen=True)
 class RawMatch:
-    position: int  # global reference frame where the query starts
+    position: int  # global reference frame where the query starts (may lie before the song)
     votes: int
     score: float
     candidate: Candidate
     query_start_frame: int
+    # median global reference frame of the winning bin's hits: inside the matched track even
+    # when the query starts before it (song starts late in the query, or after silence)
+    ref_position: int = 0
 
 
 def _vote_tolerant(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,12 +113,27 @@ def match(samples: np.ndarray, table: HashLookup, *, peaks=None) -> RawMatch | N
     keys = c[q_idx] * (1 << 40) + (offset + (1 << 36))
     uniq_k, votes = _vote_tolerant(keys)
     best = int(np.argmax(votes))
-    key = int(uniq_k[best])
+    key = _centre_key(keys, int(uniq_k[best]))
     cand = CANDIDATES[key >> 40]
     position = (key & ((1 << 40) - 1)) - (1 << 36)
+    in_bin = np.abs(keys - key) <= 1
+    ref_position = int(np.median(pos[in_bin])) if in_bin.any() else position
     n_q = int(h.size)
     # chance hits per bin: hits spread over (catalog frames x 3 tolerant bins) per candidate
     frames = max(table.total_frames, 1)
     lam = q_idx.size / len(CANDIDATES) / frames * 3.0
     score = calibrated_score(float(votes[best]), n_q, lam)
-    return RawMatch(int(position), int(round(votes[best])), score, cand, 0)
+    return RawMatch(int(position), int(round(votes[best])), score, cand, 0, ref_position)
+
+
+def _centre_key(keys: np.ndarray, best: int) -> int:
+    """The key with the most direct hits among best-1, best, best+1.
+
+    Tolerant votes tie between neighbours (a bin and the one beside it share most hits), and
+    argmax takes the lowest: without this the reported start is one frame early, which puts
+    a query at a track's very start one frame before its base, i.e. in the previous track.
+    """
+    near = keys[np.abs(keys - best) <= 1]
+    vals, counts = np.unique(near, return_counts=True)
+    top = vals[counts == counts.max()]
+    return int(top[np.argmin(np.abs(top - best))]) if best not in top else best

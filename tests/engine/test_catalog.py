@@ -147,3 +147,73 @@ def test_identify_from_several_threads_while_adding(tmp_path, songs):
         for th in threads:
             th.join()
         assert errors == [] and results == ["s11"] * 9
+
+
+# --- regressions: the track is where the matched hashes are, not where the query starts -------
+
+_DEMO_TITLES = ("Harbour Lights", "Copper Sunrise", "Static Orchard", "Glass Elevator",
+                "Lowland Parade")
+
+
+@pytest.fixture(scope="module")
+def demo_songs() -> dict[str, np.ndarray]:
+    """The demo's first five songs, 40 s each, as the demo adds them (in this order)."""
+    from radiowatch.engine.music_synthesis import DEMO_SONGS, render_song
+
+    recipes = [r for r in DEMO_SONGS if r.title in _DEMO_TITLES]
+    return {r.title: render_song(r, 40.0, RATE) for r in recipes}
+
+
+@pytest.fixture(scope="module")
+def demo_catalog(tmp_path_factory, demo_songs):
+    with Catalog.open(tmp_path_factory.mktemp("demo")) as cat:
+        for title, samples in demo_songs.items():
+            cat.add_samples(samples, title=title, provenance="radiowatch demo")
+        yield cat
+
+
+@pytest.mark.parametrize("title", _DEMO_TITLES)
+def test_the_first_seconds_of_each_song_match_that_song_at_offset_zero(demo_catalog, demo_songs,
+                                                                       title):
+    # was: the start frame landed one frame before the song's base, so the PREVIOUS song was
+    # reported 42 s into a 40 s track (and the server then dropped it as impossible)
+    for seconds in (12.0, 5.0):
+        match = demo_catalog.identify(clip(demo_songs[title], 0.0, seconds))
+        assert match is not None and match.track.title == title
+        assert abs(match.offset_s) < 0.1
+
+
+def test_a_song_starting_inside_the_query_has_a_negative_offset(demo_catalog, demo_songs):
+    # the query holds the last 3 s of one song then the first 7 s of the next one
+    q = np.concatenate([clip(demo_songs["Harbour Lights"], 37.0, 3.0),
+                        clip(demo_songs["Copper Sunrise"], 0.0, 7.0)])
+    match = demo_catalog.identify(q)
+    assert match is not None and match.track.title == "Copper Sunrise"
+    assert abs(match.offset_s + 3.0) < 0.2  # the song starts 3 s into the query
+    assert abs(match.query_start_s - 3.0) < 0.2
+
+
+def test_silence_then_a_short_song_start_does_not_match_another_song(demo_catalog, demo_songs):
+    # was: 8 s of silence then Copper Sunrise's first 4 s matched Harbour Lights at 00:34
+    q = np.concatenate([np.zeros(8 * RATE, np.float32),
+                        clip(demo_songs["Copper Sunrise"], 0.0, 4.0)])
+    match = demo_catalog.best_guess(q)
+    assert match is not None and match.track.title == "Copper Sunrise"
+    # 4 s of music cannot pin the tempo to 1 %, so the offset (reference seconds) is loose;
+    # where the song starts in the query is not
+    assert abs(match.offset_s + 8.0) < 0.5
+    assert abs(match.query_start_s - 8.0) < 0.2
+
+
+@pytest.mark.parametrize("title", ["Copper Sunrise", "Glass Elevator"])
+def test_a_20_second_song_alone_in_the_catalog_is_recognised(tmp_path, title):
+    from radiowatch.engine.music_synthesis import DEMO_SONGS, render_song
+
+    recipe = next(r for r in DEMO_SONGS if r.title == title)
+    song = render_song(recipe, 20.0, RATE)
+    with Catalog.open(tmp_path) as cat:
+        cat.add_samples(song, title=title)
+        for start, seconds in ((0.0, 20.0), (0.0, 10.0), (8.0, 10.0)):
+            match = cat.identify(clip(song, start, seconds))
+            assert match is not None and match.track.title == title
+            assert abs(match.offset_s - start) < 0.1

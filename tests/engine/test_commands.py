@@ -80,3 +80,23 @@ def test_catalog_add_list_remove(tmp_path, songs):
     removed = engine("catalog", "--data-dir", str(data), "remove", "My Song", "ghost")
     assert removed.returncode == 1 and "ghost" in removed.stderr
     assert engine("catalog", "--data-dir", str(data), "list").stdout == ""
+
+
+def test_catalog_remove_demo_takes_out_only_the_demo_songs(tmp_path, songs):
+    from radiowatch.engine.catalog import Catalog
+    from radiowatch.engine.demo import DEMO_PROVENANCE
+
+    data = tmp_path / "engine"
+    with Catalog.open(data) as cat:
+        cat.add_samples(songs[11], track_id="mine", title="Mine")
+        cat.add_samples(songs[12], track_id="demo1", title="Demo", provenance=DEMO_PROVENANCE)
+    listed = engine("catalog", "--data-dir", str(data), "list").stdout.splitlines()
+    assert [line.endswith(f"\t[{DEMO_PROVENANCE}]") for line in listed] == [False, True]
+
+    nothing = engine("catalog", "--data-dir", str(data), "remove")
+    assert nothing.returncode == 2 and "--demo" in nothing.stderr
+
+    removed = engine("catalog", "--data-dir", str(data), "remove", "--demo")
+    assert removed.returncode == 0, removed.stderr
+    listed = engine("catalog", "--data-dir", str(data), "list", "--json").stdout.splitlines()
+    assert [json.loads(line)["track_id"] for line in listed] == ["mine"]
