@@ -10,11 +10,27 @@ GUI tests use pytest-qt's one QApplication plus `qloop`, a qasync loop per test,
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+# Python's cyclic garbage collector runs in whichever thread happens to allocate: a loopback
+# server's thread, an engine pump thread, a worker. When the garbage holds QObjects (a widget
+# captured in a lambda cycle, a QMediaPlayer), Qt then destroys them off the GUI thread, and the
+# next event loop turn can crash ("Timers cannot be stopped from another thread", then SIGSEGV).
+# So the suite never collects automatically: it collects on the main thread after each test,
+# once pytest-qt has closed that test's widgets.
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_main_thread():
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
