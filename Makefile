@@ -38,9 +38,11 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check radiowatch tests
 
+# One folder, dist/radiowatch/, holding the GUI and the engine; then a headless smoke test of it.
 package: setup
 	$(PY) -m pip install --quiet -e '.[package]'
 	$(PY) -m PyInstaller --noconfirm --clean packaging/radiowatch.spec
+	bash packaging/smoke_test.sh dist/radiowatch/radiowatch
 
 screenshots: setup
 	bash packaging/take-screenshots.sh

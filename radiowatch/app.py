@@ -32,6 +32,8 @@ from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from radiowatch import __version__
+from radiowatch.backend_session import DEMO_RADIO_ID, DEMO_STATION_NAME, BackendSession
+from radiowatch.config.autostart import autostart_supported, is_autostart_enabled, set_autostart
 from radiowatch.config.logging_setup import configure_logging, shutdown_logging
 from radiowatch.config.paths import ProfileDirs, profile_dirs
 from radiowatch.config.secrets import (
@@ -42,9 +44,12 @@ from radiowatch.config.secrets import (
 )
 from radiowatch.config.settings import Settings, SettingsStore, load_settings
 from radiowatch.history.database import DatabaseError, open_database
+from radiowatch.stations.errors import StationError
 from radiowatch.stations.store import StationStore
-from radiowatch.ui.artwork import app_icon, stylesheet
+from radiowatch.ui.artwork import app_icon
+from radiowatch.ui.live_monitoring import LiveMonitoring
 from radiowatch.ui.main_window import MainWindow
+from radiowatch.ui.palette import follow_system_palette
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +58,17 @@ CLOSER_TIMEOUT = 10.0
 APP_ID = "org.radiowatch.Radiowatch"
 
 # tab key -> "module:function"; function(app: RadiowatchApp) -> QWidget. A module that is not
-# there yet leaves the tab's placeholder in place.
-PANEL_FACTORIES: dict[str, str] = {}
+# there yet leaves the tab's placeholder in place (see radiowatch/ui/panels.py).
+PANEL_FACTORIES: dict[str, str] = {
+    "monitor": "radiowatch.ui.panels:monitor_tab",
+    "history": "radiowatch.ui.panels:history_tab",
+    "recognize": "radiowatch.ui.panels:recognize_tab",
+    "catalog": "radiowatch.ui.panels:catalog_tab",
+    "resize": "radiowatch.ui.panels:resize_tab",
+    "udio": "radiowatch.ui.panels:udio_tab",
+}
+# Settings whose change means another backend: the session and the monitoring restart.
+BACKEND_FIELDS = ("backend", "remote_engine_url", "engine_demo")
 
 
 @dataclass
@@ -132,17 +146,30 @@ def choose_backend(settings: Settings, tokens: TokenStore) -> BackendChoice:
 
 
 class RadiowatchApp:
-    """The running app: window, tray, background tasks, and the one shutdown."""
+    """The running app: window, tray, backend, monitoring, background tasks, one shutdown.
+
+    `start_backend=False` keeps the backend (and the local engine child) stopped: tests of the
+    window plumbing use it. `first_run` shows the first-run assistant when the settings say it
+    has not been completed.
+    """
 
     def __init__(self, qapp: QApplication, services: AppServices, *,
-                 exit_after_ms: int | None = None) -> None:
+                 exit_after_ms: int | None = None, start_backend: bool = True,
+                 first_run: bool = False, start_minimised: bool = False,
+                 audd_url: str | None = None) -> None:
         self.qapp = qapp
         self.services = services
         self.exit_after_ms = exit_after_ms
+        self.start_backend = start_backend
+        self.first_run = first_run
+        self.start_minimised = start_minimised
+        self.audd_url = audd_url
         self.exit_code = 0
         self.shutdown_reason: str | None = None
         self.closed = False
-        self.tray: Any = None
+        self.tray: Any = None  # the TrayController while a system tray shows it
+        self.notifier: Any = None  # TrayNotifier, set by the Monitor tab's factory
+        self.assistant: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -150,11 +177,22 @@ class RadiowatchApp:
         self._old_wakeup_fd: int | None = None
         self._signal_sockets: tuple[socket.socket, socket.socket] | None = None
         self._notifier: QSocketNotifier | None = None
+        self._backend_task: asyncio.Task[Any] | None = None
+        self._backend_fields = self._backend_key(services.settings.current)
+        self._autostart = services.settings.current.autostart
         self.window = MainWindow(dirs=services.dirs, settings=services.settings,
                                  stations=services.stations, tokens=services.tokens)
+        self.window.about_rows = self.about_rows
         self.window.quit_requested.connect(lambda: self.request_shutdown("quit"))
-        self.window.tokens_changed.connect(lambda _names: self.apply_backend())
+        self.window.tokens_changed.connect(lambda _names: self._on_tokens_changed())
         self._unsubscribe_settings = services.settings.subscribe(self._on_settings_changed)
+        self.session = self._new_session()
+        self.monitoring = LiveMonitoring(services.db, services.stations, services.settings,
+                                         on_station_status=self.window.set_station_status)
+        self.tray_controller = self._make_tray_controller()
+        # Closers run last-added first: the tabs, then the monitoring, then the backend.
+        services.add_closer("backend", lambda: self.session.aclose())
+        services.add_closer("monitoring", self.monitoring.aclose)
         self.backend = self.apply_backend()
         self._install_panels()
 
@@ -166,22 +204,158 @@ class RadiowatchApp:
         task.add_done_callback(self._task_done)
         return task
 
+    def client_provider(self):
+        """The AudDClient of the active backend (cloud or engine), or None: see backend_reason."""
+        return self.session.client_provider()
+
+    def catalog_provider(self):
+        """The engine's catalog API for the Catalog tab, or None while no engine runs."""
+        return self.session.catalog_client()
+
+    def cloud_client_provider(self):
+        return self.session.cloud_client()
+
+    def backend_reason(self) -> str:
+        return self.session.reason
+
     def apply_backend(self) -> BackendChoice:
         self.backend = choose_backend(self.services.settings.current, self.services.tokens)
         self.window.set_backend(self.backend.description)
-        self.window.set_backend_state(self.backend.state, self.backend.detail)
+        if not (self.session.started and self.session.kind == self.backend.kind
+                and self.session.state in ("connected", "connecting", "idle")):
+            self.window.set_backend_state(self.backend.state, self.backend.detail)
         return self.backend
+
+    def _new_session(self) -> BackendSession:
+        return BackendSession(self.services.dirs, self.services.settings.current,
+                              self.services.tokens, on_state=self._on_backend_state,
+                              cloud_url=self.audd_url)
+
+    def _on_backend_state(self, state: str, detail: str) -> None:
+        self.window.set_backend_state(state, detail)
+
+    async def start_backend_and_monitoring(self) -> None:
+        """Start the backend (the local engine child, if chosen) and monitor every station."""
+        client = await self.session.start()
+        if self.session.catalog_indexed:
+            extras = dict(self.services.settings.current.extras)
+            extras["catalog_indexed"] = self.session.catalog_indexed
+            self.services.settings.update(extras=extras)
+        if client is None:
+            log.info("monitoring not started: %s", self.session.reason)
+            return
+        await self.monitoring.start(client, state_key=self.session.state_key,
+                                    timestamp_tz=self.session.timestamp_tz)
+        if self.session.runs_demo:
+            await self.ensure_demo_station()
+
+    async def restart_backend(self) -> None:
+        await self.monitoring.stop()
+        await self.session.aclose()
+        self.session = self._new_session()
+        self.apply_backend()
+        await self.start_backend_and_monitoring()
+
+    async def ensure_demo_station(self) -> None:
+        """Keep the demo station in the stations list, pointed at this run's demo stream."""
+        url = await self.session.demo_stream_url()
+        if url is None:
+            log.warning("the demo engine did not register its station")
+            return
+        stations = self.services.stations
+        try:
+            station = stations.by_radio_id(DEMO_RADIO_ID)
+            if station is None:
+                station = stations.add(name=DEMO_STATION_NAME, source=url, radio_id=DEMO_RADIO_ID)
+                self.window.sidebar.select_station(station.id)
+            elif station.source != url:
+                stations.update(station.id, source=url)
+        except StationError as exc:
+            log.warning("could not add the demo station: %s", exc)
+
+    def _restart_backend_soon(self) -> None:
+        if self._loop is None or self.closed or not self.start_backend:
+            return
+        if self._backend_task is not None and not self._backend_task.done():
+            self._backend_task.cancel()
+        self._backend_task = self.spawn(self.restart_backend(), name="backend-restart")
 
     def _install_panels(self) -> None:
         for key, target in PANEL_FACTORIES.items():
             module_name, func_name = target.split(":")
             try:
                 factory = getattr(import_module(module_name), func_name)
+                widget: QWidget = factory(self)
             except (ImportError, AttributeError) as exc:
                 log.info("tab %s keeps its placeholder (%s)", key, exc)
                 continue
-            widget: QWidget = factory(self)
+            except Exception:
+                log.exception("tab %s could not be built; it keeps its placeholder", key)
+                continue
             self.window.set_tab(key, widget)
+
+    # -- links between tabs ---------------------------------------------------------------------
+    def show_window(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def open_play(self, play_id: int) -> bool:
+        """Show one play in the History tab (from a notification or a now-playing card)."""
+        self.show_window()
+        self.window.show_tab("history")
+        tab = self.window.tab("history")
+        show = getattr(tab, "show_play", None)
+        return bool(show(int(play_id))) if show is not None else False
+
+    def make_cut_down(self, item: Any) -> Any:
+        """Open a track in the Resize tab: a path, or a Play (then the user picks its file)."""
+        tab = self.window.tab("resize")
+        open_track = getattr(tab, "open_track", None)
+        if open_track is None:
+            return None
+        path = item if isinstance(item, str | os.PathLike) else self._choose_audio_for(item)
+        if not path:
+            return None
+        self.window.show_tab("resize")
+        return open_track(path)
+
+    def _choose_audio_for(self, play: Any) -> str:
+        from PySide6.QtWidgets import QFileDialog
+
+        what = " – ".join(p for p in (getattr(play, "artist", ""), getattr(play, "title", "")) if p)
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, f"Choose the audio file of {what or 'this track'}",
+            self.services.settings.current.last_open_dir,
+            "Audio files (*.mp3 *.wav *.flac *.ogg *.m4a *.aac *.opus);;All files (*)")
+        return path
+
+    def save_to_history(self, play: Any) -> Any:
+        """Recognize → "save to history": a manual play, recorded once like any other."""
+        from radiowatch.history.plays import PlayStore
+
+        recorded = PlayStore(self.services.db).add(play)
+        history = self.window.tab("history")
+        if hasattr(history, "refresh"):
+            history.refresh()
+        self.window.show_message("Saved to the history.")
+        return recorded
+
+    def save_recognition_to_history(self, result: Any) -> Any:
+        from radiowatch.ui.panels import play_from_recognition
+
+        return self.save_to_history(play_from_recognition(result, self.session.kind))
+
+    def about_rows(self) -> list[tuple[str, str]]:
+        """Extra lines for the About box: notifications and engine in use."""
+        mode = getattr(self.notifier, "mode", None) or "none"
+        notifier = {"tray": "system tray balloons", "banner": "in-window banner (no system tray)",
+                    "none": "log only"}.get(mode, mode)
+        rows = [("Notifications", notifier)]
+        engine = self.session.engine
+        if engine is not None:
+            rows.append(("Engine", f"{engine.base_url} (log: {engine.log_path})"))
+        return rows
 
     # -- lifecycle ------------------------------------------------------------------------------
     def request_shutdown(self, reason: str = "quit") -> None:
@@ -201,17 +375,43 @@ class RadiowatchApp:
         try:
             self._setup_tray()
             settings = self.services.settings.current
-            if not (settings.start_minimised and self.window.hides_on_close):
+            minimised = self.start_minimised or settings.start_minimised
+            if not (minimised and self.window.hides_on_close):
                 self.window.show()
             if handle_signals:
                 self._install_signal_handlers()
             if self.exit_after_ms is not None:
                 self._loop.call_later(self.exit_after_ms / 1000, self.request_shutdown, "timer")
             log.info("radiowatch %s started; profile %s", __version__, self.services.dirs.data)
+            if self.first_run and not settings.first_run_done and self.exit_after_ms is None:
+                self.open_first_run()
+            elif self.start_backend:
+                self._backend_task = self.spawn(self.start_backend_and_monitoring(),
+                                                name="backend-start")
             await self._stop.wait()
         finally:
             await self.shutdown()
         return self.exit_code
+
+    def open_first_run(self):
+        """The first-run assistant; the backend starts when it closes (finished or skipped)."""
+        from radiowatch.ui.first_run import FirstRunAssistant
+
+        assistant = FirstRunAssistant(self.services.settings, self.services.tokens,
+                                      self.services.stations, self.window)
+        assistant.finished.connect(lambda _result: self._first_run_closed())
+        self.assistant = assistant
+        assistant.open()
+        return assistant
+
+    def _first_run_closed(self) -> None:
+        self.services.settings.update(first_run_done=True)
+        self.window.refresh_stations()
+        self.window.show_tab("monitor")
+        if self.start_backend and not self.closed:
+            if self._backend_task is not None and not self._backend_task.done():
+                self._backend_task.cancel()
+            self._backend_task = self.spawn(self.restart_backend(), name="backend-start")
 
     async def shutdown(self) -> None:
         """The single way out: save, cancel, close. Runs once."""
@@ -222,7 +422,13 @@ class RadiowatchApp:
             self.window.save_layout()
         except Exception:
             log.exception("could not save the window layout")
-        tasks = [t for t in self._tasks if not t.done()]
+        # The tabs' background work too (ui/background.spawn: an analysis warm-up, a cover
+        # download) must end before the closers stop what it talks to.
+        from radiowatch.ui import background
+
+        current, loop = asyncio.current_task(), asyncio.get_running_loop()
+        tasks = [t for t in self._tasks | set(getattr(background, "_running", ()))
+                 if not t.done() and t is not current and t.get_loop() is loop]
         for task in tasks:
             task.cancel()
         if tasks:
@@ -242,15 +448,30 @@ class RadiowatchApp:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
     # -- tray -----------------------------------------------------------------------------------
-    def _setup_tray(self) -> None:
-        try:
-            from radiowatch.ui.tray import TrayController
-        except ImportError:
-            return
+    def _make_tray_controller(self):
+        from radiowatch.ui.tray import TrayController
+
         tray = TrayController(self.window, icon=app_icon())
+        tray.quit_requested.connect(lambda: self.request_shutdown("tray"))
+        tray.open_play_requested.connect(self.open_play)
+        tray.pause_toggled.connect(
+            lambda paused: self.spawn(self.monitoring.set_paused(paused), "pause"))
+        tray.mute_rule_requested.connect(self._mute_rule)
+        self.monitoring.paused_changed.connect(tray.set_paused)
+        return tray
+
+    def _mute_rule(self, rule_id: int) -> None:
+        from datetime import UTC, datetime
+
+        from radiowatch.ui.tray import DEFAULT_MUTE
+
+        self.monitoring.watchlist.mute(rule_id, datetime.now(UTC) + DEFAULT_MUTE)
+        self.window.show_message("Muted the watchlist rule for 24 hours.")
+
+    def _setup_tray(self) -> None:
+        tray = self.tray_controller
         if not tray.available:
             return
-        tray.quit_requested.connect(lambda: self.request_shutdown("tray"))
         tray.show()
         self.tray = tray
         self._sync_close_behaviour()
@@ -259,9 +480,39 @@ class RadiowatchApp:
         self.window.hides_on_close = bool(
             self.tray is not None and self.services.settings.current.close_to_tray)
 
-    def _on_settings_changed(self, _settings: Settings) -> None:
+    @staticmethod
+    def _backend_key(settings: Settings) -> tuple:
+        return tuple(getattr(settings, name) for name in BACKEND_FIELDS)
+
+    def _on_settings_changed(self, settings: Settings) -> None:
         self.apply_backend()
         self._sync_close_behaviour()
+        if settings.autostart != self._autostart:
+            self._autostart = settings.autostart
+            self._apply_autostart(settings.autostart)
+        key = self._backend_key(settings)
+        if key != self._backend_fields:
+            self._backend_fields = key
+            if self.session.started or self._backend_task is not None:
+                self._restart_backend_soon()
+
+    def _apply_autostart(self, enabled: bool) -> None:
+        if not autostart_supported():
+            return
+        try:
+            path = set_autostart(enabled)
+        except OSError as exc:
+            self.window.show_message(f"Could not change the autostart entry: {exc}")
+            return
+        if enabled and path is not None:
+            self.window.show_message(f"radiowatch will start at login ({path}).")
+        elif not enabled and not is_autostart_enabled():
+            self.window.show_message("radiowatch will no longer start at login.")
+
+    def _on_tokens_changed(self) -> None:
+        self.apply_backend()
+        if self.session.kind in ("audd", "remote_engine") and self.session.started:
+            self._restart_backend_soon()
 
     # -- signals --------------------------------------------------------------------------------
     def _install_signal_handlers(self) -> None:
@@ -336,29 +587,42 @@ def create_qapplication(qt_args: list[str] | None = None) -> QApplication:
     qapp.setQuitOnLastWindowClosed(False)  # the shutdown decides, not Qt (pitfall E)
     qapp.setStyle("Fusion")
     qapp.setWindowIcon(app_icon())
-    qapp.setStyleSheet(stylesheet())
+    follow_system_palette(qapp)
     return qapp
 
 
-def run_app(qt_args: list[str] | None = None) -> int:
-    """Start the GUI and block until it has shut down; returns the process exit code."""
+def run_app(qt_args: list[str] | None = None, *, start_minimised: bool = False) -> int:
+    """Start the GUI and block until it has shut down; returns the process exit code.
+
+    A second launch with the same profile only raises the running window and returns 0.
+    """
     import qasync
+
+    from radiowatch.ui.single_instance import SingleInstance
 
     dirs = profile_dirs().ensure()
     configure_logging(dirs, load_settings(dirs.settings_file).log_level)
     sys.excepthook = _log_uncaught
     exit_after = _exit_after_ms()
     qapp = create_qapplication(qt_args)
+    instance = SingleInstance(dirs.data)
+    if not instance.claim():
+        shutdown_logging()
+        return 0
     try:
         services = build_services(dirs)
     except (DatabaseError, TokenStoreError, OSError) as exc:
         log.error("cannot start: %s", exc)
         if exit_after is None:
             QMessageBox.critical(None, "radiowatch cannot start", str(exc))
+        instance.release()
         shutdown_logging()
         return 1
-    app = RadiowatchApp(qapp, services, exit_after_ms=exit_after)
+    app = RadiowatchApp(qapp, services, exit_after_ms=exit_after, first_run=True,
+                        start_minimised=start_minimised)
+    instance.activation_requested.connect(app.show_window)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
         code = runner.run(app.run())
+    instance.release()
     shutdown_logging()
     return code

@@ -1,6 +1,6 @@
 """`radiowatch`: start the desktop app, or run one of its command-line tools.
 
-    radiowatch [--data-dir DIR]                 open the window
+    radiowatch [--data-dir DIR] [--minimised]   open the window (or start in the tray)
     radiowatch [--data-dir DIR] export ARGS...  export play logs (see `radiowatch export --help`)
     radiowatch --version
 
@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir", metavar="DIR", default=None,
         help=f"keep this profile's data, settings and logs in DIR (same as ${HOME_ENV})",
+    )
+    parser.add_argument(
+        "--minimised", "--minimized", action="store_true",
+        help="start hidden in the system tray (used by the autostart entry)",
     )
     return parser
 
@@ -84,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_command(command, rest)
     from radiowatch.app import run_app
 
-    return run_app(qt_args)
+    return run_app(qt_args, start_minimised=args.minimised)
 
 
 if __name__ == "__main__":

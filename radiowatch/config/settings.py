@@ -49,8 +49,17 @@ class Settings(BaseModel):
     backend: Backend = "local"
     remote_engine_url: str = ""
     udio_base_url: str = ""
+    udio_path_template: str = "/udio/query?ids={ids}"
+    udio_auth_scheme: str = "bearer"
+    udio_batch_size: int = Field(default=20, ge=1, le=100)
     close_to_tray: bool = True
     start_minimised: bool = False
+    autostart: bool = False  # mirrored to an XDG autostart entry by config/autostart.py
+    first_run_done: bool = False  # the first-run assistant has been completed or skipped
+    # With the local engine: run the built-in demo station and demo catalog alongside the
+    # user's own catalog (the first-run default, so there is something to see at once).
+    engine_demo: bool = True
+    catalog_folder: str = ""  # the folder the first-run assistant indexed, shown in Catalog
     notifications: bool = True
     window_geometry: str = ""  # base64 of QWidget.saveGeometry()
     window_state: str = ""  # base64 of QMainWindow.saveState()

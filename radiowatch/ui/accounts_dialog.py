@@ -11,6 +11,7 @@ import os
 from pydantic import ValidationError
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,6 +34,9 @@ from radiowatch.config.secrets import (
     TokenStoreError,
 )
 from radiowatch.config.settings import SettingsStore
+from radiowatch.udio.endpoint import AuthScheme
+
+UDIO_AUTH_SCHEMES = tuple(scheme.value for scheme in AuthScheme)
 
 SECRET_ROWS = (
     (AUDD_API_TOKEN, "AudD API token", "From dashboard.audd.io; used for the AudD cloud backend"),
@@ -158,6 +162,18 @@ class AccountsDialog(QDialog):
                 self.udio_url.setText(self.settings.current.udio_base_url)
                 self.udio_url.setToolTip("Udio has no official public API; enter your provider's address.")
                 form.addRow("Udio base URL:", self.udio_url)
+                self.udio_path = QLineEdit(self)
+                self.udio_path.setText(self.settings.current.udio_path_template)
+                self.udio_path.setToolTip("The request path; {ids} is replaced by comma-separated "
+                                          "task ids, {id} by one id")
+                form.addRow("Udio request path:", self.udio_path)
+                self.udio_auth = QComboBox(self)
+                for scheme in UDIO_AUTH_SCHEMES:
+                    self.udio_auth.addItem(scheme, scheme)
+                index = self.udio_auth.findData(self.settings.current.udio_auth_scheme)
+                self.udio_auth.setCurrentIndex(max(index, 0))
+                self.udio_auth.setToolTip("How the Udio key is sent to your provider")
+                form.addRow("Udio key sent as:", self.udio_auth)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         buttons = QDialogButtonBox(
@@ -174,9 +190,13 @@ class AccountsDialog(QDialog):
         """Write what changed; on any error keep the dialog open and say what went wrong."""
         self.error_label.hide()
         url = self.udio_url.text().strip()
-        if url != self.settings.current.udio_base_url:
+        udio = {"udio_base_url": url,
+                "udio_path_template": self.udio_path.text().strip() or "/udio/query?ids={ids}",
+                "udio_auth_scheme": self.udio_auth.currentData()}
+        current = self.settings.current
+        if any(getattr(current, key) != value for key, value in udio.items()):
             try:
-                self.settings.update(udio_base_url=url)
+                self.settings.update(**udio)
             except ValidationError as exc:
                 self._show_error(exc.errors()[0]["msg"].removeprefix("Value error, ") + ".")
                 self.udio_url.setFocus()

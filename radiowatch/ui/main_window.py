@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import sys
 from base64 import b64decode, b64encode
+from collections.abc import Callable
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
@@ -45,14 +46,23 @@ class MainWindow(QMainWindow):
     station_removed = Signal(int)
     tokens_changed = Signal(list)
 
-    def __init__(self, *, dirs: ProfileDirs, settings: SettingsStore, stations: StationStore,
-                 tokens: TokenStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        dirs: ProfileDirs,
+        settings: SettingsStore,
+        stations: StationStore,
+        tokens: TokenStore,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.dirs = dirs
         self.settings = settings
         self.stations = stations
         self.tokens = tokens
         self.hides_on_close = False  # set by the app when a tray icon keeps it running
+        # The app adds lines to the About box (notifier, engine) through this callable.
+        self.about_rows: Callable[[], list[tuple[str, str]]] = lambda: []
         self._closing = False
         self._dialogs: dict[str, QWidget] = {}
         self.setObjectName("MainWindow")
@@ -72,20 +82,21 @@ class MainWindow(QMainWindow):
     def setup_ui(self) -> None:
         self.sidebar = StationsSidebar(self)
         self.sidebar.add_requested.connect(self.open_station_dialog)
-        self.sidebar.source_dropped.connect(
-            lambda source: self.open_station_dialog(source=source))
+        self.sidebar.source_dropped.connect(lambda source: self.open_station_dialog(source=source))
         self.sidebar.edit_requested.connect(self._edit_station_by_id)
         self.sidebar.remove_requested.connect(self.confirm_remove_station)
-        self.sidebar.enabled_toggled.connect(
-            lambda sid, on: self.stations.update(sid, enabled=on))
+        self.sidebar.enabled_toggled.connect(lambda sid, on: self.stations.update(sid, enabled=on))
         self.sidebar.list.currentItemChanged.connect(lambda *_: self._update_station_actions())
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("MainTabs")
         self.tabs.setDocumentMode(True)
         icon = app_icon()
-        for info in TABS:
-            self.tabs.addTab(PlaceholderTab(info, icon, self.tabs), info.title)
+        for number, info in enumerate(TABS, start=1):
+            index = self.tabs.addTab(PlaceholderTab(info, icon, self.tabs), info.title)
+            self.tabs.setTabToolTip(index, f"{info.heading} (Alt+{number})")
+            shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
+            shortcut.activated.connect(lambda i=index: self.tabs.setCurrentIndex(i))
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("MainSplitter")
@@ -112,21 +123,31 @@ class MainWindow(QMainWindow):
             return act
 
         self.add_station_action = action(
-            "&Add station…", lambda: self.open_station_dialog(), "Ctrl+N",
-            "Monitor a new stream")
+            "&Add station…", lambda: self.open_station_dialog(), "Ctrl+N", "Monitor a new stream"
+        )
         self.settings_action = action(
-            "&Settings…", self.open_settings_dialog, "Ctrl+,", "Backend and window options")
+            "&Settings…", self.open_settings_dialog, "Ctrl+,", "Backend and window options"
+        )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.accounts_action = action(
-            "Accounts && &tokens…", self.open_accounts_dialog, None,
-            "AudD, Audjust and Udio credentials")
-        self.quit_action = action("&Quit", self.quit_requested.emit, "Ctrl+Q", "Stop monitoring and quit")
+            "Accounts && &tokens…",
+            self.open_accounts_dialog,
+            None,
+            "AudD, Audjust and Udio credentials",
+        )
+        self.quit_action = action(
+            "&Quit", self.quit_requested.emit, "Ctrl+Q", "Stop monitoring and quit"
+        )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.edit_station_action = action(
-            "&Edit station…", self._edit_selected_station, "Ctrl+E", "Change the selected station")
+            "&Edit station…", self._edit_selected_station, "Ctrl+E", "Change the selected station"
+        )
         self.remove_station_action = action(
-            "&Remove station…", self._remove_selected_station, QKeySequence.StandardKey.Delete,
-            "Remove the selected station")
+            "&Remove station…",
+            self._remove_selected_station,
+            QKeySequence.StandardKey.Delete,
+            "Remove the selected station",
+        )
         self.remove_station_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.sidebar.addAction(self.remove_station_action)
         self.about_action = action("&About radiowatch", self.show_about)
@@ -155,8 +176,10 @@ class MainWindow(QMainWindow):
         was_current = self.tabs.currentIndex() == index
         old = self.tabs.widget(index)
         title = self.tabs.tabText(index)
+        tip = self.tabs.tabToolTip(index)
         self.tabs.removeTab(index)
         self.tabs.insertTab(index, widget, title)
+        self.tabs.setTabToolTip(index, tip)
         widget.setObjectName(widget.objectName() or f"tab_{key}")
         if old is not None and old is not widget:
             old.deleteLater()
@@ -169,7 +192,9 @@ class MainWindow(QMainWindow):
     def show_tab(self, key: str) -> None:
         self.tabs.setCurrentIndex(self._tab_index(key))
 
-    def set_station_status(self, station_id: int, status: StationStatus | str, detail: str = "") -> None:
+    def set_station_status(
+        self, station_id: int, status: StationStatus | str, detail: str = ""
+    ) -> None:
         """Show a station's monitoring status; `station_id` is `Station.id` (not radio_id)."""
         self.sidebar.set_station_status(station_id, status, detail)
         self._update_summary()
@@ -190,8 +215,9 @@ class MainWindow(QMainWindow):
         self._update_station_actions()
 
     # -- dialogs --------------------------------------------------------------------------------
-    def open_station_dialog(self, station: Station | None = None, *,
-                            source: str = "") -> StationDialog:
+    def open_station_dialog(
+        self, station: Station | None = None, *, source: str = ""
+    ) -> StationDialog:
         """Add (or, given `station`, edit) a station; `source` pre-fills the stream field."""
         dialog = StationDialog(self.stations, station, self)
         if source and station is None:
@@ -213,8 +239,7 @@ class MainWindow(QMainWindow):
         dialog = AccountsDialog(self.tokens, self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.tokens_changed.connect(self.tokens_changed)
-        dialog.tokens_changed.connect(
-            lambda names: self.show_message("Accounts & tokens saved."))
+        dialog.tokens_changed.connect(lambda names: self.show_message("Accounts & tokens saved."))
         self._dialogs["accounts"] = dialog
         dialog.open()
         return dialog
@@ -223,10 +248,13 @@ class MainWindow(QMainWindow):
         station = self.stations.get(station_id)
         if station is None:
             return None
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove station",
-                          f"Stop monitoring “{station.name}” and remove it?\n\n"
-                          "Its plays stay in the history.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove station",
+            f"Stop monitoring “{station.name}” and remove it?\n\nIts plays stay in the history.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.button(QMessageBox.StandardButton.Yes).setText("Remove")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -251,6 +279,10 @@ class MainWindow(QMainWindow):
             f"<tr><td>{label}:&nbsp;</td><td>{html.escape(str(path))}</td></tr>"
             for label, path in self.dirs.describe()
         )
+        extra = "".join(
+            f"<tr><td>{html.escape(label)}:&nbsp;</td><td>{html.escape(value)}</td></tr>"
+            for label, value in self.about_rows()
+        )
         return (
             f"<h3>radiowatch {__version__}</h3>"
             "<p>Know what music plays on the radio: monitor streams, recognise songs, keep and "
@@ -259,9 +291,9 @@ class MainWindow(QMainWindow):
             f"<tr><td>Tokens:&nbsp;</td><td>{html.escape(self.tokens.description)}</td></tr>"
             f"<tr><td>Backend:&nbsp;</td>"
             f"<td>{html.escape(self.settings.current.backend_description())}</td></tr>"
-            "</table>"
-            f"<p style='color:#6b7280'>Python {sys.version.split()[0]} · PySide6 {pyside_version}"
-            " · GPL-3.0-or-later</p>"
+            f"{extra}</table>"
+            f"<p style='color:#6b7280'>Python {sys.version.split()[0]} · Qt {qVersion()}"
+            f" · PySide6 {pyside_version} · GPL-3.0-or-later</p>"
         )
 
     def show_about(self) -> QMessageBox:
@@ -282,7 +314,9 @@ class MainWindow(QMainWindow):
         self.settings.update(
             window_geometry=_b64(self.saveGeometry()),
             window_state=_b64(self.saveState()),
-            current_tab=TAB_KEYS[self.tabs.currentIndex()] if 0 <= self.tabs.currentIndex() < len(TAB_KEYS) else "monitor",
+            current_tab=TAB_KEYS[self.tabs.currentIndex()]
+            if 0 <= self.tabs.currentIndex() < len(TAB_KEYS)
+            else "monitor",
             extras=extras,
         )
 

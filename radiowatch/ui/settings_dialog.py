@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from radiowatch.config.autostart import autostart_supported
 from radiowatch.config.settings import BACKEND_LABELS, SettingsStore
 
 BACKEND_HELP = {
@@ -50,6 +51,12 @@ class SettingsDialog(QDialog):
         self.remote_url = QLineEdit(current.remote_engine_url, backend_box)
         self.remote_url.setPlaceholderText("http://studio-pc.local:8765")
         form.addRow("Remote engine URL:", self.remote_url)
+        self.engine_demo = QCheckBox("Run the demo station with the local engine", backend_box)
+        self.engine_demo.setChecked(current.engine_demo)
+        self.engine_demo.setToolTip(
+            "A built-in station playing generated songs from a demo catalog, so you can see "
+            "monitoring work without any account. Turn off once your own stations run.")
+        form.addRow("", self.engine_demo)
         layout.addWidget(backend_box)
 
         window_box = QGroupBox("Window", self)
@@ -61,7 +68,20 @@ class SettingsDialog(QDialog):
         self.start_minimised.setChecked(current.start_minimised)
         self.notifications = QCheckBox("Show notifications for watched songs", window_box)
         self.notifications.setChecked(current.notifications)
-        for box in (self.close_to_tray, self.start_minimised, self.notifications):
+        self.autostart = QCheckBox("Start radiowatch when I log in (in the tray)", window_box)
+        self.autostart.setChecked(current.autostart)
+        if autostart_supported():
+            self.autostart.setToolTip("Adds radiowatch to your desktop's autostart programs")
+        else:
+            self.autostart.setEnabled(False)
+            self.autostart.setToolTip("Not available on this system yet; use the system's "
+                                      "login items settings")
+        self.close_to_tray.setToolTip("Closing the window keeps monitoring; quit from the "
+                                      "tray menu or with Ctrl+Q")
+        self.start_minimised.setToolTip("Only the tray icon appears at start")
+        self.notifications.setToolTip("Alerts for plays matching your watchlist rules")
+        for box in (self.close_to_tray, self.start_minimised, self.notifications,
+                    self.autostart):
             window_form.addWidget(box)
         layout.addWidget(window_box)
 
@@ -82,6 +102,7 @@ class SettingsDialog(QDialog):
         key = self.backend_combo.currentData()
         self.backend_help.setText(BACKEND_HELP[key])
         self.remote_url.setEnabled(key == "remote_engine")
+        self.engine_demo.setEnabled(key == "local")
 
     def save(self) -> bool:
         backend = self.backend_combo.currentData()
@@ -95,6 +116,8 @@ class SettingsDialog(QDialog):
                 close_to_tray=self.close_to_tray.isChecked(),
                 start_minimised=self.start_minimised.isChecked(),
                 notifications=self.notifications.isChecked(),
+                autostart=self.autostart.isChecked(),
+                engine_demo=self.engine_demo.isChecked(),
             )
         except ValidationError as exc:
             self._show_error(exc.errors()[0]["msg"].removeprefix("Value error, ") + ".")

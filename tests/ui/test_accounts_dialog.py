@@ -22,6 +22,12 @@ from radiowatch.config.secrets import (
 from radiowatch.config.settings import SettingsStore
 from radiowatch.ui.accounts_dialog import AccountsDialog
 
+# The app-level test loads the real tabs, hence QtMultimedia: no PipeWire/PulseAudio here.
+pytestmark = pytest.mark.qt_log_ignore(
+    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",
+    r"^QObject::~QObject: Timers cannot be stopped from another thread")
+
+
 AUDD = "audd-0123456789abcdefXY"
 AUDD_2 = "audd-second-token-QRSTUVwz"
 AUDJUST = "ajk_live_5f3e2d1c0b9a8776"
