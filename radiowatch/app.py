@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 EXIT_AFTER_ENV = "RADIOWATCH_EXIT_AFTER_MS"
 CLOSER_TIMEOUT = 10.0
+GUI_BUSY_TIMEOUT_MS = 250
 APP_ID = "org.radiowatch.Radiowatch"
 
 # tab key -> "module:function"; function(app: RadiowatchApp) -> QWidget. A module that is not
@@ -107,7 +108,9 @@ def build_services(dirs: ProfileDirs | None = None, *, tokens: TokenStore | None
     dirs = (dirs or profile_dirs()).ensure()
     settings = SettingsStore(dirs.settings_file)
     tokens = tokens or default_token_store(dirs)
-    db = open_database(dirs.database)
+    # This connection lives on the GUI thread: wait briefly for another process's lock and let
+    # the callers (monitoring retries with backoff; dialogs say so) try again, never freeze.
+    db = open_database(dirs.database, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
     return AppServices(dirs=dirs, settings=settings, tokens=tokens, db=db,
                        stations=StationStore(db))
 
@@ -598,6 +601,7 @@ def run_app(qt_args: list[str] | None = None, *, start_minimised: bool = False) 
     """
     import qasync
 
+    from radiowatch.ui.gui_thread_gc import GuiThreadGarbageCollector
     from radiowatch.ui.single_instance import SingleInstance
 
     dirs = profile_dirs().ensure()
@@ -605,6 +609,7 @@ def run_app(qt_args: list[str] | None = None, *, start_minimised: bool = False) 
     sys.excepthook = _log_uncaught
     exit_after = _exit_after_ms()
     qapp = create_qapplication(qt_args)
+    collector = GuiThreadGarbageCollector(qapp)
     instance = SingleInstance(dirs.data)
     if not instance.claim():
         shutdown_logging()
@@ -623,6 +628,7 @@ def run_app(qt_args: list[str] | None = None, *, start_minimised: bool = False) 
     instance.activation_requested.connect(app.show_window)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
         code = runner.run(app.run())
+    collector.stop()
     instance.release()
     shutdown_logging()
     return code
