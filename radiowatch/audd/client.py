@@ -197,31 +197,17 @@ class AudDClient:
                 request_id=request_id,
             )
         except AudDError as exc:
-            emit(
-                self.on_event,
-                AudDEvent(
-                    "response",
-                    api_method,
-                    public_url(url),
-                    request_id,
-                    response.status_code,
-                    elapsed_ms,
-                    getattr(exc, "code", 0),
-                ),
-            )
+            self._emit_response(api_method, url, request_id, response.status_code, elapsed_ms,
+                                error_code=getattr(exc, "code", 0))
             raise
-        emit(
-            self.on_event,
-            AudDEvent(
-                "response",
-                api_method,
-                public_url(url),
-                request_id,
-                response.status_code,
-                elapsed_ms,
-            ),
-        )
+        self._emit_response(api_method, url, request_id, response.status_code, elapsed_ms)
         return body
+
+    def _emit_response(self, api_method: str, url: str, request_id: str | None, status: int,
+                       elapsed_ms: float, *, error_code: int | None = None) -> None:
+        event = AudDEvent("response", api_method, public_url(url), request_id, status,
+                          elapsed_ms, error_code)
+        emit(self.on_event, event)
 
     async def _post_with_retries(
         self,
