@@ -2,12 +2,16 @@
 and play-log exports.
 
 The tab opens its own SQLite connection (the history is in WAL mode, so it reads while the
-monitoring writes). Exports run on a worker thread with a second connection of their own, so
-a million-row export never freezes the window and can be cancelled.
+monitoring writes). That connection lives on the GUI thread, so it waits only a quarter of a
+second for another writer's lock: an edit that meets a busy history says so and can be tried
+again, instead of freezing the window for SQLite's default 5 s. Exports run on a worker thread
+with a second connection of their own, so a million-row export never freezes the window and
+can be cancelled.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -57,6 +61,34 @@ from radiowatch.ui.play_edit_dialog import PlayEditDialog
 
 ANY_DATE = QDate(2000, 1, 1)  # a date edit at its minimum shows "any" (specialValueText)
 POLL_MS = 5000
+# As for the app's main connection (radiowatch.app.GUI_BUSY_TIMEOUT_MS): short, because the
+# GUI thread is the one that waits.
+GUI_BUSY_TIMEOUT_MS = 250
+WORKER_BUSY_TIMEOUT_MS = 5000  # the export thread may wait as long as SQLite likes
+HISTORY_BUSY_MESSAGE = (
+    "The history is busy (another radiowatch or export is writing). Try again in a moment."
+)
+
+
+def history_is_busy(exc: BaseException) -> bool:
+    """True when `exc` (or what it was raised from) is SQLite's "database is locked/busy".
+
+    HistoryError and DatabaseError wrap the sqlite3 error as their __cause__; the result code
+    is checked rather than the wording, which SQLite may change.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sqlite3.Error):
+            code = getattr(seen, "sqlite_errorcode", None)
+            if code is not None:
+                return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            return "locked" in str(seen) or "busy" in str(seen)
+        seen = seen.__cause__
+    return False
+
+
+def describe_history_error(exc: Exception) -> str:
+    return HISTORY_BUSY_MESSAGE if history_is_busy(exc) else str(exc)
 
 
 class _ExportSignals(QObject):
@@ -111,18 +143,41 @@ class HistoryTab(QWidget):
         self._export_cancel = threading.Event()
         self._progress: QProgressDialog | None = None
         self.message_box: QMessageBox | None = None
+        self.edit_dialog: PlayEditDialog | None = None
+        self.write_error: str | None = None  # why the last edit was not saved, if it was not
         self._db = None
-        try:
-            self._db = open_database(self._db_path)
-        except DatabaseError as exc:
-            self.error_message = str(exc)
+        self._open()
         self.setup_ui()
         if self._db is not None:
-            self.refresh()
-            self._poll = QTimer(self)
-            self._poll.setInterval(POLL_MS)
-            self._poll.timeout.connect(self._on_poll)
-            self._poll.start()
+            self._start()
+
+    def _open(self) -> None:
+        try:
+            self._db = open_database(self._db_path, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
+            self.error_message = None
+        except DatabaseError as exc:
+            self.error_message = describe_history_error(exc)
+
+    def _start(self) -> None:
+        self.refresh()
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._on_poll)
+        self._poll.start()
+
+    def retry_open(self) -> bool:
+        """Try again to open a history that was busy (or missing) when the tab was built."""
+        if self._db is not None:
+            return True
+        self._open()
+        self.error_label.setText(self.error_message or "")
+        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
+        if self._db is None:
+            return False
+        self._build_history_ui()
+        self.stack.setCurrentWidget(self.tabs)
+        self._start()
+        return True
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -135,10 +190,20 @@ class HistoryTab(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.error_label.setStyleSheet("color: #b00020; font-size: 14px; padding: 24px")
-        if self._db is None:
-            self.stack.addWidget(self.error_label)
-            return
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.clicked.connect(self.retry_open)
+        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
+        self.error_page = QWidget()
+        error_layout = QVBoxLayout(self.error_page)
+        error_layout.addStretch(1)
+        error_layout.addWidget(self.error_label)
+        error_layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        error_layout.addStretch(1)
+        self.stack.addWidget(self.error_page)
+        if self._db is not None:
+            self._build_history_ui()
 
+    def _build_history_ui(self) -> None:
         self.store = PlayStore(self._db)
         self.queries = PlayQueries(self._db.conn)
         self.model = HistoryTableModel(self._db.conn, self)
@@ -146,6 +211,7 @@ class HistoryTab(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.stack.addWidget(self.tabs)
+        self.stack.setCurrentWidget(self.tabs)
         plays = QWidget()
         layout = QVBoxLayout(plays)
         layout.addLayout(self._filter_bar())
@@ -530,18 +596,24 @@ class HistoryTab(QWidget):
             self.around(*dialog.choice())
 
     def add_play_dialog(self) -> None:
-        dialog = PlayEditDialog(
-            None, getattr(self, "_stations", []), self, default_station=self.station.currentData()
+        self._open_edit_dialog(
+            PlayEditDialog(
+                None,
+                getattr(self, "_stations", []),
+                self,
+                default_station=self.station.currentData(),
+                on_save=lambda d: None if self.add_manual_play(d.manual_play()) else self.write_error,
+            )
         )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.add_manual_play(dialog.manual_play())
 
     def add_manual_play(self, play: Play) -> Play | None:
+        """Add a play typed by hand; None (and write_error says why) if it could not be saved."""
         try:
             added = self.store.add_manual(play)
         except HistoryError as exc:
-            self._show_status(str(exc), error=True)
+            self._report_write_error(exc)
             return None
+        self.write_error = None
         self.refresh()
         self.show_play(added.id)
         return added
@@ -550,20 +622,47 @@ class HistoryTab(QWidget):
         play = self._selected_play()
         if play is None:
             return
-        dialog = PlayEditDialog(play, getattr(self, "_stations", []), self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.apply_edit(play.id, dialog.corrections(), dialog.is_false_positive())
+        self._open_edit_dialog(
+            PlayEditDialog(
+                play,
+                getattr(self, "_stations", []),
+                self,
+                on_save=lambda d: None
+                if self.apply_edit(play.id, d.corrections(), d.is_false_positive())
+                else self.write_error,
+            )
+        )
 
-    def apply_edit(self, play_id: int, corrections: dict, false_positive: bool | None = None) -> None:
+    def _open_edit_dialog(self, dialog: PlayEditDialog) -> None:
+        """Window-modal but not exec(): the monitoring's loop keeps running while it is open.
+        The dialog saves through its on_save and stays open, with what was typed, if that fails."""
+        self.edit_dialog = dialog
+        dialog.finished.connect(lambda _result: self._on_edit_dialog_closed(dialog))
+        dialog.open()
+
+    def _on_edit_dialog_closed(self, dialog: PlayEditDialog) -> None:
+        if self.edit_dialog is dialog:
+            self.edit_dialog = None
+        dialog.deleteLater()
+
+    def apply_edit(self, play_id: int, corrections: dict, false_positive: bool | None = None) -> bool:
+        """Save corrections and/or the false-positive mark; False (write_error says why) if the
+        history refused. Saving the same values again is harmless, so a retry is always safe."""
+        corrected = False
         try:
             if corrections:
                 self.store.correct(play_id, **corrections)
+                corrected = True
             if false_positive is not None:
                 self.store.mark_false_positive(play_id, false_positive)
         except HistoryError as exc:
-            self._show_status(str(exc), error=True)
-            return
+            if corrected:  # the correction is saved (its own transaction): show it
+                self._reload_keeping(play_id)
+            self._report_write_error(exc)
+            return False
+        self.write_error = None
         self._reload_keeping(play_id)
+        return True
 
     def toggle_false_positive(self) -> None:
         play = self._selected_play()
@@ -581,14 +680,19 @@ class HistoryTab(QWidget):
             else:
                 self.store.delete(play.id)
         except HistoryError as exc:
-            self._show_status(str(exc), error=True)
+            self._report_write_error(exc)  # the play stays selected: pressing Delete again retries
             return
+        self.write_error = None
         self.model.refresh()
         self._after_reload()
         if self.model.rowCount():
             self._select_row(min(row, self.model.rowCount() - 1))
         verb = "Restored" if play.deleted else "Deleted"
         self._show_status(f"{verb} {play.artist} – {play.title}. {self.status.text()}")
+
+    def _report_write_error(self, exc: HistoryError) -> None:
+        self.write_error = describe_history_error(exc)
+        self._show_status(self.write_error, error=True)
 
     def _reload_keeping(self, play_id: int) -> None:
         self.model.refresh()
@@ -626,10 +730,11 @@ class HistoryTab(QWidget):
             return False
         filt = self.model.play_filter
         try:
-            # Opened here so a problem is reported at once; used only by the worker from now on.
-            export_db = open_database(self._db_path, migrate=False)
+            # Opened here so a problem is reported at once (with the GUI thread's short wait);
+            # used only by the worker from now on.
+            export_db = open_database(self._db_path, migrate=False, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
         except DatabaseError as exc:
-            self._on_export_failed(str(exc))
+            self._on_export_failed(describe_history_error(exc))
             return False
         self._export_cancel = threading.Event()
         signals = _ExportSignals(self)
@@ -660,6 +765,7 @@ class HistoryTab(QWidget):
     def _export_worker(db, filt, path, fmt, cancel, signals: _ExportSignals) -> None:
         """Runs on the worker thread: its own connection, never a widget."""
         try:
+            db.conn.execute(f"PRAGMA busy_timeout = {WORKER_BUSY_TIMEOUT_MS}")
             result = export_plays(
                 db.conn, filt, path, fmt, progress=signals.progress.emit, cancel=cancel
             )
@@ -667,7 +773,9 @@ class HistoryTab(QWidget):
         except ExportCancelled as exc:
             signals.failed.emit(str(exc))
         except (ExportError, HistoryError) as exc:
-            signals.failed.emit(str(exc))
+            signals.failed.emit(describe_history_error(exc))
+        except sqlite3.Error as exc:
+            signals.failed.emit(describe_history_error(exc) if history_is_busy(exc) else f"The export failed: {exc}")
         except Exception as exc:  # the thread must always report back, or the UI waits forever
             signals.failed.emit(f"The export failed unexpectedly: {exc}")
         finally:

@@ -2,12 +2,15 @@
 
 The dialog only collects what the person typed; the History tab applies it through PlayStore,
 which keeps the recognised values. What the backend originally reported is shown read-only at
-the top so a correction is never made blind.
+the top so a correction is never made blind. When the tab gives an `on_save`, Save calls it and
+the dialog closes only if it succeeded: a refused save (a busy history) leaves the dialog open
+with everything typed and the reason shown, so pressing Save again retries.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDateTime, Qt
@@ -42,9 +45,11 @@ class PlayEditDialog(QDialog):
         *,
         default_station: int | None = None,
         default_start: datetime | None = None,
+        on_save: Callable[[PlayEditDialog], str | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._play = play
+        self._on_save = on_save
         self._stations = stations
         self.setWindowTitle("Add a play" if play is None else "Edit play")
         self.setMinimumWidth(420)
@@ -132,6 +137,15 @@ class PlayEditDialog(QDialog):
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problem)
+
+    def accept(self) -> None:
+        if self._on_save is not None:
+            problem = self._on_save(self)
+            if problem:
+                self.problem.setText(problem)
+                self.problem.setVisible(True)
+                return
+        super().accept()
 
     # -- results --------------------------------------------------------------------------------
 

@@ -245,7 +245,7 @@ def test_a_damaged_history_file_shows_a_message_instead_of_the_table(tmp_path, q
     tab = HistoryTab(path)
     qtbot.addWidget(tab)
     assert "damaged" in tab.error_message
-    assert tab.stack.currentWidget() is tab.error_label
+    assert tab.stack.currentWidget() is tab.error_page
     assert not tab.show_play(1)
     assert path.read_bytes() == b"\x00garbage" * 500
 
