@@ -63,6 +63,8 @@ class ApiRequest:
     upload: AudioUpload | None = None
     enterprise: bool = False
     started: float = field(default_factory=time.perf_counter)
+    # Starlette's request.is_disconnected: long work asks it to stop when nobody is waiting.
+    client_gone: Callable[[], Awaitable[bool]] | None = None
     _closers: list[Callable[[], Awaitable[Any] | Any]] = field(default_factory=list)
 
     @property
@@ -103,7 +105,7 @@ async def read_api_request(request: Request, *, method: str, limit: int,
     started = time.perf_counter()
     params = {k: v for k, v in request.query_params.items()}
     api = ApiRequest(method=method, http_method=request.method, params=params,
-                     enterprise=enterprise, started=started)
+                     enterprise=enterprise, started=started, client_gone=request.is_disconnected)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(limit)

@@ -9,14 +9,19 @@ scanned (we read AudD's docs: `limit` bounds chunks, not matches). Each chunk wi
 `accurate_offsets=true`: where the reference lines up with the chunk, clipped to the song's
 length, so a song that ends or starts mid-chunk gets a partial span.
 
-Decoding and matching are CPU work and run in the engine's worker threads.
+Decoding and matching are CPU work and run in the engine's worker threads. An enterprise scan
+of a long recording can take minutes, so it checks a stop flag between chunks: when the client
+that asked for it has gone (the Recognize tab's Cancel closes the connection), or the request is
+cancelled, the scan stops after the chunk in hand instead of recognising the rest for nobody.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import IO, Any
@@ -36,6 +41,14 @@ MIN_SECONDS = 1.5
 # A trailing partial chunk shorter than this is not worth a lookup.
 MIN_LAST_CHUNK_SECONDS = 3.0
 ENTERPRISE_MAX_SECONDS = 6 * 3600
+# How often a running enterprise scan asks whether its client is still connected.
+CLIENT_CHECK_S = 0.2
+
+log = logging.getLogger(__name__)
+
+
+class ScanAbandoned(Exception):
+    """The client of an enterprise scan went away; the scan stopped and nobody gets a reply."""
 
 
 def timecode(seconds: float) -> str:
@@ -86,11 +99,26 @@ def url_timecode(url: str) -> float:
     return 0.0
 
 
+@dataclass
+class ScanCounters:
+    """What enterprise scanning has done since the engine started (shown by `/health/`)."""
+
+    scans: int = 0          # enterprise requests that started scanning
+    chunks: int = 0         # 12-second chunks recognised, over all scans
+    abandoned: int = 0      # scans stopped early because their client went away
+
+    def as_dict(self) -> dict[str, int]:
+        return {"enterprise_scans": self.scans, "enterprise_chunks": self.chunks,
+                "enterprise_abandoned": self.abandoned}
+
+
 class Recognizer:
     def __init__(self, catalog: Any, store: EngineStore, executor: Executor) -> None:
         self.catalog = catalog
         self._store = store
         self._executor = executor
+        self.counters = ScanCounters()
+        self._counters_lock = threading.Lock()
 
     async def run(self, func, *args):
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
@@ -152,15 +180,54 @@ class Recognizer:
         return match
 
     # -- enterprise ---------------------------------------------------------------------------
-    async def enterprise(self, upload: AudioUpload, plan: ChunkPlan, *, accurate: bool
+    async def enterprise(self, upload: AudioUpload, plan: ChunkPlan, *, accurate: bool,
+                         client_gone: Callable[[], Awaitable[bool]] | None = None
                          ) -> list[dict[str, Any]]:
-        return await self.run(self._enterprise_sync, upload.file, upload.filename, plan, accurate)
+        """Scan `upload` chunk by chunk in a worker thread.
 
-    def _enterprise_sync(self, file: IO[bytes], name: str, plan: ChunkPlan, accurate: bool
-                         ) -> list[dict[str, Any]]:
+        `client_gone` (Starlette's `request.is_disconnected`) is asked every CLIENT_CHECK_S
+        while the scan runs; once it says yes the scan stops between two chunks and
+        ScanAbandoned is raised. Cancelling this coroutine stops the scan the same way (a worker
+        thread cannot be interrupted, but it can be told to stop at the next chunk).
+        """
+        stop = threading.Event()
+        with self._counters_lock:
+            self.counters.scans += 1
+        work = asyncio.ensure_future(
+            self.run(self._enterprise_sync, upload.file, upload.filename, plan, accurate, stop))
+        try:
+            while not work.done():
+                await asyncio.wait({work}, timeout=CLIENT_CHECK_S)
+                if not work.done() and client_gone is not None and await client_gone():
+                    stop.set()
+                    break
+            scanned, results = await work
+        finally:
+            stop.set()  # cancelled or failed: the thread stops at its next chunk
+            if not work.done():  # cancelled: nobody will await the thread's outcome
+                work.add_done_callback(lambda f: f.cancelled() or f.exception())
+        if scanned is None:
+            return results
+        with self._counters_lock:
+            self.counters.abandoned += 1
+        log.info("enterprise scan of %s stopped after %d chunks: the client disconnected",
+                 upload.filename, scanned)
+        raise ScanAbandoned(f"the client disconnected after {scanned} chunks")
+
+    def _enterprise_sync(self, file: IO[bytes], name: str, plan: ChunkPlan, accurate: bool,
+                         stop: threading.Event | None = None
+                         ) -> tuple[int | None, list[dict[str, Any]]]:
+        """(None, results) for a finished scan; (chunks scanned, partial results) if `stop`
+        was set before the file's end."""
         results = []
+        scanned = 0
         for start_s, samples in self._scanned_chunks(file, name, plan):
+            if stop is not None and stop.is_set():
+                return scanned, results
             match = self.identify(samples)
+            scanned += 1
+            with self._counters_lock:
+                self.counters.chunks += 1
             if match is None:
                 continue
             chunk_s = samples.size / SAMPLE_RATE
@@ -171,7 +238,7 @@ class Recognizer:
                 song["start_offset"] = int(round(span[0] * 1000))
                 song["end_offset"] = int(round(span[1] * 1000))
             results.append({"songs": [song], "offset": timecode(start_s)})
-        return results
+        return None, results
 
     @staticmethod
     def _span(match: Any, chunk_s: float) -> tuple[float, float]:

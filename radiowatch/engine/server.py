@@ -13,7 +13,8 @@ the size limit) use another status (413), still with an AudD JSON body.
 
 Extensions, all outside AudD's names so no AudD client can trip on them:
 - `GET /health/` (no token): `{"status": "ok", "version": ..., "monitoring": {"streams",
-  "running", "windows", "skipped_windows"}}` for launchers and benchmarks.
+  "running", "windows", "skipped_windows"}, "recognition": {"enterprise_scans",
+  "enterprise_chunks", "enterprise_abandoned"}}` for launchers and benchmarks.
 - `/upload/` also takes `title`, `artist`, `album`, `isrc`, `kind` (song|jingle|ad) and
   `provenance` (free text, e.g. "udio:<task id>"). With a title or artist, recognitions answer a
   full song object plus `audio_id`; without, AudD's bare `{timecode, audio_id}`.
@@ -50,7 +51,7 @@ from radiowatch.engine.api_replies import (
 from radiowatch.engine.api_request import MB, ApiRequest, AudioUpload, read_api_request
 from radiowatch.engine.audio_fetch import check_http_url, fetch_audio
 from radiowatch.engine.catalog_api import catalog_routes
-from radiowatch.engine.recognition import ChunkPlan, parse_int, url_timecode
+from radiowatch.engine.recognition import ChunkPlan, ScanAbandoned, parse_int, url_timecode
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ async def _dispatch(runtime: Any, request: Request) -> Response:
         return await _longpoll(runtime, request)
     if method == "health":
         return json_reply({"status": "ok", "version": __version__,
-                           "monitoring": runtime.streams.counters()})
+                           "monitoring": runtime.streams.counters(),
+                           "recognition": runtime.recognizer.counters.as_dict()})
     if enterprise and method != "recognize":
         enterprise = False   # stream methods sent to the enterprise host: serve them anyway
     limit = runtime.limits.for_method(method, enterprise)
@@ -118,6 +120,8 @@ async def _dispatch(runtime: Any, request: Request) -> Response:
         runtime.token_check.require(api.token)
         result = await handler(runtime, api)
         return json_reply(success_body(result, enterprise=api.enterprise, started=api.started))
+    except ScanAbandoned:
+        return Response(status_code=499)  # nginx's "client closed request": nobody reads it
     except ApiError as error:
         params = api.params if api is not None else dict(request.query_params)
         body = error_body(error, method=api.method if api else method,
@@ -172,7 +176,8 @@ async def _enterprise(runtime: Any, api: ApiRequest) -> Any:
     )
     audio, owned = await _audio_input(runtime, api, runtime.limits.enterprise_file)
     try:
-        return await runtime.recognizer.enterprise(audio, plan, accurate=api.flag("accurate_offsets"))
+        return await runtime.recognizer.enterprise(audio, plan, accurate=api.flag("accurate_offsets"),
+                                                   client_gone=api.client_gone)
     finally:
         if owned:
             audio.file.close()
