@@ -3,14 +3,24 @@
 A ``str`` starting with http(s):// is sent as ``url``; any other ``str`` or a ``Path``
 is a local file; ``bytes`` are sent as ``upload.bin``; an object with ``.read()`` is
 uploaded as-is (rewound before each retry; an unseekable one gets a single attempt).
+
+Files are streamed from disk: httpx reads a file object given in ``files=`` in 64 KB pieces
+while it sends, so a 2 GB recording for the enterprise endpoint never sits in memory. Each
+attempt opens the path anew (or rewinds the object), so a retry sends the whole file again.
+Only an object whose size cannot be known without reading it (a pipe) is read into memory
+first: the request then still carries a Content-Length, which every AudD server accepts.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
+
+CONTENT_TYPE = "application/octet-stream"
 
 AudioSource = Union[str, "os.PathLike[str]", bytes, bytearray, IO[bytes]]
 
@@ -36,19 +46,39 @@ class PreparedSource:
     def fields(self) -> dict[str, str]:
         return {"url": self.url} if self.url is not None else {}
 
-    def files(self) -> dict[str, Any] | None:
-        """Multipart ``file`` part for one attempt (reopened/rewound each time)."""
+    @contextmanager
+    def attempt_files(self) -> Iterator[dict[str, Any] | None]:
+        """The multipart ``file`` part for one attempt, valid inside the ``with`` block.
+
+        A path is opened for the attempt and closed after it; a file object is rewound. Both
+        are handed to httpx as file objects, which it streams instead of reading them whole.
+        """
         if self.url is not None:
-            return None
-        if self.path is not None:
-            content: Any = self.path.read_bytes()
+            yield None
+        elif self.path is not None:
+            with self.path.open("rb") as file:
+                yield {"file": (self.filename, file, CONTENT_TYPE)}
         elif self.data is not None:
-            content = self.data
+            yield {"file": (self.filename, self.data, CONTENT_TYPE)}
+        elif self.rewindable and _has_length(self.fileobj):
+            self.fileobj.seek(0)
+            yield {"file": (self.filename, self.fileobj, CONTENT_TYPE)}
         else:
-            if self.rewindable:
-                self.fileobj.seek(0)
-            content = self.fileobj.read()
-        return {"file": (self.filename, content, "application/octet-stream")}
+            yield {"file": (self.filename, self.fileobj.read(), CONTENT_TYPE)}
+
+
+def _has_length(fileobj: Any) -> bool:
+    """Whether httpx can tell the object's size (for Content-Length) without reading it."""
+    try:
+        os.fstat(fileobj.fileno())
+        return True
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        fileobj.tell()
+        return True
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def prepare_source(source: AudioSource) -> PreparedSource:

@@ -12,6 +12,7 @@ import os
 import platform
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 import httpx
@@ -234,15 +235,17 @@ class AudDClient:
         async def attempt() -> httpx.Response:
             nonlocal attempt_no, started
             attempt_no += 1
-            files = source.files() if source is not None else None
             emit(
                 self.on_event,
                 AudDEvent("request", api_method, public_url(url), extras={"attempt": attempt_no}),
             )
             started = time.perf_counter()
             try:
-                response = await self._http.post(url, data=fields, files=files, **kwargs)
-                await response.aread()
+                # The file part streams from disk while it is sent; it is reopened (or rewound)
+                # for every attempt and closed when the attempt ends.
+                with source.attempt_files() if source is not None else nullcontext() as files:
+                    response = await self._http.post(url, data=fields, files=files, **kwargs)
+                    await response.aread()
             except httpx.HTTPError as exc:
                 emit(
                     self.on_event,

@@ -7,7 +7,6 @@ offers Cancel, and returns to a usable state however the task ends (result, erro
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -34,16 +33,21 @@ STATUS_STYLES = {
 }
 
 
-async def loaded_source(source: str | bytes) -> str | bytes | io.BytesIO:
-    """URLs and bytes as they are; a local file read in a worker thread (a long recording can
-    be hundreds of MB: reading it on the GUI thread would freeze the window). The file keeps
-    its name so the server's error messages can name it."""
+async def loaded_source(source: str | bytes) -> str | bytes | Path:
+    """URLs and bytes as they are; a local file as a path the client streams from disk (a long
+    recording can be gigabytes: it is never read into memory). The file is opened once in a
+    worker thread first, so a missing or unreadable file fails here, off the GUI thread, with
+    the usual OSError."""
     if isinstance(source, bytes) or source.startswith(("http://", "https://")):
         return source
     path = Path(source)
-    data = io.BytesIO(await asyncio.to_thread(path.read_bytes))
-    data.name = path.name
-    return data
+    await asyncio.to_thread(_check_readable, path)
+    return path
+
+
+def _check_readable(path: Path) -> None:
+    with path.open("rb") as fh:
+        fh.read(1)
 
 
 class StatusLine(QLabel):
