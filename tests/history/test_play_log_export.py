@@ -52,6 +52,41 @@ def test_csv_has_a_bom_separate_columns_and_defused_formulas(filled, tmp_path):
     assert not list(tmp_path.glob(".*.part"))
 
 
+def test_every_csv_cell_is_the_stored_value_quoted_and_formula_guarded(db, tmp_path):
+    """The CSV line is built by SQLite: check it against the Python rule, cell by cell."""
+    odd = ['say "hi", ok', "two\nlines", "trailing,comma", "", "''quoted''", *NASTY, "12", "=", "-"]
+    store = PlayStore(db)
+    store.add_many(
+        make_play(i, artist=text or "x", title=text, album=None if i % 2 else text, upc=text or None,
+                  play_length=None if i % 3 == 0 else 180.5, score=None if i % 4 == 0 else 91)
+        for i, text in enumerate(odd)
+    )
+    out = tmp_path / "odd.csv"
+    export_plays(db.conn, PlayFilter(), out, utc=True)
+    raw = out.read_bytes().decode("utf-8-sig")
+    assert raw.endswith("\r\n") and raw.count("\r\n") >= len(odd) + 1
+    rows = list(csv.reader(io.StringIO(raw, newline="")))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(odd) and all(len(r) == len(header) for r in body)
+    stored = db.conn.execute(
+        "SELECT station_name, artist, title, album, upc, play_length, score, id FROM plays "
+        "ORDER BY start_ts, id"
+    ).fetchall()
+    for row, (station, artist, title, album, upc, length, score, play_id) in zip(body, stored, strict=True):
+        cell = dict(zip(header, row, strict=True))
+        assert cell["Station"] == formula_safe(station)
+        assert cell["Artist"] == formula_safe(artist)
+        assert cell["Title"] == formula_safe(title)
+        assert cell["Album"] == ("" if album is None else formula_safe(album))
+        assert cell["UPC"] == ("" if upc is None else formula_safe(upc))
+        assert cell["Duration (s)"] == ("" if length is None else str(length))
+        assert cell["Score"] == ("" if score is None else str(score))
+        assert cell["Play ID"] == str(play_id)
+    # An empty text is a quoted empty cell; a missing one is an empty, unquoted field.
+    first = raw.split("\r\n")[1 + odd.index("")]
+    assert ',"",' in first
+
+
 def test_formula_safe_leaves_ordinary_text_alone():
     assert formula_safe("Queen") == "Queen"
     assert formula_safe("") == ""
