@@ -16,6 +16,7 @@ Where things plug in:
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
 import os
@@ -54,6 +55,10 @@ from radiowatch.ui.palette import follow_system_palette
 log = logging.getLogger(__name__)
 
 EXIT_AFTER_ENV = "RADIOWATCH_EXIT_AFTER_MS"
+# Once the monitoring and its cards are up, what exists then is frozen out of the cyclic
+# collector's reach (gc.freeze): the GUI-thread collector then no longer walks every widget
+# wrapper of 100 now-playing cards (30-90 ms per walk, bench/monitoring/RESULTS.md).
+GC_FREEZE_DELAY_S = 5.0
 CLOSER_TIMEOUT = 10.0
 GUI_BUSY_TIMEOUT_MS = 250
 APP_ID = "org.radiowatch.Radiowatch"
@@ -168,6 +173,7 @@ class RadiowatchApp:
         self.start_minimised = start_minimised
         self.audd_url = audd_url
         self.exit_code = 0
+        self.freeze_gc_after_start = False  # run_app sets it: the app owns the collector
         self.shutdown_reason: str | None = None
         self.closed = False
         self.tray: Any = None  # the TrayController while a system tray shows it
@@ -190,8 +196,10 @@ class RadiowatchApp:
         self.window.tokens_changed.connect(lambda _names: self._on_tokens_changed())
         self._unsubscribe_settings = services.settings.subscribe(self._on_settings_changed)
         self.session = self._new_session()
+        # The monitoring runs on its own thread with its own connection to this file.
         self.monitoring = LiveMonitoring(services.db, services.stations, services.settings,
-                                         on_station_status=self.window.set_station_status)
+                                         on_station_status=self.window.set_station_status,
+                                         database_path=services.dirs.database)
         self.tray_controller = self._make_tray_controller()
         # Closers run last-added first: the tabs, then the monitoring, then the backend.
         services.add_closer("backend", lambda: self.session.aclose())
@@ -251,6 +259,8 @@ class RadiowatchApp:
                                     timestamp_tz=self.session.timestamp_tz)
         if self.session.runs_demo:
             await self.ensure_demo_station()
+        if self.freeze_gc_after_start and self._loop is not None:
+            self._loop.call_later(GC_FREEZE_DELAY_S, gc.freeze)
 
     async def restart_backend(self) -> None:
         await self.monitoring.stop()
@@ -625,6 +635,7 @@ def run_app(qt_args: list[str] | None = None, *, start_minimised: bool = False) 
         return 1
     app = RadiowatchApp(qapp, services, exit_after_ms=exit_after, first_run=True,
                         start_minimised=start_minimised)
+    app.freeze_gc_after_start = True
     instance.activation_requested.connect(app.show_window)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
         code = runner.run(app.run())

@@ -15,7 +15,9 @@ from typing import Protocol, runtime_checkable
 class Notifier(Protocol):
     """Shows one alert. `play_id` lets the user open the play; `rule_id` lets them mute the rule.
 
-    Must not block: it is called on the event loop that also runs the long polls.
+    Must not block. In the app it is called on the GUI thread (ui/live_monitoring.py passes
+    the alerts the monitoring thread delivers), never on the monitoring thread: a tray balloon
+    may only be shown from the GUI thread.
     """
 
     def notify(self, title: str, body: str, play_id: int | None, rule_id: int | None) -> None: ...

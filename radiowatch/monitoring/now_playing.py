@@ -1,8 +1,8 @@
 """What each station's now-playing panel shows, kept as plain data. No Qt.
 
-The service pushes plays and statuses in as they happen (`apply_play`, `apply_status`); the
-Monitor tab pulls `changed_since(version)` from a fixed-rate timer and repaints only the cards
-that changed. A burst of 100 events therefore costs one repaint per card, not 100 repaints
+Plays and statuses are pushed in as they happen (`apply_play`, `apply_status`, on the thread
+that owns the board: the GUI thread in the app); the Monitor tab pulls `changed_since(version)`
+from a fixed-rate timer and repaints only the cards that changed. A burst of 100 events therefore costs one repaint per card, not 100 repaints
 (STYLE.md habit 8).
 """
 
@@ -64,6 +64,9 @@ class NowPlayingBoard:
         panel.version = self.version
 
     def attach(self, service: MonitoringService) -> None:
+        """Follow a service that runs on this thread's loop (tests, tools). The app's
+        monitoring runs on its own thread: there the GUI side calls `apply_play` and
+        `apply_status` itself, as the events arrive on the GUI thread."""
         service.play_recorded.connect(self.apply_play)
         service.status_changed.connect(self.apply_status)
         for status in service.statuses().values():

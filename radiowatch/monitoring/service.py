@@ -2,10 +2,12 @@
 stream's events, records every play exactly once and raises watchlist alerts. No Qt.
 
 Why it is built this way:
-- One asyncio task per stream on the running loop (qasync's in the app), so a slow or dead
-  stream never holds up the others and nothing blocks the GUI thread for long: each event costs
-  one small SQLite transaction. Polls go through small HTTP clients shared by a few streams
-  each (longpoll_connections.py explains why not one big pool).
+- One asyncio task per stream on the running loop, so a slow or dead stream never holds up
+  the others. In the app that loop is the monitoring thread's own (monitoring_thread.py), with
+  its own SQLite connection and AudD client, so reading replies and committing plays never
+  holds the GUI thread; the service itself does not care which loop it runs on (tests run it
+  on a plain asyncio loop). Polls go through small HTTP clients shared by a few streams each
+  (longpoll_connections.py explains why not one big pool).
 - A play and the stream's resume point (`since_time`) are committed in one transaction, the
   play insert being idempotent (G1's `PlayStore.add`). A crash or a restart therefore replays
   at most the last event, which the insert ignores: no play lost, none doubled.
@@ -16,8 +18,8 @@ Why it is built this way:
   radiowatch registered itself are ever deleted (others on the account are left alone).
 
 Listeners get plain-Python events (`play_recorded`, `status_changed`, `alert_raised` or the
-`on_play`/`on_status`/`on_notification` shortcuts); ui/monitoring_bridge.py turns them into
-Qt signals.
+`on_play`/`on_status`/`on_notification` shortcuts), called on the service's loop thread;
+ui/monitoring_bridge.py hands them to the GUI thread as Qt signals.
 """
 
 from __future__ import annotations
@@ -200,6 +202,7 @@ class MonitoringService:
         self._closed = False
         self._unsubscribe: Callable[[], None] | None = None
         self._pending_reconcile: asyncio.Task[None] | None = None
+        self._stations_dirty = False
         self.last_alert: WatchAlert | None = None
 
     # -- public API ------------------------------------------------------------------------
@@ -270,18 +273,30 @@ class MonitoringService:
             self._connections = await asyncio.to_thread(_prepare, agent)
 
     def _stations_changed(self) -> None:
-        """The user edited the stations: re-register soon (edits in a burst coalesce)."""
-        if self._closed or (self._pending_reconcile and not self._pending_reconcile.done()):
-            return
-        if self._supervisor is None or not self._supervisor.done():
-            return  # the supervisor's own reconcile will read the new list
+        """The user edited the stations: re-register soon (edits in a burst coalesce).
+
+        A station new to the monitoring shows as connecting (or paused) at once, not only
+        when the re-registration has run or its first event arrives. An edit made while a
+        reconcile (the supervisor's, or an earlier edit's) is already under way is applied by
+        one more reconcile after it: that one may have read the list before the edit."""
+        if self._closed or self._supervisor is None:
+            return  # not started yet: start() reads the current list
+        self._announce_new_stations()
+        self._stations_dirty = True
+        if self._pending_reconcile and not self._pending_reconcile.done():
+            return  # its loop sees the flag
 
         async def later() -> None:
-            await asyncio.sleep(0.2)
-            try:
-                await self.reconcile()
-            except (AudDError, HistoryError) as exc:
-                log.warning("could not apply the station changes: %s", exc)
+            while self._stations_dirty:
+                await asyncio.sleep(0.2)
+                supervisor = self._supervisor
+                if supervisor is not None and not supervisor.done():
+                    await asyncio.wait({supervisor})
+                self._stations_dirty = False
+                try:
+                    await self.reconcile()
+                except (AudDError, HistoryError) as exc:
+                    log.warning("could not apply the station changes: %s", exc)
 
         try:
             loop = asyncio.get_running_loop()
@@ -289,6 +304,11 @@ class MonitoringService:
             log.warning("station edits seen outside the event loop; call reconcile() yourself")
             return
         self._pending_reconcile = loop.create_task(later())
+
+    def _announce_new_stations(self) -> None:
+        for station in self._enabled_stations():
+            if station.radio_id not in self._statuses:
+                self._set_status(station, "paused" if self._paused else "connecting")
 
     async def pause(self) -> None:
         """Stop listening (streams stay registered). On resume each stream catches up from

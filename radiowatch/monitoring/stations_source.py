@@ -2,7 +2,9 @@
 
 `StationStoreSource` adapts the Stations tab's `StationStore` (the `stations` table); tests and
 the benchmark can pass a `StaticStations` list instead. A source with `subscribe(listener)`
-lets the service re-register streams as soon as the user edits a station.
+lets the service re-register streams as soon as the user edits a station. `PushedStations` is
+the source of a service on the monitoring thread: the GUI side, which owns the `StationStore`
+and its database connection, pushes each new list in (monitoring_thread.py).
 """
 
 from __future__ import annotations
@@ -54,3 +56,31 @@ class StationStoreSource:
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         return self._store.subscribe(listener)
+
+
+class PushedStations:
+    """A list someone else keeps current: `replace()` swaps it and tells the subscribers.
+
+    Not thread-safe by itself: call `replace` on the thread of the service that subscribed
+    (the monitoring thread does this on its own loop)."""
+
+    def __init__(self, stations: Iterable[MonitoredStation]) -> None:
+        self._stations = list(stations)
+        self._listeners: list[Callable[[], None]] = []
+
+    def stations(self) -> list[MonitoredStation]:
+        return list(self._stations)
+
+    def replace(self, stations: Iterable[MonitoredStation]) -> None:
+        self._stations = list(stations)
+        for listener in list(self._listeners):
+            listener()
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe

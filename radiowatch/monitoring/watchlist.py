@@ -17,7 +17,7 @@ import re
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
@@ -188,11 +188,35 @@ def _rule_from_row(row: tuple) -> WatchRule:
 
 class WatchlistStore:
     """The rules in the `watch_rules` table (migration v3). Reads are cached until a write,
-    because matching runs for every play and rules change only when the user edits them."""
+    because matching runs for every play and rules change only when the user edits them.
+
+    The monitoring thread reads the rules through a store of its own (its own connection):
+    the GUI's store tells `subscribe`rs after each write, and the GUI side then asks the
+    thread's store to `reload()`."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._conn: sqlite3.Connection = db.conn
         self._cache: list[WatchRule] | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` after every save, delete or mute; returns an unsubscribe."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def reload(self) -> None:
+        """Forget the cached rules: another connection changed them."""
+        self._cache = None
+
+    def _changed(self) -> None:
+        self._cache = None
+        for listener in list(self._listeners):
+            listener()
 
     def rules(self) -> list[WatchRule]:
         if self._cache is None:
@@ -234,13 +258,13 @@ class WatchlistStore:
                     "hour_to=?, enabled=?, muted_until=?, updated_at=? WHERE id=?",
                     (*values, rule.id),
                 )
-        self._cache = None
+        self._changed()
         return rule
 
     def delete(self, rule_id: int) -> None:
         with friendly_errors("delete the watchlist rule"):
             self._conn.execute("DELETE FROM watch_rules WHERE id = ?", (rule_id,))
-        self._cache = None
+        self._changed()
 
     def mute(self, rule_id: int, until: datetime | None) -> WatchRule | None:
         """Silence a rule until `until` (None unmutes). Returns the rule, None if it is gone."""

@@ -1,28 +1,34 @@
-"""The running monitoring, as the window sees it: one MonitoringService per backend session.
+"""The running monitoring, as the window sees it: one MonitoringThread per backend session.
 
-The now-playing board and the watchlist live as long as the window; the service is rebuilt when
-the backend changes (a new client, another account's resume points). Station edits reach the
-board here and the service through its own subscription to the stations list. Statuses go to the
-sidebar (by `Station.id`), plays to the board, alerts to the notifier (tray balloon or the
-Monitor tab's banner) unless the user turned notifications off.
+The now-playing board and the watchlist live as long as the window; the monitoring is rebuilt
+when the backend changes (a new client, another account's resume points). It runs on a thread
+of its own with its own database connection and AudD client (monitoring/monitoring_thread.py),
+so what happens here, on the GUI thread, is only:
+
+- commands in: start/stop, pause/resume, the stations list after each edit, "the watchlist
+  changed" after each rule edit or mute (the GUI's `WatchlistStore` writes the rules on the
+  GUI's connection; the thread re-reads them);
+- events out, through the `MonitoringBridge` (already on the GUI thread when they arrive):
+  statuses to the board and the sidebar (by `Station.id`), plays to the board, alerts to the
+  notifier (tray balloon or the Monitor tab's banner) unless the user turned notifications off.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from radiowatch.audd import AudDClient
 from radiowatch.config.settings import SettingsStore
-from radiowatch.history.plays import PlayStore
-from radiowatch.history.stream_events import StreamEventLog
+from radiowatch.monitoring.client_recipe import ClientRecipe
+from radiowatch.monitoring.monitoring_thread import MonitoringThread
 from radiowatch.monitoring.notifier import Notifier
 from radiowatch.monitoring.now_playing import NowPlayingBoard
-from radiowatch.monitoring.service import MonitoringService, StreamStatus
+from radiowatch.monitoring.service import StreamStatus, WatchAlert
 from radiowatch.monitoring.stations_source import StationStoreSource
-from radiowatch.monitoring.stream_state import StreamStateStore
 from radiowatch.monitoring.watchlist import WatchlistStore
 from radiowatch.stations.store import StationStore
 from radiowatch.ui.monitoring_bridge import MonitoringBridge
@@ -42,8 +48,16 @@ class SettingsGatedNotifier:
             self.target.notify(title, body, play_id, rule_id)
 
 
+def database_file(db) -> Path:
+    """The file behind a `sqlite_utils.Database`, for the monitoring thread to open again."""
+    for _seq, name, file in db.conn.execute("PRAGMA database_list").fetchall():
+        if name == "main" and file:
+            return Path(file)
+    raise ValueError("the monitoring needs a database file, not an in-memory database")
+
+
 class LiveMonitoring(QObject):
-    """Owns the board, the watchlist and the current MonitoringService."""
+    """Owns the board, the watchlist and the current MonitoringThread (`service`)."""
 
     status_changed = Signal(object)  # StreamStatus, relayed for the sidebar
     play_recorded = Signal(object)  # RecordedPlay
@@ -51,9 +65,11 @@ class LiveMonitoring(QObject):
 
     def __init__(self, db, stations: StationStore, settings: SettingsStore, *,
                  on_station_status: Callable[[int, str, str], None] | None = None,
+                 database_path: Path | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.database_path = database_path or database_file(db)
         self.stations = stations
         self.source = StationStoreSource(stations)
         self.board = NowPlayingBoard()
@@ -61,43 +77,54 @@ class LiveMonitoring(QObject):
         self.board.load_recent(db.conn)
         self.watchlist = WatchlistStore(db)
         self.notifier = SettingsGatedNotifier(settings)
-        self.service: MonitoringService | None = None
+        self.service: MonitoringThread | None = None
         self.bridge: MonitoringBridge | None = None
         self._on_station_status = on_station_status
+        self._sidebar_shown: dict[int, tuple[str, str]] = {}  # radio_id -> (status, message)
         self._paused = False
         self._unsubscribe = stations.subscribe(self._stations_changed)
+        self._unsubscribe_watchlist = self.watchlist.subscribe(self._watchlist_changed)
 
     @property
     def paused(self) -> bool:
         return self._paused
 
     async def start(self, client: AudDClient, *, state_key: str, timestamp_tz,
-                    **service_options) -> MonitoringService:
-        """Monitor every enabled station through `client` (not closed here)."""
+                    **service_options) -> MonitoringThread:
+        """Monitor every enabled station on the backend `client` speaks to.
+
+        `client` (the GUI loop's, shared with the tabs) is not used by the monitoring: its
+        thread builds a sibling from the same settings (ClientRecipe)."""
         await self.stop()
-        service = MonitoringService(
-            client=client, play_store=PlayStore(self.db), stations=self.source,
-            state=StreamStateStore(self.db, state_key), watchlist=self.watchlist,
-            notifier=self.notifier, stream_events=StreamEventLog(self.db),
-            timestamp_tz=timestamp_tz, **service_options)
-        self.board.attach(service)
-        self.bridge = MonitoringBridge(service, self)
-        self.bridge.status_changed.connect(self._relay_status)
-        self.bridge.play_recorded.connect(self.play_recorded)
-        self.service = service
-        if self._paused:
-            await service.pause()
-        await service.start()
+        self._sidebar_shown.clear()
+        bridge = MonitoringBridge(parent=self)
+        bridge.status_changed.connect(self._relay_status)
+        bridge.play_recorded.connect(self._relay_play)
+        bridge.alert_raised.connect(self._relay_alert)
+        service = MonitoringThread(
+            database=self.database_path, state_key=state_key,
+            client=ClientRecipe.of(client), stations=self.source.stations(),
+            deliver=bridge.deliver, timestamp_tz=timestamp_tz, paused=self._paused,
+            **service_options)
+        self.bridge, self.service = bridge, service
+        try:
+            await service.start()
+        except BaseException:
+            if self.service is service:
+                await self.stop()
+            raise
         return service
 
     async def stop(self) -> None:
+        """Stop the monitoring thread and wait for it; events it sent before are still shown."""
         service, bridge = self.service, self.bridge
         self.service, self.bridge = None, None
-        if bridge is not None:
-            bridge.detach()
-            bridge.deleteLater()
         if service is not None:
             await service.aclose()
+        if bridge is not None:
+            # Only now, with the thread joined, may the bridge go (see monitoring_bridge.py).
+            bridge.detach()
+            bridge.deleteLater()
 
     async def set_paused(self, paused: bool) -> None:
         self._paused = paused
@@ -107,25 +134,48 @@ class LiveMonitoring(QObject):
 
     async def aclose(self) -> None:
         self._unsubscribe()
+        self._unsubscribe_watchlist()
         await self.stop()
 
     def _stations_changed(self) -> None:
+        stations = self.source.stations()
+        known = {s.radio_id for s in stations if s.enabled}
+        self._sidebar_shown = {k: v for k, v in self._sidebar_shown.items() if k in known}
         before = set(self.board.station_ids())
-        self.board.set_stations(self.source.stations())
+        self.board.set_stations(stations)
         if set(self.board.station_ids()) - before:
             # A station back in the list (re-added, re-enabled) shows its last plays again.
             self.board.load_recent(self.db.conn)
-        service = self.service
-        if service is None or service.paused or self._on_station_status is None:
-            return
-        # A station added while monitoring runs has no status until its first event; show
-        # that it is being connected rather than idle.
-        for station in self.stations.list():
-            if station.enabled and service.status(station.radio_id) is None:
-                self._on_station_status(station.id, "connecting", "")
+        if self.service is not None:
+            # The service re-registers, and shows a new station as connecting by itself.
+            self.service.stations_changed(stations)
+
+    def _watchlist_changed(self) -> None:
+        if self.service is not None:
+            self.service.watchlist_changed()
 
     def _relay_status(self, status: StreamStatus) -> None:
+        self.board.apply_status(status)
         self.status_changed.emit(status)
+        if self._on_station_status is None:
+            return
+        # A status comes with every play (its last_play_at moves); the sidebar shows only the
+        # state and the message, and repainting it 100 times in a burst cost the GUI thread
+        # more than everything else together (bench/monitoring/RESULTS.md).
+        shown = (status.sidebar_status(), status.message)
+        if self._sidebar_shown.get(status.radio_id) == shown:
+            return
         station = self.stations.by_radio_id(status.radio_id)
-        if station is not None and self._on_station_status is not None:
-            self._on_station_status(station.id, status.sidebar_status(), status.message)
+        if station is not None:
+            self._sidebar_shown[status.radio_id] = shown
+            self._on_station_status(station.id, *shown)
+
+    def _relay_play(self, recorded) -> None:
+        self.board.apply_play(recorded)
+        self.play_recorded.emit(recorded)
+
+    def _relay_alert(self, alert: WatchAlert) -> None:
+        try:
+            self.notifier.notify(alert.title, alert.body, alert.play.id, alert.rule.id)
+        except Exception:
+            log.exception("the notifier failed for rule %s", alert.rule.id)

@@ -1,7 +1,8 @@
 """The Monitor tab: a grid of now-playing cards, one per monitored station.
 
-It never repaints per network event. The monitoring service writes into a Qt-free
-`NowPlayingBoard`; a fixed-rate QTimer here pulls the panels that changed since the last tick
+It never repaints per network event. The monitoring (on its own thread) sends its events to
+the GUI thread, where they update a Qt-free `NowPlayingBoard`; a fixed-rate QTimer here pulls
+the panels that changed since the last tick
 and updates only their cards, and a slower timer rewrites the "how long ago" texts. Cover art
 is fetched asynchronously on the qasync loop and cached (CoverArtCache), and applied on the
 next tick as well. This is what keeps the window responsive with 100 stations (see
@@ -35,11 +36,11 @@ from radiowatch.ui.tray import NotificationBanner
 log = logging.getLogger(__name__)
 
 CARD_SPACING = 12
-REFRESH_BUDGET_S = 0.006
+REFRESH_BUDGET_S = 0.004
 
 
 class MonitorTab(QWidget):
-    """Give it the board the service feeds (`board.attach(service)`).
+    """Give it the board the monitoring feeds (LiveMonitoring does, on the GUI thread).
 
     Signals: `pause_toggled(bool)` from the Pause button, `watchlist_requested()` from the
     Watchlist button, `play_activated(play_id)` when a card's current play is double-clicked.
