@@ -34,6 +34,8 @@ see a new track after `refresh()` once the writer's add has committed.
 Crash safety: a track's fingerprints go to a new segment file written to a temp name, fsynced
 and atomically renamed; only then is the SQLite row committed. A segment without a row is
 never read (and is swept by the next writer), so a crash mid-add leaves the index readable.
+A track's peaks (for verifying matches, see reference_peaks.py) live in its row, committed with
+it. An index written before rows kept peaks still works, scored by hash votes alone.
 """
 
 from __future__ import annotations
@@ -48,15 +50,20 @@ import numpy as np
 
 from radiowatch.engine import index as idx
 from radiowatch.engine.decode import SAMPLE_RATE, decode_file, read_tags
-from radiowatch.engine.fingerprint import FRAME_S, catalog_hashes
+from radiowatch.engine.fingerprint import FRAME_S, Peaks, catalog_hashes, catalog_peaks
 from radiowatch.engine.matcher import match
+from radiowatch.engine.reference_peaks import ReferencePeaks, encode_peaks
 
-# Score (see matcher.calibrated_score) at or above which identify() reports a match; chosen on
+# Score (matcher.verification_score) at or above which identify() reports a match; chosen on
 # the benchmark's negatives (held-out music, speech, noise) for <= 0.5 % false positives.
-MATCH_THRESHOLD = 9.0
+MATCH_THRESHOLD = 8.0
+# An index written before tracks kept their peaks is scored by hash votes
+# (matcher.calibrated_score), whose threshold was 9.0: rescaled onto the same threshold.
+_HASH_SCORE_SCALE = MATCH_THRESHOLD / 9.0
 KINDS = ("song", "jingle", "ad")
 _TRACK_GAP = 64  # frames between tracks on the global position axis
 _MIN_HASHES = 20  # fewer than this: silent or featureless audio, refused at ingest
+_NO_PEAKS = encode_peaks(Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32)))
 _FIELDS = ("title", "artist", "album", "isrc", "kind", "source_file", "provenance")
 
 _SCHEMA = """
@@ -64,7 +71,7 @@ CREATE TABLE IF NOT EXISTS tracks (
     track_id TEXT PRIMARY KEY, title TEXT, artist TEXT, album TEXT, isrc TEXT,
     kind TEXT NOT NULL DEFAULT 'song', source_file TEXT, duration_s REAL NOT NULL,
     provenance TEXT, added_at REAL NOT NULL, base INTEGER NOT NULL, n_frames INTEGER NOT NULL,
-    n_hashes INTEGER NOT NULL
+    n_hashes INTEGER NOT NULL, peaks BLOB
 );
 CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, entries INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -105,6 +112,7 @@ class Fingerprint:
     n_frames: int
     duration_s: float
     meta: dict = field(default_factory=dict)
+    peaks: bytes | None = None  # reference_peaks.encode_peaks
 
 
 def fingerprint_samples(samples: np.ndarray, **meta) -> Fingerprint:
@@ -115,11 +123,12 @@ def fingerprint_samples(samples: np.ndarray, **meta) -> Fingerprint:
         raise ValueError(f"too short to fingerprint ({duration:.1f} s; need at least 1 s)")
     if float(np.max(np.abs(samples))) < 1e-3:
         raise ValueError("silent: no audible signal to fingerprint")
-    hashes, frames = catalog_hashes(samples)
+    peaks = catalog_peaks(samples)
+    hashes, frames = catalog_hashes(samples, peaks)
     if hashes.size < _MIN_HASHES:
         raise ValueError("no usable audio features (silence, a constant tone or pure noise?)")
     n_frames = int(samples.size // int(round(FRAME_S * SAMPLE_RATE))) + 1
-    return Fingerprint(hashes, frames, n_frames, duration, meta)
+    return Fingerprint(hashes, frames, n_frames, duration, meta, encode_peaks(peaks))
 
 
 def fingerprint_file(path: str | Path, **meta) -> Fingerprint:
@@ -145,6 +154,8 @@ class _Snapshot:
     track_ids: tuple[str, ...]
     tracks: dict[str, Track]
     has_removed: bool  # segments still hold hashes of removed tracks (until the next merge)
+    # every track's peaks, for verifying candidates; None if some track has none stored
+    reference_peaks: ReferencePeaks | None = None
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         q, p = self.segments.lookup(hashes)
@@ -173,6 +184,9 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(tracks)")}
+        if "peaks" not in columns:  # an index from before tracks kept their peaks
+            self._db.execute("ALTER TABLE tracks ADD COLUMN peaks BLOB")
         self._db_lock = threading.RLock()
         self._data_version = -1
         self._snapshot: _Snapshot | None = None
@@ -215,7 +229,8 @@ class Catalog:
     def _load_snapshot(self) -> _Snapshot:
         rows = self._db.execute(
             "SELECT track_id, title, artist, album, isrc, kind, source_file, duration_s, "
-            "provenance, added_at, base, n_frames, n_hashes FROM tracks ORDER BY base").fetchall()
+            "provenance, added_at, base, n_frames, n_hashes, peaks IS NOT NULL "
+            "FROM tracks ORDER BY base").fetchall()
         names = [r[0] for r in self._db.execute("SELECT name FROM segments ORDER BY name")]
         # segments are immutable: reuse the open ones (their bucket tables cost O(n) to build)
         cache = {n: self._segments[n] if n in self._segments else idx.open_segment(self.root, n)
@@ -228,8 +243,19 @@ class Catalog:
         total = int((ends - bases).sum()) if rows else 1
         segset = idx.SegmentSet(segments, total)
         live_hashes = sum(r[12] for r in rows)
-        return _Snapshot(segset, bases, ends, tuple(r[0] for r in rows), tracks,
-                         has_removed=segset.entries != live_hashes)
+        track_ids = tuple(r[0] for r in rows)
+        reference = (ReferencePeaks(bases, ends, track_ids, self._stored_peaks)
+                     if all(r[13] for r in rows) else None)
+        return _Snapshot(segset, bases, ends, track_ids, tracks,
+                         has_removed=segset.entries != live_hashes, reference_peaks=reference)
+
+    def _stored_peaks(self, track_id: str) -> bytes:
+        with self._db_lock:
+            row = self._db.execute("SELECT peaks FROM tracks WHERE track_id = ?",
+                                   (track_id,)).fetchone()
+        if row is None or row[0] is None:  # removed since the snapshot: nothing to verify
+            return _NO_PEAKS
+        return row[0]
 
     def tracks(self) -> list[Track]:
         snap = self._snapshot
@@ -260,6 +286,7 @@ class Catalog:
         raw = match(np.asarray(samples, np.float32), snap)
         if raw is None:
             return None
+        score = raw.score if raw.verified else raw.score * _HASH_SCORE_SCALE
         # the track is where the matched hashes are, not where the query starts: a song that
         # starts inside the query puts the query's start before the song's base (in the
         # previous track on the global axis, or before the first one)
@@ -268,7 +295,7 @@ class Catalog:
         track = snap.tracks[snap.track_ids[k]]
         start_frames = int(raw.position - snap.bases[k])
         return Match(track=track, offset_s=round(start_frames * FRAME_S, 3),
-                     score=round(raw.score, 2), speed=raw.candidate.speed,
+                     score=round(score, 2), speed=raw.candidate.speed,
                      tempo=raw.candidate.tempo,
                      query_start_s=round(max(-start_frames, 0) * FRAME_S / raw.candidate.time_scale
                                          + raw.query_start_frame * FRAME_S, 3),
@@ -316,10 +343,13 @@ class Catalog:
                 for tid, base, fp in placed:
                     m = fp.meta
                     self._db.execute(
-                        "INSERT INTO tracks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO tracks (track_id, title, artist, album, isrc, kind, "
+                        "source_file, duration_s, provenance, added_at, base, n_frames, "
+                        "n_hashes, peaks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (tid, m.get("title"), m.get("artist"), m.get("album"), m.get("isrc"),
                          m.get("kind") or "song", m.get("source_file"), fp.duration_s,
-                         m.get("provenance"), now, base, fp.n_frames, int(fp.hashes.size)))
+                         m.get("provenance"), now, base, fp.n_frames, int(fp.hashes.size),
+                         fp.peaks))
                 self._db.execute("INSERT INTO segments VALUES (?, ?)",
                                  (name, int(sum(h.size for h in hashes))))
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('next_base', ?)", (next_base,))
