@@ -60,6 +60,18 @@ MATCH_THRESHOLD = 8.0
 # An index written before tracks kept their peaks is scored by hash votes
 # (matcher.calibrated_score), whose threshold was 9.0: rescaled onto the same threshold.
 _HASH_SCORE_SCALE = MATCH_THRESHOLD / 9.0
+
+
+def confidence(score: float) -> int:
+    """The AudD-style 0-100 confidence shown to users for a match score.
+
+    A score is in standard deviations above chance, unbounded (a clean 10 s clip scores 30-60);
+    AudD clients read `score` as a 0-100 confidence. The map is monotone and puts the match
+    threshold at 50: 100 * (1 - 2 ** (-score / MATCH_THRESHOLD)), so 16 -> 75, 32 -> 94.
+    """
+    if score <= 0:
+        return 0
+    return int(round(100 * (1 - 2 ** (-float(score) / MATCH_THRESHOLD))))
 KINDS = ("song", "jingle", "ad")
 _TRACK_GAP = 64  # frames between tracks on the global position axis
 _MIN_HASHES = 20  # fewer than this: silent or featureless audio, refused at ingest
@@ -439,5 +451,5 @@ def _check_meta(meta: dict) -> None:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
 
 
-__all__ = ["Catalog", "Fingerprint", "MATCH_THRESHOLD", "Match", "Track", "fingerprint_file",
+__all__ = ["Catalog", "Fingerprint", "MATCH_THRESHOLD", "confidence", "Match", "Track", "fingerprint_file",
            "fingerprint_samples"]

@@ -32,6 +32,7 @@ import numpy as np
 
 from radiowatch.engine.api_replies import FINGERPRINT_FAILED, INVALID_AUDIO, ApiError
 from radiowatch.engine.api_request import AudioUpload
+from radiowatch.engine.catalog import confidence
 from radiowatch.engine.decode import SAMPLE_RATE, DecodeError, StreamResampler, decode_bytes
 from radiowatch.engine.engine_store import EngineStore
 
@@ -148,7 +149,7 @@ class Recognizer:
 
     @staticmethod
     def score(match: Any) -> int:
-        return int(max(0, min(100, round(float(match.score)))))
+        return confidence(float(match.score))
 
     # -- standard -----------------------------------------------------------------------------
     async def recognize(self, upload: AudioUpload) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ import numpy as np
 from radiowatch.audd.codes import NOTIFICATION_CODES
 from radiowatch.audd.models import AUDD_CALLBACK_TZ
 from radiowatch.engine.callbacks import StreamEvents
+from radiowatch.engine.catalog import confidence
 from radiowatch.engine.decode import SAMPLE_RATE
 from radiowatch.engine.engine_store import EngineStore, StoredStream
 from radiowatch.engine.play_detection import (
@@ -74,7 +75,7 @@ def play_event(radio_id: int, play: Play, *, with_length: bool) -> dict[str, Any
     if with_length:
         result["play_length"] = play.length_s()
     song = {k: v for k, v in play.song.items() if k != "timecode"}
-    result["results"] = [{**song, "score": int(max(0, min(100, round(play.score))))}]
+    result["results"] = [{**song, "score": confidence(play.score)}]
     if play.stream_title:
         result["stream_title"] = play.stream_title
     return {"status": "success", "result": result}

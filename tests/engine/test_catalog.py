@@ -217,3 +217,19 @@ def test_a_20_second_song_alone_in_the_catalog_is_recognised(tmp_path, title):
             match = cat.identify(clip(song, start, seconds))
             assert match is not None and match.track.title == title
             assert abs(match.offset_s - start) < 0.1
+
+
+def test_confidence_is_0_to_100_monotone_with_the_threshold_at_50():
+    from radiowatch.engine.catalog import MATCH_THRESHOLD, confidence
+
+    values = [confidence(s) for s in (-3, 0, 2, MATCH_THRESHOLD, 20, 60, 1e6)]
+    assert values == sorted(values)
+    assert values[0] == 0 and values[-1] == 100
+    assert confidence(MATCH_THRESHOLD) == 50
+
+
+def test_a_clean_clip_is_reported_with_high_confidence(catalog, songs):
+    from radiowatch.engine.catalog import confidence
+
+    found = catalog.identify(clip(songs[12], 10, 10))
+    assert confidence(found.score) >= 80
