@@ -43,6 +43,7 @@ from radiowatch.audd.enterprise_cost import (
     format_duration,
     scanned_seconds,
 )
+from radiowatch.ui import media_control
 from radiowatch.ui.background import spawn
 from radiowatch.ui.recognize_clip import AUDIO_FILTER
 from radiowatch.ui.recognize_panel_base import ClientProvider, JobPanel, loaded_source
@@ -363,16 +364,16 @@ class LongFilePanel(JobPanel):
         local = self._local_path()
         url = QUrl.fromLocalFile(local) if local else QUrl(self.source)
         if player.source() != url:
-            player.setSource(url)
-        player.setPosition(int(seconds * 1000))
-        player.play()
+            media_control.load(player, url)
+        media_control.seek(player, int(seconds * 1000))
+        media_control.play(player)
         cue = self.timeline.cue_at(seconds)
         where = f" — {cue.name}" if cue else ""
         self.position_label.setText(f"Playing from {format_duration(seconds)}{where}")
 
     def _on_play_pause(self) -> None:
         if self._player is not None and self._player.isPlaying():
-            self._player.pause()
+            media_control.pause(self._player)
         else:
             self.play_at(self.last_seek_s if self.last_seek_s is not None
                          else (self.cues[0].start_s if self.cues else 0.0))
@@ -386,7 +387,7 @@ class LongFilePanel(JobPanel):
 
     def stop_playback(self) -> None:
         if self._player is not None and shiboken6.isValid(self._player):
-            self._player.stop()
+            media_control.stop(self._player)
 
     # --- export ---------------------------------------------------------------------
 
@@ -420,8 +421,7 @@ class LongFilePanel(JobPanel):
         player, output, self._player, self._audio_output = (
             self._player, self._audio_output, None, None)
         if player is not None and shiboken6.isValid(player):
-            player.stop()
-            player.setSource(QUrl())
+            media_control.unload(player)
             player.deleteLater()
         if output is not None and shiboken6.isValid(output):
             output.deleteLater()

@@ -47,6 +47,7 @@ from radiowatch.audjust.client import (
 from radiowatch.audjust.errors import AnalysisCancelled, AudjustError
 from radiowatch.audjust.models import ExportFormat, ResizeResult
 from radiowatch.audjust.worker import ResizeWorker
+from radiowatch.ui import media_control
 from radiowatch.ui.background import spawn
 from radiowatch.ui.waveform_view import SimilarityView, WaveformView
 
@@ -283,8 +284,7 @@ class ResizeTab(QWidget):
             if task is not None and not task.done():
                 task.cancel()
         if self._player is not None:
-            self._player.stop()
-            self._player.setSource(QUrl())
+            media_control.unload(self._player)
         self.worker.close()
         shutil.rmtree(self._preview_dir, ignore_errors=True)
 
@@ -487,9 +487,9 @@ class ResizeTab(QWidget):
             self._show_error(f"Preview failed: {exc}")
             return
         self._preview_segments = [tuple(s) for s in r.segmentsSeconds]
-        player.setSource(QUrl.fromLocalFile(str(dest)))
+        media_control.load(player, QUrl.fromLocalFile(str(dest)))
         self.play_button.setEnabled(True)
-        player.play()
+        media_control.play(player)
         self._cursor_timer.start()
 
     def _ensure_player(self):
@@ -512,9 +512,9 @@ class ResizeTab(QWidget):
         from PySide6.QtMultimedia import QMediaPlayer
 
         if self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            self._player.pause()
+            media_control.pause(self._player)
         else:
-            self._player.play()
+            media_control.play(self._player)
             self._cursor_timer.start()
 
     def _on_playback_state(self, state) -> None:
@@ -531,7 +531,7 @@ class ResizeTab(QWidget):
         self.waveform.set_cursor(None)
         self.position_label.setText("")
         if self._player is not None:
-            self._player.stop()
+            media_control.stop(self._player)
 
     def _on_cursor_tick(self) -> None:
         """Fixed-rate repaint: map the preview's position back onto the source waveform."""

@@ -60,6 +60,7 @@ from radiowatch.udio.media import download_audio, fetch_cover
 from radiowatch.udio.models import SongResult, SongStatus, UdioSong
 from radiowatch.udio.song_export import provenance_of, songs_to_json
 from radiowatch.udio.task_ids import parse_ids
+from radiowatch.ui import media_control
 
 try:  # QtMultimedia is an add-on; without it (or libpulse) preview is disabled, not fatal.
     from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
@@ -892,13 +893,13 @@ class UdioTab(QWidget):
             self._playing_id == song_id
             and player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
         ):
-            player.pause()
+            media_control.pause(player)
             return
         if (
             self._playing_id == song_id
             and player.playbackState() == QMediaPlayer.PlaybackState.PausedState
         ):
-            player.play()
+            media_control.play(player)
             return
         self._spawn(self.preview(song_id))
 
@@ -909,13 +910,13 @@ class UdioTab(QWidget):
         if path is None or player is None:
             return False
         self._playing_id = song_id
-        player.setSource(QUrl.fromLocalFile(str(path)))
-        player.play()
+        media_control.load(player, QUrl.fromLocalFile(str(path)))
+        media_control.play(player)
         return True
 
     def _stop_preview(self) -> None:
         if self._player is not None:
-            self._player.stop()
+            media_control.stop(self._player)
         self._playing_id = None
 
     def _reset_position(self, duration_s: float | None) -> None:
@@ -933,7 +934,7 @@ class UdioTab(QWidget):
 
     def _on_slider_moved(self, ms: int) -> None:
         if self._player is not None:
-            self._player.setPosition(ms)
+            media_control.seek(self._player, ms)
 
     def _on_playback_state_changed(self, state) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
@@ -990,8 +991,7 @@ class UdioTab(QWidget):
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         if self._player is not None:
-            self._player.stop()
-            self._player.setSource(QUrl())
+            media_control.unload(self._player)
         if self._media_http is not None:
             await self._media_http.aclose()
             self._media_http = None
