@@ -6,8 +6,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-# A hang inside Qt's C++ loop is not killed by pytest-timeout, so the suite has an outer limit.
+# A hang inside Qt's C++ loop is not killed by pytest-timeout, so the suite has an outer limit;
+# at that limit SIGUSR1 makes the suite print every thread's stack (tests/conftest.py), and
+# 30 s later it is killed.
 TEST_TIMEOUT ?= 1200
+STACKS := $(VENV)/test-stacks-at-time-limit.txt
 
 .PHONY: run test setup system-deps desktop-deps lint bench-engine package clean screenshots
 
@@ -32,8 +35,11 @@ run: setup desktop-deps
 	$(VENV)/bin/radiowatch
 
 test: setup
-	QT_QPA_PLATFORM=offscreen timeout --kill-after=30 $(TEST_TIMEOUT) \
-		$(PY) -m pytest -q -p no:cacheprovider
+	@rm -f $(STACKS)
+	QT_QPA_PLATFORM=offscreen RADIOWATCH_TEST_STACKS=$(STACKS) \
+		timeout --signal=USR1 --kill-after=30 $(TEST_TIMEOUT) \
+		$(PY) -m pytest -q -p no:cacheprovider \
+		|| { rc=$$?; if [ -s $(STACKS) ]; then echo "--- stacks at the time limit:"; cat $(STACKS); fi; exit $$rc; }
 
 lint: setup
 	$(VENV)/bin/ruff check radiowatch tests

@@ -10,12 +10,22 @@ GUI tests use pytest-qt's one QApplication plus `qloop`, a qasync loop per test,
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import gc
 import os
+import signal
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A deadlock that holds the GIL also stops pytest-timeout's thread. The Makefile's outer
+# `timeout` sends SIGUSR1 first: every thread's stack is written (from C, no GIL needed) to the
+# file it names, which it prints when the suite is killed, so a hang on CI says where it is.
+# (Not to stderr: pytest's capture holds that, and a killed run never shows it.)
+if os.environ.get("RADIOWATCH_TEST_STACKS"):
+    _stacks_file = open(os.environ["RADIOWATCH_TEST_STACKS"], "w")  # noqa: SIM115 - lives as long as the run
+    faulthandler.register(signal.SIGUSR1, file=_stacks_file, all_threads=True)
 
 
 # Python's cyclic garbage collector runs in whichever thread happens to allocate: a loopback
