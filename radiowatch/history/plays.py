@@ -192,7 +192,15 @@ class PlayStore:
     def correct(self, play_id: int, **changes: str | None) -> Play:
         """Correct artist/title/album/label/isrc. The first correction of artist or title keeps
         the recognised value in original_artist/original_title; every change is logged."""
-        unknown = set(changes) - set(CORRECTABLE_FIELDS)
+        return self.edit(play_id, changes)
+
+    def mark_false_positive(self, play_id: int, value: bool = True) -> Play:
+        return self.edit(play_id, {}, false_positive=value)
+
+    def edit(self, play_id: int, corrections: dict[str, str | None],
+             false_positive: bool | None = None) -> Play:
+        """Corrections (as `correct`) and the false-positive mark, saved together or not at all."""
+        unknown = set(corrections) - set(CORRECTABLE_FIELDS)
         if unknown:
             raise HistoryError(
                 f"Cannot correct {', '.join(sorted(unknown))}: only "
@@ -200,8 +208,9 @@ class PlayStore:
             )
         current = self.require(play_id)
         now = int(time.time())
-        with transaction(self._conn, "save the correction") as conn:
-            for field, value in changes.items():
+        action = "save the correction" if corrections else "mark the false positive"
+        with transaction(self._conn, action) as conn:
+            for field, value in corrections.items():
                 old = getattr(current, field)
                 new = (value or "").strip() if field in ("artist", "title") else (value or None)
                 if old == new:
@@ -217,10 +226,8 @@ class PlayStore:
                     (new, now, play_id),
                 )
                 self._log(play_id, "correct", field, old, new, now)
-        return self.require(play_id)
-
-    def mark_false_positive(self, play_id: int, value: bool = True) -> Play:
-        self._flag(play_id, "false_positive", value, "false_positive")
+            if false_positive is not None:
+                self._set_flag(current, "false_positive", false_positive, "false_positive", now)
         return self.require(play_id)
 
     def delete(self, play_id: int) -> None:
@@ -232,16 +239,19 @@ class PlayStore:
 
     def _flag(self, play_id: int, column: str, value: bool, action: str) -> None:
         current = self.require(play_id)
+        with transaction(self._conn, f"{action.replace('_', ' ')} the play"):
+            self._set_flag(current, column, value, action, int(time.time()))
+
+    def _set_flag(self, current: Play, column: str, value: bool, action: str, now: int) -> None:
+        """Inside the caller's transaction."""
         old = getattr(current, column)
         if old == value:
             return
-        now = int(time.time())
-        with transaction(self._conn, f"{action.replace('_', ' ')} the play") as conn:
-            conn.execute(
-                f"UPDATE plays SET {column} = ?, edited_at = ? WHERE id = ?",
-                (int(value), now, play_id),
-            )
-            self._log(play_id, action, column, str(int(old)), str(int(value)), now)
+        self._conn.execute(
+            f"UPDATE plays SET {column} = ?, edited_at = ? WHERE id = ?",
+            (int(value), now, current.id),
+        )
+        self._log(current.id, action, column, str(int(old)), str(int(value)), now)
 
     def _log(
         self,

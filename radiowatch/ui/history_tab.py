@@ -646,18 +646,11 @@ class HistoryTab(QWidget):
         dialog.deleteLater()
 
     def apply_edit(self, play_id: int, corrections: dict, false_positive: bool | None = None) -> bool:
-        """Save corrections and/or the false-positive mark; False (write_error says why) if the
-        history refused. Saving the same values again is harmless, so a retry is always safe."""
-        corrected = False
+        """Save corrections and/or the false-positive mark, together or not at all; False
+        (write_error says why) if the history refused. A retry is always safe."""
         try:
-            if corrections:
-                self.store.correct(play_id, **corrections)
-                corrected = True
-            if false_positive is not None:
-                self.store.mark_false_positive(play_id, false_positive)
+            self.store.edit(play_id, corrections, false_positive)
         except HistoryError as exc:
-            if corrected:  # the correction is saved (its own transaction): show it
-                self._reload_keeping(play_id)
             self._report_write_error(exc)
             return False
         self.write_error = None

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from radiowatch.history.database import open_database, schema_version
+from radiowatch.history.errors import HistoryError
 from radiowatch.history.migrations import MIGRATIONS
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PlayStore
@@ -82,6 +85,26 @@ def test_corrections_keep_the_original_and_log_every_change(db):
         ("correct", "artist", "Imagine Dragons", "Imagine Dragons (live)"),
         ("correct", "title", "Warriors", "Warriors (live)"),
     ]
+
+
+def test_a_correction_and_a_false_positive_mark_are_saved_together_or_not_at_all(db):
+    store = PlayStore(db)
+    play_id = store.add(make_play(4, artist="Imagin Dragons", title="Warriors")).play_id
+    db.conn.execute(
+        "CREATE TRIGGER refuse_marks BEFORE UPDATE OF false_positive ON plays "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    with pytest.raises(HistoryError):
+        store.edit(play_id, {"artist": "Imagine Dragons"}, false_positive=True)
+    unchanged = store.require(play_id)
+    assert (unchanged.artist, unchanged.false_positive) == ("Imagin Dragons", False)
+    assert store.edits(play_id) == []
+
+    db.conn.execute("DROP TRIGGER refuse_marks")
+    edited = store.edit(play_id, {"artist": "Imagine Dragons"}, false_positive=True)
+    assert (edited.artist, edited.original_artist, edited.false_positive) == (
+        "Imagine Dragons", "Imagin Dragons", True)
+    assert [e.action for e in store.edits(play_id)] == ["correct", "false_positive"]
 
 
 def test_false_positive_and_soft_delete_hide_without_losing_the_play(db):
