@@ -90,7 +90,31 @@ class _SyntheticPeaks:
         return np.concatenate(ts), np.concatenate(fs)
 
 
-def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int) -> None:
+def _synthetic_segment(cache: Path | None, real_entries: int, n_tracks: int, all_h, base: int,
+                       span: int, extra: int) -> tuple[Path, str, bool]:
+    """Write (or, with a cache dir, reuse) the synthetic segment for one catalog size.
+
+    Its content depends only on the real index and the size (one seeded generator per size),
+    so a cached segment is the one a fresh run would write.
+    """
+    if cache is not None:
+        root = cache / f"synthetic-{real_entries}-{n_tracks}"
+        seg_dir = root / index.SEGMENT_DIR
+        done = sorted(seg_dir.glob("seg-*.npy")) if seg_dir.is_dir() else []
+        if done:
+            return root, done[0].stem, False
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        root = Path(tempfile.mkdtemp(prefix="rw-scale-"))
+    rng = np.random.default_rng(n_tracks)
+    h = all_h[rng.integers(0, all_h.size, extra)]
+    p = base + rng.integers(0, span, extra)
+    name = index.write_segment(root, h.astype(np.uint32), p.astype(np.uint32))
+    return root, name, cache is None
+
+
+def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int,
+            cache: Path | None = None) -> None:
     cat = Catalog.open(db)
     snap = cat._snapshot  # read-only use of the loaded index
     real = snap.segments
@@ -106,13 +130,12 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int) -> 
     neg = [r for r in rows if r["kind"] != "positive"][: n_queries // 3]
     audio = {r["file"]: decode_file(corpus / "queries" / r["file"]) for r in pos + neg}
     truth = {r["file"]: r["true_track_id"] for r in pos}
-    rng = np.random.default_rng(0)
     print("| catalog tracks | index entries | index size | match p50 / p95 | recall (10 s: clean, "
-          "SNR 5, speed +4 %) | best negative score |")
-    print("|---|---|---|---|---|---|")
+          "SNR 5, speed +4 %) | best negative score | negatives p50 / p95 |")
+    print("|---|---|---|---|---|---|---|")
     for n_tracks in [real_tracks, *track_counts]:
         extra = int(max(n_tracks - real_tracks, 0) * per_track)
-        tmp = Path(tempfile.mkdtemp(prefix="rw-scale-"))
+        tmp, temporary = None, False
         try:
             segs = list(real.segments)
             total_frames = real.total_frames
@@ -120,14 +143,14 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int) -> 
             peaks = (_SyntheticPeaks(snap, base, int(frames_per_track))
                      if snap.reference_peaks is not None else None)
             if extra:
-                h = all_h[rng.integers(0, all_h.size, extra)]
-                p = base + rng.integers(0, int(frames_per_track * (n_tracks - real_tracks)), extra)
-                if p.max() >= 2**32:
+                span = int(frames_per_track * (n_tracks - real_tracks))
+                if base + span >= 2**32:
                     print(f"| {n_tracks} | (positions exceed 2^32 frames; skipped) |")
                     continue
-                name = index.write_segment(tmp, h.astype(np.uint32), p.astype(np.uint32))
+                tmp, name, temporary = _synthetic_segment(cache, real_entries, n_tracks, all_h,
+                                                          base, span, extra)
                 segs.append(index.open_segment(tmp, name))
-                total_frames += int(frames_per_track * (n_tracks - real_tracks))
+                total_frames += span
             table = _Table(index.SegmentSet(segs, total_frames), peaks)
             times, ok = [], 0
             for r in pos:
@@ -138,14 +161,21 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int) -> 
                 if m and score >= MATCH_THRESHOLD and m.ref_position < snap.ends.max():
                     k = int(np.searchsorted(snap.bases, m.ref_position, "right")) - 1
                     ok += snap.track_ids[k] == truth[r["file"]]
-            neg_best = max((m.score if (m := match(audio[r["file"]], table)) else 0.0)
-                           for r in neg)  # verified scores (threshold MATCH_THRESHOLD)
+            neg_best, neg_times = 0.0, []
+            for r in neg:
+                t0 = time.perf_counter()
+                m = match(audio[r["file"]], table)
+                neg_times.append(time.perf_counter() - t0)
+                neg_best = max(neg_best, m.score if m else 0.0)  # verified (MATCH_THRESHOLD)
             entries = real_entries + extra
             print(f"| {n_tracks:,} | {entries / 1e6:.1f} M | {entries * 8 / 2**20:.0f} MiB | "
                   f"{np.median(times) * 1e3:.0f} / {np.percentile(times, 95) * 1e3:.0f} ms | "
-                  f"{ok / len(pos):.2f} | {neg_best:.1f} |", flush=True)
+                  f"{ok / len(pos):.2f} | {neg_best:.1f} | "
+                  f"{np.median(neg_times) * 1e3:.0f} / {np.percentile(neg_times, 95) * 1e3:.0f} ms |",
+                  flush=True)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if temporary:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
@@ -155,9 +185,13 @@ def main() -> None:
     ap.add_argument("--tracks", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--queries", type=int, default=90)
     ap.add_argument("--speed-files", type=int, default=8)
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="keep the synthetic segments here and reuse them on the next run "
+                         "(the 10,000-track one is ~1.2 GB and slow to write)")
     a = ap.parse_args()
-    index_speed(a.corpus, a.speed_files)
-    scaling(a.db, a.corpus, a.tracks, a.queries)
+    if a.speed_files:
+        index_speed(a.corpus, a.speed_files)
+    scaling(a.db, a.corpus, a.tracks, a.queries, a.cache)
 
 
 if __name__ == "__main__":
