@@ -16,7 +16,9 @@ _DIRECT = Qt.ConnectionType.DirectConnection
 
 
 def _invoke(player: QObject, slot: str, *args) -> None:
-    QMetaObject.invokeMethod(player, slot, _DIRECT, *args)
+    if not QMetaObject.invokeMethod(player, slot, _DIRECT, *args):
+        # a wrong slot name or argument type does nothing at all: say so instead
+        raise RuntimeError(f"{type(player).__name__} has no slot {slot} for these arguments")
 
 
 def play(player: QObject) -> None:
