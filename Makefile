@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_TIMEOUT ?= 1200
 STACKS := $(VENV)/test-stacks-at-time-limit.txt
 
-.PHONY: run test setup system-deps desktop-deps lint bench-engine package clean screenshots
+.PHONY: run test check setup system-deps desktop-deps lint bench-engine package clean screenshots
 
 setup: system-deps $(STAMP)
 
@@ -41,8 +41,14 @@ test: setup
 		$(PY) -m pytest -q -p no:cacheprovider \
 		|| { rc=$$?; if [ -s $(STACKS) ]; then echo "--- stacks at the time limit:"; cat $(STACKS); fi; exit $$rc; }
 
-lint: setup
-	$(VENV)/bin/ruff check radiowatch tests
+# The habits CI enforces: lint, formatting, the design's import contracts, types of the core.
+check: setup
+	$(VENV)/bin/ruff check radiowatch tests bench packaging
+	$(VENV)/bin/ruff format --check radiowatch tests bench packaging
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+lint: check
 
 # One folder, dist/radiowatch/, holding the GUI and the engine; then a headless smoke test of it.
 package: setup

@@ -5,7 +5,7 @@ The engine role is dispatched before anything imports PySide6, so a headless eng
 the GUI (or on a server) never loads Qt.
 
 `radiowatch -m radiowatch.engine.cli ARGS...` is the same engine role: the engine launcher
-(radiowatch/engine/launcher.py) starts `sys.executable -m radiowatch.engine.cli ...`, and in the
+(radiowatch/backend/engine_launcher.py) starts `sys.executable -m radiowatch.engine.cli ...`, and in the
 bundle sys.executable is this program, so that form must work here too.
 """
 

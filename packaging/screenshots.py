@@ -28,8 +28,8 @@ WINDOW_SIZE = (1200, 760)
 
 def seed_history(services) -> None:
     """A day of plausible plays of the demo songs on the demo station and one more."""
-    from radiowatch.backend_session import DEMO_RADIO_ID, DEMO_STATION_NAME
-    from radiowatch.engine.music_synthesis import DEMO_SONGS
+    from radiowatch.backend.session import DEMO_RADIO_ID, DEMO_STATION_NAME
+    from radiowatch.engine.demo.music_synthesis import DEMO_SONGS
     from radiowatch.history.play import Play
     from radiowatch.history.plays import PlayStore
 
@@ -52,8 +52,8 @@ def seed_history(services) -> None:
 
 
 async def shoot(app, out: Path, wait_s: float) -> list[Path]:
-    from radiowatch.backend_session import DEMO_RADIO_ID
-    from radiowatch.ui.placeholder_tab import TAB_KEYS
+    from radiowatch.backend.session import DEMO_RADIO_ID
+    from radiowatch.ui.shell.placeholder_tab import TAB_KEYS
 
     async def settle() -> None:
         # Never QApplication.processEvents() inside a coroutine: qasync would re-enter tasks.
@@ -90,7 +90,7 @@ async def shoot(app, out: Path, wait_s: float) -> list[Path]:
     about.grab().save(str(out / "about.png"), "PNG", 9)
     saved.append(out / "about.png")
     about.close()
-    from radiowatch.ui.first_run import FirstRunAssistant
+    from radiowatch.ui.shell.first_run import FirstRunAssistant
 
     assistant = FirstRunAssistant(app.services.settings, app.services.tokens,
                                   app.services.stations, window)

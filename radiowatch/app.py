@@ -8,7 +8,7 @@ coroutine, which saves the layout, cancels background tasks, runs the services' 
 closes the database. Nothing calls `app.quit()` (see ../shared/notes/qt-recipes.md, pitfall E).
 
 Where things plug in:
-- `choose_backend` is the one place the recognition backend is picked from the settings.
+- `backend.choice.choose_backend` is the one place the recognition backend is picked from the settings.
 - `AppServices.add_closer` registers async clean-ups (engine process, HTTP clients, long-polls).
 - `PANEL_FACTORIES` maps a tab key to "module:function"; `function(app)` returns the tab widget.
 """
@@ -33,7 +33,8 @@ from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from radiowatch import __version__
-from radiowatch.backend_session import DEMO_RADIO_ID, DEMO_STATION_NAME, BackendSession
+from radiowatch.backend.choice import BackendChoice, choose_backend
+from radiowatch.backend.session import DEMO_RADIO_ID, DEMO_STATION_NAME, BackendSession
 from radiowatch.config.autostart import autostart_supported, is_autostart_enabled, set_autostart
 from radiowatch.config.logging_setup import configure_logging, shutdown_logging
 from radiowatch.config.paths import ProfileDirs, profile_dirs
@@ -41,16 +42,17 @@ from radiowatch.config.secrets import (
     TokenStore,
     TokenStoreError,
     default_token_store,
-    resolve_audd_token,
 )
 from radiowatch.config.settings import Settings, SettingsStore, load_settings
 from radiowatch.history.database import DatabaseError, open_database
+from radiowatch.monitoring.plays_from_results import play_from_recognition
 from radiowatch.stations.errors import StationError
 from radiowatch.stations.store import StationStore
-from radiowatch.ui.artwork import app_icon
-from radiowatch.ui.live_monitoring import LiveMonitoring
-from radiowatch.ui.main_window import MainWindow
-from radiowatch.ui.palette import follow_system_palette
+from radiowatch.ui.common import tasks
+from radiowatch.ui.common.artwork import app_icon
+from radiowatch.ui.common.palette import follow_system_palette
+from radiowatch.ui.monitor.live_monitoring import LiveMonitoring
+from radiowatch.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +66,14 @@ GUI_BUSY_TIMEOUT_MS = 250
 APP_ID = "org.radiowatch.Radiowatch"
 
 # tab key -> "module:function"; function(app: RadiowatchApp) -> QWidget. A module that is not
-# there yet leaves the tab's placeholder in place (see radiowatch/ui/panels.py).
+# there yet leaves the tab's placeholder in place (see radiowatch/ui/shell/tab_factories.py).
 PANEL_FACTORIES: dict[str, str] = {
-    "monitor": "radiowatch.ui.panels:monitor_tab",
-    "history": "radiowatch.ui.panels:history_tab",
-    "recognize": "radiowatch.ui.panels:recognize_tab",
-    "catalog": "radiowatch.ui.panels:catalog_tab",
-    "resize": "radiowatch.ui.panels:resize_tab",
-    "udio": "radiowatch.ui.panels:udio_tab",
+    "monitor": "radiowatch.ui.shell.tab_factories:monitor_tab",
+    "history": "radiowatch.ui.shell.tab_factories:history_tab",
+    "recognize": "radiowatch.ui.shell.tab_factories:recognize_tab",
+    "catalog": "radiowatch.ui.shell.tab_factories:catalog_tab",
+    "resize": "radiowatch.ui.shell.tab_factories:resize_tab",
+    "udio": "radiowatch.ui.shell.tab_factories:udio_tab",
 }
 # Settings whose change means another backend: the session and the monitoring restart.
 BACKEND_FIELDS = ("backend", "remote_engine_url", "engine_demo")
@@ -120,39 +122,6 @@ def build_services(dirs: ProfileDirs | None = None, *, tokens: TokenStore | None
                        stations=StationStore(db))
 
 
-@dataclass(frozen=True)
-class BackendChoice:
-    kind: str  # "local" | "audd" | "remote_engine"
-    description: str  # status-bar text
-    state: str  # a BackendIndicator state
-    detail: str = ""
-
-
-def choose_backend(settings: Settings, tokens: TokenStore) -> BackendChoice:
-    """Which recognition backend the settings ask for, and whether it can be used as is.
-
-    The monitoring (and the local engine launcher) start from this choice; nothing is
-    started here.
-    """
-    description = settings.backend_description()
-    if settings.backend == "audd":
-        try:
-            token = resolve_audd_token(None, tokens)
-        except TokenStoreError as exc:
-            return BackendChoice("audd", description, "error", str(exc))
-        if not token:
-            return BackendChoice("audd", description, "needs_token",
-                                 "Add your AudD API token in File → Accounts & tokens.")
-        return BackendChoice("audd", description, "idle", "api.audd.io")
-    if settings.backend == "remote_engine":
-        if not settings.remote_engine_url:
-            return BackendChoice("remote_engine", description, "error",
-                                 "Set the remote engine's URL in Settings.")
-        return BackendChoice("remote_engine", description, "idle", settings.remote_engine_url)
-    return BackendChoice("local", description, "offline",
-                         "The local engine starts when monitoring starts.")
-
-
 class RadiowatchApp:
     """The running app: window, tray, backend, monitoring, background tasks, one shutdown.
 
@@ -181,12 +150,11 @@ class RadiowatchApp:
         self.assistant: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._old_handlers: dict[int, Any] = {}
         self._old_wakeup_fd: int | None = None
         self._signal_sockets: tuple[socket.socket, socket.socket] | None = None
         self._notifier: QSocketNotifier | None = None
-        self._backend_task: asyncio.Task[Any] | None = None
+        self._backend_task = tasks.TaskSlot("backend")  # start or restart: one at a time
         self._backend_fields = self._backend_key(services.settings.current)
         self._autostart = services.settings.current.autostart
         self.window = MainWindow(dirs=services.dirs, settings=services.settings,
@@ -210,10 +178,7 @@ class RadiowatchApp:
     # -- services -------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
         """Start a background coroutine that shutdown cancels (monitoring, long-polls, ...)."""
-        task = asyncio.get_event_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
+        return tasks.spawn(coro, name)
 
     def client_provider(self):
         """The AudDClient of the active backend (cloud or engine), or None: see backend_reason."""
@@ -289,9 +254,7 @@ class RadiowatchApp:
     def _restart_backend_soon(self) -> None:
         if self._loop is None or self.closed or not self.start_backend:
             return
-        if self._backend_task is not None and not self._backend_task.done():
-            self._backend_task.cancel()
-        self._backend_task = self.spawn(self.restart_backend(), name="backend-restart")
+        self._backend_task.start(self.restart_backend())
 
     def _install_panels(self) -> None:
         for key, target in PANEL_FACTORIES.items():
@@ -355,8 +318,6 @@ class RadiowatchApp:
         return recorded
 
     def save_recognition_to_history(self, result: Any) -> Any:
-        from radiowatch.ui.panels import play_from_recognition
-
         return self.save_to_history(play_from_recognition(result, self.session.kind))
 
     def about_rows(self) -> list[tuple[str, str]]:
@@ -399,8 +360,7 @@ class RadiowatchApp:
             if self.first_run and not settings.first_run_done and self.exit_after_ms is None:
                 self.open_first_run()
             elif self.start_backend:
-                self._backend_task = self.spawn(self.start_backend_and_monitoring(),
-                                                name="backend-start")
+                self._backend_task.start(self.start_backend_and_monitoring())
             await self._stop.wait()
         finally:
             await self.shutdown()
@@ -408,7 +368,7 @@ class RadiowatchApp:
 
     def open_first_run(self):
         """The first-run assistant; the backend starts when it closes (finished or skipped)."""
-        from radiowatch.ui.first_run import FirstRunAssistant
+        from radiowatch.ui.shell.first_run import FirstRunAssistant
 
         assistant = FirstRunAssistant(self.services.settings, self.services.tokens,
                                       self.services.stations, self.window)
@@ -422,9 +382,7 @@ class RadiowatchApp:
         self.window.refresh_stations()
         self.window.show_tab("monitor")
         if self.start_backend and not self.closed:
-            if self._backend_task is not None and not self._backend_task.done():
-                self._backend_task.cancel()
-            self._backend_task = self.spawn(self.restart_backend(), name="backend-start")
+            self._backend_task.start(self.restart_backend())
 
     async def shutdown(self) -> None:
         """The single way out: save, cancel, close. Runs once."""
@@ -435,17 +393,14 @@ class RadiowatchApp:
             self.window.save_layout()
         except Exception:
             log.exception("could not save the window layout")
-        # The tabs' background work too (ui/background.spawn: an analysis warm-up, a cover
-        # download) must end before the closers stop what it talks to.
-        from radiowatch.ui import background
-
+        # Background work (the backend start, an analysis warm-up, a cover download) must end
+        # before the closers stop what it talks to.
         current, loop = asyncio.current_task(), asyncio.get_running_loop()
-        tasks = [t for t in self._tasks | set(getattr(background, "_running", ()))
-                 if not t.done() and t is not current and t.get_loop() is loop]
-        for task in tasks:
+        pending = [t for t in tasks.running() if t is not current and t.get_loop() is loop]
+        for task in pending:
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=CLOSER_TIMEOUT)
+        if pending:
+            await asyncio.wait(pending, timeout=CLOSER_TIMEOUT)
         await self.services.aclose()
         self._unsubscribe_settings()
         self._remove_signal_handlers()
@@ -455,14 +410,9 @@ class RadiowatchApp:
         self.window.close()
         log.info("radiowatch stopped (%s)", self.shutdown_reason or "shutdown")
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
-
     # -- tray -----------------------------------------------------------------------------------
     def _make_tray_controller(self):
-        from radiowatch.ui.tray import TrayController
+        from radiowatch.ui.shell.tray import TrayController
 
         tray = TrayController(self.window, icon=app_icon())
         tray.quit_requested.connect(lambda: self.request_shutdown("tray"))
@@ -476,7 +426,7 @@ class RadiowatchApp:
     def _mute_rule(self, rule_id: int) -> None:
         from datetime import UTC, datetime
 
-        from radiowatch.ui.tray import DEFAULT_MUTE
+        from radiowatch.ui.shell.tray import DEFAULT_MUTE
 
         self.monitoring.watchlist.mute(rule_id, datetime.now(UTC) + DEFAULT_MUTE)
         self.window.show_message("Muted the watchlist rule for 24 hours.")
@@ -506,7 +456,7 @@ class RadiowatchApp:
         key = self._backend_key(settings)
         if key != self._backend_fields:
             self._backend_fields = key
-            if self.session.started or self._backend_task is not None:
+            if self.session.started or self._backend_task.task is not None:
                 self._restart_backend_soon()
 
     def _apply_autostart(self, enabled: bool) -> None:
@@ -611,8 +561,8 @@ def run_app(qt_args: list[str] | None = None, *, start_minimised: bool = False) 
     """
     import qasync
 
-    from radiowatch.ui.gui_thread_gc import GuiThreadGarbageCollector
-    from radiowatch.ui.single_instance import SingleInstance
+    from radiowatch.ui.common.gui_thread_gc import GuiThreadGarbageCollector
+    from radiowatch.ui.shell.single_instance import SingleInstance
 
     dirs = profile_dirs().ensure()
     configure_logging(dirs, load_settings(dirs.settings_file).log_level)

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from radiowatch.app import RadiowatchApp, build_services, choose_backend
+from radiowatch.app import RadiowatchApp, build_services
+from radiowatch.backend.choice import choose_backend
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import AUDD_API_TOKEN, MemoryTokenStore
 from radiowatch.config.settings import Settings

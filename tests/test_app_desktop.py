@@ -9,7 +9,7 @@ from radiowatch.app import RadiowatchApp, build_services
 from radiowatch.config.autostart import autostart_file
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import MemoryTokenStore
-from radiowatch.ui.palette import apply_scheme, follow_system_palette, stylesheet_for
+from radiowatch.ui.common.palette import apply_scheme, follow_system_palette, stylesheet_for
 
 pytestmark = [pytest.mark.qt, pytest.mark.qt_log_ignore(
     r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",

@@ -82,7 +82,7 @@ def test_frozen_entry_without_engine_flag_is_the_gui_command_line():
 
 
 def test_a_frozen_gui_starts_its_engine_as_the_same_executable(monkeypatch, tmp_path):
-    from radiowatch.backend_session import engine_command
+    from radiowatch.backend.session import engine_command
 
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     command = engine_command("demo", tmp_path)

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from radiowatch.engine import index
-from radiowatch.engine.catalog import MATCH_THRESHOLD, Catalog, fingerprint_samples
-from radiowatch.engine.decode import SAMPLE_RATE, decode_file
-from radiowatch.engine.matcher import match
+from radiowatch.engine.fingerprint import index
+from radiowatch.engine.fingerprint.catalog import MATCH_THRESHOLD, Catalog, fingerprint_samples
+from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file
+from radiowatch.engine.fingerprint.matcher import match
 
 
 def index_speed(corpus: Path, n_files: int) -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from radiowatch.engine import fingerprint as fp
-from radiowatch.engine import index, matcher
-from radiowatch.engine.decode import decode_file
+from radiowatch.engine.fingerprint import index, matcher
+from radiowatch.engine.fingerprint import landmarks as fp
+from radiowatch.engine.fingerprint.decode import decode_file
 
 
 def memory_table(root: Path, hashes, positions, total_frames) -> index.SegmentSet:

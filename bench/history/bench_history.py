@@ -147,7 +147,7 @@ def measure(path: Path, out_dir: Path) -> list[tuple[str, str, str, str, str]]:
     from PySide6.QtCore import QDate
     from PySide6.QtWidgets import QApplication
 
-    from radiowatch.ui.history_tab import HistoryTab
+    from radiowatch.ui.history.tab import HistoryTab
 
     app = QApplication.instance() or QApplication([])
     results: list[tuple[str, str, str, str, str]] = []

@@ -229,9 +229,9 @@ async def run(args: argparse.Namespace, commands: mp.Queue, replies: mp.Queue, b
     from radiowatch.monitoring.stream_state import StreamStateStore
     from radiowatch.monitoring.watchlist import WatchlistStore
     from radiowatch.stations.store import StationStore
-    from radiowatch.ui.live_monitoring import LiveMonitoring
-    from radiowatch.ui.monitor_tab import MonitorTab
-    from radiowatch.ui.stations_sidebar import StationsSidebar
+    from radiowatch.ui.monitor.live_monitoring import LiveMonitoring
+    from radiowatch.ui.monitor.tab import MonitorTab
+    from radiowatch.ui.shell.stations_sidebar import StationsSidebar
 
     loop = asyncio.get_running_loop()
 
@@ -417,7 +417,7 @@ def main() -> None:
     child.start()
     base_url = replies.get(timeout=30)
 
-    from radiowatch.ui.gui_thread_gc import GuiThreadGarbageCollector
+    from radiowatch.ui.common.gui_thread_gc import GuiThreadGarbageCollector
 
     app = QApplication.instance() or QApplication(sys.argv)
     collector = GuiThreadGarbageCollector(app)  # as app.py: collections on the GUI thread only

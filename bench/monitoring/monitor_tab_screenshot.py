@@ -23,10 +23,10 @@ from PySide6.QtWidgets import QApplication
 
 from radiowatch.history.play import Play
 from radiowatch.monitoring.cover_art import CoverArtCache
+from radiowatch.monitoring.events import RecordedPlay, StreamStatus
 from radiowatch.monitoring.now_playing import NowPlayingBoard
-from radiowatch.monitoring.service import RecordedPlay, StreamStatus
 from radiowatch.monitoring.stations_source import MonitoredStation
-from radiowatch.ui.monitor_tab import MonitorTab
+from radiowatch.ui.monitor.tab import MonitorTab
 
 STATIONS = [
     MonitoredStation(radio_id=101, name="Radio Paradise", source="https://stream.example/rp"),

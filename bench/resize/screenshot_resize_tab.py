@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from radiowatch.ui.resize_tab import ResizeTab  # noqa: E402
+from radiowatch.ui.resize.tab import ResizeTab  # noqa: E402
 from tests.audjust.music import make_song, write_wav  # noqa: E402
 
 

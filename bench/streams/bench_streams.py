@@ -29,10 +29,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radiowatch.audd.codes import PLACEHOLDER_CALLBACK_URL  # noqa: E402
-from radiowatch.engine.catalog import Catalog  # noqa: E402
-from radiowatch.engine.demo import demo_programme, ensure_demo_catalog  # noqa: E402
-from radiowatch.engine.demo_station import IcecastStation  # noqa: E402
-from radiowatch.engine.launcher import EngineLauncher  # noqa: E402
+from radiowatch.backend.engine_launcher import EngineLauncher  # noqa: E402
+from radiowatch.engine.demo.startup import demo_programme, ensure_demo_catalog  # noqa: E402
+from radiowatch.engine.demo.station import IcecastStation  # noqa: E402
+from radiowatch.engine.fingerprint.catalog import Catalog  # noqa: E402
 
 TOKEN = "bench-token"
 TICKS = os.sysconf("SC_CLK_TCK")

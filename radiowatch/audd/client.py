@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
@@ -29,12 +29,14 @@ from radiowatch.audd.longpoll import LongpollSubscription, longpoll_category
 from radiowatch.audd.models import EnterpriseResult, LyricsResult, RecognitionResult
 from radiowatch.audd.observability import AudDEvent, OnEvent, emit, public_url
 from radiowatch.audd.replies import (
+    Decode,
     decode_envelope,
     enterprise_result,
     lyrics_results,
     recognition_result,
 )
 from radiowatch.audd.retry import RetryClass, RetryPolicy, run_with_retries
+from radiowatch.audd.return_metadata import ReturnMetadata, format_return
 from radiowatch.audd.streams import StreamsAPI
 from radiowatch.audd.websocket import WebSocketSession
 
@@ -44,19 +46,6 @@ TOKEN_ENV = "AUDD_API_TOKEN"
 
 STANDARD_TIMEOUT = httpx.Timeout(60.0, connect=30.0, pool=30.0)
 ENTERPRISE_TIMEOUT = httpx.Timeout(3600.0, connect=30.0, pool=30.0)
-
-ReturnMetadata = str | Iterable[str] | None
-
-
-def format_return(return_metadata: ReturnMetadata) -> str | None:
-    """``["apple_music", "spotify"]`` → ``"apple_music,spotify"`` (spec §3.1)."""
-    if return_metadata is None:
-        return None
-    if isinstance(return_metadata, str):
-        return return_metadata or None
-    joined = ",".join(str(p).strip() for p in return_metadata if str(p).strip())
-    return joined or None
-
 
 def _flag(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
@@ -163,7 +152,7 @@ class AudDClient:
         enterprise: bool = False,
         path_method: str | None = None,
         timeout: float | httpx.Timeout | None = None,
-        decode: str = "method",
+        decode: Decode = "method",
     ) -> dict[str, Any]:
         """POST one AudD method and return the decoded success envelope (a dict).
 

@@ -6,7 +6,7 @@ request provably never reached the server (retry.py), so nothing is done twice s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from radiowatch.audd.codes import PLACEHOLDER_CALLBACK_URL
@@ -17,9 +17,14 @@ from radiowatch.audd.errors import (
 from radiowatch.audd.models import Stream
 from radiowatch.audd.replies import callback_url_result, streams_result
 from radiowatch.audd.retry import RetryClass
+from radiowatch.audd.return_metadata import ReturnMetadata, format_return
 
-if TYPE_CHECKING:
-    from radiowatch.audd.client import AudDClient, ReturnMetadata
+
+class MethodCaller(Protocol):
+    """What the streams API needs of the client: one AudD method call (AudDClient.call)."""
+
+    async def call(self, api_method: str, params: dict[str, Any] | None = None, *,
+                   retry: RetryClass, path_method: str | None = None) -> dict[str, Any]: ...
 
 
 def add_return_to_url(url: str, return_metadata: str | None) -> str:
@@ -43,7 +48,7 @@ def is_callback_url_missing(exc: AudDBlockedError) -> bool:
 
 
 class StreamsAPI:
-    def __init__(self, client: AudDClient) -> None:
+    def __init__(self, client: MethodCaller) -> None:
         self._client = client
 
     async def _call(self, method: str, params: dict[str, Any], retry: RetryClass) -> None:
@@ -57,8 +62,6 @@ class StreamsAPI:
         extra_parameters: dict[str, Any] | None = None,
     ) -> None:
         """Set the account's one callback URL; ``return_metadata`` rides in its query."""
-        from radiowatch.audd.client import format_return
-
         final = add_return_to_url(url, format_return(return_metadata))
         await self._call(
             "setCallbackUrl", {**(extra_parameters or {}), "url": final}, RetryClass.MUTATING

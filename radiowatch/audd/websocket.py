@@ -64,7 +64,7 @@ class _ScrubbingLogger(logging.LoggerAdapter):
         clean = tuple(
             scrub(str(a), self._secrets) if self._secrets[0] in str(a) else a for a in args
         )
-        self.logger.log(level, scrub(str(msg), self._secrets), *clean, **kwargs)  # type: ignore[arg-type]
+        self.logger.log(level, scrub(str(msg), self._secrets), *clean, **kwargs)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Decoding for Resize: one PyAV pass gives both signals the feature needs.
 
 Analysis wants mono at ANALYSIS_RATE; rendering wants the original rate in stereo so an
-export sounds like the source. engine/decode.py (8 kHz mono, tuned for fingerprints) serves
+export sounds like the source. engine/fingerprint/decode.py (8 kHz mono, tuned for fingerprints) serves
 neither, so this small decoder lives here.
 """
 

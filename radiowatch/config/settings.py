@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from radiowatch.signals import Signal
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -152,7 +154,7 @@ class SettingsStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._settings = load_settings(self.path)
-        self._listeners: list[Callable[[Settings], None]] = []
+        self.changed: Signal[[Settings]] = Signal("settings changed")
 
     @property
     def current(self) -> Settings:
@@ -165,16 +167,9 @@ class SettingsStore:
         new = Settings.model_validate(merged)
         self._settings = new
         save_settings(new, self.path)
-        for listener in list(self._listeners):
-            listener(new)
+        self.changed.emit(new)
         return new
 
-    def subscribe(self, listener: Callable[[Settings], None]) -> Callable[[], None]:
+    def subscribe(self, listener: Callable[[Settings], object]) -> Callable[[], None]:
         """Call `listener` after every change; returns a function that unsubscribes it."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self.changed.subscribe(listener)

@@ -15,9 +15,9 @@ import time
 from argparse import Namespace
 from pathlib import Path
 
-from radiowatch.engine.catalog import MATCH_THRESHOLD, Catalog
-from radiowatch.engine.decode import DecodeError, decode_file
-from radiowatch.engine.ingest_jobs import FileResult, audio_files, ingest
+from radiowatch.engine.fingerprint.catalog import MATCH_THRESHOLD, Catalog
+from radiowatch.engine.fingerprint.decode import DecodeError, decode_file
+from radiowatch.engine.fingerprint.ingest_jobs import FileResult, audio_files, ingest
 
 
 def _progress(started: float):
@@ -136,7 +136,7 @@ def _remove(catalog: Catalog, track_ids: list[str], demo: bool) -> int:
               "or --demo for the songs the demo added", file=sys.stderr)
         return 2
     if demo:
-        from radiowatch.engine.demo import remove_demo_catalog
+        from radiowatch.engine.demo.startup import remove_demo_catalog
 
         removed = remove_demo_catalog(catalog)
         print(f"removed {removed} demo song(s)", file=sys.stderr)

@@ -1,6 +1,6 @@
 """`radiowatch-engine serve` and `radiowatch-engine demo`: run the AudD-compatible server.
 
-Contract with launchers (engine/launcher.py, tests/support/engine_process.py): the FIRST line on
+Contract with launchers (backend/engine_launcher.py, tests/support/engine_process.py): the FIRST line on
 stdout is the base URL the server listens on (`http://127.0.0.1:PORT`), printed and flushed only
 once the port accepts connections. Logs go to stderr. SIGTERM/SIGINT stop it cleanly: waiting
 long polls are answered at once, plays in progress are saved to resume after a restart. A
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import uvicorn
 
-from radiowatch.engine.api_request import MB
-from radiowatch.engine.auth import resolve_engine_token
-from radiowatch.engine.engine_runtime import EngineRuntime
+from radiowatch.engine.api.auth import resolve_engine_token
+from radiowatch.engine.api.request import MB
+from radiowatch.engine.api.server import create_app
 from radiowatch.engine.parent_watch import take_parent_pid, watch_parent
-from radiowatch.engine.server import create_app
+from radiowatch.engine.runtime import EngineRuntime
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def run_serve(args) -> int:
 
 
 def run_demo(args) -> int:
-    from radiowatch.engine.demo import start_demo
+    from radiowatch.engine.demo.startup import start_demo
 
     return _run(args, companion=start_demo)
 

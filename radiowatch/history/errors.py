@@ -57,3 +57,29 @@ def transaction(conn: sqlite3.Connection, action: str) -> Iterator[sqlite3.Conne
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+
+HISTORY_BUSY_MESSAGE = (
+    "The history is busy (another radiowatch or export is writing). Try again in a moment."
+)
+
+
+def history_is_busy(exc: BaseException) -> bool:
+    """True when `exc` (or what it was raised from) is SQLite's "database is locked/busy".
+
+    HistoryError and DatabaseError wrap the sqlite3 error as their __cause__; the result code
+    is checked rather than the wording, which SQLite may change.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sqlite3.Error):
+            code = getattr(seen, "sqlite_errorcode", None)
+            if code is not None:
+                return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            return "locked" in str(seen) or "busy" in str(seen)
+        seen = seen.__cause__
+    return False
+
+
+def describe_history_error(exc: Exception) -> str:
+    return HISTORY_BUSY_MESSAGE if history_is_busy(exc) else str(exc)

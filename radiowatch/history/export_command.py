@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 from radiowatch.history.play_log_export import ExportError, ExportFormat, export_plays
 from radiowatch.history.queries import Daypart, PlayFilter, PlayQueries
@@ -24,7 +25,7 @@ class _ArgumentError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # raise instead of sys.exit, so run_export returns 2
+    def error(self, message: str) -> NoReturn:  # raise instead of sys.exit, so run_export returns 2
         raise _ArgumentError(message)
 
 

@@ -23,7 +23,9 @@ AI_GENERATED_PROVENANCE_PREFIXES = ("udio:",)
 
 def is_ai_generated_provenance(provenance: str | None) -> bool:
     """True when a play's matched track came from an AI music generator (e.g. `udio:<id>`)."""
-    return bool(provenance) and any(
+    if not provenance:
+        return False
+    return any(
         provenance.startswith(prefix) and len(provenance) > len(prefix)
         for prefix in AI_GENERATED_PROVENANCE_PREFIXES
     )
@@ -36,10 +38,15 @@ def to_epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def epoch_to_datetime(seconds: int | float) -> datetime:
+    """The aware UTC datetime of epoch seconds, for columns that are never NULL."""
+    return datetime.fromtimestamp(int(seconds), tz=UTC)
+
+
 def from_epoch(seconds: int | float | None) -> datetime | None:
     if seconds is None:
         return None
-    return datetime.fromtimestamp(int(seconds), tz=UTC)
+    return epoch_to_datetime(seconds)
 
 
 class Play(BaseModel):

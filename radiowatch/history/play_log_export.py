@@ -28,7 +28,7 @@ from typing import TextIO
 
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.queries import PlayFilter, PlayQueries, where_clause
-from radiowatch.history.xlsx_stream import SheetColumn, write_xlsx
+from radiowatch.history.xlsx_stream import Kind, SheetColumn, write_xlsx
 
 BATCH_ROWS = 5000
 
@@ -283,7 +283,7 @@ def _sheet_columns(utc: bool) -> list[SheetColumn]:
     zone = "" if utc else ", 'localtime'"
     suffix = "UTC" if utc else "local time"
     end_ts = "COALESCE(end_ts, start_ts + CAST(play_length AS INTEGER))"
-    kinds = {
+    kinds: dict[str, Kind] = {
         "start": "datetime",
         "end": "datetime",
         "duration": "number",

@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from radiowatch.history.errors import HistoryError, friendly_errors, transaction
-from radiowatch.history.play import Play, from_epoch, to_epoch
+from radiowatch.history.play import Play, epoch_to_datetime, from_epoch, to_epoch
 
 # The stored columns, in the order `play_from_row` reads them.
 PLAY_COLUMNS = (
@@ -41,7 +41,7 @@ def play_from_row(row: tuple[Any, ...]) -> Play:
         id=row[0],
         radio_id=row[1],
         station_name=row[2],
-        start=from_epoch(row[3]),
+        start=epoch_to_datetime(row[3]),
         end=from_epoch(row[4]),
         play_length=row[5],
         artist=row[6],
@@ -123,6 +123,14 @@ _INSERT = (
 )
 
 
+def _inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT on `cursor` just created (sqlite3 sets it on success)."""
+    row_id = cursor.lastrowid
+    if row_id is None:
+        raise TypeError("the INSERT did not report a row id")
+    return int(row_id)
+
+
 class PlayStore:
     """Reads and writes single plays. Give it the `open_database` result."""
 
@@ -137,7 +145,7 @@ class PlayStore:
         with friendly_errors("record the play"):
             cursor = self._conn.execute(_INSERT, _insert_values(play, int(time.time())))
             if cursor.rowcount == 1:
-                return Recorded(int(cursor.lastrowid), True)
+                return Recorded(_inserted_id(cursor), True)
             row = self._conn.execute(
                 "SELECT id FROM plays WHERE event_key = ?", (play.event_key(),)
             ).fetchone()
@@ -159,7 +167,7 @@ class PlayStore:
         )
         with transaction(self._conn, "add the play") as conn:
             cursor = conn.execute(_INSERT, _insert_values(manual, int(time.time())))
-            play_id = int(cursor.lastrowid)
+            play_id = _inserted_id(cursor)
             self._log(play_id, "add", None, None, f"{manual.artist} - {manual.title}")
         return self.require(play_id)
 
@@ -185,7 +193,7 @@ class PlayStore:
                 "WHERE play_id = ? ORDER BY id",
                 (play_id,),
             ).fetchall()
-        return [PlayEdit(r[0], from_epoch(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+        return [PlayEdit(r[0], epoch_to_datetime(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
     # -- user edits -----------------------------------------------------------------------------
 
@@ -247,6 +255,7 @@ class PlayStore:
         old = getattr(current, column)
         if old == value:
             return
+        assert current.id is not None, "a play read back from the store always has an id"
         self._conn.execute(
             f"UPDATE plays SET {column} = ?, edited_at = ? WHERE id = ?",
             (int(value), now, current.id),

@@ -63,7 +63,9 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _offset_at(ts: int) -> int:
-    return int(datetime.fromtimestamp(ts, UTC).astimezone().utcoffset().total_seconds())
+    offset = datetime.fromtimestamp(ts, UTC).astimezone().utcoffset()
+    assert offset is not None, "astimezone() always returns an aware datetime"
+    return int(offset.total_seconds())
 
 
 @lru_cache(maxsize=32)

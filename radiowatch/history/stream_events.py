@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from radiowatch.history.errors import friendly_errors
-from radiowatch.history.play import from_epoch, to_epoch
+from radiowatch.history.play import epoch_to_datetime, to_epoch
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,6 @@ class StreamEventLog:
                 (radio_id, limit),
             ).fetchall()
         return [
-            StreamEvent(r[0], from_epoch(r[1]), r[2], r[3], r[4], json.loads(r[5]) if r[5] else None)
+            StreamEvent(r[0], epoch_to_datetime(r[1]), r[2], r[3], r[4], json.loads(r[5]) if r[5] else None)
             for r in rows
         ]

@@ -1,41 +1,88 @@
-"""A tiny Qt-free signal, so the core can announce things without depending on Qt.
+"""What the monitoring service tells its listeners: stream statuses, recorded plays, alerts.
 
-The GUI adapts it (radiowatch/ui/monitoring_bridge.py re-emits into Qt signals, which is how
-the events reach the GUI thread safely). A listener that raises is logged and does not stop
-the others or the emitter: a broken panel must never stop plays from being recorded.
+Plain frozen dataclasses, so they cross from the monitoring thread to the GUI thread as they
+are (ui/monitor/monitoring_bridge.py), and the GUI needs nothing of the service to read them.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Literal
 
-T = TypeVar("T")
+from radiowatch.audd import NotificationEvent
+from radiowatch.history.play import Play
+from radiowatch.monitoring.stations_source import MonitoredStation
+from radiowatch.monitoring.watchlist import WatchRule
+from radiowatch.stations.status import StationStatus as SidebarStatus
 
-log = logging.getLogger(__name__)
+StreamState = Literal["connecting", "live", "down", "silent", "paused", "stopped"]
+
+# AudD lifecycle notification codes (spec §6.2).
+CODE_RECOVERED = 0
+CODE_CANNOT_CONNECT = 650
+CODE_NO_MUSIC = 651
 
 
-class Signal(Generic[T]):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._listeners: list[Callable[[T], object]] = []
+@dataclass(frozen=True)
+class StreamStatus:
+    radio_id: int
+    name: str
+    state: StreamState
+    message: str = ""
+    since: datetime | None = None
+    last_play_at: datetime | None = None
 
-    def connect(self, listener: Callable[[T], object]) -> Callable[[T], object]:
-        if listener not in self._listeners:
-            self._listeners.append(listener)
-        return listener
+    def sidebar_status(self) -> SidebarStatus:
+        """The coarser status the Stations sidebar shows (silent counts as down, with why)."""
+        return {
+            "connecting": SidebarStatus.CONNECTING,
+            "live": SidebarStatus.LIVE,
+            "down": SidebarStatus.DOWN,
+            "silent": SidebarStatus.DOWN,
+            "paused": SidebarStatus.IDLE,
+            "stopped": SidebarStatus.IDLE,
+        }[self.state]
 
-    def disconnect(self, listener: Callable[[T], object]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
 
-    def emit(self, value: T) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(value)
-            except Exception:
-                log.exception("a %s listener failed; the others still ran", self.name)
+@dataclass(frozen=True)
+class RecordedPlay:
+    """A play that was new to the history (replays are not announced). `play.id` is set."""
 
-    def __len__(self) -> int:
-        return len(self._listeners)
+    play: Play
+    station: MonitoredStation
+
+
+@dataclass(frozen=True)
+class WatchAlert:
+    rule: WatchRule
+    play: Play
+    title: str
+    body: str
+
+
+def notification_state(event: NotificationEvent) -> tuple[StreamState, str]:
+    """Map an AudD lifecycle notification (spec §6.2) to a stream state and a readable text."""
+    code = event.notification_code
+    text = event.notification_message or ""
+    if code == CODE_CANNOT_CONNECT:
+        return "down", text or "Cannot connect to the audio stream"
+    if code == CODE_NO_MUSIC:
+        return "silent", text or "Only noise or talk, no music"
+    if code == CODE_RECOVERED:
+        return "live", ""
+    if event.stream_running is False:
+        return "down", text or f"Stream stopped (code {code})"
+    return "live", text
+
+
+def alert_for(rule: WatchRule, play: Play, local_tz: tzinfo | None) -> WatchAlert:
+    when = play.start.astimezone(local_tz).strftime("%H:%M")
+    song = " — ".join(part for part in (play.artist, play.title) if part) or "Unknown track"
+    station = play.station_name or f"station {play.radio_id}"
+    return WatchAlert(
+        rule=rule,
+        play=play,
+        title=f"{song} on {station}",
+        body=f"{station} at {when} · matched “{rule.describe()}”",
+    )

@@ -40,13 +40,9 @@ from radiowatch.history.database import open_database
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEventLog
 from radiowatch.monitoring.client_recipe import ClientRecipe
+from radiowatch.monitoring.events import RecordedPlay, StreamStatus, WatchAlert
 from radiowatch.monitoring.loop_thread import LoopThread
-from radiowatch.monitoring.service import (
-    MonitoringService,
-    RecordedPlay,
-    StreamStatus,
-    WatchAlert,
-)
+from radiowatch.monitoring.service import MonitoringService
 from radiowatch.monitoring.stations_source import MonitoredStation, PushedStations
 from radiowatch.monitoring.stream_state import StreamStateStore
 from radiowatch.monitoring.watchlist import WatchlistStore

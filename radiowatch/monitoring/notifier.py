@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 class Notifier(Protocol):
     """Shows one alert. `play_id` lets the user open the play; `rule_id` lets them mute the rule.
 
-    Must not block. In the app it is called on the GUI thread (ui/live_monitoring.py passes
+    Must not block. In the app it is called on the GUI thread (ui/monitor/live_monitoring.py passes
     the alerts the monitoring thread delivers), never on the monitoring thread: a tray balloon
     may only be shown from the GUI thread.
     """

@@ -17,7 +17,8 @@ from radiowatch.audd.models import CallbackSong
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PLAY_COLUMNS, play_from_row
-from radiowatch.monitoring.service import MonitoringService, RecordedPlay, StreamStatus
+from radiowatch.monitoring.events import RecordedPlay, StreamStatus
+from radiowatch.monitoring.service import MonitoringService
 from radiowatch.monitoring.stations_source import MonitoredStation
 
 

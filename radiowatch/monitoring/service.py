@@ -19,7 +19,7 @@ Why it is built this way:
 
 Listeners get plain-Python events (`play_recorded`, `status_changed`, `alert_raised` or the
 `on_play`/`on_status`/`on_notification` shortcuts), called on the service's loop thread;
-ui/monitoring_bridge.py hands them to the GUI thread as Qt signals.
+ui/monitor/monitoring_bridge.py hands them to the GUI thread as Qt signals.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, Literal
+from typing import Any
 
 from radiowatch.audd import (
     AudDClient,
@@ -49,63 +48,26 @@ from radiowatch.history.errors import HistoryError, transaction
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEvent, StreamEventLog
-from radiowatch.monitoring.events import Signal
+from radiowatch.monitoring.events import (
+    RecordedPlay,
+    StreamState,
+    StreamStatus,
+    WatchAlert,
+    alert_for,
+    notification_state,
+)
 from radiowatch.monitoring.longpoll_connections import LongpollConnections
 from radiowatch.monitoring.notifier import Notifier
 from radiowatch.monitoring.pacing import Pacer
+from radiowatch.monitoring.plays_from_results import play_from_match
 from radiowatch.monitoring.stations_source import MonitoredStation, StationSource
 from radiowatch.monitoring.stream_state import StreamStateStore
 from radiowatch.monitoring.watchlist import WatchlistStore, WatchRule, matching_rules
-from radiowatch.stations.status import StationStatus as SidebarStatus
+from radiowatch.signals import Signal
 
 log = logging.getLogger(__name__)
 
-StreamState = Literal["connecting", "live", "down", "silent", "paused", "stopped"]
-
 FIRST_POLL_LOOKBACK_MS = 5 * 60 * 1000
-
-# AudD lifecycle notification codes (spec §6.2).
-CODE_RECOVERED = 0
-CODE_CANNOT_CONNECT = 650
-CODE_NO_MUSIC = 651
-
-
-@dataclass(frozen=True)
-class StreamStatus:
-    radio_id: int
-    name: str
-    state: StreamState
-    message: str = ""
-    since: datetime | None = None
-    last_play_at: datetime | None = None
-
-    def sidebar_status(self) -> SidebarStatus:
-        """The coarser status the Stations sidebar shows (silent counts as down, with why)."""
-        return {
-            "connecting": SidebarStatus.CONNECTING,
-            "live": SidebarStatus.LIVE,
-            "down": SidebarStatus.DOWN,
-            "silent": SidebarStatus.DOWN,
-            "paused": SidebarStatus.IDLE,
-            "stopped": SidebarStatus.IDLE,
-        }[self.state]
-
-
-@dataclass(frozen=True)
-class RecordedPlay:
-    """A play that was new to the history (replays are not announced). `play.id` is set."""
-
-    play: Play
-    station: MonitoredStation
-
-
-@dataclass(frozen=True)
-class WatchAlert:
-    rule: WatchRule
-    play: Play
-    title: str
-    body: str
-
 
 class Backoff:
     """Exponential backoff with jitter, so 100 streams do not hammer a backend in lockstep."""
@@ -178,9 +140,9 @@ class MonitoringService:
         self._set_placeholder = set_placeholder_callback
         self._retry_first_delay = retry_first_delay
 
-        self.play_recorded: Signal[RecordedPlay] = Signal("play_recorded")
-        self.status_changed: Signal[StreamStatus] = Signal("status_changed")
-        self.alert_raised: Signal[WatchAlert] = Signal("alert_raised")
+        self.play_recorded: Signal[[RecordedPlay]] = Signal("play_recorded")
+        self.status_changed: Signal[[StreamStatus]] = Signal("status_changed")
+        self.alert_raised: Signal[[WatchAlert]] = Signal("alert_raised")
         if on_play:
             self.play_recorded.connect(on_play)
         if on_status:
@@ -738,62 +700,3 @@ async def _close(poll: Any) -> None:
             await closer()
         except Exception:
             log.debug("closing a long poll failed", exc_info=True)
-
-
-def notification_state(event: NotificationEvent) -> tuple[StreamState, str]:
-    """Map an AudD lifecycle notification (spec §6.2) to a stream state and a readable text."""
-    code = event.notification_code
-    text = event.notification_message or ""
-    if code == CODE_CANNOT_CONNECT:
-        return "down", text or "Cannot connect to the audio stream"
-    if code == CODE_NO_MUSIC:
-        return "silent", text or "Only noise or talk, no music"
-    if code == CODE_RECOVERED:
-        return "live", ""
-    if event.stream_running is False:
-        return "down", text or f"Stream stopped (code {code})"
-    return "live", text
-
-
-def play_from_match(
-    event: MatchEvent, *, station: MonitoredStation, backend: str, timestamp_tz: tzinfo
-) -> Play:
-    """A `Play` from a long-poll match, with the event kept raw. Raises ValueError if unusable.
-
-    A custom-catalog hit from the cloud carries `audio_id` rather than artist/title; it is
-    marked with provenance 'catalog' so catalog watch rules and the UI can tell.
-    """
-    raw = event.model_dump(mode="json", exclude_none=True)
-    play = Play.from_stream_result(
-        raw,
-        station_name=station.name,
-        backend=backend,
-        timestamp_tz=timestamp_tz,
-        raw_event=raw,
-    )
-    if play.radio_id is None:
-        play = play.model_copy(update={"radio_id": station.radio_id})
-    icy = raw.get("stream_title")  # the local engine reports the stream's ICY title
-    if isinstance(icy, str) and icy:
-        play = play.model_copy(update={"icy_title": icy})
-    song = event.song
-    provenance = (song.model_extra or {}).get("provenance") if song is not None else None
-    if isinstance(provenance, str) and provenance:
-        play = play.with_provenance(provenance)  # `udio:<id>` flags the play AI-generated
-    elif song is not None and song.audio_id is not None:
-        play = play.with_provenance("catalog")
-    if song is not None and not play.title and song.audio_id is not None:
-        play = play.model_copy(update={"title": f"Catalog track #{song.audio_id}"})
-    return play
-
-
-def alert_for(rule: WatchRule, play: Play, local_tz: tzinfo | None) -> WatchAlert:
-    when = play.start.astimezone(local_tz).strftime("%H:%M")
-    song = " — ".join(part for part in (play.artist, play.title) if part) or "Unknown track"
-    station = play.station_name or f"station {play.radio_id}"
-    return WatchAlert(
-        rule=rule,
-        play=play,
-        title=f"{song} on {station}",
-        body=f"{station} at {when} · matched “{rule.describe()}”",
-    )

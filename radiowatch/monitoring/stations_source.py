@@ -14,6 +14,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from radiowatch.signals import Signal
 from radiowatch.stations.store import StationStore
 
 
@@ -66,21 +67,14 @@ class PushedStations:
 
     def __init__(self, stations: Iterable[MonitoredStation]) -> None:
         self._stations = list(stations)
-        self._listeners: list[Callable[[], None]] = []
+        self.changed: Signal[[]] = Signal("pushed stations changed")
 
     def stations(self) -> list[MonitoredStation]:
         return list(self._stations)
 
     def replace(self, stations: Iterable[MonitoredStation]) -> None:
         self._stations = list(stations)
-        for listener in list(self._listeners):
-            listener()
+        self.changed.emit()
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+    def subscribe(self, listener: Callable[[], object]) -> Callable[[], None]:
+        return self.changed.subscribe(listener)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.play import Play, from_epoch, to_epoch
+from radiowatch.signals import Signal
 
 RuleField = Literal["artist", "title", "isrc", "label", "catalog"]
 RULE_FIELDS: tuple[RuleField, ...] = ("artist", "title", "isrc", "label", "catalog")
@@ -197,17 +198,11 @@ class WatchlistStore:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._conn: sqlite3.Connection = db.conn
         self._cache: list[WatchRule] | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self.changed: Signal[[]] = Signal("watchlist changed")
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+    def subscribe(self, listener: Callable[[], object]) -> Callable[[], None]:
         """Call `listener()` after every save, delete or mute; returns an unsubscribe."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self.changed.subscribe(listener)
 
     def reload(self) -> None:
         """Forget the cached rules: another connection changed them."""
@@ -215,8 +210,7 @@ class WatchlistStore:
 
     def _changed(self) -> None:
         self._cache = None
-        for listener in list(self._listeners):
-            listener()
+        self.changed.emit()
 
     def rules(self) -> list[WatchRule]:
         if self._cache is None:

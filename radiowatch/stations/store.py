@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 from pydantic import BaseModel
 
+from radiowatch.signals import Signal
 from radiowatch.stations.errors import StationError
 from radiowatch.stations.sources import validate_stream_source
 
@@ -64,7 +65,7 @@ class StationStore:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._db = db
-        self._listeners: list[Callable[[], None]] = []
+        self.changed: Signal[[]] = Signal("stations changed")
 
     # -- reading -------------------------------------------------------------------------------
     def list(self) -> list[Station]:
@@ -163,15 +164,9 @@ class StationStore:
         return removed
 
     # -- listeners -----------------------------------------------------------------------------
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+    def subscribe(self, listener: Callable[[], object]) -> Callable[[], None]:
         """Call `listener()` after every add, update or remove; returns an unsubscribe function."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self.changed.subscribe(listener)
 
     # -- internals -----------------------------------------------------------------------------
     def check_radio_id_free(self, radio_id: int, exclude_id: int | None = None) -> None:
@@ -196,8 +191,7 @@ class StationStore:
             conn.commit()
 
     def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self.changed.emit()
 
     @staticmethod
     def _station(row: tuple) -> Station:

@@ -1,1 +1,2 @@
-"""The Qt shell: windows, tabs, dialogs, item models, tray. The only package that imports PySide6."""
+"""The Qt shell: one folder per tab, the main window and dialogs in shell/, what tabs share in
+common/. Tabs never import each other; they meet in shell/tab_factories.py and app.py."""

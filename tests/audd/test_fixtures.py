@@ -1,4 +1,4 @@
-"""Every fixture body in ../shared/specs/audd-fixtures parses into the right model or error,
+"""Every fixture body in tests/fixtures/audd parses into the right model or error,
 both through the pure parsers and through the client over real loopback HTTP."""
 
 from __future__ import annotations

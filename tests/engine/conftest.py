@@ -98,7 +98,7 @@ def songs() -> dict[int, np.ndarray]:
 @pytest.fixture(scope="session")
 def built_catalog(tmp_path_factory, songs):
     """A catalog dir holding songs 11, 12, 13 (not 14), shared read-only by tests."""
-    from radiowatch.engine.catalog import Catalog
+    from radiowatch.engine.fingerprint.catalog import Catalog
 
     root = tmp_path_factory.mktemp("catalog")
     with Catalog.open(root) as cat:

@@ -83,8 +83,8 @@ def test_catalog_add_list_remove(tmp_path, songs):
 
 
 def test_catalog_remove_demo_takes_out_only_the_demo_songs(tmp_path, songs):
-    from radiowatch.engine.catalog import Catalog
-    from radiowatch.engine.demo import DEMO_PROVENANCE
+    from radiowatch.engine.demo.startup import DEMO_PROVENANCE
+    from radiowatch.engine.fingerprint.catalog import Catalog
 
     data = tmp_path / "engine"
     with Catalog.open(data) as cat:

@@ -1,7 +1,7 @@
 """A protocol-faithful fake of the AudD cloud, served over real loopback HTTP.
 
-It follows ../shared/specs/audd-api.md and answers with the fixture bodies from
-../shared/specs/audd-fixtures/ where one exists. It is written independently of
+It follows docs/protocols/audd.md and answers with the fixture bodies from
+tests/fixtures/audd/ where one exists. It is written independently of
 ``radiowatch.audd`` (its own category hash, its own error envelopes), so a bug in the
 client cannot hide behind the same bug in the fake.
 
@@ -63,9 +63,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "specs" / "audd-fixtures"
-if not FIXTURES.is_dir():  # checkout layout /work/main/tests/fakes → /work/shared/specs
-    FIXTURES = Path("/work/shared/specs/audd-fixtures")
+# Real AudD response bodies (captured from the live service; see tests/fixtures/audd/README.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audd"
 
 PLACEHOLDER = "https://audd.tech/empty/"
 STREAM_METHODS = {

@@ -16,8 +16,9 @@ from radiowatch.audd import AudDClient
 from radiowatch.history.database import open_database
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEventLog
+from radiowatch.monitoring.events import RecordedPlay, StreamStatus
 from radiowatch.monitoring.notifier import RecordingNotifier
-from radiowatch.monitoring.service import MonitoringService, RecordedPlay, StreamStatus
+from radiowatch.monitoring.service import MonitoringService
 from radiowatch.monitoring.stations_source import MonitoredStation, StaticStations
 from radiowatch.monitoring.stream_state import StreamStateStore
 from radiowatch.monitoring.watchlist import WatchlistStore

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from radiowatch.audd import AudDClient
-from radiowatch.engine.music_synthesis import render_song
+from radiowatch.engine.demo.music_synthesis import render_song
 from radiowatch.history.database import open_database
 from radiowatch.history.plays import PlayStore
 from radiowatch.monitoring.notifier import RecordingNotifier

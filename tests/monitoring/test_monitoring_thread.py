@@ -14,9 +14,9 @@ import pytest
 from radiowatch.audd import AudDClient
 from radiowatch.history.database import open_database
 from radiowatch.monitoring.client_recipe import ClientRecipe
+from radiowatch.monitoring.events import RecordedPlay, StreamStatus, WatchAlert
 from radiowatch.monitoring.loop_thread import LoopThread
 from radiowatch.monitoring.monitoring_thread import MonitoringThread
-from radiowatch.monitoring.service import RecordedPlay, StreamStatus, WatchAlert
 from radiowatch.monitoring.watchlist import WatchlistStore, WatchRule
 from tests.monitoring.conftest import TOKEN, station, until
 

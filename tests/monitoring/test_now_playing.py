@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from radiowatch.history.database import open_database
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PlayStore
+from radiowatch.monitoring.events import RecordedPlay, StreamStatus
 from radiowatch.monitoring.now_playing import NowPlayingBoard, cover_art_url, how_long_ago
-from radiowatch.monitoring.service import RecordedPlay, StreamStatus
 from tests.monitoring.conftest import station
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

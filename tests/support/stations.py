@@ -22,8 +22,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from radiowatch.engine.demo_station import IcecastStation, Segment
-from radiowatch.engine.music_synthesis import (
+from radiowatch.engine.demo.music_synthesis import (
     DEMO_SONGS,
     STATION_RATE,
     SongRecipe,
@@ -31,6 +30,7 @@ from radiowatch.engine.music_synthesis import (
     render_song,
     render_talk,
 )
+from radiowatch.engine.demo.station import IcecastStation, Segment
 
 
 class BackgroundLoop:

@@ -20,8 +20,13 @@ import numpy as np
 import pytest
 
 from radiowatch.audd import AudDClient
-from radiowatch.engine.demo_station import Segment
-from radiowatch.engine.music_synthesis import SongRecipe, render_noise, render_song, render_talk
+from radiowatch.engine.demo.music_synthesis import (
+    SongRecipe,
+    render_noise,
+    render_song,
+    render_talk,
+)
+from radiowatch.engine.demo.station import Segment
 from radiowatch.history.database import open_database
 from radiowatch.history.play_log_export import export_plays
 from radiowatch.history.plays import PlayStore

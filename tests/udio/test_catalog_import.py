@@ -52,7 +52,7 @@ async def test_untitled_songs_still_get_a_title_and_artist():
 
 
 async def test_the_metadata_fits_the_local_engines_catalog_as_is(tmp_path):
-    from radiowatch.engine.catalog import Catalog
+    from radiowatch.engine.fingerprint.catalog import Catalog
 
     song = UdioSong.model_validate(seed_songs()[1])
     path = tmp_path / "echoes.mp3"

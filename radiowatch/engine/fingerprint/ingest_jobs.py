@@ -1,0 +1,124 @@
+"""Adding many files to a catalog on all cores, with per-file results and crash-safe batches.
+
+Decoding and hashing run in worker processes (the CPU part); the parent is the catalog's
+single writer and stores results in batches, one segment per batch. A bad file (corrupt,
+empty, truncated, not audio, silent) becomes a per-file error and the others carry on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.pool import Pool
+from pathlib import Path
+
+from radiowatch.engine.fingerprint.catalog import Catalog, Fingerprint, fingerprint_file
+from radiowatch.engine.fingerprint.decode import DecodeError
+
+AUDIO_EXTENSIONS = frozenset(
+    [".mp3", ".flac", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aif", ".aiff", ".ape", ".wv", ".mka", ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi"]
+)
+BATCH_TRACKS = 8  # tracks per segment: progress granularity and what a crash can cost
+BATCH_ENTRIES = 2_000_000
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one input file: `track_id` on success, else `error` says why."""
+
+    path: str
+    track_id: str | None = None
+    error: str | None = None
+    duration_s: float = 0.0
+    skipped: bool = False
+
+
+def audio_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders (recursively, audio extensions only); explicit files are kept as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*")
+                              if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS))
+        else:
+            out.append(p)
+    return out
+
+
+def _work(job: tuple[str, dict]) -> tuple[str, Fingerprint | None, str | None]:
+    path, meta = job
+    try:
+        return path, fingerprint_file(path, **meta), None
+    except (DecodeError, ValueError) as exc:
+        return path, None, str(exc) if isinstance(exc, DecodeError) else f"{Path(path).name}: {exc}"
+    except MemoryError:
+        return path, None, f"{Path(path).name}: too large to fingerprint in memory"
+
+
+def ingest(catalog: Catalog, files: list[Path], *, jobs: int = 0, kind: str = "song",
+           ids_from_stem: bool = False,
+           on_result: Callable[[FileResult, int, int], None] | None = None) -> list[FileResult]:
+    """Fingerprint `files` on `jobs` processes (0 = all cores) and store them in `catalog`.
+
+    With `ids_from_stem` a track's id is its file name without extension and files whose id
+    is already in the catalog are skipped (re-running an index is incremental); otherwise ids
+    are made unique. `on_result(result, done, total)` is called as each file finishes.
+    """
+    results: list[FileResult] = []
+    pending: list[tuple[str, str, Fingerprint]] = []
+    total = len(files)
+    todo = []
+    for f in files:
+        if ids_from_stem and catalog.get(f.stem) is not None:
+            r = FileResult(str(f), track_id=f.stem, skipped=True)
+            results.append(r)
+            if on_result:
+                on_result(r, len(results), total)
+        else:
+            todo.append((str(f), {"kind": kind}))
+
+    def flush() -> None:
+        if not pending:
+            return
+        items = [(Path(path).stem, fp) for path, _stem, fp in pending]
+        stored = catalog.add_fingerprints(items, unique_ids=not ids_from_stem)
+        for (path, _stem, fp), track in zip(pending, stored, strict=True):
+            r = FileResult(path, track_id=track.track_id, duration_s=fp.duration_s)
+            results.append(r)
+            if on_result:
+                on_result(r, len(results), total)
+        pending.clear()
+
+    jobs = min(jobs or os.cpu_count() or 1, len(todo))
+    seen_stems: set[str] = set()
+    with _worker_pool(jobs) as pool:
+        work = pool.imap_unordered(_work, todo, chunksize=1) if pool else map(_work, todo)
+        for path, fp, error in work:
+            stem = Path(path).stem
+            if fp is None or (ids_from_stem and stem in seen_stems):
+                r = FileResult(path, error=error or f"{Path(path).name}: duplicate track id {stem!r}")
+                results.append(r)
+                if on_result:
+                    on_result(r, len(results), total)
+                continue
+            seen_stems.add(stem)
+            pending.append((path, stem, fp))
+            if (len(pending) >= BATCH_TRACKS
+                    or sum(p[2].hashes.size for p in pending) >= BATCH_ENTRIES):
+                flush()
+        flush()
+    return results
+
+
+@contextmanager
+def _worker_pool(jobs: int) -> Iterator[Pool | None]:
+    """Worker processes for more than one job; None means work inline (no start-up cost)."""
+    if jobs <= 1:
+        yield None
+        return
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(jobs) as pool:
+        yield pool

@@ -1,0 +1,206 @@
+"""The engine's composition: settings, state, catalog, recognizer, streams and events.
+
+`EngineRuntime` is what the HTTP app talks to; `serve.py` builds one per process. Tuning lives
+in an optional `<data dir>/engine-settings.json` (every key optional):
+
+    {"window_s": 8, "hop_s": 4, "confirm_windows": 2, "end_after_misses": 2,
+     "silence_notify_s": 30, "resume_grace_s": 60, "reconnect_initial_s": 2,
+     "reconnect_max_s": 60, "max_streams": 100, "workers": 0,
+     "recognize_mb": 10, "enterprise_mb": 1024, "upload_mb": 200,
+     "demo_song_s": 30, "demo_gap_s": 6}
+
+Tests use it to shorten windows and timeouts; users rarely need it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from radiowatch.engine.api.auth import TokenCheck
+from radiowatch.engine.api.custom_catalog import CustomCatalog
+from radiowatch.engine.api.recognition import Recognizer
+from radiowatch.engine.api.request import MB
+from radiowatch.engine.store import EngineStore, StoredStream
+from radiowatch.engine.streams.callbacks import CallbackSender, StreamEvents
+from radiowatch.engine.streams.event_log import EventLog
+from radiowatch.engine.streams.ingest import IngestOptions
+from radiowatch.engine.streams.monitor import MonitorSettings, StreamMonitor
+from radiowatch.engine.streams.play_detection import DetectionSettings
+from radiowatch.engine.streams.registry import StreamRegistry
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "engine-settings.json"
+CATALOG_REFRESH_S = 5.0
+
+
+class EngineSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    window_s: float = 8.0
+    hop_s: float = 4.0
+    confirm_windows: int = 2
+    end_after_misses: int = 2
+    anchor_tolerance_s: float = 3.0
+    silence_notify_s: float = 30.0
+    silence_dbfs: float = -55.0
+    resume_grace_s: float = 60.0
+    reconnect_initial_s: float = 2.0
+    reconnect_max_s: float = 60.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 15.0
+    file_speed: float = 1.0
+    max_streams: int = 100
+    workers: int = 0          # recognition threads; 0 = one per CPU core
+    recognize_mb: int = 10
+    enterprise_mb: int = 1024
+    upload_mb: int = 200
+    demo_song_s: float = 30.0
+    demo_gap_s: float = 6.0
+
+    @classmethod
+    def load(cls, data_dir: Path) -> EngineSettings:
+        path = data_dir / SETTINGS_FILE
+        if not path.exists():
+            return cls()
+        try:
+            return cls.model_validate(json.loads(path.read_text("utf-8")))
+        except (ValueError, ValidationError) as exc:
+            raise SystemExit(f"{path}: invalid engine settings ({exc}); fix or delete the file"
+                             ) from exc
+
+    def monitor(self) -> MonitorSettings:
+        return MonitorSettings(
+            window_s=self.window_s, hop_s=self.hop_s, silence_dbfs=self.silence_dbfs,
+            silence_notify_s=self.silence_notify_s,
+            reconnect_initial_s=self.reconnect_initial_s, reconnect_max_s=self.reconnect_max_s,
+            detection=DetectionSettings(
+                confirm_windows=self.confirm_windows, end_after_misses=self.end_after_misses,
+                anchor_tolerance_s=self.anchor_tolerance_s, resume_grace_s=self.resume_grace_s),
+            ingest=IngestOptions(connect_timeout_s=self.connect_timeout_s,
+                                 read_timeout_s=self.read_timeout_s, file_speed=self.file_speed),
+        )
+
+
+class Limits:
+    """Request size limits per endpoint (bytes). A request body may exceed the file limit by
+    the multipart overhead allowance before it is cut off."""
+
+    OVERHEAD = 1 * MB
+    OTHER = 1 * MB
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.recognize_file = settings.recognize_mb * MB
+        self.enterprise_file = settings.enterprise_mb * MB
+        self.upload_file = settings.upload_mb * MB
+
+    def for_method(self, method: str, enterprise: bool) -> int:
+        if method == "recognize":
+            return (self.enterprise_file if enterprise else self.recognize_file) + self.OVERHEAD
+        if method == "upload":
+            return self.upload_file + self.OVERHEAD
+        return self.OTHER
+
+
+def open_catalog(data_dir: Path) -> Any:
+    from radiowatch.engine.fingerprint.catalog import Catalog
+
+    return Catalog.open(catalog_dir(data_dir))
+
+
+def catalog_dir(data_dir: Path) -> Path:
+    return Path(data_dir)
+
+
+class EngineRuntime:
+    def __init__(self, data_dir: Path, token: str, settings: EngineSettings | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = settings or EngineSettings.load(self.data_dir)
+        self.token_check = TokenCheck(token)
+        self.limits = Limits(self.settings)
+        self.store = EngineStore.open(self.data_dir)
+        self.catalog = open_catalog(self.data_dir)
+        workers = self.settings.workers or os.cpu_count() or 2
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="recognize")
+        self.catalog_writer = ThreadPoolExecutor(1, thread_name_prefix="catalog-writer")
+        self.recognizer = Recognizer(self.catalog, self.store, self._pool)
+        self.custom_catalog = CustomCatalog(self.catalog, self.store, self.catalog_writer)
+        self.event_log = EventLog(self.store)
+        self.sender = CallbackSender()
+        self.events = StreamEvents(self.store, self.event_log, self.sender)
+        self.streams = StreamRegistry(self.store, self._monitor_for,
+                                      max_streams=self.settings.max_streams)
+        self._refresher: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
+        self._cleanups: list[Callable[[], Awaitable[None]]] = []
+        self.token = token
+
+    def _monitor_for(self, stream: StoredStream) -> StreamMonitor:
+        return StreamMonitor(stream, recognizer=self.recognizer, events=self.events,
+                             store=self.store, settings=self.settings.monitor())
+
+    async def start(self) -> None:
+        self.sender.start()
+        self.streams.start()
+        self._refresher = asyncio.get_running_loop().create_task(self._refresh_catalog())
+
+    def begin_shutdown(self) -> None:
+        """Answer waiting long polls at once so the server can close its connections."""
+        self.event_log.close()
+
+    def run_in_background(self, coro: Awaitable[None], *, name: str) -> None:
+        """Run `coro` until it ends or the engine stops; failures are logged, not fatal."""
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._background.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._background.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("%s failed", name, exc_info=t.exception())
+
+        task.add_done_callback(done)
+
+    def on_stop(self, cleanup: Callable[[], Awaitable[None]]) -> None:
+        self._cleanups.append(cleanup)
+
+    async def stop(self) -> None:
+        self.begin_shutdown()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        for cleanup in reversed(self._cleanups):
+            with contextlib.suppress(Exception):
+                await cleanup()
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        await self.streams.stop()
+        await self.sender.close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.catalog_writer.shutdown(wait=True)
+        with contextlib.suppress(Exception):
+            self.catalog.close()
+        self.store.close()
+
+    async def _refresh_catalog(self) -> None:
+        """Pick up tracks added by `radiowatch-engine catalog add` in another process."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(CATALOG_REFRESH_S)
+            try:
+                await loop.run_in_executor(self._pool, self.catalog.refresh)
+            except Exception:
+                log.exception("catalog refresh failed")

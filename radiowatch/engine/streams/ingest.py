@@ -1,0 +1,342 @@
+"""Reading one radio stream and decoding it to mono samples (blocking; one thread per stream).
+
+Supported sources:
+- Icecast/SHOUTcast over HTTP(S) (MP3, AAC, Ogg...): read with httpx asking for ICY metadata
+  (`Icy-MetaData: 1`); the `StreamTitle` blocks are cut out of the byte stream and reported, the
+  audio bytes go to PyAV through a small file-like object.
+- `.m3u`/`.pls` playlists: the first entry is followed. HLS (`.m3u8`) is handed to FFmpeg's own
+  HLS demuxer, which refreshes the live playlist itself.
+- Local files (a path or `file://`), looped and paced to real time: a test fixture, a recording.
+
+Failures raise IngestError with a reason fit for a notification ("the URL returns a web page,
+not audio"). The caller (stream_monitor) owns retries, windows and plays; this module only turns
+a URL into samples.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import av
+import httpx
+import numpy as np
+
+from radiowatch import __version__
+from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, StreamResampler
+
+# Samples are handed to the consumer in blocks of about this length (fewer thread hand-offs).
+BLOCK_SECONDS = 0.5
+_PLAYLIST_TYPES = ("audio/x-mpegurl", "audio/mpegurl", "audio/x-scpls", "application/pls+xml",
+                   "application/vnd.apple.mpegurl", "application/x-mpegurl")
+_HTML_TYPES = ("text/html", "application/xhtml")
+_MAX_PLAYLIST_DEPTH = 3
+
+
+class IngestError(Exception):
+    """The stream cannot be read; `str(e)` says why, in words a user can act on."""
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 15.0
+    # Local files are paced to real time times this factor (tests may speed them up).
+    file_speed: float = 1.0
+
+
+class IngestSink:
+    """Receives what the reader produces; called from the reader thread."""
+
+    def audio(self, samples: np.ndarray) -> None: ...
+
+    def title(self, title: str) -> None: ...
+
+
+def ingest(url: str, sink: IngestSink, stop: threading.Event,
+           options: IngestOptions = IngestOptions()) -> None:
+    """Read `url` until it ends or `stop` is set; raises IngestError on failure."""
+    if re.match(r"(?i)(twitch|youtube|youtube-ch):", url):
+        raise IngestError("twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
+                          "local engine the direct stream URL (Icecast, HLS or a file)")
+    if _is_local(url):
+        _ingest_file(_local_path(url), sink, stop, options)
+        return
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise IngestError(f"unsupported stream URL scheme {scheme or '(none)'!r}: use http(s) "
+                          "(Icecast/SHOUTcast/HLS) or a local file path")
+    _ingest_http(url, sink, stop, options, depth=0)
+
+
+# -- local files ----------------------------------------------------------------------------
+
+def _is_local(url: str) -> bool:
+    return url.startswith("file://") or "://" not in url
+
+
+def _local_path(url: str) -> Path:
+    return Path(unquote(urlsplit(url).path)) if url.startswith("file://") else Path(url)
+
+
+def _ingest_file(path: Path, sink: IngestSink, stop: threading.Event,
+                 options: IngestOptions) -> None:
+    if not path.is_file():
+        raise IngestError(f"the file {path} does not exist")
+    started = time.monotonic()
+    produced = 0.0
+    while not stop.is_set():
+        before = produced
+        for samples in _decode(_open(str(path)), stop):
+            sink.audio(samples)
+            produced += samples.size / SAMPLE_RATE
+            ahead = produced / options.file_speed - (time.monotonic() - started)
+            if ahead > 1.0:
+                stop.wait(ahead - 1.0)
+        if produced == before:
+            raise IngestError(f"the file {path.name} contains no decodable audio")
+
+
+# -- HTTP -------------------------------------------------------------------------------------
+
+def _ingest_http(url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions,
+                 depth: int) -> None:
+    if url.lower().split("?")[0].endswith(".m3u8"):
+        _ingest_ffmpeg_url(url, sink, stop, options)
+        return
+    timeout = httpx.Timeout(options.read_timeout_s, connect=options.connect_timeout_s)
+    headers = {"Icy-MetaData": "1", "User-Agent": f"radiowatch-engine/{__version__}"}
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client, \
+                client.stream("GET", url) as response:
+            if response.status_code >= 400:
+                raise IngestError(f"the server answered HTTP {response.status_code}")
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            chunks = response.iter_raw(16384)
+            first = _first_chunk(chunks)
+            if kind.startswith(_HTML_TYPES) or _looks_like_html(first):
+                raise IngestError("the URL returns a web page (HTML), not an audio stream")
+            if kind in _PLAYLIST_TYPES or _looks_like_playlist(first):
+                body = first + b"".join(_limited(chunks, 256 * 1024))
+                _follow_playlist(str(response.url), body, sink, stop, options, depth)
+                return
+            metaint = response.headers.get("icy-metaint", "")
+            reader = IcyReader(_prepend(first, chunks), int(metaint) if metaint.isdigit() else 0,
+                               sink.title, stop)
+            reader.no_audio_s = options.read_timeout_s
+            try:
+                _feed_container(_open(reader, format=_FORMATS.get(kind)), sink, stop, reader)
+            except IngestError:
+                if reader.starved:
+                    raise _not_audio(options.read_timeout_s) from None
+                raise
+            if reader.starved:
+                raise _not_audio(options.read_timeout_s)
+    except httpx.TimeoutException as exc:
+        raise IngestError(f"the stream stopped sending data ({type(exc).__name__})") from exc
+    except httpx.HTTPError as exc:
+        raise IngestError(f"can't connect ({type(exc).__name__}: {exc})") from exc
+
+
+def _not_audio(seconds: float) -> IngestError:
+    return IngestError(f"the stream sends data, but no audio could be decoded from it in "
+                       f"{seconds:g} s (not an audio stream, or a codec FFmpeg cannot read)")
+
+
+def _first_chunk(chunks: Iterator[bytes]) -> bytes:
+    for chunk in chunks:
+        if chunk:
+            return chunk
+    raise IngestError("the server closed the connection without sending any data")
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def _limited(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    seen = 0
+    for chunk in chunks:
+        seen += len(chunk)
+        if seen > limit:
+            return
+        yield chunk
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml"))
+
+
+def _looks_like_playlist(data: bytes) -> bool:
+    head = data[:64].lstrip()
+    return head.startswith((b"#EXTM3U", b"[playlist]", b"[Playlist]"))
+
+
+def _follow_playlist(base: str, body: bytes, sink: IngestSink, stop: threading.Event,
+                     options: IngestOptions, depth: int) -> None:
+    text = body.decode("utf-8", "replace")
+    if "#EXT-X-" in text:
+        _ingest_ffmpeg_url(base, sink, stop, options)   # HLS: FFmpeg follows it live
+        return
+    if depth >= _MAX_PLAYLIST_DEPTH:
+        raise IngestError("the playlist points to more playlists, too deep to follow")
+    entries = [line.split("=", 1)[1].strip() if re.match(r"(?i)file\d+=", line) else line.strip()
+               for line in text.splitlines()]
+    urls = [urljoin(base, e) for e in entries if e and not e.startswith(("#", "["))
+            and "=" not in e.split("://")[0]]
+    if not urls:
+        raise IngestError("the playlist contains no stream URL")
+    _ingest_http(urls[0], sink, stop, options, depth + 1)
+
+
+def _ingest_ffmpeg_url(url: str, sink: IngestSink, stop: threading.Event,
+                       options: IngestOptions) -> None:
+    _feed_container(_open(url, timeout=(options.connect_timeout_s, options.read_timeout_s)),
+                    sink, stop)
+
+
+class IcyReader:
+    """A read()-only file object over the HTTP body that strips ICY metadata blocks.
+
+    SHOUTcast/Icecast interleave, after every `metaint` audio bytes, one length byte N and N*16
+    bytes of `StreamTitle='...';` text padded with NULs.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], metaint: int, on_title: Callable[[str], None],
+                 stop: threading.Event) -> None:
+        self._chunks = chunks
+        self._metaint = metaint
+        self._on_title = on_title
+        self._stop = stop
+        self._pending = bytearray()
+        self._until_meta = metaint
+        self._ended = False
+        # Watchdog: bytes that never decode (garbage, an unknown codec) would keep FFmpeg
+        # hunting for a frame sync forever; the decoder moves `audio_seen` on every block.
+        self.no_audio_s = 15.0
+        self.audio_seen = time.monotonic()
+        self.starved = False
+
+    def _pull(self) -> bool:
+        if self._ended or self._stop.is_set():
+            return False
+        if time.monotonic() - self.audio_seen > self.no_audio_s:
+            self.starved = True
+            return False
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            self._ended = True
+            return False
+        self._pending += chunk
+        return True
+
+    def _take(self, n: int) -> bytes | None:
+        while len(self._pending) < n:
+            if not self._pull():
+                return None
+        out = bytes(self._pending[:n])
+        del self._pending[:n]
+        return out
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size and size > 0 else 65536
+        if not self._pending and not self._pull():
+            return b""
+        if not self._metaint:
+            out = bytes(self._pending[:size])
+            del self._pending[:size]
+            return out
+        if self._until_meta == 0:
+            self._read_metadata()
+            if not self._pending and not self._pull():
+                return b""
+        n = min(size, self._until_meta, len(self._pending))
+        out = bytes(self._pending[:n])
+        del self._pending[:n]
+        self._until_meta -= n
+        return out
+
+    def _read_metadata(self) -> None:
+        length = self._take(1)
+        if length is None:
+            return
+        block = self._take(length[0] * 16) if length[0] else b""
+        self._until_meta = self._metaint
+        if block:
+            title = parse_stream_title(block)
+            if title is not None:
+                self._on_title(title)
+
+
+def parse_stream_title(block: bytes) -> str | None:
+    text = block.rstrip(b"\0").decode("utf-8", "replace")
+    found = re.search(r"StreamTitle='(.*?)';", text, re.S)
+    return found.group(1).strip() if found else None
+
+
+# -- decoding -------------------------------------------------------------------------------
+
+# Naming the format skips FFmpeg's probe, which on a live stream waits for ~1 MB (8 s at
+# 128 kbit/s) before the first frame; unknown types get a small probe instead.
+_FORMATS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/aac": "aac", "audio/aacp": "aac",
+            "audio/x-aac": "aac", "audio/ogg": "ogg", "application/ogg": "ogg",
+            "audio/opus": "ogg", "audio/flac": "flac", "audio/x-flac": "flac"}
+_SMALL_PROBE = {"formatprobesize": "65536", "probesize": "65536", "analyzeduration": "1000000"}
+
+
+def _open(source, timeout=None, format: str | None = None):
+    options = {} if format or isinstance(source, str) else _SMALL_PROBE
+    try:
+        return av.open(source, mode="r", timeout=timeout, format=format, options=options)
+    except av.FFmpegError as exc:
+        raise IngestError(f"the data is not an audio stream FFmpeg can decode ({_short(exc)})"
+                          ) from exc
+    except OSError as exc:
+        raise IngestError(f"can't open the stream ({_short(exc)})") from exc
+
+
+def _feed_container(container, sink: IngestSink, stop: threading.Event,
+                    reader: IcyReader | None = None) -> None:
+    for samples in _decode(container, stop):
+        if reader is not None:
+            reader.audio_seen = time.monotonic()
+        sink.audio(samples)
+
+
+def _decode(container, stop: threading.Event) -> Iterator[np.ndarray]:
+    """Decoded samples in ~BLOCK_SECONDS blocks until the stream ends or `stop` is set."""
+    with container:
+        if not container.streams.audio:
+            raise IngestError("the stream contains no audio track")
+        resampler = StreamResampler()
+        pending: list[np.ndarray] = []
+        have = 0
+        block = int(BLOCK_SECONDS * SAMPLE_RATE)
+        try:
+            for frame in container.decode(container.streams.audio[0]):
+                if stop.is_set():
+                    return
+                samples = resampler.feed(frame)
+                if samples.size:
+                    pending.append(samples)
+                    have += samples.size
+                if have >= block:
+                    yield np.concatenate(pending)
+                    pending, have = [], 0
+        except av.FFmpegError as exc:
+            raise IngestError(f"the stream's audio could not be decoded ({_short(exc)})") from exc
+        if pending:
+            yield np.concatenate(pending)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text.split(": '")[0] if ": '" in text else text

@@ -1,0 +1,118 @@
+"""The engine's streams (spec §5): addStream / setStreamUrl / deleteStream / getStreams, each
+backed by the persisted list and a running StreamMonitor.
+
+Choices where AudD's behaviour is unknown (spec §15.6), made to be safe for retrying clients:
+- addStream with a `radio_id` that exists with the *same* URL and mode succeeds (the SDK retries
+  mutating calls after connection errors, so a repeat must not fail); with a different URL it is
+  error 50, telling the user to use setStreamUrl.
+- setStreamUrl / deleteStream on an unknown `radio_id` is error 50.
+- More than `max_streams` streams is AudD's 902 ("the limit was reached").
+- The long-poll category is derived from the token the stream was added with (spec §7.1) and
+  stored, so a later token change does not move a stream's events to another category.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from radiowatch.audd.longpoll import longpoll_category
+from radiowatch.engine.api.replies import INVALID_REQUEST, LIMIT_REACHED, ApiError
+from radiowatch.engine.store import EngineStore, StoredStream
+from radiowatch.engine.streams.monitor import StreamMonitor
+
+MonitorFactory = Callable[[StoredStream], StreamMonitor]
+
+
+class StreamRegistry:
+    def __init__(self, store: EngineStore, monitor_factory: MonitorFactory, *,
+                 max_streams: int) -> None:
+        self._store = store
+        self._factory = monitor_factory
+        self._max = max_streams
+        self.monitors: dict[int, StreamMonitor] = {}
+
+    def start(self) -> None:
+        for stream in self._store.streams():
+            self._run(stream)
+
+    async def stop(self) -> None:
+        for monitor in list(self.monitors.values()):
+            await monitor.stop(close_play=False)
+        self.monitors.clear()
+
+    def _run(self, stream: StoredStream) -> None:
+        monitor = self._factory(stream)
+        self.monitors[stream.radio_id] = monitor
+        monitor.start()
+
+    async def add(self, radio_id: int, url: str, *, callbacks_before: bool, token: str) -> None:
+        _check_stream_url(url)
+        existing = self._store.stream(radio_id)
+        if existing is not None:
+            if existing.url == url and existing.callbacks_before == callbacks_before:
+                return
+            raise ApiError(INVALID_REQUEST,
+                           f"a stream with radio_id {radio_id} already exists with another URL or "
+                           "mode; change it with setStreamUrl, or deleteStream it first.")
+        if len(self._store.streams()) >= self._max:
+            raise ApiError(LIMIT_REACHED,
+                           f"authorization failed: the limit was reached. This engine monitors at "
+                           f"most {self._max} streams; delete one first (the limit is "
+                           "`max_streams` in engine-settings.json).")
+        stream = StoredStream(radio_id, url, callbacks_before, longpoll_category(token, radio_id))
+        self._store.add_stream(stream)
+        self._run(stream)
+
+    async def set_url(self, radio_id: int, url: str) -> None:
+        _check_stream_url(url)
+        existing = self._require(radio_id)
+        if existing.url == url:
+            return
+        monitor = self.monitors.pop(radio_id, None)
+        if monitor is not None:
+            await monitor.stop(close_play=True)
+        self._store.set_stream_url(radio_id, url)
+        self._run(StoredStream(radio_id, url, existing.callbacks_before,
+                               existing.longpoll_category))
+
+    async def delete(self, radio_id: int) -> None:
+        self._require(radio_id)
+        monitor = self.monitors.pop(radio_id, None)
+        if monitor is not None:
+            await monitor.stop(close_play=True)
+        self._store.delete_stream(radio_id)
+
+    def describe(self) -> list[dict[str, Any]]:
+        out = []
+        for stream in self._store.streams():
+            monitor = self.monitors.get(stream.radio_id)
+            out.append({"radio_id": stream.radio_id, "url": stream.url,
+                        "stream_running": bool(monitor and monitor.running),
+                        "longpoll_category": stream.longpoll_category})
+        return out
+
+    def counters(self) -> dict[str, int]:
+        """Totals over all monitors: identifications run and windows skipped for lack of CPU."""
+        monitors = list(self.monitors.values())
+        return {"streams": len(monitors), "running": sum(m.running for m in monitors),
+                "windows": sum(m.windows for m in monitors),
+                "skipped_windows": sum(m.skipped_windows for m in monitors)}
+
+    def _require(self, radio_id: int) -> StoredStream:
+        stream = self._store.stream(radio_id)
+        if stream is None:
+            raise ApiError(INVALID_REQUEST,
+                           f"there is no stream with radio_id {radio_id}; add it with addStream.")
+        return stream
+
+
+def _check_stream_url(url: str) -> None:
+    if re.match(r"(?i)(twitch|youtube|youtube-ch):", url):
+        raise ApiError(INVALID_REQUEST,
+                       "twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
+                       "local engine the stream's direct URL (Icecast/SHOUTcast, HLS .m3u8, .pls/"
+                       ".m3u, or a local file path).")
+    if len(url) > 2048:
+        raise ApiError(INVALID_REQUEST, "the stream URL is too long (over 2048 characters)")

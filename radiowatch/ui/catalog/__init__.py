@@ -1,0 +1,1 @@
+"""The Catalog tab: the engine's tracks, adding folders, pushing to the AudD custom catalog."""

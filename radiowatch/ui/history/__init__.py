@@ -1,0 +1,1 @@
+"""The History tab: the play table, charts, corrections and exports."""

@@ -1,0 +1,802 @@
+"""The History tab: every recorded play, searchable and filterable, with corrections, charts
+and play-log exports.
+
+The tab opens its own SQLite connection (the history is in WAL mode, so it reads while the
+monitoring writes). That connection lives on the GUI thread, so it waits only a quarter of a
+second for another writer's lock: an edit that meets a busy history says so and can be tried
+again, instead of freezing the window for SQLite's default 5 s. Exports run on a worker thread
+with a second connection of their own, so a million-row export never freezes the window and
+can be cancelled.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QDateTime, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from radiowatch.history.database import DatabaseError, open_database
+from radiowatch.history.errors import (
+    HISTORY_BUSY_MESSAGE,
+    HistoryError,
+    describe_history_error,
+    history_is_busy,
+)
+from radiowatch.history.play import Play
+from radiowatch.history.play_log_export import (
+    ExportCancelled,
+    ExportError,
+    ExportFormat,
+    ExportResult,
+    export_plays,
+)
+from radiowatch.history.plays import PlayStore
+from radiowatch.history.queries import Daypart, PlayFilter, PlayQueries, SortKey
+from radiowatch.ui.history.charts_view import ChartsView
+from radiowatch.ui.history.play_edit_dialog import PlayEditDialog
+from radiowatch.ui.history.table_model import PLAY_ID_ROLE, HistoryTableModel
+
+ANY_DATE = QDate(2000, 1, 1)  # a date edit at its minimum shows "any" (specialValueText)
+POLL_MS = 5000
+# As for the app's main connection (radiowatch.app.GUI_BUSY_TIMEOUT_MS): short, because the
+# GUI thread is the one that waits.
+GUI_BUSY_TIMEOUT_MS = 250
+WORKER_BUSY_TIMEOUT_MS = 5000  # the export thread may wait as long as SQLite likes
+class _ExportSignals(QObject):
+    """Lives on the GUI thread; the worker thread emits, Qt queues the calls across."""
+
+    progress = Signal(int, int)
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class _AroundDialog(QDialog):
+    """Pick a station and a moment for "what played on S around T"."""
+
+    def __init__(self, stations, radio_id: int | None, moment: datetime, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("What played around…")
+        form = QFormLayout(self)
+        self.station = QComboBox()
+        for ref in stations:
+            self.station.addItem(ref.name, ref.radio_id)
+        if radio_id is not None and self.station.findData(radio_id) >= 0:
+            self.station.setCurrentIndex(self.station.findData(radio_id))
+        self.moment = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+        self.moment.setCalendarPopup(True)
+        self.moment.setDisplayFormat("yyyy-MM-dd HH:mm")
+        form.addRow("&Station", self.station)
+        form.addRow("&Time", self.moment)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[int, datetime]:
+        seconds = self.moment.dateTime().toSecsSinceEpoch()
+        return int(self.station.currentData()), datetime.fromtimestamp(seconds, tz=UTC)
+
+
+class HistoryTab(QWidget):
+    """Public API: refresh(), show_play(play_id) (alias open_play), export_to(path),
+    around(radio_id, moment), close_database(); the signal cut_down_requested(Play) for the
+    Resize tab."""
+
+    cut_down_requested = Signal(object)
+    export_finished = Signal(object)  # ExportResult
+    export_failed = Signal(str)
+
+    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db_path = Path(db_path)
+        self.error_message: str | None = None
+        self._export_thread: threading.Thread | None = None
+        self._export_cancel = threading.Event()
+        self._progress: QProgressDialog | None = None
+        self.message_box: QMessageBox | None = None
+        self.edit_dialog: PlayEditDialog | None = None
+        self.write_error: str | None = None  # why the last edit was not saved, if it was not
+        self._db = None
+        self._open()
+        self.setup_ui()
+        if self._db is not None:
+            self._start()
+
+    def _open(self) -> None:
+        try:
+            self._db = open_database(self._db_path, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
+            self.error_message = None
+        except DatabaseError as exc:
+            self.error_message = describe_history_error(exc)
+
+    def _start(self) -> None:
+        self.refresh()
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._on_poll)
+        self._poll.start()
+
+    def retry_open(self) -> bool:
+        """Try again to open a history that was busy (or missing) when the tab was built."""
+        if self._db is not None:
+            return True
+        self._open()
+        self.error_label.setText(self.error_message or "")
+        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
+        if self._db is None:
+            return False
+        self._build_history_ui()
+        self.stack.setCurrentWidget(self.tabs)
+        self._start()
+        return True
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def setup_ui(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack)
+        self.error_label = QLabel(self.error_message or "")
+        self.error_label.setWordWrap(True)
+        self.error_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.error_label.setStyleSheet("color: #b00020; font-size: 14px; padding: 24px")
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.clicked.connect(self.retry_open)
+        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
+        self.error_page = QWidget()
+        error_layout = QVBoxLayout(self.error_page)
+        error_layout.addStretch(1)
+        error_layout.addWidget(self.error_label)
+        error_layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        error_layout.addStretch(1)
+        self.stack.addWidget(self.error_page)
+        if self._db is not None:
+            self._build_history_ui()
+
+    def _build_history_ui(self) -> None:
+        self.store = PlayStore(self._db)
+        self.queries = PlayQueries(self._db.conn)
+        self.model = HistoryTableModel(self._db.conn, self)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.stack.addWidget(self.tabs)
+        self.stack.setCurrentWidget(self.tabs)
+        plays = QWidget()
+        layout = QVBoxLayout(plays)
+        layout.addLayout(self._filter_bar())
+        layout.addLayout(self._action_bar())
+        self.view = self._table()
+        layout.addWidget(self.view, 1)
+        self.status = QLabel()
+        self.status.setObjectName("history-status")
+        layout.addWidget(self.status)
+        self.tabs.addTab(plays, "Plays")
+        # The charts (pyqtgraph) take longer to build than the whole Plays view: built on first visit.
+        self.charts: ChartsView | None = None
+        self.tabs.addTab(QWidget(), "Charts")
+        self._charts_stale = True
+        self.tabs.currentChanged.connect(self._on_subtab_changed)
+
+    def _filter_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search artist, title, album, label, ISRC…")
+        self.search.setClearButtonEnabled(True)
+        self._search_delay = QTimer(self)
+        self._search_delay.setSingleShot(True)
+        self._search_delay.setInterval(250)
+        self._search_delay.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _t: self._search_delay.start())
+        self.station = QComboBox()
+        self.station.setMinimumContentsLength(14)
+        self.date_from = self._date_edit("From")
+        self.date_to = self._date_edit("To")
+        self.daypart = QComboBox()
+        self.daypart.addItem("Any time of day", None)
+        for part in Daypart:
+            self.daypart.addItem(part.label, part.value)
+        self.show_deleted = QCheckBox("Show deleted")
+        self.ai_only = QCheckBox("AI-generated only")
+        self.ai_only.setToolTip(
+            "Only plays of AI-generated tracks, e.g. Udio songs added to your catalog"
+        )
+        bar.addWidget(self.search, 3)
+        bar.addWidget(self.station, 1)
+        bar.addWidget(QLabel("From"))
+        bar.addWidget(self.date_from)
+        bar.addWidget(QLabel("to"))
+        bar.addWidget(self.date_to)
+        bar.addWidget(self.daypart)
+        bar.addWidget(self.ai_only)
+        bar.addWidget(self.show_deleted)
+        for combo in (self.station, self.daypart):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        for edit in (self.date_from, self.date_to):
+            edit.dateChanged.connect(self.apply_filters)
+        self.show_deleted.toggled.connect(self.apply_filters)
+        self.ai_only.toggled.connect(self.apply_filters)
+        return bar
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(ANY_DATE)
+        edit.setSpecialValueText("any")
+        edit.setDate(ANY_DATE)
+        edit.setToolTip(f"{name} date (local time); set to the earliest date for any")
+        return edit
+
+    def _action_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self._table_actions: list[QAction] = []
+
+        def button(text: str, slot, shortcut: str | None = None, tip: str = "") -> QPushButton:
+            widget = QPushButton(text)
+            widget.clicked.connect(slot)
+            if shortcut:
+                action = QAction(text, self)
+                action.setShortcut(QKeySequence(shortcut))
+                action.triggered.connect(slot)
+                if shortcut == "Del":  # only in the table: Delete in the search box edits text
+                    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                    self._table_actions.append(action)
+                else:
+                    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                    self.addAction(action)
+                tip = f"{tip} ({QKeySequence(shortcut).toString()})".strip()
+            widget.setToolTip(tip)
+            bar.addWidget(widget)
+            return widget
+
+        self.add_button = button("Add play…", self.add_play_dialog, "Ctrl+N", "Add a play by hand")
+        self.edit_button = button("Edit…", self.edit_selected, "Ctrl+E", "Correct the selected play")
+        self.false_button = button("False positive", self.toggle_false_positive, None, "Mark or unmark: not this song")
+        self.delete_button = button("Delete", self.delete_selected, "Del", "Hide the play (it stays in the file)")
+        self.around_button = button("Around time…", self.around_dialog, "Ctrl+T", "What played on a station around a time")
+        self.cut_button = button("Make a cut-down", self.request_cut_down, None, "Open the track in the Resize tab")
+        bar.addStretch(1)
+        self.export_button = button("Export…", self.export_dialog, "Ctrl+Shift+E", "Export these plays to CSV, XLSX or JSON")
+        return bar
+
+    def _table(self) -> QTableView:
+        view = QTableView()
+        view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.verticalHeader().setVisible(False)
+        # Fixed row heights: the view never measures rows, so it never asks for all of them.
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        view.verticalHeader().setDefaultSectionSize(22)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate([145, 120, 170, 200, 150, 120, 110, 65, 50]):
+            view.setColumnWidth(column, width)
+        view.setSortingEnabled(True)
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._context_menu)
+        view.doubleClicked.connect(lambda _index: self.edit_selected())
+        view.selectionModel().selectionChanged.connect(self._update_actions)
+        view.addActions(self._table_actions)
+        return view
+
+    # -- filters and refresh --------------------------------------------------------------------
+
+    def current_filter(self) -> PlayFilter:
+        radio_id = self.station.currentData()
+        since = until = None
+        if self.date_from.date() != ANY_DATE:
+            since = self._local_midnight(self.date_from.date())
+        if self.date_to.date() != ANY_DATE:
+            until = self._local_midnight(self.date_to.date().addDays(1))
+        daypart = self.daypart.currentData()
+        old = self.model.play_filter
+        return PlayFilter(
+            radio_ids=() if radio_id is None else (int(radio_id),),
+            since=since,
+            until=until,
+            daypart=Daypart(daypart) if daypart else None,
+            text=self.search.text(),
+            include_deleted=self.show_deleted.isChecked(),
+            ai_generated_only=self.ai_only.isChecked(),
+            sort=old.sort,
+            descending=old.descending,
+        )
+
+    @staticmethod
+    def _local_midnight(day: QDate) -> datetime:
+        return datetime.combine(day.toPython(), time()).astimezone()
+
+    def apply_filters(self) -> None:
+        if self._db is None:
+            return
+        self._search_delay.stop()
+        filt = self.current_filter()
+        if filt != self.model.play_filter:
+            self.model.set_filter(filt)
+            self._after_reload()
+
+    def refresh(self) -> None:
+        """Reload the station list, the plays and (when shown) the charts."""
+        if self._db is None:
+            return
+        self._reload_stations()
+        self.model.refresh()
+        self._after_reload()
+        self._charts_stale = True
+        if self.tabs.currentIndex() == 1:
+            self._refresh_charts()
+
+    def _reload_stations(self) -> None:
+        try:
+            stations = self.queries.stations()
+        except HistoryError as exc:
+            self._show_status(str(exc), error=True)
+            return
+        current = self.station.currentData()
+        self.station.blockSignals(True)
+        self.station.clear()
+        self.station.addItem("All stations", None)
+        for ref in stations:
+            self.station.addItem(ref.name, ref.radio_id)
+        index = self.station.findData(current) if current is not None else 0
+        self.station.setCurrentIndex(max(0, index))
+        self.station.blockSignals(False)
+        self._stations = stations
+
+    def _after_reload(self) -> None:
+        if self.model.last_error:
+            self._show_status(self.model.last_error, error=True)
+        else:
+            total = self.model.rowCount()
+            filtered = self.model.play_filter != PlayFilter(
+                sort=self.model.play_filter.sort, descending=self.model.play_filter.descending
+            )
+            noun = "play" if total == 1 else "plays"
+            self._show_status(f"{total:,} {noun}" + (" match the filters" if filtered else ""))
+        self._update_actions()
+
+    def _show_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b00020" if error else "")
+
+    def _on_poll(self) -> None:
+        """New plays arrive while the tab is open; show them without losing the scroll."""
+        if self._db is None or self.model.last_error:
+            return
+        try:
+            total = self.queries.count(self.model.play_filter)
+        except HistoryError:
+            return
+        if total != self.model.rowCount():
+            selected = self.selected_play_id()
+            self.model.refresh()
+            self._after_reload()
+            self._charts_stale = True
+            if selected is not None:
+                self._select_play(selected)
+
+    def _on_subtab_changed(self, index: int) -> None:
+        if index == 1 and self._charts_stale:
+            self._refresh_charts()
+
+    def _refresh_charts(self) -> None:
+        if self.charts is None:
+            self.charts = ChartsView(self._db_path)
+            self.tabs.blockSignals(True)
+            placeholder = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            placeholder.deleteLater()
+            self.tabs.insertTab(1, self.charts, "Charts")
+            self.tabs.setCurrentIndex(1)
+            self.tabs.blockSignals(False)
+        self.charts.refresh()
+        self._charts_stale = False
+
+    # -- selection ------------------------------------------------------------------------------
+
+    def selected_play_id(self) -> int | None:
+        if self._db is None:
+            return None
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.data(rows[0], PLAY_ID_ROLE)
+
+    def _selected_play(self) -> Play | None:
+        play_id = self.selected_play_id()
+        if play_id is None:
+            return None
+        try:
+            return self.store.get(play_id)
+        except HistoryError as exc:
+            self._show_status(str(exc), error=True)
+            return None
+
+    def _update_actions(self, *_args) -> None:
+        has = self.selected_play_id() is not None
+        for widget in (self.edit_button, self.false_button, self.delete_button, self.cut_button):
+            widget.setEnabled(has)
+        self.export_button.setEnabled(self.model.rowCount() > 0 and self._export_thread is None)
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.view.selectionModel().clearSelection()
+        self.view.selectRow(row)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self._update_actions()
+
+    def _select_play(self, play_id: int) -> bool:
+        row = self.model.row_for_play(play_id)
+        if row is None:
+            play = self.store.get(play_id)
+            if play is None or self.model.play_filter.sort != SortKey.START:
+                return False
+            first = self.model.row_near(play.start + timedelta(seconds=1))
+            for candidate in range(max(0, first - 5), min(self.model.rowCount(), first + 200)):
+                if self.model.play_id(candidate) == play_id:
+                    row = candidate
+                    break
+        if row is None:
+            return False
+        self._select_row(row)
+        return True
+
+    def _context_menu(self, position: QPoint) -> None:
+        if self.selected_play_id() is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Edit…", self.edit_selected)
+        menu.addAction("Mark / unmark false positive", self.toggle_false_positive)
+        menu.addAction("Delete", self.delete_selected)
+        menu.addSeparator()
+        menu.addAction("What played around this time", self.around_selected)
+        menu.addAction("Make a cut-down", self.request_cut_down)
+        menu.popup(self.view.viewport().mapToGlobal(position))
+
+    # -- public entry points --------------------------------------------------------------------
+
+    def show_play(self, play_id: int) -> bool:
+        """Bring a play into view and select it (the tray's "open the play"). Filters that
+        would hide it are cleared; returns False if the play does not exist."""
+        if self._db is None:
+            return False
+        play = self.store.get(play_id)
+        if play is None:
+            self._show_status(f"Play {play_id} is no longer in the history.", error=True)
+            return False
+        self.tabs.setCurrentIndex(0)
+        self._reset_filters(radio_id=None, include_deleted=play.deleted)
+        if self.model.play_filter.sort != SortKey.START or not self.model.play_filter.descending:
+            self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        return self._select_play(play_id)
+
+    def open_play(self, play_id: int) -> bool:
+        """The tray's name for show_play (radiowatch/ui/shell/tray.py wires `open_play`)."""
+        return self.show_play(play_id)
+
+    def _reset_filters(self, radio_id: int | None, include_deleted: bool = False) -> None:
+        widgets = (self.search, self.station, self.date_from, self.date_to, self.daypart, self.show_deleted)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search.clear()
+        index = self.station.findData(radio_id) if radio_id is not None else 0
+        self.station.setCurrentIndex(max(0, index))
+        self.date_from.setDate(ANY_DATE)
+        self.date_to.setDate(ANY_DATE)
+        self.daypart.setCurrentIndex(0)
+        self.show_deleted.setChecked(include_deleted)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.model.set_filter(self.current_filter())
+        self._after_reload()
+
+    def around(self, radio_id: int, moment: datetime) -> Play | None:
+        """Show station `radio_id`'s plays scrolled to `moment`; returns the play on air then."""
+        if self._db is None:
+            return None
+        self.tabs.setCurrentIndex(0)
+        self._reset_filters(radio_id=radio_id)
+        if self.model.play_filter.sort != SortKey.START or not self.model.play_filter.descending:
+            self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        try:
+            on_air = self.queries.on_air(radio_id, moment)
+            nearby = self.queries.around(radio_id, moment, before=1, after=0)
+        except HistoryError as exc:
+            self._show_status(str(exc), error=True)
+            return None
+        when = moment.astimezone().strftime("%Y-%m-%d %H:%M")
+        if nearby and self._select_play(nearby[-1].id):
+            pass
+        elif self.model.rowCount():
+            self._select_row(self.model.row_near(moment))
+        if on_air is not None:
+            self._show_status(f"On air at {when}: {on_air.artist} – {on_air.title}")
+        elif nearby:
+            self._show_status(f"Nothing recognised on air at {when}; the play before it is selected.")
+        else:
+            self._show_status(f"No plays on this station before {when}.")
+        return on_air
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def around_selected(self) -> None:
+        play = self._selected_play()
+        if play is not None and play.radio_id is not None:
+            self.around(play.radio_id, play.start)
+
+    def around_dialog(self) -> None:
+        stations = getattr(self, "_stations", [])
+        if not stations:
+            self._show_status("There are no stations yet.", error=True)
+            return
+        play = self._selected_play()
+        dialog = _AroundDialog(
+            stations,
+            play.radio_id if play else self.station.currentData(),
+            play.start if play else datetime.now(UTC),
+            self,
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.around(*dialog.choice())
+
+    def add_play_dialog(self) -> None:
+        self._open_edit_dialog(
+            PlayEditDialog(
+                None,
+                getattr(self, "_stations", []),
+                self,
+                default_station=self.station.currentData(),
+                on_save=lambda d: None if self.add_manual_play(d.manual_play()) else self.write_error,
+            )
+        )
+
+    def add_manual_play(self, play: Play) -> Play | None:
+        """Add a play typed by hand; None (and write_error says why) if it could not be saved."""
+        try:
+            added = self.store.add_manual(play)
+        except HistoryError as exc:
+            self._report_write_error(exc)
+            return None
+        self.write_error = None
+        self.refresh()
+        self.show_play(added.id)
+        return added
+
+    def edit_selected(self) -> None:
+        play = self._selected_play()
+        if play is None:
+            return
+        self._open_edit_dialog(
+            PlayEditDialog(
+                play,
+                getattr(self, "_stations", []),
+                self,
+                on_save=lambda d: None
+                if self.apply_edit(play.id, d.corrections(), d.is_false_positive())
+                else self.write_error,
+            )
+        )
+
+    def _open_edit_dialog(self, dialog: PlayEditDialog) -> None:
+        """Window-modal but not exec(): the monitoring's loop keeps running while it is open.
+        The dialog saves through its on_save and stays open, with what was typed, if that fails."""
+        self.edit_dialog = dialog
+        dialog.finished.connect(lambda _result: self._on_edit_dialog_closed(dialog))
+        dialog.open()
+
+    def _on_edit_dialog_closed(self, dialog: PlayEditDialog) -> None:
+        if self.edit_dialog is dialog:
+            self.edit_dialog = None
+        dialog.deleteLater()
+
+    def apply_edit(self, play_id: int, corrections: dict, false_positive: bool | None = None) -> bool:
+        """Save corrections and/or the false-positive mark, together or not at all; False
+        (write_error says why) if the history refused. A retry is always safe."""
+        try:
+            self.store.edit(play_id, corrections, false_positive)
+        except HistoryError as exc:
+            self._report_write_error(exc)
+            return False
+        self.write_error = None
+        self._reload_keeping(play_id)
+        return True
+
+    def toggle_false_positive(self) -> None:
+        play = self._selected_play()
+        if play is not None:
+            self.apply_edit(play.id, {}, not play.false_positive)
+
+    def delete_selected(self) -> None:
+        play = self._selected_play()
+        if play is None:
+            return
+        row = self.view.selectionModel().selectedRows()[0].row()
+        try:
+            if play.deleted:
+                self.store.restore(play.id)
+            else:
+                self.store.delete(play.id)
+        except HistoryError as exc:
+            self._report_write_error(exc)  # the play stays selected: pressing Delete again retries
+            return
+        self.write_error = None
+        self.model.refresh()
+        self._after_reload()
+        if self.model.rowCount():
+            self._select_row(min(row, self.model.rowCount() - 1))
+        verb = "Restored" if play.deleted else "Deleted"
+        self._show_status(f"{verb} {play.artist} – {play.title}. {self.status.text()}")
+
+    def _report_write_error(self, exc: HistoryError) -> None:
+        self.write_error = describe_history_error(exc)
+        self._show_status(self.write_error, error=True)
+
+    def _reload_keeping(self, play_id: int) -> None:
+        self.model.refresh()
+        self._after_reload()
+        self._select_play(play_id)
+        self._charts_stale = True
+
+    def request_cut_down(self) -> None:
+        play = self._selected_play()
+        if play is not None:
+            self.cut_down_requested.emit(play)
+
+    # -- export ---------------------------------------------------------------------------------
+
+    def export_dialog(self) -> None:
+        stamp = datetime.now().strftime("%Y-%m-%d")
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Export plays",
+            str(Path.home() / f"plays-{stamp}.csv"),
+            "CSV, opens in any spreadsheet (*.csv);;Excel workbook (*.xlsx);;JSON (*.json)",
+        )
+        if not path:
+            return
+        target = Path(path)
+        if ExportFormat.from_path(target) is None:
+            suffix = {"Excel": ".xlsx", "JSON": ".json"}.get(chosen.split(" ")[0], ".csv")
+            target = target.with_name(target.name + suffix)
+        self.export_to(target)
+
+    def export_to(self, path: Path, fmt: ExportFormat | None = None) -> bool:
+        """Export the plays matching the current filters; returns False if one is running.
+        Emits export_finished(ExportResult) or export_failed(message) when done."""
+        if self._db is None or self._export_thread is not None:
+            return False
+        filt = self.model.play_filter
+        try:
+            # Opened here so a problem is reported at once (with the GUI thread's short wait);
+            # used only by the worker from now on.
+            export_db = open_database(self._db_path, migrate=False, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
+        except DatabaseError as exc:
+            self._on_export_failed(describe_history_error(exc))
+            return False
+        self._export_cancel = threading.Event()
+        signals = _ExportSignals(self)
+        signals.progress.connect(self._on_export_progress)
+        signals.done.connect(self._on_export_done)
+        signals.failed.connect(self._on_export_failed)
+        self._progress = QProgressDialog(f"Exporting to {Path(path).name}…", "Cancel", 0, 100, self)
+        self._progress.setWindowTitle("Export plays")
+        self._progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self._progress.setMinimumDuration(400)
+        self._progress.setAutoClose(False)
+        self._progress.setAutoReset(False)
+        self._progress.canceled.connect(self._export_cancel.set)
+        self._progress.setValue(0)
+        self._export_signals = signals
+        thread = threading.Thread(
+            target=self._export_worker,
+            args=(export_db, filt, Path(path), fmt, self._export_cancel, signals),
+            name="history-export",
+            daemon=True,
+        )
+        self._export_thread = thread
+        self._update_actions()
+        thread.start()
+        return True
+
+    @staticmethod
+    def _export_worker(db, filt, path, fmt, cancel, signals: _ExportSignals) -> None:
+        """Runs on the worker thread: its own connection, never a widget."""
+        try:
+            db.conn.execute(f"PRAGMA busy_timeout = {WORKER_BUSY_TIMEOUT_MS}")
+            result = export_plays(
+                db.conn, filt, path, fmt, progress=signals.progress.emit, cancel=cancel
+            )
+            signals.done.emit(result)
+        except ExportCancelled as exc:
+            signals.failed.emit(str(exc))
+        except (ExportError, HistoryError) as exc:
+            signals.failed.emit(describe_history_error(exc))
+        except sqlite3.Error as exc:
+            signals.failed.emit(describe_history_error(exc) if history_is_busy(exc) else f"The export failed: {exc}")
+        except Exception as exc:  # the thread must always report back, or the UI waits forever
+            signals.failed.emit(f"The export failed unexpectedly: {exc}")
+        finally:
+            db.close()
+
+    def export_running(self) -> bool:
+        return self._export_thread is not None
+
+    def cancel_export(self) -> None:
+        self._export_cancel.set()
+
+    def _on_export_progress(self, done: int, total: int) -> None:
+        if self._progress is not None and total:
+            self._progress.setValue(int(done * 100 / total))
+            self._progress.setLabelText(f"Exported {done:,} of {total:,} plays…")
+
+    def _finish_export(self) -> None:
+        if self._export_thread is not None:
+            self._export_thread.join(timeout=5)
+        self._export_thread = None
+        if self._progress is not None:
+            self._progress.close()
+            self._progress.deleteLater()
+            self._progress = None
+        self._update_actions()
+
+    def _on_export_done(self, result: ExportResult) -> None:
+        self._finish_export()
+        self._show_status(f"Exported {result.rows:,} plays to {result.path}")
+        self.export_finished.emit(result)
+
+    def _on_export_failed(self, message: str) -> None:
+        self._finish_export()
+        self._show_status(message, error=True)
+        if "cancelled" not in message:
+            self.message_box = QMessageBox(QMessageBox.Icon.Warning, "Export failed", message, parent=self)
+            self.message_box.open()  # not exec(): never block the loop the monitoring runs on
+        self.export_failed.emit(message)
+
+    # -- shutdown -------------------------------------------------------------------------------
+
+    def close_database(self) -> None:
+        """Cancel any export and close the connection (the app's shutdown calls this)."""
+        self._export_cancel.set()
+        if self._export_thread is not None:
+            self._export_thread.join(timeout=10)
+            self._export_thread = None
+        if self._db is not None:
+            if hasattr(self, "_poll"):
+                self._poll.stop()
+            self._db.close()
+            self._db = None

@@ -1,0 +1,1 @@
+"""The Monitor tab: now-playing cards fed by the monitoring thread, and the watchlist."""

@@ -1,0 +1,301 @@
+"""The Monitor tab: a grid of now-playing cards, one per monitored station.
+
+It never repaints per network event. The monitoring (on its own thread) sends its events to
+the GUI thread, where they update a Qt-free `NowPlayingBoard`; a fixed-rate QTimer here pulls
+the panels that changed since the last tick
+and updates only their cards, and a slower timer rewrites the "how long ago" texts. Cover art
+is fetched asynchronously on the qasync loop and cached (CoverArtCache), and applied on the
+next tick as well. This is what keeps the window responsive with 100 stations (see
+bench/monitoring/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, tzinfo
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from radiowatch.monitoring.cover_art import CoverArtCache
+from radiowatch.monitoring.now_playing import NowPlayingBoard, StationPanel, cover_art_url
+from radiowatch.ui.monitor.now_playing_card import CARD_STYLE, CARD_WIDTH, NowPlayingCard, rounded
+from radiowatch.ui.shell.tray import NotificationBanner
+
+log = logging.getLogger(__name__)
+
+CARD_SPACING = 12
+REFRESH_BUDGET_S = 0.004
+
+
+class MonitorTab(QWidget):
+    """Give it the board the monitoring feeds (LiveMonitoring does, on the GUI thread).
+
+    Signals: `pause_toggled(bool)` from the Pause button, `watchlist_requested()` from the
+    Watchlist button, `play_activated(play_id)` when a card's current play is double-clicked.
+    `banner` is the in-app alert strip a `TrayNotifier` falls back to when there is no tray.
+    """
+
+    pause_toggled = Signal(bool)
+    watchlist_requested = Signal()
+    play_activated = Signal(int)
+
+    def __init__(
+        self,
+        board: NowPlayingBoard,
+        *,
+        cover_cache: CoverArtCache | None = None,
+        refresh_interval_ms: int = 250,
+        age_interval_ms: int = 10_000,
+        local_tz: tzinfo | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.board = board
+        self._covers = cover_cache
+        self._local_tz = local_tz
+        self._version = -1
+        self._order: list[int] = []
+        self._columns = 0
+        self.cards: dict[int, NowPlayingCard] = {}
+        self._pixmaps: dict[str, QPixmap | None] = {}
+        self._fetching: dict[str, asyncio.Task[None]] = {}
+        self._ready_urls: set[str] = set()
+        self._pending: dict[int, StationPanel] = {}
+        self._placed: set[int] = set()
+        self.setup_ui()
+
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(refresh_interval_ms)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self.refresh_timer.start()
+        self.age_timer = QTimer(self)
+        self.age_timer.setInterval(age_interval_ms)
+        self.age_timer.timeout.connect(self.refresh_ages)
+        self.age_timer.start()
+        self._sync_cards()
+        self.refresh()
+
+    def setup_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
+
+        header = QHBoxLayout()
+        title = QLabel("Now playing")
+        title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.summary_label = QLabel()
+        self.summary_label.setStyleSheet("color: #6b7484;")
+        self.pause_button = QPushButton("Pause monitoring")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip(
+            "Stop listening for now; plays that air meanwhile are caught up on resume"
+        )
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.watchlist_button = QPushButton("Watchlist…")
+        self.watchlist_button.setToolTip("Rules that raise an alert when a track plays")
+        self.watchlist_button.clicked.connect(self.watchlist_requested)
+        header.addWidget(title)
+        header.addSpacing(12)
+        header.addWidget(self.summary_label, 1)
+        header.addWidget(self.watchlist_button)
+        header.addWidget(self.pause_button)
+        layout.addLayout(header)
+
+        self.banner = NotificationBanner(self)
+        layout.addWidget(self.banner)
+
+        self.empty_label = QLabel(
+            "No stations are being monitored yet.\n"
+            "Add a station in the Stations tab and its now-playing card appears here."
+        )
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet("color: #6b7484; padding: 40px;")
+        layout.addWidget(self.empty_label)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.container = QWidget()
+        self.container.setObjectName("cardContainer")
+        self.container.setStyleSheet(CARD_STYLE)
+        self.grid = QGridLayout(self.container)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(CARD_SPACING)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.scroll.setWidget(self.container)
+        layout.addWidget(self.scroll, 1)
+
+    # -- pulling from the board ------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """One tick: rebuild cards if stations changed, update the cards that changed.
+
+        Work per tick is capped at `REFRESH_BUDGET_S`; cards left over are updated on the next
+        tick, so a burst of events on every station never freezes the window.
+        """
+        if self.board.station_ids() != self._order or len(self.cards) < len(self._order):
+            self._sync_cards()
+            if len(self.cards) < len(self._order):
+                # More cards to create: carry on in the next event-loop pass, not next tick.
+                QTimer.singleShot(0, self, self.refresh)
+        if self._ready_urls:
+            self._apply_ready_covers()
+        if self.board.version != self._version:
+            for panel in self.board.changed_since(self._version):
+                self._pending[panel.radio_id] = panel
+            self._version = self.board.version
+        if not self._pending:
+            return
+        now = datetime.now(UTC)
+        deadline = time.perf_counter() + REFRESH_BUDGET_S
+        while self._pending and time.perf_counter() < deadline:
+            radio_id = next(iter(self._pending))
+            panel = self._pending.pop(radio_id)
+            card = self.cards.get(radio_id)
+            if card is not None:
+                card.show_panel(panel, now, self._local_tz)
+                self._update_cover(card, panel)
+        self._update_summary()
+
+    def refresh_ages(self) -> None:
+        now = datetime.now(UTC)
+        for card in self.cards.values():
+            card.refresh_age(now)
+
+    def _sync_cards(self) -> None:
+        """Match the cards to the board's stations. Creating a card costs a few ms, so at most
+        a budget's worth is created per tick: 100 new stations appear over a few ticks instead
+        of freezing the window for half a second."""
+        order = self.board.station_ids()
+        if order != self._order:
+            self._order = order
+            for radio_id in set(self.cards) - set(order):
+                card = self.cards.pop(radio_id)
+                self.grid.removeWidget(card)
+                card.deleteLater()
+                self._pending.pop(radio_id, None)
+            self._placed.clear()
+            self._columns = 0
+        deadline = time.perf_counter() + REFRESH_BUDGET_S
+        created = False
+        for radio_id in order:
+            if radio_id in self.cards:
+                continue
+            if created and time.perf_counter() > deadline:
+                break
+            card = NowPlayingCard(radio_id, self.container)
+            card.play_activated.connect(self.play_activated)
+            self.cards[radio_id] = card
+            panel = self.board.panel(radio_id)
+            if panel is not None:
+                self._pending[radio_id] = panel
+            created = True
+        self._place_cards()
+        has_cards = bool(order)
+        self.empty_label.setVisible(not has_cards)
+        self.scroll.setVisible(has_cards)
+        self._update_summary()
+
+    def _place_cards(self) -> None:
+        """Put the cards in a grid as wide as the view allows; re-place all of them only when
+        the column count or the station order changed, else just add the new ones."""
+        width = self.scroll.viewport().width() or self.width()
+        card_width = CARD_WIDTH + CARD_SPACING
+        columns = max(1, (width + CARD_SPACING) // card_width)
+        relayout = columns != self._columns
+        self._columns = columns
+        for index, radio_id in enumerate(self._order):
+            card = self.cards.get(radio_id)
+            if card is None or (not relayout and radio_id in self._placed):
+                continue
+            self.grid.addWidget(card, index // columns, index % columns, Qt.AlignmentFlag.AlignTop)
+            self._placed.add(radio_id)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._place_cards()
+
+    def _update_summary(self) -> None:
+        counts: dict[str, int] = {}
+        for radio_id in self._order:
+            panel = self.board.panel(radio_id)
+            state = panel.status.state if panel and panel.status else "connecting"
+            counts[state] = counts.get(state, 0) + 1
+        total = len(self._order)
+        parts = [f"{total} station{'s' if total != 1 else ''}"]
+        for state in ("live", "connecting", "silent", "down", "paused"):
+            if counts.get(state):
+                parts.append(f"{counts[state]} {state}")
+        self.summary_label.setText(" · ".join(parts))
+
+    # -- pause -----------------------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        """Reflect a pause made elsewhere (tray menu) without re-emitting `pause_toggled`."""
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.blockSignals(False)
+        self.pause_button.setText("Resume monitoring" if paused else "Pause monitoring")
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume monitoring" if paused else "Pause monitoring")
+        self.pause_toggled.emit(paused)
+
+    # -- cover art -------------------------------------------------------------------------
+
+    def _update_cover(self, card: NowPlayingCard, panel: StationPanel) -> None:
+        url = cover_art_url(panel.current) if panel.current else None
+        if url == card.cover_url() and url is not None:
+            return
+        card.set_cover_url(url)
+        if url is None:
+            card.set_cover(None)
+        elif url in self._pixmaps:
+            card.set_cover(self._pixmaps[url])
+        else:
+            card.set_cover(None)
+            self._fetch_cover(url)
+
+    def _fetch_cover(self, url: str) -> None:
+        if self._covers is None or url in self._fetching:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no qasync loop (a plain widget test): keep the placeholder
+        self._fetching[url] = loop.create_task(self._load_cover(url))
+
+    async def _load_cover(self, url: str) -> None:
+        try:
+            data = await self._covers.get(url) if self._covers else None
+            pixmap = QPixmap()
+            self._pixmaps[url] = rounded(pixmap) if data and pixmap.loadFromData(data) else None
+            self._ready_urls.add(url)
+        finally:
+            self._fetching.pop(url, None)
+
+    def _apply_ready_covers(self) -> None:
+        ready, self._ready_urls = self._ready_urls, set()
+        for card in self.cards.values():
+            url = card.cover_url()
+            if url in ready:
+                card.set_cover(self._pixmaps[url])
+
+    def shutdown(self) -> None:
+        """Stop timers and cancel cover downloads (part of the app's shutdown path)."""
+        self.refresh_timer.stop()
+        self.age_timer.stop()
+        for task in list(self._fetching.values()):
+            task.cancel()

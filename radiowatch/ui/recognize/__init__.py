@@ -1,0 +1,1 @@
+"""The Recognize tab: a clip, the microphone, a batch of files, a long recording."""

@@ -1,0 +1,1 @@
+"""The Resize tab: analyse a song, cut it to a target length, preview and export."""

@@ -1,0 +1,1 @@
+"""The Udio tab: fetch AI-generated songs, preview them, add them to the catalog."""

@@ -1,0 +1,101 @@
+"""The first-run assistant: pick a backend, add a first station, land on live now-playing."""
+
+from __future__ import annotations
+
+import pytest
+
+from radiowatch.app import RadiowatchApp, build_services
+from radiowatch.config.paths import profile_dirs
+from radiowatch.config.secrets import AUDD_API_TOKEN, MemoryTokenStore
+from radiowatch.ui.shell.first_run import (
+    CHOICE_AUDD,
+    CHOICE_FOLDER,
+    EXAMPLE_STATIONS,
+    FirstRunAssistant,
+)
+
+pytestmark = [pytest.mark.qt, pytest.mark.qt_log_ignore(
+    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",
+    # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
+    r"^QObject::~QObject: Timers cannot be stopped from another thread")]
+
+
+@pytest.fixture
+def services():
+    services = build_services(profile_dirs(), tokens=MemoryTokenStore())
+    yield services
+    services.db.conn.close()
+
+
+def assistant(qtbot, services):
+    dialog = FirstRunAssistant(services.settings, services.tokens, services.stations)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_audd_choice_stores_the_token_and_adds_an_example_station(qtbot, services):
+    dialog = assistant(qtbot, services)
+    dialog.choose(CHOICE_AUDD)
+    assert dialog.token_row.isVisible() and not dialog.folder_row.isVisible()
+    assert not dialog.next()  # no token yet
+    assert "token" in dialog.error_label.text()
+    dialog.token_edit.setText("my-audd-token-123456")
+    assert dialog.next()
+    assert dialog.pages.currentIndex() == 1
+    dialog.example_combo.setCurrentIndex(2)
+    assert dialog.url_edit.text() == EXAMPLE_STATIONS[1][1]
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.next_button.click()
+    assert services.settings.current.backend == "audd"
+    assert services.settings.current.first_run_done
+    assert services.tokens.get(AUDD_API_TOKEN) == "my-audd-token-123456"
+    assert [s.name for s in services.stations.list()] == [EXAMPLE_STATIONS[1][0]]
+
+
+def test_own_folder_needs_a_real_folder_and_turns_the_demo_off(qtbot, services, tmp_path):
+    dialog = assistant(qtbot, services)
+    dialog.choose(CHOICE_FOLDER)
+    dialog.folder_edit.setText(str(tmp_path / "nope"))
+    assert not dialog.next()
+    assert "folder" in dialog.error_label.text()
+    dialog.folder_edit.setText(str(tmp_path))
+    assert dialog.next()
+    assert not dialog.finish(), "a station is needed besides the demo"
+    dialog.url_edit.setText("ftp://nope")
+    dialog.name_edit.setText("Mine")
+    assert not dialog.finish()
+    assert "not supported" in dialog.error_label.text()
+    dialog.url_edit.setText("https://streams.example/mine.mp3")
+    assert dialog.finish()
+    current = services.settings.current
+    assert (current.backend, current.engine_demo, current.catalog_folder) == (
+        "local", False, str(tmp_path.resolve()))
+
+
+def test_demo_choice_needs_no_station(qtbot, services):
+    dialog = assistant(qtbot, services)
+    assert dialog.next()
+    assert dialog.finish()
+    assert services.settings.current.engine_demo and services.settings.current.first_run_done
+    assert services.stations.list() == []
+
+
+def test_the_app_shows_the_assistant_once_then_lands_on_now_playing(qtbot, qapp, qloop,
+                                                                    services):
+    services.settings.update(current_tab="udio")
+    app = RadiowatchApp(qapp, services, first_run=True, start_backend=False)
+    run = qloop.create_task(app.run(handle_signals=False))
+    qtbot.waitUntil(lambda: app.assistant is not None and app.assistant.isVisible())
+    app.assistant.skip()
+    qtbot.waitUntil(lambda: services.settings.current.first_run_done)
+    assert app.window.tabs.currentWidget() is app.window.tab("monitor")
+    app.request_shutdown("test")
+    qtbot.waitUntil(run.done, timeout=15000)
+    again = RadiowatchApp(qapp, build_services(profile_dirs(), tokens=MemoryTokenStore()),
+                          first_run=True, start_backend=False)
+    run = qloop.create_task(again.run(handle_signals=False))
+    qtbot.waitUntil(again.window.isVisible)
+    assert again.assistant is None
+    again.request_shutdown("test")
+    qtbot.waitUntil(run.done, timeout=15000)
