@@ -5,7 +5,7 @@ One QApplication, one qasync event loop started with `asyncio.Runner(loop_factor
 tray keeps the app alive, the tray's Quit, SIGINT/SIGTERM, Ctrl-C, `RADIOWATCH_EXIT_AFTER_MS`)
 only *requests* shutdown; `RadiowatchApp.run` then returns through the one `shutdown()`
 coroutine, which saves the layout, cancels background tasks, runs the services' closers and
-closes the database. Nothing calls `app.quit()` (see ../shared/notes/qt-recipes.md, pitfall E).
+closes the database. Nothing calls `app.quit()` (docs/qt-and-asyncio.md, rule A).
 
 Where things plug in:
 - `backend.choice.choose_backend` is the one place the recognition backend is picked from the settings.

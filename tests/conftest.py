@@ -4,7 +4,7 @@ Every test runs with an isolated profile (RADIOWATCH_HOME in tmp_path) and an in
 keyring, so nothing a test does reaches the user's real data or secrets.
 
 GUI tests use pytest-qt's one QApplication plus `qloop`, a qasync loop per test, following
-../shared/notes/qt-recipes.md (sync tests + qtbot.waitUntil; never loop.stop()).
+docs/qt-and-asyncio.md (sync tests + qtbot.waitUntil; never loop.stop()).
 """
 
 from __future__ import annotations

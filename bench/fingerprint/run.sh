@@ -2,7 +2,8 @@
 # Reproduce bench/fingerprint/RESULTS.md: build the public corpus (once), score the engine on
 # all 3008 queries, then measure scaling with a synthetic large index.
 #   bash bench/fingerprint/run.sh [CORPUS_DIR] [WORK_DIR]
-# Needs /work/shared/bench (make_corpus.sh, score.py) and the repo's .venv.
+# Needs the team's benchmark kit (make_corpus.sh, score.py; see docs/benchmarks.md), found at
+# $BENCH_DIR or beside this repository, and the repo's .venv.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 BENCH="${BENCH_DIR:-$REPO/../shared/bench}"

@@ -1,7 +1,7 @@
 """Async client for the AudD protocol: the AudD cloud or radiowatch's local engine. No Qt.
 
 One client speaks to both backends because the local engine is AudD-compatible
-(../shared/specs/audd-api.md). Everything here is asyncio + httpx + pydantic v2.
+(docs/protocols/audd.md). Everything here is asyncio + httpx + pydantic v2.
 
 Public API (stable; other packages code against this)
 ----------------------------------------------------
@@ -83,7 +83,7 @@ Wire tables for servers (``codes.py``): ERROR_CODES (code -> ErrorCode with clas
 default text), ``mask_token``, ``error_envelope(...)``, ``success_envelope(...)``,
 ``timeout_reply(ts)``, PLACEHOLDER_CALLBACK_URL.
 
-Reply decoding (``replies.py``): ``decode_envelope(status, content, kind)`` (spec §11.3) and
+Reply decoding (``replies.py``): ``decode_envelope(status, content, kind)`` (docs/protocols/audd.md §11.3) and
 ``recognition_result`` / ``enterprise_result`` / ``streams_result`` ... as pure functions.
 
 Retries (``retry.py``): RetryClass READ / RECOGNITION / MUTATING / UPLOAD (one attempt).

@@ -1,4 +1,4 @@
-"""What the caller wants recognised, turned into request fields (spec §3.1).
+"""What the caller wants recognised, turned into request fields (docs/protocols/udio.md §3.1).
 
 A ``str`` starting with http(s):// is sent as ``url``; any other ``str`` or a ``Path``
 is a local file; ``bytes`` are sent as ``upload.bin``; an object with ``.read()`` is

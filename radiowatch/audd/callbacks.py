@@ -1,4 +1,4 @@
-"""Parse what AudD pushes: callback POST bodies (spec §6) and long-poll replies (spec §7.4).
+"""Parse what AudD pushes: callback POST bodies (docs/protocols/audd.md §6) and long-poll replies (docs/protocols/audd.md §7.4).
 
 Both parsers take a dict, str or bytes and either return typed events or raise
 :class:`AudDInvalidResponse` (or an :class:`AudDAPIError` for an error envelope).
@@ -104,7 +104,7 @@ class LongpollEvent:
 
 @dataclass
 class LongpollReply:
-    """One long-poll reply, classified (spec §7.4 decision list).
+    """One long-poll reply, classified (docs/protocols/audd.md §7.4 decision list).
 
     ``kind``: ``events`` (A/B/C envelopes), ``timeout``, ``error`` (``{"error": ...}``) or
     ``keepalive`` (an object with none of those). ``since_time`` is the value to send next,

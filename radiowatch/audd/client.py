@@ -156,7 +156,7 @@ class AudDClient:
     ) -> dict[str, Any]:
         """POST one AudD method and return the decoded success envelope (a dict).
 
-        ``decode``: ``"recognition"`` (spec §11.3 rules incl. code 51 and HTTP≥400),
+        ``decode``: ``"recognition"`` (docs/protocols/audd.md §11.3 rules incl. code 51 and HTTP≥400),
         ``"method"`` (stream methods, upload) or ``"raw"`` (any JSON object, no status check).
         ``path_method`` is the URL path part (None → ``/``); ``api_method`` names the call in
         errors and events.
@@ -410,7 +410,7 @@ class AudDClient:
         reply_timeout: float = 15.0,
         max_reconnects: int = 5,
     ) -> WebSocketSession:
-        """A WebSocket recognition session (spec §9); use ``async with``."""
+        """A WebSocket recognition session (docs/protocols/audd.md §9); use ``async with``."""
         return WebSocketSession(
             self.base_url,
             token=self.api_token(),

@@ -1,7 +1,7 @@
 """AudD wire constants shared by the client and by AudD-compatible servers.
 
 The local engine and the test fake build their replies from these helpers, so
-the client's parser and every server agree on one wire format (spec §2, §7.3, §10).
+the client's parser and every server agree on one wire format (docs/protocols/audd.md §2, §7.3, §10).
 Pure Python: no httpx, no pydantic.
 """
 
@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 PLACEHOLDER_CALLBACK_URL = "https://audd.tech/empty/"
-"""AudD's do-nothing receiver for accounts that only long-poll (spec §5.1)."""
+"""AudD's do-nothing receiver for accounts that only long-poll (docs/protocols/audd.md §5.1)."""
 
 TIMEOUT_TEXT = "no events before timeout"
-"""Text of the live long-poll timeout reply, byte for byte (spec §7.3)."""
+"""Text of the live long-poll timeout reply, byte for byte (docs/protocols/audd.md §7.3)."""
 
 
 @dataclass(frozen=True)
 class ErrorCode:
-    """One row of spec §10.1: the exception class a client raises and a default text."""
+    """One row of docs/protocols/audd.md §10.1: the exception class a client raises and a default text."""
 
     code: int
     exception: str
@@ -72,17 +72,17 @@ _ROWS = [
 ]
 
 ERROR_CODES: dict[int, ErrorCode] = {c: ErrorCode(c, exc, text) for c, exc, text in _ROWS}
-"""Every AudD error code we know (spec §10.1). Unknown codes map to AudDServerError."""
+"""Every AudD error code we know (docs/protocols/audd.md §10.1). Unknown codes map to AudDServerError."""
 
 BRANDED_CODES = frozenset({19, 31337, 903})
-"""Codes whose error reply may carry display text in ``result`` (spec §10.2)."""
+"""Codes whose error reply may carry display text in ``result`` (docs/protocols/audd.md §10.2)."""
 
 NOTIFICATION_CODES = {
     0: "Recognition restored: the stream is running.",
     650: "Recognition failed: can't connect to the audiostream",
     651: "Recognition paused: only noise, no music.",
 }
-"""Stream notification codes (spec §6.2); only the 650 text is known from AudD."""
+"""Stream notification codes (docs/protocols/audd.md §6.2); only the 650 text is known from AudD."""
 
 ACTION_PREFIX = {
     "recognize": "Recognition failed: ",
@@ -95,7 +95,7 @@ ACTION_PREFIX = {
     "upload": "Adding the song failed: ",
     "findLyrics": "Finding lyrics failed: ",
 }
-"""Live messages read ``<Action> failed: <reason>`` (spec §2); ``(sic)`` kept for addStream."""
+"""Live messages read ``<Action> failed: <reason>`` (docs/protocols/audd.md §2); ``(sic)`` kept for addStream."""
 
 
 def mask_token(token: str | None) -> str:
@@ -122,7 +122,7 @@ def mask_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def success_envelope(result: Any) -> dict[str, Any]:
-    """``{"status": "success", "result": ...}`` (spec §2)."""
+    """``{"status": "success", "result": ...}`` (docs/protocols/audd.md §2)."""
     return {"status": "success", "result": result}
 
 
@@ -137,7 +137,7 @@ def error_envelope(
     execution_time: str | None = None,
     branded: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Build an AudD error reply (spec §2, §13 item 3).
+    """Build an AudD error reply (docs/protocols/audd.md §2, §13 item 3).
 
     ``message`` defaults to ``<Action> failed: <default text>``. Params are echoed with
     the token masked. Enterprise replies use ``requested_params`` (+ ``method``) and
@@ -169,12 +169,12 @@ def error_envelope(
 
 
 def timeout_reply(timestamp_ms: int) -> dict[str, Any]:
-    """The long-poll "nothing happened" reply, verbatim golongpoll (spec §7.3)."""
+    """The long-poll "nothing happened" reply, verbatim golongpoll (docs/protocols/audd.md §7.3)."""
     return {"timeout": TIMEOUT_TEXT, "timestamp": timestamp_ms}
 
 
 def longpoll_event_reply(timestamp_ms: int, category: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The hybrid (C) long-poll reply for one event (spec §7.4): golongpoll ``events`` plus
+    """The hybrid (C) long-poll reply for one event (docs/protocols/audd.md §7.4): golongpoll ``events`` plus
     the flat callback fields and a top-level ``timestamp``, readable by every client."""
     return {
         "events": [{"timestamp": timestamp_ms, "category": category, "data": data}],

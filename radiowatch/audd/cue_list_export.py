@@ -1,6 +1,6 @@
 """Cue lists from an enterprise scan: one entry per song played, exportable as CSV and JSON.
 
-The enterprise reply (spec §4.2) has one match per scanned 12 s chunk, so a four-minute song
+The enterprise reply (docs/protocols/audd.md §4.2) has one match per scanned 12 s chunk, so a four-minute song
 shows up as ~20 matches. A person reading a DJ mix or a day of radio wants "this song from
 03:12 to 07:30", so consecutive chunks of the same song are merged into one cue. Recognition
 batches (many clips, one result each) export through the same CSV writer.

@@ -1,6 +1,6 @@
 """What an enterprise scan will cost before it is sent: 1 request per 12-second chunk scanned.
 
-AudD bills enterprise recognition per chunk (spec §4.1), so a user scanning a three-hour
+AudD bills enterprise recognition per chunk (docs/protocols/audd.md §4.1), so a user scanning a three-hour
 recording wants the number before pressing Send, and wants it to follow the skip/every/limit
 fields as they type. The pattern is our reading of the docs: from ``skip_first_seconds`` the
 file is cut into 12 s chunks; ``every`` consecutive chunks are scanned, then ``skip`` are left

@@ -1,4 +1,4 @@
-"""Typed exceptions for every way an AudD call can fail (spec §10).
+"""Typed exceptions for every way an AudD call can fail (docs/protocols/audd.md §10).
 
 Callers branch on the class (``except AudDAuthenticationError``) and show
 ``str(exc)`` to the user; neither ever contains the api token, even when a
@@ -96,7 +96,7 @@ class AudDInvalidRequestError(AudDAPIError):
 
 
 class AudDCallbackUrlMissingError(AudDInvalidRequestError):
-    """Long poll needs a callback URL on the account; none is set (spec §7.6)."""
+    """Long poll needs a callback URL on the account; none is set (docs/protocols/audd.md §7.6)."""
 
 
 class AudDInvalidAudioError(AudDAPIError):
@@ -168,7 +168,7 @@ def _as_int(value: Any) -> int:
 
 
 def branded_message(body: dict[str, Any], code: int) -> str | None:
-    """``"artist — title"`` from a branded error reply (spec §10.2), else None."""
+    """``"artist — title"`` from a branded error reply (docs/protocols/audd.md §10.2), else None."""
     if code not in BRANDED_CODES:
         return None
     result = body.get("result")

@@ -1,4 +1,4 @@
-"""Long poll (spec §7) as an async iterator that delivers every event exactly once, in order.
+"""Long poll (docs/protocols/audd.md §7) as an async iterator that delivers every event exactly once, in order.
 
 Why it is more than a GET in a loop:
 
@@ -6,11 +6,11 @@ Why it is more than a GET in a loop:
   ``since_time`` (the server's ms clock of the last reply) and resumes from it, so events
   published meanwhile are replayed rather than lost;
 - replays can repeat events, so each event is de-duplicated on its identity
-  (radio, time, artist/title — spec §14);
+  (radio, time, artist/title — docs/protocols/audd.md §14);
 - a reply that is not a timeout yet yields nothing new (an ``{"error": ...}`` body, a
   golongpoll envelope the SDK cannot read, a keep-alive) would make a naive loop re-poll
   at once forever; here it backs off instead;
-- the token never travels: only the category (spec §7.1) is sent.
+- the token never travels: only the category (docs/protocols/audd.md §7.1) is sent.
 
 Errors between polls are retried forever with capped exponential backoff and reported to
 ``on_error``; the iterator raises only for pre-flight failures or, if asked, after
@@ -45,7 +45,7 @@ DEDUPE_WINDOW = 4096
 
 
 def longpoll_category(api_token: str, radio_id: int) -> str:
-    """``md5(md5(token) + str(radio_id))[:9]`` (spec §7.1); safe to hand to a browser."""
+    """``md5(md5(token) + str(radio_id))[:9]`` (docs/protocols/audd.md §7.1); safe to hand to a browser."""
     inner = hashlib.md5(api_token.encode("utf-8")).hexdigest()
     return hashlib.md5(f"{inner}{int(radio_id)}".encode()).hexdigest()[:9]
 
@@ -145,7 +145,7 @@ class LongpollSubscription:
         if reply.kind == "timeout" or delivered or self.since_time != before:
             self._idle_in_row = 0
             return
-        # A non-timeout reply gave nothing new: re-polling now would spin (spec §14).
+        # A non-timeout reply gave nothing new: re-polling now would spin (docs/protocols/audd.md §14).
         self._idle_in_row += 1
         await asyncio.sleep(backoff_delay(self._idle_in_row - 1, self._factor, self._cap))
 
@@ -228,7 +228,7 @@ class LongpollSubscription:
 
 
 class LongpollConsumer:
-    """Tokenless long-poll consumer: holds only a category (spec §7.1), no api token.
+    """Tokenless long-poll consumer: holds only a category (docs/protocols/audd.md §7.1), no api token.
 
     For processes that must not carry the token (a headless monitor, a widget): the token
     holder derives the category with :func:`longpoll_category` and hands it over.

@@ -1,6 +1,6 @@
 """pydantic v2 models of every AudD reply: the single source of truth for the wire format.
 
-Parsing is deliberately forgiving (spec §11.3): a wrong-typed scalar is coerced or
+Parsing is deliberately forgiving (docs/protocols/audd.md §11.3): a wrong-typed scalar is coerced or
 dropped to ``None``, a broken list item is skipped, an absent provider block is
 ``None``, and unknown keys are kept in ``model_extra`` (``extra="allow"``) so new
 AudD fields survive a round trip. Shape errors that make a reply unusable are the
@@ -132,7 +132,7 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
 
 
-# --- provider blocks (spec §3.4) ---------------------------------------------------------
+# --- provider blocks (docs/protocols/audd.md §3.4) ---------------------------------------------------------
 
 
 class AppleMusic(WireModel):
@@ -326,10 +326,10 @@ class Song(WireModel):
 
 
 class RecognitionResult(Song):
-    """``result`` of a standard recognition (spec §3.3)."""
+    """``result`` of a standard recognition (docs/protocols/audd.md §3.3)."""
 
 
-# --- enterprise (spec §4.2) --------------------------------------------------------------
+# --- enterprise (docs/protocols/audd.md §4.2) --------------------------------------------------------------
 
 
 class EnterpriseMatch(Song):
@@ -393,7 +393,7 @@ class EnterpriseResult(WireModel):
 
 
 class Stream(WireModel):
-    """One entry of ``getStreams`` (spec §5.3)."""
+    """One entry of ``getStreams`` (docs/protocols/audd.md §5.3)."""
 
     radio_id: Int = None
     url: Str = None
@@ -402,7 +402,7 @@ class Stream(WireModel):
 
 
 class LyricsResult(WireModel):
-    """One entry of ``findLyrics`` (spec §9)."""
+    """One entry of ``findLyrics`` (docs/protocols/audd.md §9)."""
 
     artist: Str = None
     title: Str = None
@@ -414,10 +414,10 @@ class LyricsResult(WireModel):
     song_link: Str = None
 
 
-# --- callbacks and long-poll events (spec §6) --------------------------------------------
+# --- callbacks and long-poll events (docs/protocols/audd.md §6) --------------------------------------------
 
 AUDD_CALLBACK_TZ = timezone(timedelta(hours=3))
-"""AudD's callback timestamps are most likely UTC+3 (spec §6.1, CONFLICT)."""
+"""AudD's callback timestamps are most likely UTC+3 (docs/protocols/audd.md §6.1, CONFLICT)."""
 
 
 class CallbackSong(Song):
@@ -425,7 +425,7 @@ class CallbackSong(Song):
 
 
 class MatchEvent(WireModel):
-    """A song was recognised on stream ``radio_id`` (spec §6.1)."""
+    """A song was recognised on stream ``radio_id`` (docs/protocols/audd.md §6.1)."""
 
     kind: ClassVar[str] = "match"
     radio_id: Int = None
@@ -454,7 +454,7 @@ class MatchEvent(WireModel):
         return naive.replace(tzinfo=tz)
 
     def dedupe_key(self) -> tuple[Any, ...]:
-        """Replays repeat events; this identifies one (spec §14: radio, time, artist/title)."""
+        """Replays repeat events; this identifies one (docs/protocols/audd.md §14: radio, time, artist/title)."""
         song = self.song
         return ("match", self.radio_id, self.timestamp, song and song.artist, song and song.title)
 
@@ -464,7 +464,7 @@ class MatchEvent(WireModel):
 
 
 class NotificationEvent(WireModel):
-    """The stream's state changed: 650 can't connect, 651 no music, 0 recovered (spec §6.2)."""
+    """The stream's state changed: 650 can't connect, 651 no music, 0 recovered (docs/protocols/audd.md §6.2)."""
 
     kind: ClassVar[str] = "notification"
     radio_id: Int = None

@@ -1,4 +1,4 @@
-"""Decoding rules for request/reply methods (spec §11.3), as pure functions.
+"""Decoding rules for request/reply methods (docs/protocols/audd.md §11.3), as pure functions.
 
 Kept apart from the HTTP code so they can be fed hostile bodies directly (tests) and
 reused by the WebSocket session, whose replies are the same envelopes.

@@ -1,4 +1,4 @@
-"""Cost-aware retries (spec §11.1): what may be retried depends on what a retry could cost.
+"""Cost-aware retries (docs/protocols/audd.md §11.1): what may be retried depends on what a retry could cost.
 
 - READ (getStreams, getCallbackUrl, long poll): any transport error, HTTP 408/429/5xx.
 - RECOGNITION (recognize, enterprise, findLyrics, raw requests): only failures before the

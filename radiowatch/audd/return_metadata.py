@@ -12,7 +12,7 @@ ReturnMetadata = str | Iterable[str] | None
 
 
 def format_return(return_metadata: ReturnMetadata) -> str | None:
-    """``["apple_music", "spotify"]`` → ``"apple_music,spotify"`` (spec §3.1)."""
+    """``["apple_music", "spotify"]`` → ``"apple_music,spotify"`` (docs/protocols/audd.md §3.1)."""
     if return_metadata is None:
         return None
     if isinstance(return_metadata, str):

@@ -1,4 +1,4 @@
-"""Stream management methods (spec §5), available as ``AudDClient.streams``.
+"""Stream management methods (docs/protocols/audd.md §5), available as ``AudDClient.streams``.
 
 Reads (getStreams, getCallbackUrl) retry freely; mutations retry only when the
 request provably never reached the server (retry.py), so nothing is done twice silently.
@@ -28,7 +28,7 @@ class MethodCaller(Protocol):
 
 
 def add_return_to_url(url: str, return_metadata: str | None) -> str:
-    """Append ``return=<providers>`` to a callback URL's own query (spec §5.1).
+    """Append ``return=<providers>`` to a callback URL's own query (docs/protocols/audd.md §5.1).
 
     Refuses a URL that already carries ``return=``: two would be ambiguous.
     """
@@ -75,7 +75,7 @@ class StreamsAPI:
         return callback_url_result(body)
 
     async def ensure_callback_url(self, *, set_placeholder: bool = False) -> str:
-        """Long-poll pre-flight (spec §7.6): the current callback URL, never overwritten.
+        """Long-poll pre-flight (docs/protocols/audd.md §7.6): the current callback URL, never overwritten.
 
         With none set: with ``set_placeholder`` set AudD's placeholder and return it,
         else raise AudDCallbackUrlMissingError explaining what to do.

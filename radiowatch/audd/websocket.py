@@ -1,4 +1,4 @@
-"""WebSocket recognition session (spec §9): ``wss://api.audd.io/ws/?api_token=…``.
+"""WebSocket recognition session (docs/protocols/audd.md §9): ``wss://api.audd.io/ws/?api_token=…``.
 
 The client sends each recording as one binary message without waiting; the server
 answers each with one JSON text message (the standard recognition envelope), in order.

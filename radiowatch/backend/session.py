@@ -130,7 +130,7 @@ class BackendSession:
     @property
     def timestamp_tz(self) -> tzinfo:
         """The zone of event times: UTC+3 on every backend (radiowatch's engine writes its
-        event times the way AudD's callbacks do, spec §6.1)."""
+        event times the way AudD's callbacks do, docs/protocols/audd.md §6.1)."""
         return AUDD_CALLBACK_TZ
 
     @property

@@ -18,7 +18,7 @@ from radiowatch.stations.status import StationStatus as SidebarStatus
 
 StreamState = Literal["connecting", "live", "down", "silent", "paused", "stopped"]
 
-# AudD lifecycle notification codes (spec §6.2).
+# AudD lifecycle notification codes (docs/protocols/audd.md §6.2).
 CODE_RECOVERED = 0
 CODE_CANNOT_CONNECT = 650
 CODE_NO_MUSIC = 651
@@ -62,7 +62,7 @@ class WatchAlert:
 
 
 def notification_state(event: NotificationEvent) -> tuple[StreamState, str]:
-    """Map an AudD lifecycle notification (spec §6.2) to a stream state and a readable text."""
+    """Map an AudD lifecycle notification (docs/protocols/audd.md §6.2) to a stream state and a readable text."""
     code = event.notification_code
     text = event.notification_message or ""
     if code == CODE_CANNOT_CONNECT:

@@ -1,6 +1,6 @@
 """Where watchlist alerts go: a `Notifier` the monitoring calls without knowing the platform.
 
-The core only knows this protocol (STYLE.md habit 11): the Qt shell supplies a tray or in-app
+The core only knows this protocol: the Qt shell supplies a tray or in-app
 banner implementation, tests supply `RecordingNotifier` and assert on what it received.
 """
 

@@ -2,8 +2,8 @@
 
 Plays and statuses are pushed in as they happen (`apply_play`, `apply_status`, on the thread
 that owns the board: the GUI thread in the app); the Monitor tab pulls `changed_since(version)`
-from a fixed-rate timer and repaints only the cards that changed. A burst of 100 events therefore costs one repaint per card, not 100 repaints
-(STYLE.md habit 8).
+from a fixed-rate timer and repaints only the cards that changed. A burst of 100
+events therefore costs one repaint per card, not 100 repaints.
 """
 
 from __future__ import annotations

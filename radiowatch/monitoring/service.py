@@ -95,7 +95,7 @@ class MonitoringService:
     creates the client in `start()` and closes it in `aclose()`). `state.backend` names the
     backend ('audd' for the cloud, 'local' for the engine) and is written into each play.
     `timestamp_tz` is the zone of the backend's `YYYY-MM-DD HH:MM:SS` event times: UTC+3 for
-    the AudD cloud (spec §6.1), UTC for the local engine.
+    the AudD cloud (docs/protocols/audd.md §6.1), UTC for the local engine.
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """Where and how to ask for Udio tasks: base URL, path template, auth scheme, batch size.
 
 Udio has no official public API; resellers wrap it behind their own gateways, and each puts
-the task query at a different host, path and auth header (specs/udio-api.md §3):
+the task query at a different host, path and auth header (docs/protocols/udio.md §3):
 the seed's ``/udio/query?ids=a,b`` with ``Authorization: Bearer``, ``/udio/fetch/{id}`` at
 MagicAPI-style gateways, ``X-API-Key`` at PiAPI. So all three are settings, not constants.
 The key is deliberately not part of this model: it lives in the token store.

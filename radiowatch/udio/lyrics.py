@@ -1,6 +1,6 @@
 """Udio lyrics split into named sections, whichever marker dialect the song uses.
 
-The seed shows two dialects (specs/udio-api.md §1): ``[Verse]`` / ``[Chorus]`` on their own
+The seed shows two dialects (docs/protocols/udio.md §1): ``[Verse]`` / ``[Chorus]`` on their own
 line, and ``-verse 1-`` / ``-chorus-``. Both become ``LyricsSection("Verse 1", [...])``.
 Bracket markers are unambiguous; a dashed line is only a marker when it names a known section
 kind, so a sung line such as ``- yeah -`` stays a lyric.

@@ -2,7 +2,7 @@
 
 These URLs point at third-party storage (Google Cloud Storage, Cloudflare Images), so requests
 carry no API key. Signed links expire, and Udio restricted downloads after the 2025 label
-settlement (specs/udio-api.md §3): a refused or missing file is an ``AudioUnavailableError``
+settlement (docs/protocols/udio.md §3): a refused or missing file is an ``AudioUnavailableError``
 for that one song, never a crash, and the song's metadata stays usable.
 """
 

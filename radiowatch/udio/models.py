@@ -1,4 +1,4 @@
-"""Pydantic models for the Udio task API (`GET /udio/query?ids=...`, see specs/udio-api.md).
+"""Pydantic models for the Udio task API (`GET /udio/query?ids=...`, see docs/protocols/udio.md).
 
 The reseller's page calls all 31 fields "required", but several are null in its own examples
 and unfinished tasks carry empty strings, so every field here has a default and the media and

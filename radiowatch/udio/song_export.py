@@ -1,7 +1,7 @@
 """Serialising Udio songs for exports and storage, with personal data left out by default.
 
 ``artist_image`` is the creator's Google profile photo URL and ``user_id`` identifies their
-account: personal data a play log or a shared spreadsheet does not need (specs/udio-api.md
+account: personal data a play log or a shared spreadsheet does not need (docs/protocols/udio.md
 §2.3). They are only written when the user opts in. The creator's public Udio username
 (``artist``) is kept: it is what the song is credited to.
 """

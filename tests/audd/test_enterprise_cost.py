@@ -1,4 +1,4 @@
-"""The enterprise cost estimate: 1 request per 12 s chunk scanned (spec §4.1)."""
+"""The enterprise cost estimate: 1 request per 12 s chunk scanned (docs/protocols/audd.md §4.1)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 If the SDK and our client both work against the fake, the fake is faithful to the protocol
 and our client is not merely agreeing with our own assumptions. The SDK is pointed at the
-fake with a URL-rewriting transport (spec §12).
+fake with a URL-rewriting transport (docs/protocols/audd.md §12).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Retries by class (spec §11.1), checked by counting what the fake server received."""
+"""Retries by class (docs/protocols/audd.md §11.1), checked by counting what the fake server received."""
 
 from __future__ import annotations
 

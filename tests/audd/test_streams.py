@@ -1,4 +1,4 @@
-"""Stream management against the stateful fake (spec §5)."""
+"""Stream management against the stateful fake (docs/protocols/audd.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WebSocket recognition session (spec §9) against the fake's /ws/ endpoint."""
+"""WebSocket recognition session (docs/protocols/audd.md §9) against the fake's /ws/ endpoint."""
 
 from __future__ import annotations
 

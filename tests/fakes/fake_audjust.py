@@ -1,4 +1,4 @@
-"""A loopback fake of the Audjust API that speaks its real protocol (../shared/specs/audjust-api.md).
+"""A loopback fake of the Audjust API that speaks its real protocol (docs/protocols/audjust.md).
 
 POST /analyze, /resize, /export with X-API-Key and JSON bodies; long jobs are queued and their
 result appears at `resultUrl` (404 until then), as a JSON payload for analyze and as files for

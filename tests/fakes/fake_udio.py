@@ -1,8 +1,8 @@
 """A loopback fake of a Udio API reseller and of Udio's media hosts, for tests.
 
-It serves the seed's own example body (../shared/seeds/udio-fetch-task.txt, copied verbatim
-below) through a configurable path template and auth scheme, like the resellers in
-specs/udio-api.md §3, and lets a test script the awkward cases: unknown ids (partial
+It serves the example body of the API's public documentation (docs/protocols/udio.md §1,
+copied verbatim below) through a configurable path template and auth scheme, like the resellers in
+docs/protocols/udio.md §3, and lets a test script the awkward cases: unknown ids (partial
 results), tasks that finish after N polls, failed generations, 401, 429 with Retry-After,
 5xx, and audio links that expire (403/410 from the audio host). Song and cover links are
 rewritten to this server, keeping the seed's paths (including the double-encoded

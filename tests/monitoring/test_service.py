@@ -55,7 +55,7 @@ async def test_each_play_is_recorded_once_and_the_resume_point_follows_it(
     assert [r.play.title for r in run.recorded if r.station.radio_id == 1] == ["First", "Second"]
     stored = run.plays.get(next(r for r in run.recorded if r.play.title == "First").play.id)
     assert stored.station_name == "Radio One" and stored.backend == "audd"
-    # AudD's cloud stamps events in UTC+3 (spec §6.1): 10:00 there is 07:00 UTC.
+    # AudD's cloud stamps events in UTC+3 (docs/protocols/audd.md §6.1): 10:00 there is 07:00 UTC.
     assert stored.start.isoformat() == "2026-05-04T07:00:00+00:00"
     assert run.state_of(1) == "live"
 

@@ -1,4 +1,4 @@
-"""Point the official AudD SDK (or any httpx client) at a local engine (spec §12).
+"""Point the official AudD SDK (or any httpx client) at a local engine (docs/protocols/audd.md §12).
 
     client = httpx.Client(transport=RedirectTransport(engine.base_url), timeout=30)
     sdk = audd.AudD(engine.token, httpx_client=client)

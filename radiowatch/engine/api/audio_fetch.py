@@ -1,4 +1,4 @@
-"""Downloading the audio behind a `url` parameter, safely (spec §3.1, §13: 600 on failure).
+"""Downloading the audio behind a `url` parameter, safely (docs/protocols/udio.md §3.1, §13: 600 on failure).
 
 Only http(s) URLs are fetched (no file://, no ftp:// — a request must not read the engine's
 disk), with a timeout and a size cap, into a spooled temp file. A web page is refused with a

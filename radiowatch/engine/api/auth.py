@@ -1,4 +1,4 @@
-"""Which api_token the local engine accepts, and the 900/901 checks (spec §1.3, §10).
+"""Which api_token the local engine accepts, and the 900/901 checks (docs/protocols/audd.md §1.3, §10).
 
 The engine listens on loopback by default, but anything on the machine (a browser page, another
 user's process) can reach loopback, so it still requires a token. Precedence: `--token T`, then

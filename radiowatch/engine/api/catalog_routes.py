@@ -1,6 +1,6 @@
 """Catalog management over HTTP: list, search, add, edit and remove the engine's tracks.
 
-AudD's own `/upload/` can only add (spec §8: "there is no list or delete method"), but the
+AudD's own `/upload/` can only add (docs/protocols/audd.md §8: "there is no list or delete method"), but the
 GUI's Catalog tab must show, edit and remove the user's tracks, and the catalog has exactly one
 writer: the engine process. So the engine exposes these extension routes, under `/catalog/`,
 a prefix AudD does not use, so no AudD client can trip on them. Same token, same envelopes as

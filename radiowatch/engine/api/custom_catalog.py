@@ -1,4 +1,4 @@
-"""AudD's custom catalog (`/upload/`, spec §8) on the local catalog.
+"""AudD's custom catalog (`/upload/`, docs/protocols/audd.md §8) on the local catalog.
 
 `audio_id` is the client's own number for a song; the engine maps it to a catalog track (in
 engine.sqlite3) so that recognitions of that song answer with the `audio_id`, and uploading the

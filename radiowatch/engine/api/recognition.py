@@ -1,7 +1,7 @@
 """Standard and enterprise recognition against the local catalog, in AudD's result shapes.
 
-Standard (`/`, spec §3): the first 12 seconds of a clip, one result object or `null`.
-Enterprise (spec §4): a long file cut into 12-second chunks from `skip_first_seconds`, scanned
+Standard (`/`, docs/protocols/audd.md §3): the first 12 seconds of a clip, one result object or `null`.
+Enterprise (docs/protocols/audd.md §4): a long file cut into 12-second chunks from `skip_first_seconds`, scanned
 in groups of `every` chunks with `skip` chunks left out after each group, at most `limit` chunks
 scanned (we read AudD's docs: `limit` bounds chunks, not matches). Each chunk with a match becomes
 `{"offset": "MM:SS", "songs": [...]}`; chunks without one are left out. `start_offset` /
@@ -58,7 +58,7 @@ class ScanAbandoned(Exception):
 
 
 def timecode(seconds: float) -> str:
-    """`MM:SS`, or `HH:MM:SS` past 99:59 (spec §4.2 recommends that for long files)."""
+    """`MM:SS`, or `HH:MM:SS` past 99:59 (docs/protocols/audd.md §4.2 recommends that for long files)."""
     total = max(0, int(seconds))
     minutes, secs = divmod(total, 60)
     if minutes > 99:

@@ -1,4 +1,4 @@
-"""The AudD wire envelopes the local engine answers with (spec §1.4, §2, §10).
+"""The AudD wire envelopes the local engine answers with (docs/protocols/audd.md §1.4, §2, §10).
 
 Clients written for AudD (ours, the official SDKs, curl scripts) decide what happened from the
 JSON body alone, so every API failure is an HTTP 200 JSON body in AudD's error envelope: the
@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from radiowatch.audd.codes import ACTION_PREFIX, error_envelope, success_envelope
 
-# Error codes used by the engine (spec §10.1). The numbers are AudD's; clients map them to
+# Error codes used by the engine (docs/protocols/audd.md §10.1). The numbers are AudD's; clients map them to
 # exception classes, so reuse them for the same situations and invent none.
 BLOCKED_OR_INTERNAL = 19
 INVALID_REQUEST = 50

@@ -1,6 +1,6 @@
 """Reading an AudD request: parameters from the query and the body, an optional audio file.
 
-AudD takes every parameter "by GET and POST, in a query or a request body" (spec §1.2); the SDK
+AudD takes every parameter "by GET and POST, in a query or a request body" (docs/protocols/audd.md §1.2); the SDK
 sends urlencoded forms without a file and multipart with one. We merge the query first and the
 body second, so the body wins. Bodies are read through a byte counter: a request that announces
 or sends more than its endpoint allows is refused at once (HTTP 413 with an AudD error body)

@@ -1,4 +1,4 @@
-"""The AudD-compatible HTTP/WebSocket app (spec §13 is the checklist this follows).
+"""The AudD-compatible HTTP/WebSocket app (docs/protocols/audd.md §13 is the checklist this follows).
 
 Routing mirrors AudD's two hosts on one port:
 
@@ -286,8 +286,8 @@ _ENTERPRISE: Handler = _enterprise
 # -- long poll -----------------------------------------------------------------------------------
 
 async def _longpoll(runtime: Any, request: Request) -> Response:
-    """golongpoll's query API (spec §7.2); bad arguments get HTTP 400 so the SDK stops instead
-    of spinning (the deviation from golongpoll's 200 that spec §13 recommends)."""
+    """golongpoll's query API (docs/protocols/audd.md §7.2); bad arguments get HTTP 400 so the SDK stops instead
+    of spinning (the deviation from golongpoll's 200 that docs/protocols/audd.md §13 recommends)."""
     query = request.query_params
     category = query.get("category", "")
     if not 1 <= len(category) <= 1024:

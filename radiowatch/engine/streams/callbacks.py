@@ -1,6 +1,6 @@
-"""Where a stream's plays and notifications go: the long-poll log and the callback URL (spec §6).
+"""Where a stream's plays and notifications go: the long-poll log and the callback URL (docs/protocols/audd.md §6).
 
-AudD publishes stream events only while the account has a callback URL (spec §7.6); without one
+AudD publishes stream events only while the account has a callback URL (docs/protocols/audd.md §7.6); without one
 they are dropped, and long polls time out forever. Events go to the long-poll log and are POSTed
 to the callback URL alike. `https://audd.tech/empty/` is AudD's do-nothing receiver for accounts
 that only long-poll: the engine recognises it and never POSTs there, so it works offline.

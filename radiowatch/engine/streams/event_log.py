@@ -1,4 +1,4 @@
-"""The long-poll event log (spec §7): persisted events, strictly increasing ms timestamps,
+"""The long-poll event log (docs/protocols/audd.md §7): persisted events, strictly increasing ms timestamps,
 `since_time` replay and waiting long-poll requests.
 
 Every timestamp the engine hands out — on an event or on a timeout reply — is unique and larger

@@ -6,7 +6,7 @@ identified in the engine's worker pool — CPU work off the event loop, so the A
 responsive — and the PlayDetector turns window matches into plays. If identification falls
 behind real time, windows are skipped rather than queued (the newest audio matters most).
 
-Lifecycle notifications, as AudD sends them (spec §6.2): 650 when the stream cannot be read
+Lifecycle notifications, as AudD sends them (docs/protocols/audd.md §6.2): 650 when the stream cannot be read
 (once per outage, with the reason appended to AudD's text), 651 when it has been silent for
 `silence_notify_s`, and 0 when audio flows again after either.
 
@@ -65,7 +65,7 @@ class MonitorSettings:
 
 
 def callback_timestamp(epoch_s: float) -> str:
-    """`YYYY-MM-DD HH:MM:SS` in UTC+3, the zone AudD's callbacks most likely use (spec §6.1),
+    """`YYYY-MM-DD HH:MM:SS` in UTC+3, the zone AudD's callbacks most likely use (docs/protocols/audd.md §6.1),
     so a client that reads AudD's timestamps reads ours the same way."""
     return datetime.fromtimestamp(epoch_s, AUDD_CALLBACK_TZ).strftime("%Y-%m-%d %H:%M:%S")
 

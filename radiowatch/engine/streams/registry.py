@@ -1,13 +1,13 @@
-"""The engine's streams (spec §5): addStream / setStreamUrl / deleteStream / getStreams, each
+"""The engine's streams (docs/protocols/audd.md §5): addStream / setStreamUrl / deleteStream / getStreams, each
 backed by the persisted list and a running StreamMonitor.
 
-Choices where AudD's behaviour is unknown (spec §15.6), made to be safe for retrying clients:
+Choices where AudD's behaviour is unknown (docs/protocols/audd.md §15.6), made to be safe for retrying clients:
 - addStream with a `radio_id` that exists with the *same* URL and mode succeeds (the SDK retries
   mutating calls after connection errors, so a repeat must not fail); with a different URL it is
   error 50, telling the user to use setStreamUrl.
 - setStreamUrl / deleteStream on an unknown `radio_id` is error 50.
 - More than `max_streams` streams is AudD's 902 ("the limit was reached").
-- The long-poll category is derived from the token the stream was added with (spec §7.1) and
+- The long-poll category is derived from the token the stream was added with (docs/protocols/audd.md §7.1) and
   stored, so a later token change does not move a stream's events to another category.
 """
 

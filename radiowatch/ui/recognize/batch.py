@@ -1,6 +1,6 @@
 """Batch mode: a folder of clips (a recorder's output) through one WebSocket session.
 
-Every clip is sent as soon as it is read, without waiting for earlier replies (spec §9), so a
+Every clip is sent as soon as it is read, without waiting for earlier replies (docs/protocols/audd.md §9), so a
 folder of 200 clips costs one connection and finishes at the server's pace, not at one round
 trip per file. Replies come back in order and fill the table row by row; the table exports to
 CSV (formula-safe, opens in Excel and LibreOffice).

@@ -1,7 +1,7 @@
 """Listen mode: recognise like a phone app, progressively, over the WebSocket session.
 
 While recording, growing recordings (the first 3 s, then 6 s, 10 s, ...) are sent over one
-WebSocket session without waiting for the replies (spec §9); the first reply with a song stops
+WebSocket session without waiting for the replies (docs/protocols/audd.md §9); the first reply with a song stops
 everything. A loud song is usually found after the first or second recording, i.e. within a few
 seconds, and a quiet one still gets up to 25 s.
 """

@@ -2,8 +2,8 @@
 
 - `TrayController` owns the QSystemTrayIcon and its menu (Show/Hide window, Pause monitoring,
   Mute the last alert's rule, Quit). It emits signals and never quits the app itself: the
-  composition root connects `quit_requested` to its single shutdown coroutine (STYLE.md
-  habit 6; calling app.quit() with coroutines pending breaks qasync).
+  composition root connects `quit_requested` to its single shutdown coroutine (docs/qt-and-asyncio.md,
+  rule A: calling app.quit() with coroutines pending breaks qasync).
 - `TrayNotifier` implements the core's `Notifier`: a tray balloon when a tray exists, else the
   in-app `NotificationBanner` (offscreen, and desktops without a tray host, have no tray).
   Clicking the balloon opens the play; the banner has "Open play" and "Mute rule" buttons.

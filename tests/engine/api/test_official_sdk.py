@@ -1,5 +1,5 @@
 """The official AudD Python SDK (`audd` on PyPI, written by AudD, not by us) works against the
-local engine unchanged: pointed at it with a host-rewriting transport (spec §12), it runs
+local engine unchanged: pointed at it with a host-rewriting transport (docs/protocols/audd.md §12), it runs
 recognition, enterprise, every stream method, the custom-catalog upload and long poll."""
 
 from __future__ import annotations

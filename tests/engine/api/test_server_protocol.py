@@ -1,4 +1,4 @@
-"""The engine answers like AudD on the wire (spec §1-§4, §10, §13): envelopes, error codes,
+"""The engine answers like AudD on the wire (docs/protocols/audd.md §1-§4, §10, §13): envelopes, error codes,
 masked tokens, Host and path routing, parameter merging, and recognition over HTTP and
 WebSocket — against a real engine process over loopback."""
 

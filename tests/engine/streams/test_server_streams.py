@@ -1,4 +1,4 @@
-"""Stream methods, the long poll and callbacks behave like AudD's (spec §5-§7): categories from
+"""Stream methods, the long poll and callbacks behave like AudD's (docs/protocols/audd.md §5-§7): categories from
 the token, AudD's error codes, the hybrid long-poll envelope, strictly increasing timestamps,
 `since_time` replay that survives an engine restart, no events without a callback URL, and
 callbacks POSTed as JSON."""
@@ -113,7 +113,7 @@ def test_events_replay_from_since_time_in_order_and_survive_a_restart(engine):
     engine.api("setStreamUrl", radio_id=7, url=unreachable_url())
     second = wait_event(engine, cat, since=first["timestamp"])
 
-    for event in (first, second):           # the hybrid envelope (spec §7.4 C)
+    for event in (first, second):           # the hybrid envelope (docs/protocols/audd.md §7.4 C)
         [inner] = event["events"]
         assert inner["category"] == cat
         assert inner["timestamp"] == event["timestamp"]
