@@ -42,11 +42,21 @@ def seed_history(services) -> None:
         radio_id, name = rng.choice(stations)
         song = rng.choice(DEMO_SONGS[:8])
         length = rng.randint(150, 260)
-        store.add(Play(radio_id=radio_id, station_name=name, start=moment,
-                       end=moment + timedelta(seconds=length), play_length=length,
-                       artist=song.artist, title=song.title, album=song.album,
-                       score=rng.randint(80, 100), backend="local",
-                       provenance="radiowatch demo"))
+        store.add(
+            Play(
+                radio_id=radio_id,
+                station_name=name,
+                start=moment,
+                end=moment + timedelta(seconds=length),
+                play_length=length,
+                artist=song.artist,
+                title=song.title,
+                album=song.album,
+                score=rng.randint(80, 100),
+                backend="local",
+                provenance="radiowatch demo",
+            )
+        )
         moment += timedelta(seconds=length + rng.randint(60, 900))
     services.db.conn.commit()
 
@@ -66,8 +76,11 @@ async def shoot(app, out: Path, wait_s: float) -> list[Path]:
         service = app.monitoring.service
         status = service.status(DEMO_RADIO_ID) if service is not None else None
         recent = app.monitoring.board.panel(DEMO_RADIO_ID)
-        live_play = recent is not None and recent.current is not None and \
-            recent.current.start > datetime.now(UTC) - timedelta(minutes=3)
+        live_play = (
+            recent is not None
+            and recent.current is not None
+            and recent.current.start > datetime.now(UTC) - timedelta(minutes=3)
+        )
         if status is not None and status.state == "live" and live_play:
             break
         await asyncio.sleep(1)
@@ -92,8 +105,9 @@ async def shoot(app, out: Path, wait_s: float) -> list[Path]:
     about.close()
     from radiowatch.ui.shell.first_run import FirstRunAssistant
 
-    assistant = FirstRunAssistant(app.services.settings, app.services.tokens,
-                                  app.services.stations, window)
+    assistant = FirstRunAssistant(
+        app.services.settings, app.services.tokens, app.services.stations, window
+    )
     assistant.show()
     await settle()
     await asyncio.sleep(0.5)
@@ -106,8 +120,12 @@ async def shoot(app, out: Path, wait_s: float) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--wait", type=float, default=150.0,
-                        help="how long to wait for the demo station's first live play")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=150.0,
+        help="how long to wait for the demo station's first live play",
+    )
     args = parser.parse_args()
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -122,11 +140,16 @@ def main() -> int:
 
     qapp = create_qapplication()
     services = build_services(profile_dirs(), tokens=MemoryTokenStore())
-    services.settings.update(backend="local", engine_demo=True, first_run_done=True,
-                             close_to_tray=False)
+    services.settings.update(
+        backend="local", engine_demo=True, first_run_done=True, close_to_tray=False
+    )
     seed_history(services)
-    services.stations.add(name="Harbour City Radio", radio_id=2,
-                          source="https://streams.example.org/harbour.mp3", enabled=False)
+    services.stations.add(
+        name="Harbour City Radio",
+        radio_id=2,
+        source="https://streams.example.org/harbour.mp3",
+        enabled=False,
+    )
     app = RadiowatchApp(qapp, services)
     saved: list[Path] = []
 

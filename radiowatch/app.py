@@ -110,7 +110,9 @@ class AppServices:
         self.closed = True
 
 
-def build_services(dirs: ProfileDirs | None = None, *, tokens: TokenStore | None = None) -> AppServices:
+def build_services(
+    dirs: ProfileDirs | None = None, *, tokens: TokenStore | None = None
+) -> AppServices:
     """Open the profile: settings, token store, database, stations. Raises DatabaseError."""
     dirs = (dirs or profile_dirs()).ensure()
     settings = SettingsStore(dirs.settings_file)
@@ -118,8 +120,9 @@ def build_services(dirs: ProfileDirs | None = None, *, tokens: TokenStore | None
     # This connection lives on the GUI thread: wait briefly for another process's lock and let
     # the callers (monitoring retries with backoff; dialogs say so) try again, never freeze.
     db = open_database(dirs.database, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
-    return AppServices(dirs=dirs, settings=settings, tokens=tokens, db=db,
-                       stations=StationStore(db))
+    return AppServices(
+        dirs=dirs, settings=settings, tokens=tokens, db=db, stations=StationStore(db)
+    )
 
 
 class RadiowatchApp:
@@ -130,10 +133,17 @@ class RadiowatchApp:
     has not been completed.
     """
 
-    def __init__(self, qapp: QApplication, services: AppServices, *,
-                 exit_after_ms: int | None = None, start_backend: bool = True,
-                 first_run: bool = False, start_minimised: bool = False,
-                 audd_url: str | None = None) -> None:
+    def __init__(
+        self,
+        qapp: QApplication,
+        services: AppServices,
+        *,
+        exit_after_ms: int | None = None,
+        start_backend: bool = True,
+        first_run: bool = False,
+        start_minimised: bool = False,
+        audd_url: str | None = None,
+    ) -> None:
         self.qapp = qapp
         self.services = services
         self.exit_after_ms = exit_after_ms
@@ -157,17 +167,25 @@ class RadiowatchApp:
         self._backend_task = tasks.TaskSlot("backend")  # start or restart: one at a time
         self._backend_fields = self._backend_key(services.settings.current)
         self._autostart = services.settings.current.autostart
-        self.window = MainWindow(dirs=services.dirs, settings=services.settings,
-                                 stations=services.stations, tokens=services.tokens)
+        self.window = MainWindow(
+            dirs=services.dirs,
+            settings=services.settings,
+            stations=services.stations,
+            tokens=services.tokens,
+        )
         self.window.about_rows = self.about_rows
         self.window.quit_requested.connect(lambda: self.request_shutdown("quit"))
         self.window.tokens_changed.connect(lambda _names: self._on_tokens_changed())
         self._unsubscribe_settings = services.settings.subscribe(self._on_settings_changed)
         self.session = self._new_session()
         # The monitoring runs on its own thread with its own connection to this file.
-        self.monitoring = LiveMonitoring(services.db, services.stations, services.settings,
-                                         on_station_status=self.window.set_station_status,
-                                         database_path=services.dirs.database)
+        self.monitoring = LiveMonitoring(
+            services.db,
+            services.stations,
+            services.settings,
+            on_station_status=self.window.set_station_status,
+            database_path=services.dirs.database,
+        )
         self.tray_controller = self._make_tray_controller()
         # Closers run last-added first: the tabs, then the monitoring, then the backend.
         services.add_closer("backend", lambda: self.session.aclose())
@@ -197,15 +215,22 @@ class RadiowatchApp:
     def apply_backend(self) -> BackendChoice:
         self.backend = choose_backend(self.services.settings.current, self.services.tokens)
         self.window.set_backend(self.backend.description)
-        if not (self.session.started and self.session.kind == self.backend.kind
-                and self.session.state in ("connected", "connecting", "idle")):
+        if not (
+            self.session.started
+            and self.session.kind == self.backend.kind
+            and self.session.state in ("connected", "connecting", "idle")
+        ):
             self.window.set_backend_state(self.backend.state, self.backend.detail)
         return self.backend
 
     def _new_session(self) -> BackendSession:
-        return BackendSession(self.services.dirs, self.services.settings.current,
-                              self.services.tokens, on_state=self._on_backend_state,
-                              cloud_url=self.audd_url)
+        return BackendSession(
+            self.services.dirs,
+            self.services.settings.current,
+            self.services.tokens,
+            on_state=self._on_backend_state,
+            cloud_url=self.audd_url,
+        )
 
     def _on_backend_state(self, state: str, detail: str) -> None:
         self.window.set_backend_state(state, detail)
@@ -220,8 +245,9 @@ class RadiowatchApp:
         if client is None:
             log.info("monitoring not started: %s", self.session.reason)
             return
-        await self.monitoring.start(client, state_key=self.session.state_key,
-                                    timestamp_tz=self.session.timestamp_tz)
+        await self.monitoring.start(
+            client, state_key=self.session.state_key, timestamp_tz=self.session.timestamp_tz
+        )
         if self.session.runs_demo:
             await self.ensure_demo_station()
         if self.freeze_gc_after_start and self._loop is not None:
@@ -301,9 +327,11 @@ class RadiowatchApp:
 
         what = " – ".join(p for p in (getattr(play, "artist", ""), getattr(play, "title", "")) if p)
         path, _ = QFileDialog.getOpenFileName(
-            self.window, f"Choose the audio file of {what or 'this track'}",
+            self.window,
+            f"Choose the audio file of {what or 'this track'}",
             self.services.settings.current.last_open_dir,
-            "Audio files (*.mp3 *.wav *.flac *.ogg *.m4a *.aac *.opus);;All files (*)")
+            "Audio files (*.mp3 *.wav *.flac *.ogg *.m4a *.aac *.opus);;All files (*)",
+        )
         return path
 
     def save_to_history(self, play: Any) -> Any:
@@ -323,8 +351,11 @@ class RadiowatchApp:
     def about_rows(self) -> list[tuple[str, str]]:
         """Extra lines for the About box: notifications and engine in use."""
         mode = getattr(self.notifier, "mode", None) or "none"
-        notifier = {"tray": "system tray balloons", "banner": "in-window banner (no system tray)",
-                    "none": "log only"}.get(mode, mode)
+        notifier = {
+            "tray": "system tray balloons",
+            "banner": "in-window banner (no system tray)",
+            "none": "log only",
+        }.get(mode, mode)
         rows = [("Notifications", notifier)]
         engine = self.session.engine
         if engine is not None:
@@ -370,8 +401,9 @@ class RadiowatchApp:
         """The first-run assistant; the backend starts when it closes (finished or skipped)."""
         from radiowatch.ui.shell.first_run import FirstRunAssistant
 
-        assistant = FirstRunAssistant(self.services.settings, self.services.tokens,
-                                      self.services.stations, self.window)
+        assistant = FirstRunAssistant(
+            self.services.settings, self.services.tokens, self.services.stations, self.window
+        )
         assistant.finished.connect(lambda _result: self._first_run_closed())
         self.assistant = assistant
         assistant.open()
@@ -418,7 +450,8 @@ class RadiowatchApp:
         tray.quit_requested.connect(lambda: self.request_shutdown("tray"))
         tray.open_play_requested.connect(self.open_play)
         tray.pause_toggled.connect(
-            lambda paused: self.spawn(self.monitoring.set_paused(paused), "pause"))
+            lambda paused: self.spawn(self.monitoring.set_paused(paused), "pause")
+        )
         tray.mute_rule_requested.connect(self._mute_rule)
         self.monitoring.paused_changed.connect(tray.set_paused)
         return tray
@@ -441,7 +474,8 @@ class RadiowatchApp:
 
     def _sync_close_behaviour(self) -> None:
         self.window.hides_on_close = bool(
-            self.tray is not None and self.services.settings.current.close_to_tray)
+            self.tray is not None and self.services.settings.current.close_to_tray
+        )
 
     @staticmethod
     def _backend_key(settings: Settings) -> tuple:
@@ -583,8 +617,9 @@ def run_app(qt_args: list[str] | None = None, *, start_minimised: bool = False) 
         instance.release()
         shutdown_logging()
         return 1
-    app = RadiowatchApp(qapp, services, exit_after_ms=exit_after, first_run=True,
-                        start_minimised=start_minimised)
+    app = RadiowatchApp(
+        qapp, services, exit_after_ms=exit_after, first_run=True, start_minimised=start_minimised
+    )
     app.freeze_gc_after_start = True
     instance.activation_requested.connect(app.show_window)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:

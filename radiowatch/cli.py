@@ -20,8 +20,10 @@ from radiowatch.config.paths import HOME_ENV
 
 # subcommand -> ("module:function", help); the function takes the remaining argv, returns a code
 _COMMANDS = {
-    "export": ("radiowatch.history.export_command:run_export",
-               "export the play history (CSV, Excel) without opening the window"),
+    "export": (
+        "radiowatch.history.export_command:run_export",
+        "export the play history (CSV, Excel) without opening the window",
+    ),
 }
 
 
@@ -36,11 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"radiowatch {__version__}")
     parser.add_argument(
-        "--data-dir", metavar="DIR", default=None,
+        "--data-dir",
+        metavar="DIR",
+        default=None,
         help=f"keep this profile's data, settings and logs in DIR (same as ${HOME_ENV})",
     )
     parser.add_argument(
-        "--minimised", "--minimized", action="store_true",
+        "--minimised",
+        "--minimized",
+        action="store_true",
         help="start hidden in the system tray (used by the autostart entry)",
     )
     return parser
@@ -55,7 +61,7 @@ def split_command(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
             i += 2
             continue
         if token in _COMMANDS:
-            return argv[:i], token, argv[i + 1:]
+            return argv[:i], token, argv[i + 1 :]
         i += 1
     return argv, None, []
 
@@ -68,8 +74,11 @@ def run_command(name: str, argv: list[str]) -> int:
     except ModuleNotFoundError as exc:
         if exc.name != module_name:
             raise
-        print(f"radiowatch: '{name}' is not available in this installation "
-              f"({module_name} is missing).", file=sys.stderr)
+        print(
+            f"radiowatch: '{name}' is not available in this installation "
+            f"({module_name} is missing).",
+            file=sys.stderr,
+        )
         return 2
     try:
         return int(getattr(module, func_name)(argv) or 0)

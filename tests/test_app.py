@@ -18,9 +18,13 @@ from radiowatch.config.settings import Settings
 
 # The Resize/Udio tabs load QtMultimedia: no PipeWire, PulseAudio or audio device here.
 pytestmark = pytest.mark.qt_log_ignore(
-    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",
+    r"pipewire",
+    r"PulseAudio",
+    r"^No audio device detected",
+    r"^Using Qt multimedia",
     # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-    r"^QObject::~QObject: Timers cannot be stopped from another thread")
+    r"^QObject::~QObject: Timers cannot be stopped from another thread",
+)
 
 
 def start(qtbot, qapp, qloop):
@@ -119,11 +123,13 @@ def test_backend_choice(monkeypatch):
     remote = choose_backend(Settings(backend="remote_engine"), empty)
     assert (remote.state, remote.description) == ("error", "Remote engine")
     remote = choose_backend(
-        Settings(backend="remote_engine", remote_engine_url="http://10.0.0.5:8765"), empty)
+        Settings(backend="remote_engine", remote_engine_url="http://10.0.0.5:8765"), empty
+    )
     assert remote.description == "Remote engine at http://10.0.0.5:8765"
 
 
 # -- the real process -------------------------------------------------------------------------
+
 
 def app_env(profile, **extra):
     env = dict(os.environ, RADIOWATCH_HOME=str(profile), QT_QPA_PLATFORM="offscreen")
@@ -133,15 +139,22 @@ def app_env(profile, **extra):
 
 
 def test_version_flag():
-    result = subprocess.run([sys.executable, "-m", "radiowatch", "--version"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "radiowatch", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0
     assert result.stdout.strip().startswith("radiowatch 0.")
 
 
 def test_app_process_quits_itself_cleanly_when_asked_to(isolated_profile):
     result = subprocess.run(
-        [sys.executable, "-m", "radiowatch"], capture_output=True, text=True, timeout=90,
+        [sys.executable, "-m", "radiowatch"],
+        capture_output=True,
+        text=True,
+        timeout=90,
         env=app_env(isolated_profile, RADIOWATCH_EXIT_AFTER_MS="500"),
     )
     assert result.returncode == 0, result.stderr
@@ -153,8 +166,13 @@ def test_app_process_quits_itself_cleanly_when_asked_to(isolated_profile):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_termination_signal_shuts_the_app_down_cleanly(isolated_profile, sig):
     log = isolated_profile / "logs" / "radiowatch.log"
-    proc = subprocess.Popen([sys.executable, "-m", "radiowatch"], env=app_env(isolated_profile),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "radiowatch"],
+        env=app_env(isolated_profile),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (log.exists() and "started" in log.read_text()):

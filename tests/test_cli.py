@@ -34,7 +34,10 @@ def test_help_lists_the_export_command(capsys):
     ("argv", "expected"),
     [
         (["export", "--format", "csv"], ([], "export", ["--format", "csv"])),
-        (["--data-dir", "export", "export", "-o", "x"], (["--data-dir", "export"], "export", ["-o", "x"])),
+        (
+            ["--data-dir", "export", "export", "-o", "x"],
+            (["--data-dir", "export"], "export", ["-o", "x"]),
+        ),
         (["-platform", "offscreen"], (["-platform", "offscreen"], None, [])),
     ],
 )
@@ -51,8 +54,9 @@ def test_export_is_dispatched_with_its_arguments_and_the_chosen_profile(monkeypa
 
 
 def test_a_missing_command_module_gives_a_clear_message(monkeypatch, capsys):
-    monkeypatch.setitem(cli._COMMANDS, "export",
-                        ("radiowatch.history.no_such_module:run_export", "export"))
+    monkeypatch.setitem(
+        cli._COMMANDS, "export", ("radiowatch.history.no_such_module:run_export", "export")
+    )
     assert cli.main(["export"]) == 2
     err = capsys.readouterr().err
     assert "'export' is not available" in err
@@ -62,8 +66,12 @@ def test_a_missing_command_module_gives_a_clear_message(monkeypatch, capsys):
 def test_version_does_not_load_qt():
     import subprocess
 
-    code = ("import sys\nfrom radiowatch import cli\n"
-            "try:\n    cli.main(['--version'])\nexcept SystemExit:\n    pass\n"
-            "assert 'PySide6' not in sys.modules\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys\nfrom radiowatch import cli\n"
+        "try:\n    cli.main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "assert 'PySide6' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr

@@ -59,8 +59,9 @@ def test_frozen_entry_dispatches_the_engine_role_without_loading_qt():
         "    code = exit.code\n"
         "print('QT-LOADED' if any(m.startswith('PySide6') for m in sys.modules) else 'NO-QT', code)\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=60, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     assert "radiowatch-engine 0." in result.stdout
     assert result.stdout.strip().endswith("NO-QT 0")
@@ -68,15 +69,30 @@ def test_frozen_entry_dispatches_the_engine_role_without_loading_qt():
 
 def test_frozen_entry_accepts_the_launchers_module_form_for_the_engine():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "packaging" / "launch.py"), "-m", "radiowatch.engine.cli",
-         "--version"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "launch.py"),
+            "-m",
+            "radiowatch.engine.cli",
+            "--version",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("radiowatch-engine 0.")
 
 
 def test_frozen_entry_without_engine_flag_is_the_gui_command_line():
-    result = subprocess.run([sys.executable, str(ROOT / "packaging" / "launch.py"), "--version"],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "launch.py"), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("radiowatch 0.")
 

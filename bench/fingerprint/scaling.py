@@ -43,9 +43,11 @@ def index_speed(corpus: Path, n_files: int) -> None:
         t_dec += t1 - t0
         t_fp += t2 - t1
         audio += s.size / SAMPLE_RATE
-    print(f"| indexing, per core (CPU time, {len(files)} files, {audio / 60:.1f} min) | "
-          f"decode {audio / t_dec:.0f}x, fingerprint {audio / t_fp:.0f}x, "
-          f"together {audio / (t_dec + t_fp):.0f}x realtime |")
+    print(
+        f"| indexing, per core (CPU time, {len(files)} files, {audio / 60:.1f} min) | "
+        f"decode {audio / t_dec:.0f}x, fingerprint {audio / t_fp:.0f}x, "
+        f"together {audio / (t_dec + t_fp):.0f}x realtime |"
+    )
 
 
 class _Table:
@@ -90,8 +92,9 @@ class _SyntheticPeaks:
         return np.concatenate(ts), np.concatenate(fs)
 
 
-def _synthetic_segment(cache: Path | None, real_entries: int, n_tracks: int, all_h, base: int,
-                       span: int, extra: int) -> tuple[Path, str, bool]:
+def _synthetic_segment(
+    cache: Path | None, real_entries: int, n_tracks: int, all_h, base: int, span: int, extra: int
+) -> tuple[Path, str, bool]:
     """Write (or, with a cache dir, reuse) the synthetic segment for one catalog size.
 
     Its content depends only on the real index and the size (one seeded generator per size),
@@ -113,8 +116,9 @@ def _synthetic_segment(cache: Path | None, real_entries: int, n_tracks: int, all
     return root, name, cache is None
 
 
-def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int,
-            cache: Path | None = None) -> None:
+def scaling(
+    db: Path, corpus: Path, track_counts: list[int], n_queries: int, cache: Path | None = None
+) -> None:
     cat = Catalog.open(db)
     snap = cat._snapshot  # read-only use of the loaded index
     real = snap.segments
@@ -125,13 +129,20 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int,
     all_h = np.concatenate([np.asarray(s.hashes) for s in real.segments])
     with open(corpus / "queries.csv") as fh:
         rows = list(csv.DictReader(fh))
-    pos = [r for r in rows if r["kind"] == "positive" and r["length_s"] == "10"
-           and r["distortion"] in ("clean", "white_snr5", "speed_+4")][:n_queries]
+    pos = [
+        r
+        for r in rows
+        if r["kind"] == "positive"
+        and r["length_s"] == "10"
+        and r["distortion"] in ("clean", "white_snr5", "speed_+4")
+    ][:n_queries]
     neg = [r for r in rows if r["kind"] != "positive"][: n_queries // 3]
     audio = {r["file"]: decode_file(corpus / "queries" / r["file"]) for r in pos + neg}
     truth = {r["file"]: r["true_track_id"] for r in pos}
-    print("| catalog tracks | index entries | index size | match p50 / p95 | recall (10 s: clean, "
-          "SNR 5, speed +4 %) | best negative score | negatives p50 / p95 |")
+    print(
+        "| catalog tracks | index entries | index size | match p50 / p95 | recall (10 s: clean, "
+        "SNR 5, speed +4 %) | best negative score | negatives p50 / p95 |"
+    )
     print("|---|---|---|---|---|---|---|")
     for n_tracks in [real_tracks, *track_counts]:
         extra = int(max(n_tracks - real_tracks, 0) * per_track)
@@ -140,15 +151,19 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int,
             segs = list(real.segments)
             total_frames = real.total_frames
             base = int(snap.ends.max()) + 1000
-            peaks = (_SyntheticPeaks(snap, base, int(frames_per_track))
-                     if snap.reference_peaks is not None else None)
+            peaks = (
+                _SyntheticPeaks(snap, base, int(frames_per_track))
+                if snap.reference_peaks is not None
+                else None
+            )
             if extra:
                 span = int(frames_per_track * (n_tracks - real_tracks))
                 if base + span >= 2**32:
                     print(f"| {n_tracks} | (positions exceed 2^32 frames; skipped) |")
                     continue
-                tmp, name, temporary = _synthetic_segment(cache, real_entries, n_tracks, all_h,
-                                                          base, span, extra)
+                tmp, name, temporary = _synthetic_segment(
+                    cache, real_entries, n_tracks, all_h, base, span, extra
+                )
                 segs.append(index.open_segment(tmp, name))
                 total_frames += span
             table = _Table(index.SegmentSet(segs, total_frames), peaks)
@@ -157,7 +172,9 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int,
                 t0 = time.perf_counter()
                 m = match(audio[r["file"]], table)
                 times.append(time.perf_counter() - t0)
-                score = m.score if m and m.verified else (m.score * MATCH_THRESHOLD / 9.0 if m else 0)
+                score = (
+                    m.score if m and m.verified else (m.score * MATCH_THRESHOLD / 9.0 if m else 0)
+                )
                 if m and score >= MATCH_THRESHOLD and m.ref_position < snap.ends.max():
                     k = int(np.searchsorted(snap.bases, m.ref_position, "right")) - 1
                     ok += snap.track_ids[k] == truth[r["file"]]
@@ -168,11 +185,13 @@ def scaling(db: Path, corpus: Path, track_counts: list[int], n_queries: int,
                 neg_times.append(time.perf_counter() - t0)
                 neg_best = max(neg_best, m.score if m else 0.0)  # verified (MATCH_THRESHOLD)
             entries = real_entries + extra
-            print(f"| {n_tracks:,} | {entries / 1e6:.1f} M | {entries * 8 / 2**20:.0f} MiB | "
-                  f"{np.median(times) * 1e3:.0f} / {np.percentile(times, 95) * 1e3:.0f} ms | "
-                  f"{ok / len(pos):.2f} | {neg_best:.1f} | "
-                  f"{np.median(neg_times) * 1e3:.0f} / {np.percentile(neg_times, 95) * 1e3:.0f} ms |",
-                  flush=True)
+            print(
+                f"| {n_tracks:,} | {entries / 1e6:.1f} M | {entries * 8 / 2**20:.0f} MiB | "
+                f"{np.median(times) * 1e3:.0f} / {np.percentile(times, 95) * 1e3:.0f} ms | "
+                f"{ok / len(pos):.2f} | {neg_best:.1f} | "
+                f"{np.median(neg_times) * 1e3:.0f} / {np.percentile(neg_times, 95) * 1e3:.0f} ms |",
+                flush=True,
+            )
         finally:
             if temporary:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -185,9 +204,13 @@ def main() -> None:
     ap.add_argument("--tracks", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--queries", type=int, default=90)
     ap.add_argument("--speed-files", type=int, default=8)
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="keep the synthetic segments here and reuse them on the next run "
-                         "(the 10,000-track one is ~1.2 GB and slow to write)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="keep the synthetic segments here and reuse them on the next run "
+        "(the 10,000-track one is ~1.2 GB and slow to write)",
+    )
     a = ap.parse_args()
     if a.speed_files:
         index_speed(a.corpus, a.speed_files)

@@ -57,8 +57,10 @@ def main():
     tmp = Path(tempfile.mkdtemp())
     table = memory_table(tmp, np.concatenate(H), np.concatenate(P).astype(np.uint32), base)
     total_s = sum(r[3] for r in res) * fp.FRAME_S
-    print(f"index: {t_index:.1f}s wall, {total_s / t_index:.0f}x rt, {table.entries} entries, "
-          f"{table.entries * 8 / (total_s / 60) / 1024:.1f} kB/min")
+    print(
+        f"index: {t_index:.1f}s wall, {total_s / t_index:.0f}x rt, {table.entries} entries, "
+        f"{table.entries * 8 / (total_s / 60) / 1024:.1f} kB/min"
+    )
     starts = sorted(bases.items(), key=lambda kv: kv[1])
     base_arr = np.array([b for _, b in starts])
     with open(a.corpus / "queries.csv") as fh:
@@ -85,18 +87,33 @@ def main():
             stats[key][0] += ok
             stats[key][1] += 1
             if not ok and a.verbose:
-                print("MISS", r["file"], r["distortion"], r["length_s"], r["true_track_id"], r["true_offset_s"], tid, off, m and m.votes, m and round(m.score, 1))
+                print(
+                    "MISS",
+                    r["file"],
+                    r["distortion"],
+                    r["length_s"],
+                    r["true_track_id"],
+                    r["true_offset_s"],
+                    tid,
+                    off,
+                    m and m.votes,
+                    m and round(m.score, 1),
+                )
             pos_scores.append((sc if tid == r["true_track_id"] else -1, ok, r["distortion"]))
         else:
             neg_scores.append(sc)
     for k in sorted(stats):
         print(f"{k:20s} {stats[k][0]}/{stats[k][1]}")
     neg = np.array(neg_scores or [0.0])
-    print(f"neg scores: p50 {np.median(neg):.1f} p95 {np.percentile(neg, 95):.1f} max {neg.max():.1f} (n={neg.size})")
+    print(
+        f"neg scores: p50 {np.median(neg):.1f} p95 {np.percentile(neg, 95):.1f} max {neg.max():.1f} (n={neg.size})"
+    )
     print("top neg scores:", np.round(np.sort(neg)[-8:], 1))
     thr = neg.max() + 1e-6
     ok_at = sum(1 for s, ok, _ in pos_scores if ok and s >= thr)
-    print(f"positives ok: {sum(ok for _, ok, _ in pos_scores)}/{len(pos_scores)}; ok above max neg: {ok_at}")
+    print(
+        f"positives ok: {sum(ok for _, ok, _ in pos_scores)}/{len(pos_scores)}; ok above max neg: {ok_at}"
+    )
     print(f"query ms p50 {np.median(times) * 1e3:.0f} p95 {np.percentile(times, 95) * 1e3:.0f}")
 
 

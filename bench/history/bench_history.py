@@ -68,10 +68,29 @@ def generate(path: Path, plays: int, seed: int = 6) -> None:
             a = min(int(rng.paretovariate(0.8)) - 1, len(artists) - 1)
             t = min(int(rng.paretovariate(0.7)) - 1, len(titles) - 1)
             yield (
-                f"bench:{i}", radio_id, f"Station {radio_id:03d}", start, None, 150 + i % 200,
-                artists[a], titles[t], None, labels[i % len(labels)], None,
-                f"GB{i % 1000:03d}26{i % 100000:05d}", None, 60 + i % 41, None, None, "local",
-                None, 0, None, "recognized", 0, now,
+                f"bench:{i}",
+                radio_id,
+                f"Station {radio_id:03d}",
+                start,
+                None,
+                150 + i % 200,
+                artists[a],
+                titles[t],
+                None,
+                labels[i % len(labels)],
+                None,
+                f"GB{i % 1000:03d}26{i % 100000:05d}",
+                None,
+                60 + i % 41,
+                None,
+                None,
+                "local",
+                None,
+                0,
+                None,
+                "recognized",
+                0,
+                now,
             )
 
     conn.executemany(
@@ -87,14 +106,80 @@ def generate(path: Path, plays: int, seed: int = 6) -> None:
     db.close()
 
 
-FIRST = ["The", "Lil", "DJ", "MC", "Big", "Young", "Saint", "Black", "Silver", "Electric",
-         "Velvet", "Royal", "Midnight", "Golden", "Lonely", "Crystal", "Neon", "Wild"]
-LAST = ["Foxes", "Rivers", "Kings", "Echoes", "Machines", "Wolves", "Sisters", "Brothers",
-        "Shadows", "Lights", "Hearts", "Ghosts", "Pilots", "Dreamers", "Tigers", "Strangers",
-        "Oceans", "Satellites", "Parade", "Collective", "Orchestra", "Quartet", "Band"]
-WORDS = ["love", "night", "heart", "fire", "dream", "rain", "summer", "city", "dance", "light",
-         "home", "gold", "river", "stars", "shadow", "forever", "tonight", "wild", "blue",
-         "electric", "paradise", "echo", "thunder", "ocean", "midnight", "runaway", "sugar"]
+FIRST = [
+    "The",
+    "Lil",
+    "DJ",
+    "MC",
+    "Big",
+    "Young",
+    "Saint",
+    "Black",
+    "Silver",
+    "Electric",
+    "Velvet",
+    "Royal",
+    "Midnight",
+    "Golden",
+    "Lonely",
+    "Crystal",
+    "Neon",
+    "Wild",
+]
+LAST = [
+    "Foxes",
+    "Rivers",
+    "Kings",
+    "Echoes",
+    "Machines",
+    "Wolves",
+    "Sisters",
+    "Brothers",
+    "Shadows",
+    "Lights",
+    "Hearts",
+    "Ghosts",
+    "Pilots",
+    "Dreamers",
+    "Tigers",
+    "Strangers",
+    "Oceans",
+    "Satellites",
+    "Parade",
+    "Collective",
+    "Orchestra",
+    "Quartet",
+    "Band",
+]
+WORDS = [
+    "love",
+    "night",
+    "heart",
+    "fire",
+    "dream",
+    "rain",
+    "summer",
+    "city",
+    "dance",
+    "light",
+    "home",
+    "gold",
+    "river",
+    "stars",
+    "shadow",
+    "forever",
+    "tonight",
+    "wild",
+    "blue",
+    "electric",
+    "paradise",
+    "echo",
+    "thunder",
+    "ocean",
+    "midnight",
+    "runaway",
+    "sugar",
+]
 
 
 def rss_mb() -> tuple[float, float]:
@@ -129,14 +214,24 @@ def measure_exports(
             cpus.append(time.process_time() - began_cpu)
             size = out.stat().st_size / 1e6
             out.unlink()
-            print(f"{fmt} export: {walls[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU, {size:.0f} MB, "
-                  f"load {os.getloadavg()[0]:.1f}, rss {rss_mb()[0]:.0f} MB", flush=True)
+            print(
+                f"{fmt} export: {walls[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU, {size:.0f} MB, "
+                f"load {os.getloadavg()[0]:.1f}, rss {rss_mb()[0]:.0f} MB",
+                flush=True,
+            )
         seconds = statistics.median(walls)
         target_s = targets[fmt]
-        verdict = "" if target_s is None else f"≤ {target_s} s {'ok' if seconds <= target_s else 'OVER'}"
+        verdict = (
+            "" if target_s is None else f"≤ {target_s} s {'ok' if seconds <= target_s else 'OVER'}"
+        )
         results.append(
-            (f"{fmt.upper()} export, {result.rows:,} rows ({size:.0f} MB)", f"{seconds:.1f} s",
-             f"{max(walls):.1f} s" if repeats > 1 else "", f"{statistics.median(cpus):.1f} s", verdict)
+            (
+                f"{fmt.upper()} export, {result.rows:,} rows ({size:.0f} MB)",
+                f"{seconds:.1f} s",
+                f"{max(walls):.1f} s" if repeats > 1 else "",
+                f"{statistics.median(cpus):.1f} s",
+                verdict,
+            )
         )
     db.close()
     return results
@@ -167,8 +262,13 @@ def measure(path: Path, out_dir: Path) -> list[tuple[str, str, str, str, str]]:
         median, worst = statistics.median(samples), max(samples)
         verdict = "ok" if median <= target_ms else "OVER"
         results.append(
-            (label, f"{median:.1f} ms", f"{worst:.1f} ms", f"{statistics.median(cpu):.1f} ms",
-             f"≤ {target_ms:.0f} ms {verdict}")
+            (
+                label,
+                f"{median:.1f} ms",
+                f"{worst:.1f} ms",
+                f"{statistics.median(cpu):.1f} ms",
+                f"≤ {target_ms:.0f} ms {verdict}",
+            )
         )
         print(f"{label:45s} median {median:7.1f} ms  worst {worst:7.1f} ms", flush=True)
 
@@ -214,7 +314,18 @@ def measure(path: Path, out_dir: Path) -> list[tuple[str, str, str, str, str]]:
         tab._reset_filters(radio_id=None)
         paint(tab)
 
-    searches = iter(["midnight foxes", "electric", "velvet rivers love", "thunder", "golden", "neon", "royal kings"] * 3)
+    searches = iter(
+        [
+            "midnight foxes",
+            "electric",
+            "velvet rivers love",
+            "thunder",
+            "golden",
+            "neon",
+            "royal kings",
+        ]
+        * 3
+    )
 
     def search() -> None:
         tab.search.setText(next(searches))
@@ -265,32 +376,64 @@ def measure(path: Path, out_dir: Path) -> list[tuple[str, str, str, str, str]]:
     gui_ms = (time.perf_counter() - began) * 1000
     wait_for_charts()
     charts_ms = (time.perf_counter() - began) * 1000
-    results.append(("open Charts, 30 days: GUI blocked / drawn (no target)", f"{gui_ms:.0f} ms", "", "", f"drawn after {charts_ms:.0f} ms"))
+    results.append(
+        (
+            "open Charts, 30 days: GUI blocked / drawn (no target)",
+            f"{gui_ms:.0f} ms",
+            "",
+            "",
+            f"drawn after {charts_ms:.0f} ms",
+        )
+    )
     began = time.perf_counter()
     tab.charts.set_period_days(365)
     app.processEvents()
     gui_ms = (time.perf_counter() - began) * 1000
     wait_for_charts()
     charts_ms = (time.perf_counter() - began) * 1000
-    results.append(("charts, last year: GUI blocked / drawn (no target)", f"{gui_ms:.0f} ms", "", "", f"drawn after {charts_ms:.0f} ms"))
+    results.append(
+        (
+            "charts, last year: GUI blocked / drawn (no target)",
+            f"{gui_ms:.0f} ms",
+            "",
+            "",
+            f"drawn after {charts_ms:.0f} ms",
+        )
+    )
     print(f"charts refresh: {charts_ms:.0f} ms", flush=True)
     close_tabs()
 
     results += measure_exports(path, out_dir, ["csv", "xlsx", "json"])
     current, peak = rss_mb()
-    results.append(("peak RSS of this process", f"{peak:.0f} MB", "", "", f"< 300 MB {'ok' if peak < 300 else 'OVER'}"))
+    results.append(
+        (
+            "peak RSS of this process",
+            f"{peak:.0f} MB",
+            "",
+            "",
+            f"< 300 MB {'ok' if peak < 300 else 'OVER'}",
+        )
+    )
     print(f"RSS now {current:.0f} MB, peak {peak:.0f} MB")
     return results
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--plays", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="reuse/keep the generated history in this folder")
     parser.add_argument("--generate-only", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--exports-only", nargs="*", choices=["csv", "xlsx", "json"],
-                        help="time only these exports (default all three), no GUI steps")
-    parser.add_argument("--repeats", type=int, default=1, help="runs of each export (median reported)")
+    parser.add_argument(
+        "--exports-only",
+        nargs="*",
+        choices=["csv", "xlsx", "json"],
+        help="time only these exports (default all three), no GUI steps",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="runs of each export (median reported)"
+    )
     args = parser.parse_args()
     if args.generate_only:
         generate(args.generate_only, args.plays)
@@ -302,12 +445,18 @@ def main() -> int:
     if not path.exists():
         began = time.perf_counter()
         subprocess.run(
-            [sys.executable, __file__, "--plays", str(args.plays), "--generate-only", str(path)], check=True
+            [sys.executable, __file__, "--plays", str(args.plays), "--generate-only", str(path)],
+            check=True,
         )
-        print(f"generated {args.plays:,} plays in {time.perf_counter() - began:.0f} s "
-              f"({path.stat().st_size / 1e6:.0f} MB)", flush=True)
+        print(
+            f"generated {args.plays:,} plays in {time.perf_counter() - began:.0f} s "
+            f"({path.stat().st_size / 1e6:.0f} MB)",
+            flush=True,
+        )
     if args.exports_only is not None:
-        results = measure_exports(path, work, args.exports_only or ["csv", "xlsx", "json"], args.repeats)
+        results = measure_exports(
+            path, work, args.exports_only or ["csv", "xlsx", "json"], args.repeats
+        )
     else:
         results = measure(path, work)
     print(f"\nload average at the end: {os.getloadavg()}")

@@ -185,11 +185,15 @@ class GcWatch:
             ms = (time.perf_counter() - self._started) * 1000
             self.durations.append((info["generation"], ms))
             if ms > 10:
-                self.slow.append({
-                    "gen": info["generation"], "wall_ms": round(ms, 1),
-                    "cpu_ms": round((time.thread_time() - self._cpu) * 1000, 1),
-                    "counts_before": self._counts, "collected": info["collected"],
-                })
+                self.slow.append(
+                    {
+                        "gen": info["generation"],
+                        "wall_ms": round(ms, 1),
+                        "cpu_ms": round((time.thread_time() - self._cpu) * 1000, 1),
+                        "counts_before": self._counts,
+                        "collected": info["collected"],
+                    }
+                )
             self._started = None
 
     def take(self) -> dict[str, float]:
@@ -264,8 +268,13 @@ async def run(args: argparse.Namespace, commands: mp.Queue, replies: mp.Queue, b
         live, board = None, NowPlayingBoard()
         board.set_stations(StationStoreSource(store).stations())
     else:
-        live = LiveMonitoring(db, store, settings, on_station_status=sidebar.set_station_status,
-                              database_path=workdir / "history.db")
+        live = LiveMonitoring(
+            db,
+            store,
+            settings,
+            on_station_status=sidebar.set_station_status,
+            database_path=workdir / "history.db",
+        )
         board = live.board
     tab = MonitorTab(board)
     layout.addWidget(sidebar)
@@ -274,16 +283,23 @@ async def run(args: argparse.Namespace, commands: mp.Queue, replies: mp.Queue, b
     window.show()
     cards_ms = (time.perf_counter() - started) * 1000
     if live is not None:
-        service = await live.start(client, state_key="audd", timestamp_tz=AUDD_CALLBACK_TZ,
-                                   longpoll_timeout=30)
+        service = await live.start(
+            client, state_key="audd", timestamp_tz=AUDD_CALLBACK_TZ, longpoll_timeout=30
+        )
         worker_ident = service.thread.ident
     else:
         # The structure before the monitoring thread: the service on the GUI loop, with the
         # GUI's connection and client, every status relayed to the sidebar.
         service = MonitoringService(
-            client=client, play_store=PlayStore(db), stations=StationStoreSource(store),
-            state=StreamStateStore(db, "audd"), watchlist=WatchlistStore(db),
-            stream_events=StreamEventLog(db), timestamp_tz=AUDD_CALLBACK_TZ, longpoll_timeout=30)
+            client=client,
+            play_store=PlayStore(db),
+            stations=StationStoreSource(store),
+            state=StreamStateStore(db, "audd"),
+            watchlist=WatchlistStore(db),
+            stream_events=StreamEventLog(db),
+            timestamp_tz=AUDD_CALLBACK_TZ,
+            longpoll_timeout=30,
+        )
         board.attach(service)
 
         def to_sidebar(status) -> None:
@@ -392,15 +408,19 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=10.0, help="baseline seconds, no events")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
-        "--no-gc-freeze", action="store_true",
+        "--no-gc-freeze",
+        action="store_true",
         help="skip the gc.freeze() app.py does after startup (see RESULTS.md)",
     )
     parser.add_argument(
-        "--switch-interval", type=float, help="sys.setswitchinterval (s): how soon a busy "
-        "thread hands the GIL to the GUI thread (Python's default is 0.005)"
+        "--switch-interval",
+        type=float,
+        help="sys.setswitchinterval (s): how soon a busy "
+        "thread hands the GIL to the GUI thread (Python's default is 0.005)",
     )
     parser.add_argument(
-        "--on-gui-thread", action="store_true",
+        "--on-gui-thread",
+        action="store_true",
         help="the structure before: the MonitoringService on the GUI loop (for comparison)",
     )
     parser.add_argument("--profile", type=Path, help="cProfile the GUI thread's events phases")

@@ -53,7 +53,9 @@ def generated_song(work: Path) -> Path:
     at_44k = scipy.signal.resample_poly(song.samples, 2, 1).astype("float32")
     wav = write_wav(work / "generated-abab-180s.wav", at_44k, rate=44100, channels=2)
     decoded = audio.decode(wav)
-    return rendering.write(decoded.stereo, decoded.rate, work / "generated-abab-180s.mp3", ExportFormat.MP3_320)
+    return rendering.write(
+        decoded.stereo, decoded.rate, work / "generated-abab-180s.mp3", ExportFormat.MP3_320
+    )
 
 
 async def cold(path: Path, cache: Path) -> tuple[float, float, float]:
@@ -81,27 +83,45 @@ def bench(path: Path, work: Path) -> None:
     t_an, t_an_min, analysis = timed(lambda: analyze_signal(decoded.mono, name=path.name), 3)
     print(f"decode (PyAV, stereo + 22.05 kHz mono)   median {t_dec:.3f} s (CPU {c_dec:.3f})")
     print(f"analyze after decode                      median {t_an:.3f} s (CPU {t_an_min:.3f})")
-    print(f"analyze total warm (decode + analyze)     {t_dec + t_an:.3f} s (CPU {c_dec + t_an_min:.3f})   budget 3 s")
-    print(f"  tempo {analysis.tempo} BPM, {len(analysis.boundaries)} boundaries, "
-          f"similarity {len(analysis.similarity.data)} chars, bar phase {analysis.barPhase}")
+    print(
+        f"analyze total warm (decode + analyze)     {t_dec + t_an:.3f} s (CPU {c_dec + t_an_min:.3f})   budget 3 s"
+    )
+    print(
+        f"  tempo {analysis.tempo} BPM, {len(analysis.boundaries)} boundaries, "
+        f"similarity {len(analysis.similarity.data)} chars, bar phase {analysis.barPhase}"
+    )
     for target in (15, 30, 60, 120, 360):
         t_rs, t_rs_min, results = timed(lambda target=target: resize(analysis, target), 5)
         best = results[0] if results else None
-        desc = (f"{len(results)} candidates, best {best.durationSeconds:.1f} s, {best.cut_count} cuts, "
-                f"worst seam {best.worstSeam:.3f}") if best else "no candidates"
+        desc = (
+            (
+                f"{len(results)} candidates, best {best.durationSeconds:.1f} s, {best.cut_count} cuts, "
+                f"worst seam {best.worstSeam:.3f}"
+            )
+            if best
+            else "no candidates"
+        )
         flag = "   budget 0.3 s" if target == 30 else ""
-        print(f"resize {target:>4} s   median {t_rs * 1000:7.1f} ms (CPU {t_rs_min * 1000:6.1f}){flag}  {desc}")
+        print(
+            f"resize {target:>4} s   median {t_rs * 1000:7.1f} ms (CPU {t_rs_min * 1000:6.1f}){flag}  {desc}"
+        )
     best30 = resize(analysis, 30)[0].segmentsSeconds
     for fmt in (ExportFormat.WAV, ExportFormat.MP3_128, ExportFormat.MP3_320):
+
         def export(fmt=fmt):
             out = rendering.render(decoded.stereo, decoded.rate, best30)
             return rendering.write(out, decoded.rate, work / f"cut{fmt.suffix}", fmt)
+
         t_ex, t_ex_min, _ = timed(export, 3)
-        print(f"export 30 s {fmt.label:<16} median {t_ex:.3f} s (CPU {t_ex_min:.3f})   budget 1 s "
-              f"(+ decode {t_dec:.2f} s if the song is not in the worker's memory)")
+        print(
+            f"export 30 s {fmt.label:<16} median {t_ex:.3f} s (CPU {t_ex_min:.3f})   budget 1 s "
+            f"(+ decode {t_dec:.2f} s if the song is not in the worker's memory)"
+        )
     spawn_warm, first_after_warm, no_warm = asyncio.run(cold(path, work / f"cache-{path.stem}"))
-    print(f"cold: spawn worker + warm-up {spawn_warm:.2f} s (in the background at tab creation); "
-          f"first analysis after warm-up {first_after_warm:.2f} s; fresh process, no warm-up: {no_warm:.2f} s")
+    print(
+        f"cold: spawn worker + warm-up {spawn_warm:.2f} s (in the background at tab creation); "
+        f"first analysis after warm-up {first_after_warm:.2f} s; fresh process, no warm-up: {no_warm:.2f} s"
+    )
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Screenshot of the Resize tab after analysing a generated ABAB song, previewing the best edit.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/resize/screenshot_resize_tab.py [out.png]
+QT_QPA_PLATFORM=offscreen .venv/bin/python bench/resize/screenshot_resize_tab.py [out.png]
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from tests.audjust.music import make_song, write_wav  # noqa: E402
 
 async def shoot(out: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix="resize-shot-"))
-    song = write_wav(work / "Generated ABAB song (128 BPM).wav", make_song(form="ABABAB").samples, channels=2)
+    song = write_wav(
+        work / "Generated ABAB song (128 BPM).wav", make_song(form="ABABAB").samples, channels=2
+    )
     tab = ResizeTab(work / "cache", lambda: None)
     tab.resize(1200, 760)
     tab.show()

@@ -40,7 +40,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS   # utime + stime
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 async def run_one(n_streams: int, seconds: float, warmup: float, settings: dict) -> dict:
@@ -55,6 +55,7 @@ async def run_one(n_streams: int, seconds: float, warmup: float, settings: dict)
         base = await launcher.start()
         try:
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
                 async def api(method: str, **params) -> dict:
                     data = {"api_token": TOKEN, **{k: str(v) for k, v in params.items()}}
                     return (await client.post(f"/{method}/", data=data)).json()
@@ -69,9 +70,16 @@ async def run_one(n_streams: int, seconds: float, warmup: float, settings: dict)
                 cpu1, t1, aired1 = cpu_seconds(launcher.pid), time.monotonic(), station.aired_s
                 after = (await client.get("/health/")).json()["monitoring"]
                 streams = (await api("getStreams"))["result"]
-                plays = (await client.get("/longpoll/", params={
-                    "category": streams[0]["longpoll_category"], "timeout": 1,
-                    "since_time": 0})).json()
+                plays = (
+                    await client.get(
+                        "/longpoll/",
+                        params={
+                            "category": streams[0]["longpoll_category"],
+                            "timeout": 1,
+                            "since_time": 0,
+                        },
+                    )
+                ).json()
         finally:
             await launcher.stop()
             await station.stop()
@@ -104,13 +112,19 @@ def main() -> None:
     parser.add_argument("--hop", type=float, default=4.0)
     parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args()
-    settings = {"window_s": args.window, "hop_s": args.hop, "workers": args.workers,
-                "max_streams": max(args.streams)}
-    print(f"# cpus={os.cpu_count()} window={args.window}s hop={args.hop}s "
-          f"measure={args.seconds}s warmup={args.warmup}s", flush=True)
+    settings = {
+        "window_s": args.window,
+        "hop_s": args.hop,
+        "workers": args.workers,
+        "max_streams": max(args.streams),
+    }
+    print(
+        f"# cpus={os.cpu_count()} window={args.window}s hop={args.hop}s "
+        f"measure={args.seconds}s warmup={args.warmup}s",
+        flush=True,
+    )
     for n in args.streams:
-        print(json.dumps(asyncio.run(run_one(n, args.seconds, args.warmup, settings))),
-              flush=True)
+        print(json.dumps(asyncio.run(run_one(n, args.seconds, args.warmup, settings))), flush=True)
 
 
 if __name__ == "__main__":

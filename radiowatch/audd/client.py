@@ -47,6 +47,7 @@ TOKEN_ENV = "AUDD_API_TOKEN"
 STANDARD_TIMEOUT = httpx.Timeout(60.0, connect=30.0, pool=30.0)
 ENTERPRISE_TIMEOUT = httpx.Timeout(3600.0, connect=30.0, pool=30.0)
 
+
 def _flag(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
 
@@ -187,16 +188,31 @@ class AudDClient:
                 request_id=request_id,
             )
         except AudDError as exc:
-            self._emit_response(api_method, url, request_id, response.status_code, elapsed_ms,
-                                error_code=getattr(exc, "code", 0))
+            self._emit_response(
+                api_method,
+                url,
+                request_id,
+                response.status_code,
+                elapsed_ms,
+                error_code=getattr(exc, "code", 0),
+            )
             raise
         self._emit_response(api_method, url, request_id, response.status_code, elapsed_ms)
         return body
 
-    def _emit_response(self, api_method: str, url: str, request_id: str | None, status: int,
-                       elapsed_ms: float, *, error_code: int | None = None) -> None:
-        event = AudDEvent("response", api_method, public_url(url), request_id, status,
-                          elapsed_ms, error_code)
+    def _emit_response(
+        self,
+        api_method: str,
+        url: str,
+        request_id: str | None,
+        status: int,
+        elapsed_ms: float,
+        *,
+        error_code: int | None = None,
+    ) -> None:
+        event = AudDEvent(
+            "response", api_method, public_url(url), request_id, status, elapsed_ms, error_code
+        )
         emit(self.on_event, event)
 
     async def _post_with_retries(

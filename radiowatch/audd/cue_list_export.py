@@ -58,14 +58,21 @@ class Cue(BaseModel):
 
 
 def _span(chunk_start: float, match: EnterpriseMatch) -> tuple[float, float]:
-    if match.start_offset is None or match.end_offset is None or \
-            match.end_offset <= match.start_offset:
+    if (
+        match.start_offset is None
+        or match.end_offset is None
+        or match.end_offset <= match.start_offset
+    ):
         return chunk_start, chunk_start + CHUNK_SECONDS  # no accurate offsets: the whole chunk
     return chunk_start + match.start_offset / 1000, chunk_start + match.end_offset / 1000
 
 
-def build_cues(result: EnterpriseResult, *, gap_s: float = CHUNK_SECONDS + 1.0,
-               file_duration_s: float | None = None) -> list[Cue]:
+def build_cues(
+    result: EnterpriseResult,
+    *,
+    gap_s: float = CHUNK_SECONDS + 1.0,
+    file_duration_s: float | None = None,
+) -> list[Cue]:
     """Merge matches of the same song that follow each other within ``gap_s`` into one cue.
 
     Pass ``gap_s`` larger than the skipped stretch (``12 * skip + 13``) when the scan skips
@@ -85,15 +92,27 @@ def build_cues(result: EnterpriseResult, *, gap_s: float = CHUNK_SECONDS + 1.0,
         last = cues[-1] if cues else None
         if last is not None and last.same_song(match) and start - last.end_s <= gap_s:
             last.end_s = max(last.end_s, end)
-            last.score = max(last.score or 0, match.score or 0) if match.score is not None \
-                else last.score
+            last.score = (
+                max(last.score or 0, match.score or 0) if match.score is not None else last.score
+            )
             last.chunks += 1
             continue
-        cues.append(Cue(start_s=start, end_s=max(end, start), artist=match.artist,
-                        title=match.title, album=match.album, label=match.label,
-                        release_date=match.release_date, isrc=match.isrc,
-                        song_link=match.song_link, audio_id=match.audio_id, score=match.score,
-                        song_timecode=match.timecode))
+        cues.append(
+            Cue(
+                start_s=start,
+                end_s=max(end, start),
+                artist=match.artist,
+                title=match.title,
+                album=match.album,
+                label=match.label,
+                release_date=match.release_date,
+                isrc=match.isrc,
+                song_link=match.song_link,
+                audio_id=match.audio_id,
+                score=match.score,
+                song_timecode=match.timecode,
+            )
+        )
     return cues
 
 
@@ -102,25 +121,49 @@ def formula_safe(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-CUE_COLUMNS = ("start", "end", "start_seconds", "end_seconds", "artist", "title", "album",
-               "label", "release_date", "isrc", "audio_id", "score", "song_timecode", "song_link")
+CUE_COLUMNS = (
+    "start",
+    "end",
+    "start_seconds",
+    "end_seconds",
+    "artist",
+    "title",
+    "album",
+    "label",
+    "release_date",
+    "isrc",
+    "audio_id",
+    "score",
+    "song_timecode",
+    "song_link",
+)
 
 
 def cue_rows(cues: Iterable[Cue]) -> list[dict[str, Any]]:
     return [
         {
-            "start": format_duration(c.start_s), "end": format_duration(c.end_s),
-            "start_seconds": round(c.start_s, 3), "end_seconds": round(c.end_s, 3),
-            "artist": c.artist, "title": c.title, "album": c.album, "label": c.label,
-            "release_date": c.release_date, "isrc": c.isrc, "audio_id": c.audio_id,
-            "score": c.score, "song_timecode": c.song_timecode, "song_link": c.song_link,
+            "start": format_duration(c.start_s),
+            "end": format_duration(c.end_s),
+            "start_seconds": round(c.start_s, 3),
+            "end_seconds": round(c.end_s, 3),
+            "artist": c.artist,
+            "title": c.title,
+            "album": c.album,
+            "label": c.label,
+            "release_date": c.release_date,
+            "isrc": c.isrc,
+            "audio_id": c.audio_id,
+            "score": c.score,
+            "song_timecode": c.song_timecode,
+            "song_link": c.song_link,
         }
         for c in cues
     ]
 
 
-def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]],
-              columns: Sequence[str]) -> Path:
+def write_csv(
+    path: str | os.PathLike[str], rows: Sequence[dict[str, Any]], columns: Sequence[str]
+) -> Path:
     """Write rows atomically (temp file + rename) so a failed export never leaves half a file."""
     target = Path(path)
     temp = target.with_name(f".{target.name}.part")
@@ -128,10 +171,12 @@ def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]],
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([
-                row.get(c) if isinstance(row.get(c), int | float) else formula_safe(row.get(c))
-                for c in columns
-            ])
+            writer.writerow(
+                [
+                    row.get(c) if isinstance(row.get(c), int | float) else formula_safe(row.get(c))
+                    for c in columns
+                ]
+            )
     os.replace(temp, target)
     return target
 
@@ -140,8 +185,13 @@ def write_cue_csv(path: str | os.PathLike[str], cues: Iterable[Cue]) -> Path:
     return write_csv(path, cue_rows(cues), CUE_COLUMNS)
 
 
-def write_cue_json(path: str | os.PathLike[str], cues: Iterable[Cue], *,
-                   source: str | None = None, duration_s: float | None = None) -> Path:
+def write_cue_json(
+    path: str | os.PathLike[str],
+    cues: Iterable[Cue],
+    *,
+    source: str | None = None,
+    duration_s: float | None = None,
+) -> Path:
     """``{"source": ..., "duration_seconds": ..., "cues": [...]}``, UTF-8, atomically."""
     target = Path(path)
     temp = target.with_name(f".{target.name}.part")

@@ -59,23 +59,30 @@ def estimated_requests(duration_s: float, plan: ScanPlan) -> int:
 
 def scanned_seconds(duration_s: float, plan: ScanPlan) -> float:
     """Seconds of audio the scan will look at (for "scans 12 s of every minute" hints)."""
-    return min(estimated_requests(duration_s, plan) * CHUNK_SECONDS,
-               max(0.0, duration_s - plan.skip_first_seconds))
+    return min(
+        estimated_requests(duration_s, plan) * CHUNK_SECONDS,
+        max(0.0, duration_s - plan.skip_first_seconds),
+    )
 
 
 def describe_cost(duration_s: float | None, plan: ScanPlan) -> str:
     """One line for the UI, e.g. ``≈ 900 requests (scans 3:00:00 of 3:00:00)``."""
     period = plan.every + plan.skip
     pattern = (
-        "every chunk" if plan.skip == 0
+        "every chunk"
+        if plan.skip == 0
         else f"{plan.every} of every {period} chunks ({plan.every * 12} s per {period * 12} s)"
     )
     if duration_s is None or duration_s <= 0:
-        return f"1 request per 12 s scanned; scans {pattern}. Length unknown until the file is read."
+        return (
+            f"1 request per 12 s scanned; scans {pattern}. Length unknown until the file is read."
+        )
     n = estimated_requests(duration_s, plan)
     word = "request" if n == 1 else "requests"
-    return (f"≈ {n} {word} — scans {format_duration(scanned_seconds(duration_s, plan))} "
-            f"of {format_duration(duration_s)} ({pattern})")
+    return (
+        f"≈ {n} {word} — scans {format_duration(scanned_seconds(duration_s, plan))} "
+        f"of {format_duration(duration_s)} ({pattern})"
+    )
 
 
 def format_duration(seconds: float) -> str:

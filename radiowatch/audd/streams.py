@@ -23,8 +23,14 @@ from radiowatch.audd.return_metadata import ReturnMetadata, format_return
 class MethodCaller(Protocol):
     """What the streams API needs of the client: one AudD method call (AudDClient.call)."""
 
-    async def call(self, api_method: str, params: dict[str, Any] | None = None, *,
-                   retry: RetryClass, path_method: str | None = None) -> dict[str, Any]: ...
+    async def call(
+        self,
+        api_method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        retry: RetryClass,
+        path_method: str | None = None,
+    ) -> dict[str, Any]: ...
 
 
 def add_return_to_url(url: str, return_metadata: str | None) -> str:

@@ -67,7 +67,9 @@ def analyze_signal(
         )
     level = 20 * np.log10(np.sqrt(np.mean(np.square(mono, dtype=np.float64))) + 1e-12)
     if level < SILENCE_DBFS:
-        raise AudioInputError(f"{name} is silent (level {level:.0f} dBFS). Choose a file with music.")
+        raise AudioInputError(
+            f"{name} is silent (level {level:.0f} dBFS). Choose a file with music."
+        )
     progress(0.15, "Spectrum")
     mag = _stft_magnitude(mono)
     mel = _mel_filterbank(sr) @ mag
@@ -85,7 +87,9 @@ def analyze_signal(
     boundaries = _boundaries(beats, duration)
     tempo = _tempo_from_beats(beats)
     progress(0.65, "Harmony and timbre")
-    frame_edges = np.clip(np.rint(np.asarray(boundaries) * sr / HOP).astype(np.int64), 0, mag.shape[1])
+    frame_edges = np.clip(
+        np.rint(np.asarray(boundaries) * sr / HOP).astype(np.int64), 0, mag.shape[1]
+    )
     chroma = _beat_mean(_chroma(mag, sr), frame_edges)
     mfcc = _beat_mean(scipy.fft.dct(log_mel, axis=0, norm="ortho")[:N_MFCC], frame_edges)
     loud = _beat_mean(log_mel.mean(axis=0, keepdims=True), frame_edges)[:, 0]
@@ -256,7 +260,9 @@ def _beat_mean(frames: np.ndarray, edges: np.ndarray) -> np.ndarray:
     The last boundary is the end of the file and has no frames of its own: it repeats the last
     beat, so the similarity matrix has one row per boundary as Audjust's does.
     """
-    csum = np.concatenate([np.zeros((frames.shape[0], 1), np.float64), np.cumsum(frames, axis=1)], axis=1)
+    csum = np.concatenate(
+        [np.zeros((frames.shape[0], 1), np.float64), np.cumsum(frames, axis=1)], axis=1
+    )
     starts, ends = edges[:-1], np.maximum(edges[1:], edges[:-1] + 1)
     ends = np.minimum(ends, frames.shape[1])
     starts = np.minimum(starts, ends - 1)
@@ -270,7 +276,9 @@ def _similarity(chroma: np.ndarray, mfcc: np.ndarray, loud: np.ndarray) -> np.nd
     d_pitch = 1.0 - c @ c.T
     z = (mfcc - mfcc.mean(axis=0)) / (mfcc.std(axis=0) + 1e-9)
     sq = np.sum(z * z, axis=1)
-    d_timbre = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * z @ z.T, 0.0)) / np.sqrt(z.shape[1])
+    d_timbre = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * z @ z.T, 0.0)) / np.sqrt(
+        z.shape[1]
+    )
     db = 20.0 * loud / np.log(10.0)  # log1p-mel mean is ~ natural log energy
     d_loud = np.abs(db[:, None] - db[None, :]) / 20.0
     dist = d_pitch + 0.5 * d_timbre + 0.3 * d_loud

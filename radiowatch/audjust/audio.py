@@ -33,7 +33,9 @@ class DecodedAudio:
         return self.stereo.shape[1] / self.rate
 
 
-def decode(path: str | Path, *, with_stereo: bool = True, max_seconds: float = MAX_SECONDS) -> DecodedAudio:
+def decode(
+    path: str | Path, *, with_stereo: bool = True, max_seconds: float = MAX_SECONDS
+) -> DecodedAudio:
     """Decode any audio/video file; raises AudioInputError with a message fit for the user."""
     p = Path(path)
     if not p.exists():
@@ -54,7 +56,9 @@ def decode(path: str | Path, *, with_stereo: bool = True, max_seconds: float = M
         stream = container.streams.audio[0]
         rate = int(stream.rate or stream.codec_context.sample_rate or 44100)
         mono_rs = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
-        stereo_rs = av.AudioResampler(format="fltp", layout="stereo", rate=rate) if with_stereo else None
+        stereo_rs = (
+            av.AudioResampler(format="fltp", layout="stereo", rate=rate) if with_stereo else None
+        )
         mono_chunks: list[np.ndarray] = []
         stereo_chunks: list[np.ndarray] = []
         limit = int(max_seconds * ANALYSIS_RATE)

@@ -67,4 +67,3 @@ class AnalysisCache:
             os.replace(tmp, target)
         except OSError:
             return  # a cache that cannot be written only costs time, never correctness
-

@@ -147,7 +147,9 @@ class AudjustClient:
         try:
             results = [ResizeResult.model_validate(r) for r in payload.get("result") or []]
         except ValidationError as exc:
-            raise AudjustApiError("Audjust returned resize results radiowatch cannot read.") from exc
+            raise AudjustApiError(
+                "Audjust returned resize results radiowatch cannot read."
+            ) from exc
         return ResizeOutcome(
             request_id=payload.get("requestId"), results=results, credit_cost=_credit(payload)
         )
@@ -174,7 +176,10 @@ class AudjustClient:
         if not request_id or not isinstance(urls, list) or len(urls) != len(destinations):
             raise AudjustApiError("Audjust acknowledged the export without usable result links.")
         outcomes = await asyncio.gather(
-            *(self._download(url, Path(dest), request_id) for url, dest in zip(urls, destinations, strict=True)),
+            *(
+                self._download(url, Path(dest), request_id)
+                for url, dest in zip(urls, destinations, strict=True)
+            ),
             return_exceptions=True,
         )
         files: list[Path] = []
@@ -200,7 +205,9 @@ class AudjustClient:
         try:
             response = await self._http.post(url, json=body, headers={"X-API-Key": self._key})
         except httpx.TimeoutException as exc:
-            raise AudjustApiError(f"Audjust did not answer in time ({endpoint}). Try again later.") from exc
+            raise AudjustApiError(
+                f"Audjust did not answer in time ({endpoint}). Try again later."
+            ) from exc
         except httpx.TransportError as exc:
             raise AudjustApiError(
                 f"Could not reach Audjust ({type(exc).__name__}). Check the internet connection."
@@ -256,7 +263,9 @@ class AudjustClient:
 def _queued(ack: dict[str, Any], url_field: str) -> tuple[str, str]:
     request_id, url = ack.get("requestId"), ack.get(url_field)
     if not request_id or not url:
-        raise AudjustApiError("Audjust acknowledged the request without a request id or result link.")
+        raise AudjustApiError(
+            "Audjust acknowledged the request without a request id or result link."
+        )
     return str(request_id), str(url)
 
 

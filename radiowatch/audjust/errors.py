@@ -38,7 +38,9 @@ class AuthenticationError(AudjustApiError):
 class RateLimitError(AudjustApiError):
     """More than the allowed requests per minute; `retry_after` seconds if the server said."""
 
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ):
         super().__init__(message, status=status)
         self.retry_after = retry_after
 

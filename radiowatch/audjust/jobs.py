@@ -50,7 +50,9 @@ def warm_up() -> float:
     return time.perf_counter() - start
 
 
-def analyze_job(job_id: int, path: str, cache_dir: str | None, raw_features: bool) -> CachedAnalysis:
+def analyze_job(
+    job_id: int, path: str, cache_dir: str | None, raw_features: bool
+) -> CachedAnalysis:
     def progress(fraction: float, stage: str) -> None:
         if _cancel_event is not None and _cancel_event.is_set():
             raise AnalysisCancelled("Analysis cancelled.")
@@ -72,7 +74,10 @@ def resize_job(analysis: Analysis, target_seconds: float, count: int) -> list[Re
 
 
 def export_job(
-    path: str, segments_groups: Sequence[Sequence[Sequence[float]]], fmt: str, destinations: list[str]
+    path: str,
+    segments_groups: Sequence[Sequence[Sequence[float]]],
+    fmt: str,
+    destinations: list[str],
 ) -> list[str]:
     written = _local.export(path, segments_groups, ExportFormat(fmt), destinations)
     return [str(p) for p in written]

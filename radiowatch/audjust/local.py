@@ -65,7 +65,9 @@ class LocalAudjust:
     ) -> list[ResizeResult]:
         return resizing.resize(analysis, target_seconds, count=count)
 
-    def render(self, path: str | Path, segments: Sequence[Sequence[float]]) -> tuple[np.ndarray, int]:
+    def render(
+        self, path: str | Path, segments: Sequence[Sequence[float]]
+    ) -> tuple[np.ndarray, int]:
         decoded = self._decode(path)
         return rendering.render(decoded.stereo, decoded.rate, segments), decoded.rate
 

@@ -57,7 +57,9 @@ def render(
             region = out[:, start : start + 2 * pre]
             region *= fade_out
             region += piece[:, : 2 * pre] * fade_in
-            out[:, start + 2 * pre : start + length] = piece[:, 2 * pre :][:, : out.shape[1] - start - 2 * pre]
+            out[:, start + 2 * pre : start + length] = piece[:, 2 * pre :][
+                :, : out.shape[1] - start - 2 * pre
+            ]
         else:
             out[:, start : start + length] = piece[:, : out.shape[1] - start]
         pos += b - a

@@ -70,14 +70,20 @@ class ResizeWorker:
         return self.warm_up_seconds
 
     async def analyze(
-        self, path: str | Path, *, raw_features: bool = False, on_progress: ProgressCallback | None = None
+        self,
+        path: str | Path,
+        *,
+        raw_features: bool = False,
+        on_progress: ProgressCallback | None = None,
     ) -> CachedAnalysis:
         self._ensure_pool()
         self._cancel.clear()
         self._drain_progress(None)
         self._job_id += 1
         job_id = self._job_id
-        poller = asyncio.ensure_future(self._poll_progress(job_id, on_progress)) if on_progress else None
+        poller = (
+            asyncio.ensure_future(self._poll_progress(job_id, on_progress)) if on_progress else None
+        )
         try:
             cache = str(self.cache_dir) if self.cache_dir is not None else None
             return await self._run(jobs.analyze_job, job_id, str(path), cache, raw_features)
@@ -96,7 +102,9 @@ class ResizeWorker:
     async def waveform(self, path: str | Path) -> Waveform:
         return await self._run(jobs.waveform_job, str(path))
 
-    async def resize(self, analysis: Analysis, target_seconds: float, count: int = 20) -> list[ResizeResult]:
+    async def resize(
+        self, analysis: Analysis, target_seconds: float, count: int = 20
+    ) -> list[ResizeResult]:
         return await self._run(jobs.resize_job, analysis, float(target_seconds), count)
 
     async def export(
@@ -117,7 +125,9 @@ class ResizeWorker:
             self._drain_progress(job_id, on_progress)
             await asyncio.sleep(PROGRESS_POLL_SECONDS)
 
-    def _drain_progress(self, job_id: int | None, on_progress: ProgressCallback | None = None) -> None:
+    def _drain_progress(
+        self, job_id: int | None, on_progress: ProgressCallback | None = None
+    ) -> None:
         if self._progress is None:
             return
         while True:

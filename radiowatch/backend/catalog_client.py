@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict
 from radiowatch.audd.errors import AudDAPIError, AudDConnectionError, AudDError, scrub
 from radiowatch.audd.replies import decode_envelope
 
-NO_CATALOG_API = ("this engine has no catalog API (it is older than this app, or not a "
-                  "radiowatch engine); update and restart the local engine")
+NO_CATALOG_API = (
+    "this engine has no catalog API (it is older than this app, or not a "
+    "radiowatch engine); update and restart the local engine"
+)
 ADD_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 READ_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -42,8 +44,9 @@ class CatalogTrack(BaseModel):
 class CatalogClient:
     """``CatalogClient(base_url, token)``; call ``aclose()`` (or use ``async with``)."""
 
-    def __init__(self, base_url: str, token: str, *,
-                 http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, http_client: httpx.AsyncClient | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._owns_http = http_client is None
@@ -60,62 +63,100 @@ class CatalogClient:
         await self.aclose()
 
     async def tracks(self, query: str = "") -> list[CatalogTrack]:
-        result = await self._request("GET", "/catalog/tracks/", "catalogTracks",
-                                     params={"q": query} if query else None)
+        result = await self._request(
+            "GET", "/catalog/tracks/", "catalogTracks", params={"q": query} if query else None
+        )
         return [CatalogTrack.model_validate(t) for t in result or []]
 
-    async def add_file(self, path: str | Path, *, title: str | None = None,
-                       artist: str | None = None, album: str | None = None,
-                       isrc: str | None = None, kind: str = "song") -> CatalogTrack:
+    async def add_file(
+        self,
+        path: str | Path,
+        *,
+        title: str | None = None,
+        artist: str | None = None,
+        album: str | None = None,
+        isrc: str | None = None,
+        kind: str = "song",
+    ) -> CatalogTrack:
         """Upload one file; the title defaults to the file name."""
         path = Path(path)
         try:
             content = path.read_bytes()
         except OSError as exc:
             raise AudDError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-        fields = {"title": title or path.stem.replace("_", " "), "artist": artist,
-                  "album": album, "isrc": isrc, "kind": kind, "source_file": str(path.resolve())}
+        fields = {
+            "title": title or path.stem.replace("_", " "),
+            "artist": artist,
+            "album": album,
+            "isrc": isrc,
+            "kind": kind,
+            "source_file": str(path.resolve()),
+        }
         result = await self._request(
-            "POST", "/catalog/tracks/", "catalogAdd",
+            "POST",
+            "/catalog/tracks/",
+            "catalogAdd",
             data={k: v for k, v in fields.items() if v},
             files={"file": (path.name, content, "application/octet-stream")},
-            timeout=ADD_TIMEOUT)
+            timeout=ADD_TIMEOUT,
+        )
         return CatalogTrack.model_validate(result)
 
     async def update(self, track_id: str, **fields: str | None) -> CatalogTrack:
         data = {k: ("" if v is None else str(v)) for k, v in fields.items()}
-        result = await self._request("POST", f"/catalog/tracks/{track_id}/", "catalogUpdate",
-                                     data=data)
+        result = await self._request(
+            "POST", f"/catalog/tracks/{track_id}/", "catalogUpdate", data=data
+        )
         return CatalogTrack.model_validate(result)
 
     async def remove(self, track_id: str) -> bool:
-        result = await self._request("POST", f"/catalog/tracks/{track_id}/delete/",
-                                     "catalogRemove", data={})
+        result = await self._request(
+            "POST", f"/catalog/tracks/{track_id}/delete/", "catalogRemove", data={}
+        )
         return bool((result or {}).get("removed"))
 
-    async def _request(self, http_method: str, path: str, api_method: str, *,
-                       params: dict[str, str] | None = None, data: dict[str, Any] | None = None,
-                       files: dict[str, Any] | None = None,
-                       timeout: httpx.Timeout | None = None) -> Any:
+    async def _request(
+        self,
+        http_method: str,
+        path: str,
+        api_method: str,
+        *,
+        params: dict[str, str] | None = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
         url = self.base_url + path
         try:
             if http_method == "GET":
                 response = await self._http.get(
-                    url, params={**(params or {}), "api_token": self._token},
-                    timeout=timeout or READ_TIMEOUT)
+                    url,
+                    params={**(params or {}), "api_token": self._token},
+                    timeout=timeout or READ_TIMEOUT,
+                )
             else:
                 response = await self._http.post(
-                    url, data={**(data or {}), "api_token": self._token}, files=files,
-                    timeout=timeout or READ_TIMEOUT)
+                    url,
+                    data={**(data or {}), "api_token": self._token},
+                    files=files,
+                    timeout=timeout or READ_TIMEOUT,
+                )
         except httpx.HTTPError as exc:
             text = scrub(str(exc) or type(exc).__name__, (self._token,))
-            raise AudDConnectionError(f"could not reach the engine at {self.base_url}: {text}",
-                                      original=None) from None
+            raise AudDConnectionError(
+                f"could not reach the engine at {self.base_url}: {text}", original=None
+            ) from None
         if response.status_code == 404:
             raise AudDError(NO_CATALOG_API)
         try:
-            body = decode_envelope(response.status_code, response.content, "method",
-                                   api_method=api_method, sent={}, token=self._token)
+            body = decode_envelope(
+                response.status_code,
+                response.content,
+                "method",
+                api_method=api_method,
+                sent={},
+                token=self._token,
+            )
         except AudDAPIError as exc:
             if exc.code == 50 and "unknown API method" in str(exc):
                 raise AudDError(NO_CATALOG_API) from None

@@ -31,8 +31,13 @@ def catalog_audio_id(provenance: str) -> int:
     return zlib.crc32(provenance.encode()) % (2**31 - 2) + 1
 
 
-async def upload_to_catalog(client: AudDClient | None, path: Path, metadata: dict[str, Any], *,
-                            unavailable: str = "No recognition backend is running.") -> None:
+async def upload_to_catalog(
+    client: AudDClient | None,
+    path: Path,
+    metadata: dict[str, Any],
+    *,
+    unavailable: str = "No recognition backend is running.",
+) -> None:
     """Upload `path` with `metadata` (title, artist, kind, provenance, ...) through `client`.
 
     Raises CatalogUnavailableError(`unavailable`) when there is no client, and the client's
@@ -43,6 +48,12 @@ async def upload_to_catalog(client: AudDClient | None, path: Path, metadata: dic
     fields = {k: str(v) for k, v in metadata.items() if v not in (None, "")}
     fields["audio_id"] = str(catalog_audio_id(provenance))
     source = await asyncio.to_thread(prepare_source, Path(path))
-    await client.call("upload", fields, retry=RetryClass.UPLOAD, source=source,
-                      path_method="upload", decode="method")
+    await client.call(
+        "upload",
+        fields,
+        retry=RetryClass.UPLOAD,
+        source=source,
+        path_method="upload",
+        decode="method",
+    )
     log.info("added %s to the catalog (%s)", Path(path).name, provenance)

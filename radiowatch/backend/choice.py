@@ -33,13 +33,19 @@ def choose_backend(settings: Settings, tokens: TokenStore) -> BackendChoice:
         except TokenStoreError as exc:
             return BackendChoice("audd", description, "error", str(exc))
         if not token:
-            return BackendChoice("audd", description, "needs_token",
-                                 "Add your AudD API token in File → Accounts & tokens.")
+            return BackendChoice(
+                "audd",
+                description,
+                "needs_token",
+                "Add your AudD API token in File → Accounts & tokens.",
+            )
         return BackendChoice("audd", description, "idle", "api.audd.io")
     if settings.backend == "remote_engine":
         if not settings.remote_engine_url:
-            return BackendChoice("remote_engine", description, "error",
-                                 "Set the remote engine's URL in Settings.")
+            return BackendChoice(
+                "remote_engine", description, "error", "Set the remote engine's URL in Settings."
+            )
         return BackendChoice("remote_engine", description, "idle", settings.remote_engine_url)
-    return BackendChoice("local", description, "offline",
-                         "The local engine starts when monitoring starts.")
+    return BackendChoice(
+        "local", description, "offline", "The local engine starts when monitoring starts."
+    )

@@ -35,8 +35,15 @@ class EngineStartError(RuntimeError):
     """The engine did not come up; the message includes its last log lines."""
 
 
-def engine_command(mode: str, *, host: str, port: int, data_dir: Path | None,
-                   python: str = sys.executable, frozen: bool | None = None) -> list[str]:
+def engine_command(
+    mode: str,
+    *,
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    python: str = sys.executable,
+    frozen: bool | None = None,
+) -> list[str]:
     """The engine's command line. In a frozen bundle there is no `-m`: the bundle's entry point
     (packaging/launch.py) runs the engine's command line when its first argument is `--engine`."""
     if frozen is None:
@@ -49,10 +56,18 @@ def engine_command(mode: str, *, host: str, port: int, data_dir: Path | None,
 
 
 class EngineLauncher:
-    def __init__(self, *, mode: str = "serve", data_dir: Path | str | None = None,
-                 token: str | None = None, host: str = "127.0.0.1", port: int = 0,
-                 log_path: Path | str | None = None, python: str = sys.executable,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        mode: str = "serve",
+        data_dir: Path | str | None = None,
+        token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_path: Path | str | None = None,
+        python: str = sys.executable,
+        env: dict[str, str] | None = None,
+    ) -> None:
         if mode not in ("serve", "demo"):
             raise ValueError("mode must be 'serve' or 'demo'")
         self.mode = mode
@@ -88,22 +103,28 @@ class EngineLauncher:
         if self.running:
             assert self.base_url is not None
             return self.base_url
-        cmd = engine_command(self.mode, host=self.host, port=self.port, data_dir=self.data_dir,
-                             python=self._python)
+        cmd = engine_command(
+            self.mode, host=self.host, port=self.port, data_dir=self.data_dir, python=self._python
+        )
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **parent_env(), **self._env}
         if self._token:
             env[ENV_TOKEN] = self._token
         self._process = await asyncio.create_subprocess_exec(
-            *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env)
+            *cmd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
         self._pumps = [asyncio.ensure_future(self._pump_stderr())]
         try:
             self.base_url = await asyncio.wait_for(self._first_line(), timeout)
             await self.wait_healthy(timeout)
         except (TimeoutError, EngineStartError) as exc:
             await self.stop()
-            raise EngineStartError(f"the local engine did not start ({exc or 'timed out'}).\n"
-                                   f"{self.stderr_tail()}") from None
+            raise EngineStartError(
+                f"the local engine did not start ({exc or 'timed out'}).\n{self.stderr_tail()}"
+            ) from None
         self._pumps.append(asyncio.ensure_future(self._drain_stdout()))
         return self.base_url
 

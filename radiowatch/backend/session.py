@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 ENGINE_START_TIMEOUT = 90.0
 ENGINE_STOP_TIMEOUT = 10.0
-DEMO_RADIO_ID = 990001  # radiowatch.engine.demo.startup.DEMO_RADIO_ID (not imported: keeps numpy out)
+DEMO_RADIO_ID = (
+    990001  # radiowatch.engine.demo.startup.DEMO_RADIO_ID (not imported: keeps numpy out)
+)
 DEMO_STATION_NAME = "radiowatch demo FM"
 
 StateListener = Callable[[str, str], None]
@@ -55,7 +57,9 @@ def engine_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "radiowatch.engine.cli", *args]
 
 
-def engine_command(mode: str, data_dir: Path, *, host: str = "127.0.0.1", port: int = 0) -> list[str]:
+def engine_command(
+    mode: str, data_dir: Path, *, host: str = "127.0.0.1", port: int = 0
+) -> list[str]:
     """The engine server child's argv (`serve` or `demo`)."""
     return engine_argv(mode, "--host", host, "--port", str(port), "--data-dir", str(data_dir))
 
@@ -66,7 +70,10 @@ async def index_catalog_folder(folder: Path, data_dir: Path, log_path: Path) -> 
     with open(log_path, "ab") as err:
         process = await asyncio.create_subprocess_exec(
             *engine_argv("catalog", "--data-dir", str(data_dir), "add", str(folder)),
-            stdin=asyncio.subprocess.DEVNULL, stdout=err, stderr=err)
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=err,
+            stderr=err,
+        )
         try:
             return await process.wait()
         except asyncio.CancelledError:
@@ -78,8 +85,15 @@ async def index_catalog_folder(folder: Path, data_dir: Path, log_path: Path) -> 
 class BackendSession:
     """Owns the current backend: `start()`, `client_provider()`, `aclose()`; restart on change."""
 
-    def __init__(self, dirs: ProfileDirs, settings: Settings, tokens: TokenStore, *,
-                 on_state: StateListener | None = None, cloud_url: str | None = None) -> None:
+    def __init__(
+        self,
+        dirs: ProfileDirs,
+        settings: Settings,
+        tokens: TokenStore,
+        *,
+        on_state: StateListener | None = None,
+        cloud_url: str | None = None,
+    ) -> None:
         self.dirs = dirs
         self.cloud_url = cloud_url  # tests point "the AudD cloud" at a loopback fake
         self.settings = settings
@@ -117,7 +131,8 @@ class BackendSession:
         if self._cloud is None and resolve_audd_token(None, self.tokens):
             options = {"base_url": self.cloud_url} if self.cloud_url else {}
             self._cloud = AudDClient(
-                token_provider=lambda: resolve_audd_token(None, self.tokens), **options)
+                token_provider=lambda: resolve_audd_token(None, self.tokens), **options
+            )
         return self._cloud
 
     @property
@@ -188,14 +203,19 @@ class BackendSession:
         folder = self.settings.catalog_folder
         if folder and self.settings.extras.get("catalog_indexed") != folder:
             self._set_state("connecting", f"Adding {folder} to your catalog…")
-            code = await index_catalog_folder(Path(folder), self.dirs.engine_data,
-                                              self.dirs.logs / "engine.log")
+            code = await index_catalog_folder(
+                Path(folder), self.dirs.engine_data, self.dirs.logs / "engine.log"
+            )
             if code != 0:
                 log.warning("indexing %s failed (exit %s); see the engine log", folder, code)
             self.catalog_indexed = folder
         self._set_state("connecting", f"Starting the local engine ({mode})…")
-        launcher = EngineLauncher(mode=mode, data_dir=self.dirs.engine_data, token=token,
-                                  log_path=self.dirs.logs / "engine.log")
+        launcher = EngineLauncher(
+            mode=mode,
+            data_dir=self.dirs.engine_data,
+            token=token,
+            log_path=self.dirs.logs / "engine.log",
+        )
         try:
             await launcher.start(timeout=ENGINE_START_TIMEOUT)
         except asyncio.CancelledError:
@@ -215,7 +235,8 @@ class BackendSession:
             return
         options = {"base_url": self.cloud_url} if self.cloud_url else {}
         self.client = AudDClient(
-            token_provider=lambda: resolve_audd_token(None, self.tokens), **options)
+            token_provider=lambda: resolve_audd_token(None, self.tokens), **options
+        )
         self._set_state("idle", "api.audd.io")
 
     def _start_remote(self) -> None:
@@ -226,8 +247,9 @@ class BackendSession:
             return
         token = self.tokens.get(ENGINE_TOKEN)
         if not token:
-            self.reason = ("Enter the remote engine's token (engine token) in "
-                           "File → Accounts & tokens.")
+            self.reason = (
+                "Enter the remote engine's token (engine token) in File → Accounts & tokens."
+            )
             self._set_state("needs_token", self.reason)
             return
         self.client = AudDClient(token, base_url=url)

@@ -63,17 +63,19 @@ def _exec_line(command: list[str]) -> str:
 
 
 def desktop_entry(command: list[str] | None = None) -> str:
-    return "\n".join([
-        "[Desktop Entry]",
-        "Type=Application",
-        "Name=radiowatch",
-        "Comment=Monitor radio streams for your music (started minimised to the tray)",
-        f"Exec={_exec_line(command or launch_command())}",
-        "Icon=org.radiowatch.Radiowatch",
-        "Terminal=false",
-        "X-GNOME-Autostart-enabled=true",
-        "",
-    ])
+    return "\n".join(
+        [
+            "[Desktop Entry]",
+            "Type=Application",
+            "Name=radiowatch",
+            "Comment=Monitor radio streams for your music (started minimised to the tray)",
+            f"Exec={_exec_line(command or launch_command())}",
+            "Icon=org.radiowatch.Radiowatch",
+            "Terminal=false",
+            "X-GNOME-Autostart-enabled=true",
+            "",
+        ]
+    )
 
 
 def is_autostart_enabled() -> bool:

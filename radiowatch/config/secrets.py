@@ -119,7 +119,9 @@ class KeyringTokenStore(TokenStore):
         try:
             return keyring.get_password(self._service, name)
         except KeyringError as exc:
-            raise TokenStoreError(f"The keyring could not read {name}: {type(exc).__name__}.") from None
+            raise TokenStoreError(
+                f"The keyring could not read {name}: {type(exc).__name__}."
+            ) from None
 
     def _set(self, name: str, value: str) -> None:
         import keyring
@@ -142,7 +144,9 @@ class KeyringTokenStore(TokenStore):
         except PasswordDeleteError:
             pass  # already absent
         except KeyringError as exc:
-            raise TokenStoreError(f"The keyring could not delete {name}: {type(exc).__name__}.") from None
+            raise TokenStoreError(
+                f"The keyring could not delete {name}: {type(exc).__name__}."
+            ) from None
 
 
 class FileTokenStore(TokenStore):
@@ -167,7 +171,9 @@ class FileTokenStore(TokenStore):
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise TokenStoreError(f"Cannot read the token file {self.path}: {exc.strerror}.") from None
+            raise TokenStoreError(
+                f"Cannot read the token file {self.path}: {exc.strerror}."
+            ) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
@@ -193,7 +199,9 @@ class FileTokenStore(TokenStore):
             os.replace(tmp, self.path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise TokenStoreError(f"Cannot write the token file {self.path}: {exc.strerror}.") from None
+            raise TokenStoreError(
+                f"Cannot write the token file {self.path}: {exc.strerror}."
+            ) from None
 
     def _get(self, name: str) -> str | None:
         return self._read().get(name)

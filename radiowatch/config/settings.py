@@ -124,8 +124,12 @@ def load_settings(path: Path | str) -> Settings:
             path.replace(aside)
         except OSError:
             aside = path
-        log.warning("settings file %s could not be read (%s); kept as %s, using defaults",
-                    path, type(exc).__name__, aside.name)
+        log.warning(
+            "settings file %s could not be read (%s); kept as %s, using defaults",
+            path,
+            type(exc).__name__,
+            aside.name,
+        )
         return Settings()
 
 

@@ -60,14 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("track_ids", nargs="*")
     c.add_argument("--demo", action="store_true", help="remove the songs the demo added")
 
-    for name, text in (("serve", "run the AudD-compatible server"),
-                       ("demo", "create the demo catalog and station, then serve")):
+    for name, text in (
+        ("serve", "run the AudD-compatible server"),
+        ("demo", "create the demo catalog and station, then serve"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=0, help="0 picks a free port")
         p.add_argument("--data-dir", default=None, help="engine data dir (default: the profile's)")
-        p.add_argument("--token", default=None,
-                       help="accepted api_token (default: $RADIOWATCH_ENGINE_TOKEN or the stored one)")
+        p.add_argument(
+            "--token",
+            default=None,
+            help="accepted api_token (default: $RADIOWATCH_ENGINE_TOKEN or the stored one)",
+        )
     return parser
 
 

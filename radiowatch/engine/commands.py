@@ -33,8 +33,9 @@ def _progress(started: float):
             status = "already indexed"
         else:
             status = f"ok {r.duration_s:.0f} s as {r.track_id}"
-        print(f"[{done}/{total}] {name}: {status} ({rate:.0f}x realtime)", file=sys.stderr,
-              flush=True)
+        print(
+            f"[{done}/{total}] {name}: {status} ({rate:.0f}x realtime)", file=sys.stderr, flush=True
+        )
 
     return report
 
@@ -45,8 +46,12 @@ def _summary(results: list[FileResult], started: float) -> int:
     errors = [r for r in results if r.error]
     audio = sum(r.duration_s for r in results)
     wall = time.monotonic() - started
-    print(f"indexed {ok} file(s) ({audio / 60:.1f} min of audio) in {wall:.1f} s, "
-          f"{skipped} already indexed, {len(errors)} error(s)", file=sys.stderr, flush=True)
+    print(
+        f"indexed {ok} file(s) ({audio / 60:.1f} min of audio) in {wall:.1f} s, "
+        f"{skipped} already indexed, {len(errors)} error(s)",
+        file=sys.stderr,
+        flush=True,
+    )
     for r in errors:
         print(f"  failed: {r.error}", file=sys.stderr)
     return 0 if ok or skipped or not errors else 1
@@ -64,8 +69,13 @@ def run_index(args: Namespace) -> int:
     started = time.monotonic()
     with Catalog.open(args.db_dir) as catalog:
         catalog.sweep()
-        results = ingest(catalog, files, jobs=getattr(args, "jobs", 0), ids_from_stem=True,
-                         on_result=_progress(started))
+        results = ingest(
+            catalog,
+            files,
+            jobs=getattr(args, "jobs", 0),
+            ids_from_stem=True,
+            on_result=_progress(started),
+        )
         catalog.compact()
     return _summary(results, started)
 
@@ -73,8 +83,9 @@ def run_index(args: Namespace) -> int:
 def run_query(args: Namespace) -> int:
     db_dir = Path(args.db_dir)
     if not (db_dir / "catalog.sqlite").exists():
-        print(f"error: {db_dir} holds no index; run `radiowatch-engine index` first",
-              file=sys.stderr)
+        print(
+            f"error: {db_dir} holds no index; run `radiowatch-engine index` first", file=sys.stderr
+        )
         return 2
     with Catalog.open(db_dir) as catalog:
         for name in args.files:
@@ -96,9 +107,12 @@ def _query_one(catalog: Catalog, name: str) -> dict:
         out["score"] = best.score
         if best.score >= MATCH_THRESHOLD:
             # AudD's offset: where in the song the query starts, so 0 if the song starts later
-            out.update(track_id=best.track.track_id, offset_s=max(best.offset_s, 0.0),
-                       speed=best.speed,
-                       tempo=best.tempo)
+            out.update(
+                track_id=best.track.track_id,
+                offset_s=max(best.offset_s, 0.0),
+                speed=best.speed,
+                tempo=best.tempo,
+            )
     out["elapsed_s"] = round(time.perf_counter() - started, 4)
     return out
 
@@ -111,8 +125,9 @@ def run_catalog(args: Namespace) -> int:
             if not files:
                 print("error: no audio files found in the given paths", file=sys.stderr)
                 return 1
-            results = ingest(catalog, files, jobs=args.jobs, kind=args.kind,
-                             on_result=_progress(started))
+            results = ingest(
+                catalog, files, jobs=args.jobs, kind=args.kind, on_result=_progress(started)
+            )
             return _summary(results, started)
         if args.catalog_command == "list":
             for t in catalog.tracks():
@@ -124,16 +139,22 @@ def run_catalog(args: Namespace) -> int:
                     print(f"{t.track_id}\t{t.kind}\t{t.duration_s:7.1f} s\t{who}{origin}")
             return 0
         if args.catalog_command == "remove":
-            return _remove(catalog, list(getattr(args, "track_ids", None) or []),
-                           bool(getattr(args, "demo", False)))
+            return _remove(
+                catalog,
+                list(getattr(args, "track_ids", None) or []),
+                bool(getattr(args, "demo", False)),
+            )
     return 2
 
 
 def _remove(catalog: Catalog, track_ids: list[str], demo: bool) -> int:
     """Remove tracks by id and/or the demo's songs; a missing id is an error, the rest go."""
     if not track_ids and not demo:
-        print("error: say which tracks to remove: give track ids (see `catalog list`) "
-              "or --demo for the songs the demo added", file=sys.stderr)
+        print(
+            "error: say which tracks to remove: give track ids (see `catalog list`) "
+            "or --demo for the songs the demo added",
+            file=sys.stderr,
+        )
         return 2
     if demo:
         from radiowatch.engine.demo.startup import remove_demo_catalog

@@ -53,7 +53,7 @@ def process_alive(pid: int) -> bool:
     if sys.platform == "win32":
         return _windows_process_alive(pid)
     try:
-        os.kill(pid, 0)     # signal 0: only checks that the process exists
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
     except ProcessLookupError:
         return False
     except PermissionError:
@@ -94,8 +94,9 @@ def parent_gone(parent_pid: int, started_ppid: int) -> bool:
     return not process_alive(parent_pid)
 
 
-async def watch_parent(parent_pid: int, on_gone: Callable[[], None], *,
-                       interval: float = POLL_S) -> None:
+async def watch_parent(
+    parent_pid: int, on_gone: Callable[[], None], *, interval: float = POLL_S
+) -> None:
     """Call `on_gone` once when the parent dies, then end the process hard if the clean stop
     has not finished within HARD_EXIT_AFTER_S."""
     started_ppid = os.getppid()

@@ -61,7 +61,7 @@ class EngineSettings(BaseModel):
     read_timeout_s: float = 15.0
     file_speed: float = 1.0
     max_streams: int = 100
-    workers: int = 0          # recognition threads; 0 = one per CPU core
+    workers: int = 0  # recognition threads; 0 = one per CPU core
     recognize_mb: int = 10
     enterprise_mb: int = 1024
     upload_mb: int = 200
@@ -76,19 +76,29 @@ class EngineSettings(BaseModel):
         try:
             return cls.model_validate(json.loads(path.read_text("utf-8")))
         except (ValueError, ValidationError) as exc:
-            raise SystemExit(f"{path}: invalid engine settings ({exc}); fix or delete the file"
-                             ) from exc
+            raise SystemExit(
+                f"{path}: invalid engine settings ({exc}); fix or delete the file"
+            ) from exc
 
     def monitor(self) -> MonitorSettings:
         return MonitorSettings(
-            window_s=self.window_s, hop_s=self.hop_s, silence_dbfs=self.silence_dbfs,
+            window_s=self.window_s,
+            hop_s=self.hop_s,
+            silence_dbfs=self.silence_dbfs,
             silence_notify_s=self.silence_notify_s,
-            reconnect_initial_s=self.reconnect_initial_s, reconnect_max_s=self.reconnect_max_s,
+            reconnect_initial_s=self.reconnect_initial_s,
+            reconnect_max_s=self.reconnect_max_s,
             detection=DetectionSettings(
-                confirm_windows=self.confirm_windows, end_after_misses=self.end_after_misses,
-                anchor_tolerance_s=self.anchor_tolerance_s, resume_grace_s=self.resume_grace_s),
-            ingest=IngestOptions(connect_timeout_s=self.connect_timeout_s,
-                                 read_timeout_s=self.read_timeout_s, file_speed=self.file_speed),
+                confirm_windows=self.confirm_windows,
+                end_after_misses=self.end_after_misses,
+                anchor_tolerance_s=self.anchor_tolerance_s,
+                resume_grace_s=self.resume_grace_s,
+            ),
+            ingest=IngestOptions(
+                connect_timeout_s=self.connect_timeout_s,
+                read_timeout_s=self.read_timeout_s,
+                file_speed=self.file_speed,
+            ),
         )
 
 
@@ -139,16 +149,22 @@ class EngineRuntime:
         self.event_log = EventLog(self.store)
         self.sender = CallbackSender()
         self.events = StreamEvents(self.store, self.event_log, self.sender)
-        self.streams = StreamRegistry(self.store, self._monitor_for,
-                                      max_streams=self.settings.max_streams)
+        self.streams = StreamRegistry(
+            self.store, self._monitor_for, max_streams=self.settings.max_streams
+        )
         self._refresher: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self.token = token
 
     def _monitor_for(self, stream: StoredStream) -> StreamMonitor:
-        return StreamMonitor(stream, recognizer=self.recognizer, events=self.events,
-                             store=self.store, settings=self.settings.monitor())
+        return StreamMonitor(
+            stream,
+            recognizer=self.recognizer,
+            events=self.events,
+            store=self.store,
+            settings=self.settings.monitor(),
+        )
 
     async def start(self) -> None:
         self.sender.start()

@@ -60,8 +60,11 @@ def _run(args, companion: Companion | None) -> int:
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
-        print(f"radiowatch-engine: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}."
-              " Choose another --port (0 picks a free one).", file=sys.stderr)
+        print(
+            f"radiowatch-engine: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}."
+            " Choose another --port (0 picks a free one).",
+            file=sys.stderr,
+        )
         return 2
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_engine(sock, args.host, data_dir, token, companion=companion))
@@ -110,25 +113,37 @@ class _Server(uvicorn.Server):
     def _on_signal(self) -> None:
         self._runtime.begin_shutdown()
         if self.should_exit:
-            self.force_exit = True      # a second Ctrl-C: stop waiting for connections
+            self.force_exit = True  # a second Ctrl-C: stop waiting for connections
         self.should_exit = True
 
 
-async def serve_engine(sock: socket.socket, host: str, data_dir: Path, token: str, *,
-                       companion: Companion | None = None,
-                       on_ready: Callable[[str], None] | None = None) -> None:
+async def serve_engine(
+    sock: socket.socket,
+    host: str,
+    data_dir: Path,
+    token: str,
+    *,
+    companion: Companion | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
     runtime = EngineRuntime(data_dir, token)
     url = base_url(host, sock)
     config = uvicorn.Config(
-        create_app(runtime), log_level="warning", lifespan="off", access_log=False,
-        timeout_graceful_shutdown=3, ws_max_size=runtime.limits.recognize_file + MB,
-        server_header=False, proxy_headers=False,
+        create_app(runtime),
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+        ws_max_size=runtime.limits.recognize_file + MB,
+        server_header=False,
+        proxy_headers=False,
     )
     server = _Server(config, runtime)
     parent_pid = take_parent_pid()
     if parent_pid is not None:
-        runtime.run_in_background(watch_parent(parent_pid, server.request_stop),
-                                  name="parent-watch")
+        runtime.run_in_background(
+            watch_parent(parent_pid, server.request_stop), name="parent-watch"
+        )
     await runtime.start()
     try:
         serving = asyncio.ensure_future(server.serve(sockets=[sock]))

@@ -99,13 +99,16 @@ class EngineStore:
         with self._tx():
             self._db.execute(
                 "INSERT INTO settings(key, value) VALUES(?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
 
     # streams ------------------------------------------------------------------------------
     def streams(self) -> list[StoredStream]:
         rows = self._db.execute(
             "SELECT radio_id, url, callbacks_before, longpoll_category FROM streams "
-            "ORDER BY radio_id").fetchall()
+            "ORDER BY radio_id"
+        ).fetchall()
         return [StoredStream(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
     def stream(self, radio_id: int) -> StoredStream | None:
@@ -116,8 +119,14 @@ class EngineStore:
             self._db.execute(
                 "INSERT INTO streams(radio_id, url, callbacks_before, longpoll_category, added_at)"
                 " VALUES(?, ?, ?, ?, ?)",
-                (stream.radio_id, stream.url, int(stream.callbacks_before),
-                 stream.longpoll_category, time.time()))
+                (
+                    stream.radio_id,
+                    stream.url,
+                    int(stream.callbacks_before),
+                    stream.longpoll_category,
+                    time.time(),
+                ),
+            )
 
     def set_stream_url(self, radio_id: int, url: str) -> None:
         with self._tx():
@@ -130,22 +139,32 @@ class EngineStore:
             self._db.execute("DELETE FROM open_plays WHERE radio_id=?", (radio_id,))
 
     # events -------------------------------------------------------------------------------
-    def append_event(self, ts_ms: int, category: str, radio_id: int | None,
-                     data: dict[str, Any], *, open_play: Any = KEEP) -> None:
+    def append_event(
+        self,
+        ts_ms: int,
+        category: str,
+        radio_id: int | None,
+        data: dict[str, Any],
+        *,
+        open_play: Any = KEEP,
+    ) -> None:
         """Store an event; with `open_play` (a state dict, or None to clear) also record the
         stream's play in progress in the same transaction, so a crash between the two can
         neither lose a play nor publish it twice."""
         with self._tx():
             self._db.execute(
                 "INSERT INTO events(ts_ms, category, radio_id, body) VALUES(?, ?, ?, ?)",
-                (ts_ms, category, radio_id, json.dumps(data, ensure_ascii=False)))
+                (ts_ms, category, radio_id, json.dumps(data, ensure_ascii=False)),
+            )
             if open_play is not KEEP and radio_id is not None:
                 self._write_open_play(radio_id, open_play)
 
     def first_event_after(self, category: str, since_ms: int) -> StoredEvent | None:
         row = self._db.execute(
             "SELECT ts_ms, category, radio_id, body FROM events WHERE category=? AND ts_ms>? "
-            "ORDER BY ts_ms LIMIT 1", (category, since_ms)).fetchone()
+            "ORDER BY ts_ms LIMIT 1",
+            (category, since_ms),
+        ).fetchone()
         return StoredEvent(row[0], row[1], row[2], json.loads(row[3])) if row else None
 
     def events(self, category: str | None = None) -> list[StoredEvent]:
@@ -168,12 +187,15 @@ class EngineStore:
                 "DELETE FROM events WHERE ts_ms < ? AND ts_ms NOT IN ("
                 " SELECT ts_ms FROM (SELECT ts_ms, ROW_NUMBER() OVER ("
                 "  PARTITION BY category ORDER BY ts_ms DESC) AS rank FROM events) "
-                " WHERE rank <= ?)", (older_than_ms, keep_per_category))
+                " WHERE rank <= ?)",
+                (older_than_ms, keep_per_category),
+            )
 
     # plays in progress --------------------------------------------------------------------
     def open_play(self, radio_id: int) -> dict[str, Any] | None:
         row = self._db.execute(
-            "SELECT state FROM open_plays WHERE radio_id=?", (radio_id,)).fetchone()
+            "SELECT state FROM open_plays WHERE radio_id=?", (radio_id,)
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def save_open_play(self, radio_id: int, state: dict[str, Any] | None) -> None:
@@ -186,17 +208,21 @@ class EngineStore:
         else:
             self._db.execute(
                 "INSERT INTO open_plays(radio_id, state) VALUES(?, ?) ON CONFLICT(radio_id) "
-                "DO UPDATE SET state=excluded.state", (radio_id, json.dumps(state)))
+                "DO UPDATE SET state=excluded.state",
+                (radio_id, json.dumps(state)),
+            )
 
     # custom catalog ---------------------------------------------------------------------
     def custom_track(self, audio_id: int) -> str | None:
         row = self._db.execute(
-            "SELECT track_id FROM custom_audio WHERE audio_id=?", (audio_id,)).fetchone()
+            "SELECT track_id FROM custom_audio WHERE audio_id=?", (audio_id,)
+        ).fetchone()
         return row[0] if row else None
 
     def audio_id_for(self, track_id: str) -> int | None:
         row = self._db.execute(
-            "SELECT audio_id FROM custom_audio WHERE track_id=?", (track_id,)).fetchone()
+            "SELECT audio_id FROM custom_audio WHERE track_id=?", (track_id,)
+        ).fetchone()
         return int(row[0]) if row else None
 
     def set_custom_track(self, audio_id: int, track_id: str) -> None:
@@ -204,7 +230,8 @@ class EngineStore:
             self._db.execute(
                 "INSERT INTO custom_audio(audio_id, track_id) VALUES(?, ?) "
                 "ON CONFLICT(audio_id) DO UPDATE SET track_id=excluded.track_id",
-                (audio_id, track_id))
+                (audio_id, track_id),
+            )
 
 
 class _Transaction:

@@ -33,7 +33,9 @@ def open_database(
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None)
+        conn = sqlite3.connect(
+            str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
+        )
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(
             f"Cannot open the database {path}: {exc}. Check that the folder exists and is writable."

@@ -34,15 +34,40 @@ def _parser() -> argparse.ArgumentParser:
         prog="radiowatch export",
         description="Export the play history (a period and some stations) to CSV, XLSX or JSON.",
     )
-    parser.add_argument("--format", choices=[f.value for f in ExportFormat], help="default: from --out's extension")
-    parser.add_argument("--from", dest="since", metavar="DATE", help="first day (YYYY-MM-DD) or moment (YYYY-MM-DDTHH:MM), local time")
-    parser.add_argument("--to", dest="until", metavar="DATE", help="last day, included (YYYY-MM-DD), or moment, local time")
-    parser.add_argument("--station", action="extend", nargs="+", default=[], metavar="NAME", help="station name; repeat for several (default: all)")
+    parser.add_argument(
+        "--format", choices=[f.value for f in ExportFormat], help="default: from --out's extension"
+    )
+    parser.add_argument(
+        "--from",
+        dest="since",
+        metavar="DATE",
+        help="first day (YYYY-MM-DD) or moment (YYYY-MM-DDTHH:MM), local time",
+    )
+    parser.add_argument(
+        "--to",
+        dest="until",
+        metavar="DATE",
+        help="last day, included (YYYY-MM-DD), or moment, local time",
+    )
+    parser.add_argument(
+        "--station",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="station name; repeat for several (default: all)",
+    )
     parser.add_argument("--daypart", choices=[d.value for d in Daypart])
-    parser.add_argument("--search", default="", metavar="TEXT", help="only plays matching this text")
-    parser.add_argument("--utc", action="store_true", help="write times in UTC instead of local time")
+    parser.add_argument(
+        "--search", default="", metavar="TEXT", help="only plays matching this text"
+    )
+    parser.add_argument(
+        "--utc", action="store_true", help="write times in UTC instead of local time"
+    )
     parser.add_argument("--out", required=True, metavar="PATH", help="the file to write")
-    parser.add_argument("--data-dir", metavar="D", help="the radiowatch profile folder (default: the usual one)")
+    parser.add_argument(
+        "--data-dir", metavar="D", help="the radiowatch profile folder (default: the usual one)"
+    )
     parser.add_argument("--verbose", action="store_true", help="print what was written")
     return parser
 
@@ -58,7 +83,9 @@ def _moment(text: str | None, option: str, *, end_of_day: bool) -> datetime | No
         else:
             moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise _ArgumentError(f"{option} {text!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
+        raise _ArgumentError(
+            f"{option} {text!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from exc
     return moment if moment.tzinfo else moment.astimezone()
 
 
@@ -82,7 +109,9 @@ def run_export(argv: Sequence[str]) -> int:
         out = Path(args.out).expanduser()
         fmt = ExportFormat(args.format) if args.format else ExportFormat.from_path(out)
         if fmt is None:
-            raise _ArgumentError("give --format csv|xlsx|json, or an --out name ending in .csv, .xlsx or .json")
+            raise _ArgumentError(
+                "give --format csv|xlsx|json, or an --out name ending in .csv, .xlsx or .json"
+            )
     except _ArgumentError as exc:
         print(f"radiowatch export: {exc}", file=sys.stderr)
         return 2
@@ -91,7 +120,10 @@ def run_export(argv: Sequence[str]) -> int:
 
     db_path = _database_path(args.data_dir)
     if not db_path.exists():
-        print(f"radiowatch export: there is no play history at {db_path}. Check --data-dir.", file=sys.stderr)
+        print(
+            f"radiowatch export: there is no play history at {db_path}. Check --data-dir.",
+            file=sys.stderr,
+        )
         return 1
     try:
         db = open_database(db_path)

@@ -109,8 +109,10 @@ class Play(BaseModel):
     def with_provenance(self, provenance: str | None) -> Play:
         """A copy with `provenance` set and `ai_generated` derived from it."""
         return self.model_copy(
-            update={"provenance": provenance,
-                    "ai_generated": is_ai_generated_provenance(provenance)}
+            update={
+                "provenance": provenance,
+                "ai_generated": is_ai_generated_provenance(provenance),
+            }
         )
 
     @property

@@ -186,7 +186,9 @@ def export_plays(
                 # Each row is rendered to its final text by SQLite's C code (one string per
                 # row): 3-4x faster than building tuples and formatting them in Python, where
                 # a tuple of 19 values costs more than SQLite's whole formatted line.
-                line = _csv_line_sql(columns) if fmt is ExportFormat.CSV else _json_object_sql(columns)
+                line = (
+                    _csv_line_sql(columns) if fmt is ExportFormat.CSV else _json_object_sql(columns)
+                )
                 cursor = conn.execute(
                     f"SELECT {line} FROM plays WHERE {where} ORDER BY start_ts, id", params
                 )
@@ -258,7 +260,9 @@ def _json_object_sql(columns: list[_Column]) -> str:
     return f"json_object({', '.join(pairs)})"
 
 
-def _write_lines(out: TextIO, cursor, separator: str, total: int, progress, cancel, first_sep: str) -> int:
+def _write_lines(
+    out: TextIO, cursor, separator: str, total: int, progress, cancel, first_sep: str
+) -> int:
     done = 0
     for batch in _batches(cursor, cancel):
         out.write((first_sep if done == 0 else separator) + separator.join(r[0] for r in batch))
@@ -296,7 +300,15 @@ def _sheet_columns(utc: bool) -> list[SheetColumn]:
         "start": f"julianday(start_ts, 'unixepoch'{zone}) - 2415018.5",
         "end": f"julianday({end_ts}, 'unixepoch'{zone}) - 2415018.5",
     }
-    widths = {"station": 22, "start": 19, "end": 19, "artist": 28, "title": 32, "album": 28, "label": 20}
+    widths = {
+        "station": 22,
+        "start": 19,
+        "end": 19,
+        "artist": 28,
+        "title": 32,
+        "album": 28,
+        "label": 20,
+    }
     return [
         SheetColumn(
             header=c.header.replace("local time", suffix),

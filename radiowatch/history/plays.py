@@ -183,7 +183,9 @@ class PlayStore:
     def require(self, play_id: int) -> Play:
         play = self.get(play_id)
         if play is None:
-            raise HistoryError(f"Play {play_id} does not exist (was it removed by another window?).")
+            raise HistoryError(
+                f"Play {play_id} does not exist (was it removed by another window?)."
+            )
         return play
 
     def edits(self, play_id: int) -> list[PlayEdit]:
@@ -205,8 +207,9 @@ class PlayStore:
     def mark_false_positive(self, play_id: int, value: bool = True) -> Play:
         return self.edit(play_id, {}, false_positive=value)
 
-    def edit(self, play_id: int, corrections: dict[str, str | None],
-             false_positive: bool | None = None) -> Play:
+    def edit(
+        self, play_id: int, corrections: dict[str, str | None], false_positive: bool | None = None
+    ) -> Play:
         """Corrections (as `correct`) and the false-positive mark, saved together or not at all."""
         unknown = set(corrections) - set(CORRECTABLE_FIELDS)
         if unknown:

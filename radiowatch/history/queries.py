@@ -199,7 +199,11 @@ def where_clause(filt: PlayFilter) -> tuple[str, list[Any]]:
 
 def _text_only(filt: PlayFilter) -> bool:
     return not (
-        filt.radio_ids or filt.since or filt.until or filt.daypart or filt.hide_false_positives
+        filt.radio_ids
+        or filt.since
+        or filt.until
+        or filt.daypart
+        or filt.hide_false_positives
         or filt.ai_generated_only
     )
 
@@ -308,7 +312,11 @@ class PlayQueries:
         size = int(self._all("SELECT COALESCE(MAX(id), 0) FROM plays")[0][0])
         if self._matches(match) < max(2000, int((60 * size) ** 0.5)):
             return ""
-        return " INDEXED BY plays_live_radio_start" if filt.radio_ids else " INDEXED BY plays_live_start"
+        return (
+            " INDEXED BY plays_live_radio_start"
+            if filt.radio_ids
+            else " INDEXED BY plays_live_start"
+        )
 
     def page(
         self,
@@ -351,7 +359,9 @@ class PlayQueries:
         by_id = {p.id: p for p in map(play_from_row, self._all(sql, list(ids)))}
         return [by_id[i] for i in ids if i in by_id]
 
-    def around(self, radio_id: int, moment: datetime, before: int = 5, after: int = 5) -> list[Play]:
+    def around(
+        self, radio_id: int, moment: datetime, before: int = 5, after: int = 5
+    ) -> list[Play]:
         """What played on a station around a moment, oldest first: the `before` plays that
         started at or before it (the first of them is the one on air then) and `after` later."""
         t = to_epoch(moment)
@@ -382,7 +392,7 @@ class PlayQueries:
         per station, not a scan of every play.
         """
         seen: dict[int, str] = {}
-        for radio_id, in self._all(
+        for (radio_id,) in self._all(
             "WITH RECURSIVE r(id) AS ("
             " SELECT MIN(radio_id) FROM plays WHERE deleted = 0"
             " UNION ALL"
@@ -421,9 +431,13 @@ class PlayQueries:
 
     # -- aggregates for charts ------------------------------------------------------------------
 
-    def _period(self, since: datetime, until: datetime, radio_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    def _period(
+        self, since: datetime, until: datetime, radio_ids: Sequence[int]
+    ) -> tuple[str, list[Any]]:
         return where_clause(
-            PlayFilter(since=since, until=until, radio_ids=tuple(radio_ids), hide_false_positives=True)
+            PlayFilter(
+                since=since, until=until, radio_ids=tuple(radio_ids), hide_false_positives=True
+            )
         )
 
     def plays_per_day(

@@ -60,6 +60,8 @@ class StreamEventLog:
                 (radio_id, limit),
             ).fetchall()
         return [
-            StreamEvent(r[0], epoch_to_datetime(r[1]), r[2], r[3], r[4], json.loads(r[5]) if r[5] else None)
+            StreamEvent(
+                r[0], epoch_to_datetime(r[1]), r[2], r[3], r[4], json.loads(r[5]) if r[5] else None
+            )
             for r in rows
         ]

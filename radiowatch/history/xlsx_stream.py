@@ -49,7 +49,7 @@ def row_sql(columns: Sequence[SheetColumn], datetime_style: int) -> str:
     is ROW_MARK and filled in by the caller). Empty values produce no cell, as in XlsxWriter."""
     cells = []
     for i, column in enumerate(columns):
-        ref = f'{_letters(i)}{ROW_MARK}'
+        ref = f"{_letters(i)}{ROW_MARK}"
         value = column.sql
         if column.kind == "text":
             escaped = (
@@ -58,7 +58,7 @@ def row_sql(columns: Sequence[SheetColumn], datetime_style: int) -> str:
             )
             cells.append(
                 f"CASE WHEN {value} IS NULL OR {value} = '' THEN '' ELSE "
-                f"'<c r=\"{ref}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">' || {escaped} "
+                f'\'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">\' || {escaped} '
                 "|| '</t></is></c>' END"
             )
         else:
@@ -114,9 +114,10 @@ def write_xlsx(
     last_col = _letters(len(columns) - 1)
     done = 0
     rows = _flatten(fetch(row_sql(columns, style)), on_rows)
-    with zipfile.ZipFile(io.BytesIO(scaffold)) as source, zipfile.ZipFile(
-        path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
-    ) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(scaffold)) as source,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as target,
+    ):
         for item in source.infolist():
             match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", item.filename)
             if match is None:
@@ -126,7 +127,10 @@ def write_xlsx(
             expected = min(per_sheet, max(0, total - (int(match.group(1)) - 1) * per_sheet))
             head, tail = source.read(item).decode("utf-8").split("</sheetData>", 1)
             head = re.sub(
-                r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{expected + 1}"/>', head, count=1
+                r'<dimension ref="[^"]*"/>',
+                f'<dimension ref="A1:{last_col}{expected + 1}"/>',
+                head,
+                count=1,
             )
             with target.open(item.filename, "w", force_zip64=True) as stream:
                 stream.write(head.encode("utf-8"))

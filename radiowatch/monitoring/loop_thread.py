@@ -122,8 +122,9 @@ class LoopThread:
 
     def _ended_or_parked(self) -> bool:
         if self._thread.is_alive():
-            log.warning("the %s thread did not end in time; leaving it to the process exit",
-                        self.name)
+            log.warning(
+                "the %s thread did not end in time; leaving it to the process exit", self.name
+            )
             _ABANDONED.append(self)
             return False
         return True

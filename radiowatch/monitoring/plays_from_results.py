@@ -48,7 +48,17 @@ def play_from_match(
 
 def play_from_recognition(result: RecognitionResult, backend: str) -> Play:
     """A manual history entry for a clip recognised in the Recognize tab, aired now."""
-    return Play(start=datetime.now(UTC), artist=result.artist or "", title=result.title or "",
-                album=result.album, label=result.label, release_date=result.release_date,
-                isrc=result.isrc, upc=result.upc, score=result.score,
-                song_link=result.song_link, backend=backend, origin="manual")
+    return Play(
+        start=datetime.now(UTC),
+        artist=result.artist or "",
+        title=result.title or "",
+        album=result.album,
+        label=result.label,
+        release_date=result.release_date,
+        isrc=result.isrc,
+        upc=result.upc,
+        score=result.score,
+        song_link=result.song_link,
+        backend=backend,
+        origin="manual",
+    )

@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 
 FIRST_POLL_LOOKBACK_MS = 5 * 60 * 1000
 
+
 class Backoff:
     """Exponential backoff with jitter, so 100 streams do not hammer a backend in lockstep."""
 

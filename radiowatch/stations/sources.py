@@ -52,16 +52,18 @@ def classify_source(text: str) -> SourceKind:
         return SourceKind.PLAYLIST_FILE
     for prefix, kind, pattern, what in (
         ("twitch:", SourceKind.TWITCH, _TWITCH, "a Twitch channel name (letters, digits, _)"),
-        ("youtube-ch:", SourceKind.YOUTUBE_CHANNEL, _YOUTUBE_CHANNEL,
-         "a YouTube channel id (24 characters starting with UC)"),
+        (
+            "youtube-ch:",
+            SourceKind.YOUTUBE_CHANNEL,
+            _YOUTUBE_CHANNEL,
+            "a YouTube channel id (24 characters starting with UC)",
+        ),
         ("youtube:", SourceKind.YOUTUBE, _YOUTUBE_VIDEO, "an 11-character YouTube video id"),
     ):
         if lower.startswith(prefix):
-            value = text[len(prefix):]
+            value = text[len(prefix) :]
             if not pattern.match(value):
-                raise StationError(
-                    "source", f"After '{prefix}' put {what}; {value!r} is not one."
-                )
+                raise StationError("source", f"After '{prefix}' put {what}; {value!r} is not one.")
             return kind
     parts = urlsplit(text)
     if parts.scheme in ("http", "https"):
@@ -84,7 +86,7 @@ def normalise_source(text: str) -> str:
     text = text.strip()
     for prefix in ("twitch:", "youtube-ch:", "youtube:"):
         if text.lower().startswith(prefix):
-            return prefix + text[len(prefix):]
+            return prefix + text[len(prefix) :]
     return text
 
 

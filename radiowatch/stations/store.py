@@ -45,7 +45,9 @@ def validate_name(name: str) -> str:
     if not name:
         raise StationError("name", "Give the station a name, e.g. 'Radio Paradise'.")
     if len(name) > MAX_NAME:
-        raise StationError("name", f"The name is too long ({len(name)} characters; at most {MAX_NAME}).")
+        raise StationError(
+            "name", f"The name is too long ({len(name)} characters; at most {MAX_NAME})."
+        )
     return name
 
 
@@ -54,7 +56,9 @@ def validate_radio_id(radio_id: object) -> int:
         try:
             radio_id = int(str(radio_id).strip())
         except ValueError:
-            raise StationError("radio_id", f"radio_id must be a whole number, not {radio_id!r}.") from None
+            raise StationError(
+                "radio_id", f"radio_id must be a whole number, not {radio_id!r}."
+            ) from None
     if not 1 <= radio_id <= MAX_RADIO_ID:
         raise StationError("radio_id", f"radio_id must be between 1 and {MAX_RADIO_ID}.")
     return radio_id
@@ -101,8 +105,13 @@ class StationStore:
 
     # -- writing -------------------------------------------------------------------------------
     def add(
-        self, *, name: str, source: str, entered: str | None = None,
-        radio_id: int | None = None, enabled: bool = True,
+        self,
+        *,
+        name: str,
+        source: str,
+        entered: str | None = None,
+        radio_id: int | None = None,
+        enabled: bool = True,
     ) -> Station:
         """Validate and insert; `source` must already be resolved (see playlists.resolve_source)."""
         name = validate_name(name)
@@ -125,26 +134,44 @@ class StationStore:
         return station
 
     def update(
-        self, station_id: int, *, name: str | None = None, source: str | None = None,
-        entered: str | None = None, radio_id: int | None = None, enabled: bool | None = None,
+        self,
+        station_id: int,
+        *,
+        name: str | None = None,
+        source: str | None = None,
+        entered: str | None = None,
+        radio_id: int | None = None,
+        enabled: bool | None = None,
     ) -> Station:
         current = self.get(station_id)
         if current is None:
-            raise StationError("station", "This station no longer exists; it may have been removed.")
+            raise StationError(
+                "station", "This station no longer exists; it may have been removed."
+            )
         new_name = validate_name(name) if name is not None else current.name
         new_source = validate_stream_source(source) if source is not None else current.source
         new_radio = validate_radio_id(radio_id) if radio_id is not None else current.radio_id
         if new_radio != current.radio_id:
             self.check_radio_id_free(new_radio, exclude_id=station_id)
-        new_entered = entered.strip() if entered is not None else (
-            new_source if source is not None else current.entered
+        new_entered = (
+            entered.strip()
+            if entered is not None
+            else (new_source if source is not None else current.entered)
         )
         new_enabled = current.enabled if enabled is None else enabled
         try:
             self._db.execute(
                 "UPDATE stations SET radio_id = ?, name = ?, source = ?, entered = ?, "
                 "enabled = ?, updated_at = ? WHERE id = ?",
-                (new_radio, new_name, new_source, new_entered, int(new_enabled), _now(), station_id),
+                (
+                    new_radio,
+                    new_name,
+                    new_source,
+                    new_entered,
+                    int(new_enabled),
+                    _now(),
+                    station_id,
+                ),
             )
         except sqlite3.IntegrityError:
             raise self._duplicate(new_radio) from None
@@ -196,6 +223,12 @@ class StationStore:
     @staticmethod
     def _station(row: tuple) -> Station:
         return Station(
-            id=row[0], radio_id=row[1], name=row[2], source=row[3], entered=row[4],
-            enabled=bool(row[5]), created_at=row[6], updated_at=row[7],
+            id=row[0],
+            radio_id=row[1],
+            name=row[2],
+            source=row[3],
+            entered=row[4],
+            enabled=bool(row[5]),
+            created_at=row[6],
+            updated_at=row[7],
         )

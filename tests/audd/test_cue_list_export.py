@@ -23,17 +23,27 @@ def chunk(offset, title, score=90, start=None, end=None, artist="A", audio_id=No
 
 
 def test_consecutive_chunks_of_one_song_are_one_cue_with_accurate_edges():
-    cues = build_cues(reply(chunk("00:12", "One", start=4000, end=12000),
-                            chunk("00:24", "One", start=0, end=12000),
-                            chunk("00:36", "One", start=0, end=6500),
-                            chunk("01:00", "Two", start=0, end=12000)))
+    cues = build_cues(
+        reply(
+            chunk("00:12", "One", start=4000, end=12000),
+            chunk("00:24", "One", start=0, end=12000),
+            chunk("00:36", "One", start=0, end=6500),
+            chunk("01:00", "Two", start=0, end=12000),
+        )
+    )
     assert [(c.title, c.start_s, c.end_s, c.chunks) for c in cues] == [
-        ("One", 16.0, 42.5, 3), ("Two", 60.0, 72.0, 1)]
+        ("One", 16.0, 42.5, 3),
+        ("Two", 60.0, 72.0, 1),
+    ]
 
 
 def test_without_offsets_a_match_covers_its_chunk_and_the_best_candidate_wins():
-    result = reply({"offset": "00:24", "songs": [{"title": "Low", "score": 20},
-                                                  {"title": "High", "score": 95}]})
+    result = reply(
+        {
+            "offset": "00:24",
+            "songs": [{"title": "Low", "score": 20}, {"title": "High", "score": 95}],
+        }
+    )
     [cue] = build_cues(result)
     assert (cue.title, cue.start_s, cue.end_s) == ("High", 24.0, 36.0)
 
@@ -49,18 +59,22 @@ def test_skipped_chunks_do_not_split_a_play_when_the_gap_allows_for_them():
 
 
 def test_custom_catalog_matches_are_told_apart_by_audio_id():
-    cues = build_cues(reply(chunk("00:00", None, artist=None, audio_id=7),
-                            chunk("00:12", None, artist=None, audio_id=8)))
+    cues = build_cues(
+        reply(
+            chunk("00:00", None, artist=None, audio_id=7),
+            chunk("00:12", None, artist=None, audio_id=8),
+        )
+    )
     assert [c.name for c in cues] == ["custom catalog song #7", "custom catalog song #8"]
 
 
 def test_csv_is_formula_safe_and_json_keeps_numbers(tmp_path):
-    cues = build_cues(reply(chunk("00:12", "=HYPERLINK(\"x\")", artist="@evil")))
-    rows = list(csv.DictReader(write_cue_csv(tmp_path / "c.csv", cues).open(
-        encoding="utf-8-sig")))
+    cues = build_cues(reply(chunk("00:12", '=HYPERLINK("x")', artist="@evil")))
+    rows = list(csv.DictReader(write_cue_csv(tmp_path / "c.csv", cues).open(encoding="utf-8-sig")))
     assert rows[0]["title"].startswith("'=") and rows[0]["artist"] == "'@evil"
     assert rows[0]["start"] == "0:12" and rows[0]["start_seconds"] == "12.0"
-    body = json.loads(write_cue_json(tmp_path / "c.json", cues, source="mix.mp3",
-                                     duration_s=99.0).read_text())
+    body = json.loads(
+        write_cue_json(tmp_path / "c.json", cues, source="mix.mp3", duration_s=99.0).read_text()
+    )
     assert body["cues"][0]["start_seconds"] == 12.0 and body["source"] == "mix.mp3"
     assert not list(tmp_path.glob(".*.part"))

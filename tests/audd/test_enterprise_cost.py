@@ -46,6 +46,11 @@ def test_impossible_options_are_refused():
 
 
 def test_request_params_leave_defaults_out():
-    assert ScanPlan().request_params() == {"skip": None, "every": None, "limit": None,
-                                           "skip_first_seconds": None, "accurate_offsets": True}
+    assert ScanPlan().request_params() == {
+        "skip": None,
+        "every": None,
+        "limit": None,
+        "skip_first_seconds": None,
+        "accurate_offsets": True,
+    }
     assert ScanPlan(skip=4, every=1).request_params()["every"] == 1

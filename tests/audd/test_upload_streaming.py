@@ -60,8 +60,11 @@ class _CountingHandler(BaseHTTPRequestHandler):
             self.server.heads.append(head)
             failing = self.server.fail_first > 0
             self.server.fail_first -= 1
-        status, body = (503, b"busy") if failing else (
-            200, json.dumps({"status": "success", "result": []}).encode())
+        status, body = (
+            (503, b"busy")
+            if failing
+            else (200, json.dumps({"status": "success", "result": []}).encode())
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -118,8 +121,9 @@ def open_files_for(path: Path) -> list[str]:
 
 
 async def upload(server: CountingServer, source) -> None:
-    async with AudDClient(TOKEN, base_url=server.url, enterprise_url=server.url,
-                          backoff_factor=0.01) as client:
+    async with AudDClient(
+        TOKEN, base_url=server.url, enterprise_url=server.url, backoff_factor=0.01
+    ) as client:
         await client.recognize_enterprise(source)
 
 
@@ -140,7 +144,9 @@ async def test_a_200_mb_recording_is_streamed_without_growing_memory(counting_se
 
 
 @pytest.mark.asyncio
-async def test_a_retried_upload_reopens_the_file_and_sends_all_of_it_again(counting_server, big_file):
+async def test_a_retried_upload_reopens_the_file_and_sends_all_of_it_again(
+    counting_server, big_file
+):
     counting_server.fail_first = 1
     await upload(counting_server, big_file)
     assert len(counting_server.bodies) == 2

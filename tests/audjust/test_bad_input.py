@@ -35,7 +35,9 @@ def test_a_missing_file_and_an_empty_file_say_so(tmp_path):
 
 def test_noise_without_a_beat_does_not_crash(tmp_path):
     rng = np.random.default_rng(1)
-    path = write_wav(tmp_path / "noise.wav", (0.1 * rng.standard_normal(20 * 22050)).astype(np.float32))
+    path = write_wav(
+        tmp_path / "noise.wav", (0.1 * rng.standard_normal(20 * 22050)).astype(np.float32)
+    )
     try:
         result = LocalAudjust().analyze(path)
     except AudioInputError as exc:

@@ -48,8 +48,9 @@ def test_the_worker_process_analyzes_resizes_and_exports(song_wav, tmp_path):
             ticks = []
             entry = await worker.analyze(song_wav, on_progress=lambda f, s: ticks.append((f, s)))
             results = await worker.resize(entry.analysis, 30.0)
-            out = await worker.export(song_wav, [results[0].segmentsSeconds], ExportFormat.WAV,
-                                      [tmp_path / "cut.wav"])
+            out = await worker.export(
+                song_wav, [results[0].segmentsSeconds], ExportFormat.WAV, [tmp_path / "cut.wav"]
+            )
             return ticks, entry, results, out
         finally:
             worker.close()
@@ -59,7 +60,9 @@ def test_the_worker_process_analyzes_resizes_and_exports(song_wav, tmp_path):
     assert entry.analysis.tempo == pytest.approx(128, rel=0.02)
     assert len(entry.waveform.lo) == 2000
     with wave.open(str(out[0])) as w:
-        assert w.getnframes() / w.getframerate() == pytest.approx(results[0].durationSeconds, abs=0.01)
+        assert w.getnframes() / w.getframerate() == pytest.approx(
+            results[0].durationSeconds, abs=0.01
+        )
 
 
 def test_errors_from_the_worker_process_keep_their_type_and_message(tmp_path):
@@ -87,6 +90,7 @@ def test_cancel_stops_a_running_analysis(tmp_path):
     async def run():
         worker = ResizeWorker(None)
         try:
+
             def on_progress(fraction, stage):
                 worker.cancel()
 

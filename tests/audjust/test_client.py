@@ -35,8 +35,11 @@ def test_queued_analysis_is_followed_to_its_result_url_and_reports_credit_cost(f
     assert outcome.credit_cost == 15  # 32 s with raw features: one started minute at 15 credits
     sent = fake_audjust.posts("/analyze")[0]
     assert sent.headers["x-api-key"] == VALID_KEY
-    assert sent.body == {"resultWebhook": UNREACHABLE_WEBHOOK, "sourceFileUrl": SOURCE,
-                         "features": ["raw_features"]}
+    assert sent.body == {
+        "resultWebhook": UNREACHABLE_WEBHOOK,
+        "sourceFileUrl": SOURCE,
+        "features": ["raw_features"],
+    }
     polls = [r for r in fake_audjust.received if r.method == "GET"]
     assert len(polls) == fake_audjust.polls_until_done + 1
     assert all("x-api-key" not in r.headers for r in polls), "the key must not go to result links"
@@ -91,7 +94,9 @@ def test_export_that_never_appears_times_out(fake_audjust, tmp_path):
 
     async def run():
         async with client_for(fake_audjust, deadline=0.1) as client:
-            return await client.export(SOURCE, [[[0, 4.0]]], ExportFormat.MP3_320, [tmp_path / "x.mp3"])
+            return await client.export(
+                SOURCE, [[[0, 4.0]]], ExportFormat.MP3_320, [tmp_path / "x.mp3"]
+            )
 
     with pytest.raises(RequestFailedError, match="within"):
         asyncio.run(run())

@@ -56,7 +56,9 @@ def test_results_follow_audjusts_shape_and_ordering(song_analysis):
         assert r.dissimilarity >= 0
         flat_beats = [b[k] for seg in r.segmentsBeats for k in seg]
         assert flat_beats == pytest.approx([t for seg in r.segmentsSeconds for t in seg], abs=1e-3)
-        assert r.durationSeconds == pytest.approx(sum(e - s for s, e in r.segmentsSeconds), abs=0.01)
+        assert r.durationSeconds == pytest.approx(
+            sum(e - s for s, e in r.segmentsSeconds), abs=0.01
+        )
         assert r.cut_count == len(r.segmentsBeats) - 1
 
 
@@ -64,13 +66,17 @@ def test_a_longer_target_lengthens_with_backward_jumps(song, song_analysis):
     results = resize(song_analysis, 120.0)
     best = results[0]
     assert abs(best.durationSeconds - 120.0) <= 8.0
-    assert any(j < e for (_, e), (j, _) in zip(best.segmentsBeats, best.segmentsBeats[1:], strict=False))
+    assert any(
+        j < e for (_, e), (j, _) in zip(best.segmentsBeats, best.segmentsBeats[1:], strict=False)
+    )
     assert all(a == b for a, b in seam_sections(song, song_analysis, best))
 
 
 def test_raw_audjust_inputs_without_bar_phase_work_too(song_analysis):
     results = resize(
-        similarity_data=song_analysis.similarity, boundaries=song_analysis.boundaries, target_seconds=30
+        similarity_data=song_analysis.similarity,
+        boundaries=song_analysis.boundaries,
+        target_seconds=30,
     )
     assert results and abs(results[0].durationSeconds - 30) <= 3
 

@@ -18,9 +18,11 @@ def symmetric(values: np.ndarray) -> np.ndarray:
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 40), st.just(1)), elements=st.floats(0, 1)).flatmap(
-    lambda a: arrays(np.float64, (a.shape[0], a.shape[0]), elements=st.floats(0, 1))
-))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 40), st.just(1)), elements=st.floats(0, 1)).flatmap(
+        lambda a: arrays(np.float64, (a.shape[0], a.shape[0]), elements=st.floats(0, 1))
+    )
+)
 def test_matrix_round_trips_within_half_a_quantisation_step(values):
     m = symmetric(values)
     decoded = similarity.decode(similarity.encode(m))
@@ -46,7 +48,9 @@ def test_layout_matches_audjusts_get_diag_index():
     for row in range(3):
         for col in range(3):
             assert abs(flat[similarity.diag_index(row, col)] - m[row, col]) <= STEP / 2
-    assert [similarity.diag_index(r, c) for r, c in [(0, 0), (1, 0), (1, 1), (2, 0), (2, 1), (2, 2)]] == list(range(6))
+    assert [
+        similarity.diag_index(r, c) for r, c in [(0, 0), (1, 0), (1, 1), (2, 0), (2, 1), (2, 2)]
+    ] == list(range(6))
 
 
 def test_uses_printable_ascii_with_audjusts_min_and_max():

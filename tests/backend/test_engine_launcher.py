@@ -22,14 +22,16 @@ from radiowatch.engine.parent_watch import process_alive
 
 @pytest.mark.asyncio
 async def test_launcher_starts_a_healthy_engine_and_stops_it_cleanly(tmp_path):
-    launcher = EngineLauncher(data_dir=tmp_path / "engine", token="launcher-token",
-                              log_path=tmp_path / "engine.log")
+    launcher = EngineLauncher(
+        data_dir=tmp_path / "engine", token="launcher-token", log_path=tmp_path / "engine.log"
+    )
     url = await launcher.start()
     try:
         assert url.startswith("http://127.0.0.1:")
         async with httpx.AsyncClient(timeout=10) as client:
-            body = (await client.post(url + "/getStreams/",
-                                      data={"api_token": "launcher-token"})).json()
+            body = (
+                await client.post(url + "/getStreams/", data={"api_token": "launcher-token"})
+            ).json()
         assert body == {"status": "success", "result": []}
         assert launcher.running
     finally:
@@ -67,14 +69,17 @@ asyncio.run(main())
 
 
 def test_the_engine_stops_when_the_program_that_started_it_is_killed(tmp_path):
-    starter = subprocess.Popen([sys.executable, "-c", _INTERMEDIATE, str(tmp_path / "engine")],
-                               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    starter = subprocess.Popen(
+        [sys.executable, "-c", _INTERMEDIATE, str(tmp_path / "engine")],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     engine_pid = None
     try:
         assert starter.stdout is not None
         engine_pid = int(starter.stdout.readline())
         assert process_alive(engine_pid)
-        starter.kill()      # SIGKILL: the starter gets no chance to stop its engine
+        starter.kill()  # SIGKILL: the starter gets no chance to stop its engine
         starter.wait(10)
         deadline = time.monotonic() + 20
         while process_alive(engine_pid) and time.monotonic() < deadline:
@@ -90,21 +95,37 @@ def test_the_engine_stops_when_the_program_that_started_it_is_killed(tmp_path):
 
 def test_the_frozen_bundle_starts_the_engine_through_its_engine_switch(tmp_path):
     bundle = "/opt/radiowatch/radiowatch"
-    cmd = engine_command("demo", host="127.0.0.1", port=0, data_dir=tmp_path, python=bundle,
-                         frozen=True)
+    cmd = engine_command(
+        "demo", host="127.0.0.1", port=0, data_dir=tmp_path, python=bundle, frozen=True
+    )
     assert cmd[:2] == [bundle, "--engine"]
     # The bundle's entry point hands exactly the engine's own arguments to the engine CLI.
     engine_args = _bundle_entry_point().engine_args(cmd)
-    assert engine_args == ["demo", "--host", "127.0.0.1", "--port", "0", "--data-dir",
-                           str(tmp_path)]
+    assert engine_args == [
+        "demo",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path),
+    ]
     parsed = build_parser().parse_args(engine_args)
     assert (parsed.command, parsed.port, parsed.data_dir) == ("demo", 0, str(tmp_path))
 
 
 def test_from_source_the_engine_runs_as_a_python_module(tmp_path):
     cmd = engine_command("serve", host="127.0.0.1", port=8765, data_dir=None, frozen=False)
-    assert cmd == [sys.executable, "-m", "radiowatch.engine.cli", "serve", "--host", "127.0.0.1",
-                   "--port", "8765"]
+    assert cmd == [
+        sys.executable,
+        "-m",
+        "radiowatch.engine.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8765",
+    ]
 
 
 def _bundle_entry_point():

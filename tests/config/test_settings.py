@@ -39,8 +39,11 @@ def test_unknown_keys_from_a_newer_version_are_ignored(tmp_path):
 
 def test_migration_hook_runs_for_older_files(tmp_path, monkeypatch):
     monkeypatch.setattr(settings_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(settings_module.SETTINGS_MIGRATIONS, 1,
-                        lambda d: {**d, "backend": "audd" if d.pop("use_cloud", False) else "local"})
+    monkeypatch.setitem(
+        settings_module.SETTINGS_MIGRATIONS,
+        1,
+        lambda d: {**d, "backend": "audd" if d.pop("use_cloud", False) else "local"},
+    )
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"schema_version": 1, "use_cloud": True}))
     loaded = load_settings(path)
@@ -64,6 +67,9 @@ def test_store_validates_saves_and_notifies(tmp_path):
 
 
 def test_settings_declare_no_secret_fields():
-    secretish = [name for name in Settings.model_fields
-                 if any(word in name for word in ("token", "key", "password", "secret"))]
+    secretish = [
+        name
+        for name in Settings.model_fields
+        if any(word in name for word in ("token", "key", "password", "secret"))
+    ]
     assert secretish == []

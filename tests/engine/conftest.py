@@ -24,13 +24,22 @@ def synth_song(seed: int, seconds: float, *, rate: int = RATE, tempo: float = 1.
     scale = np.cumsum(np.concatenate(([0], rng.choice([1, 2, 3, 4], 7))))  # each song its own mode
     root = 48 + int(rng.integers(0, 12))
     for voice, (octave, dur_range, level) in enumerate(
-            [(12, (0.12, 0.4), 0.5), (0, (0.3, 0.8), 0.35), (24, (0.1, 0.25), 0.2)]):
+        [(12, (0.12, 0.4), 0.5), (0, (0.3, 0.8), 0.35), (24, (0.1, 0.25), 0.2)]
+    ):
         t = 0.0
         while t < seconds * tempo:
             dur = float(rng.uniform(*dur_range))
             midi = root + octave + scale[rng.integers(0, scale.size)]
-            _add_note(out, rate, t / tempo, dur / tempo, 440.0 * 2 ** ((midi - 69) / 12), level,
-                      rng, bright=voice != 1)
+            _add_note(
+                out,
+                rate,
+                t / tempo,
+                dur / tempo,
+                440.0 * 2 ** ((midi - 69) / 12),
+                level,
+                rng,
+                bright=voice != 1,
+            )
             t += dur
     beat = 0.25 + 0.1 * rng.random()
     kick_hz = 70.0 + 90.0 * rng.random()  # each song has its own kick drum
@@ -53,7 +62,7 @@ def _add_note(out, rate, start, dur, freq, level, rng, bright):
     for k in range(1, 6 if bright else 4):
         if freq * k < rate / 2 - 200:
             sig += np.sin(2 * np.pi * freq * k * tt + rng.uniform(0, 6.28)) / k**1.2
-    out[i0:i0 + m] += level * env * sig
+    out[i0 : i0 + m] += level * env * sig
 
 
 def _add_drum(out, rate, start, rng, kick_hz):
@@ -66,7 +75,7 @@ def _add_drum(out, rate, start, rng, kick_hz):
         sig = np.sin(2 * np.pi * (kick_hz - 200 * tt) * tt) * np.exp(-tt * 25)
     else:
         sig = rng.standard_normal(m) * np.exp(-tt * 60) * 0.3
-    out[i0:i0 + m] += 0.4 * sig
+    out[i0 : i0 + m] += 0.4 * sig
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = RATE, channels: int = 1) -> Path:
@@ -103,6 +112,7 @@ def built_catalog(tmp_path_factory, songs):
     root = tmp_path_factory.mktemp("catalog")
     with Catalog.open(root) as cat:
         for seed in (11, 12, 13):
-            cat.add_samples(songs[seed], track_id=f"song{seed}", title=f"Song {seed}",
-                            artist="Synth")
+            cat.add_samples(
+                songs[seed], track_id=f"song{seed}", title=f"Song {seed}", artist="Synth"
+            )
     return root

@@ -15,8 +15,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def engine(*args: str, env_home: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "radiowatch.engine.cli", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "radiowatch.engine.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_index_reports_bad_files_and_query_answers_in_json_lines(tmp_path, songs):
@@ -36,10 +41,15 @@ def test_index_reports_bad_files_and_query_answers_in_json_lines(tmp_path, songs
     assert done.returncode == 0, done.stderr
     err = done.stderr
     assert "indexed 2 file(s)" in err and "4 error(s)" in err
-    for name, reason in (("empty.mp3", "empty"), ("notes.flac", "not a readable"),
-                         ("silent.wav", "silent"), ("truncated.wav", "")):
-        assert any(name in line and "ERROR" in line and reason in line
-                   for line in err.splitlines()), (name, err)
+    for name, reason in (
+        ("empty.mp3", "empty"),
+        ("notes.flac", "not a readable"),
+        ("silent.wav", "silent"),
+        ("truncated.wav", ""),
+    ):
+        assert any(
+            name in line and "ERROR" in line and reason in line for line in err.splitlines()
+        ), (name, err)
 
     # re-running is incremental: nothing is fingerprinted twice
     again = engine("index", str(cat_dir), str(db))
@@ -47,8 +57,8 @@ def test_index_reports_bad_files_and_query_answers_in_json_lines(tmp_path, songs
 
     q_dir = tmp_path / "q"
     q_dir.mkdir()
-    write_wav(q_dir / "a.wav", songs[12][20 * RATE:30 * RATE])
-    write_wav(q_dir / "b.wav", songs[14][0:10 * RATE])
+    write_wav(q_dir / "a.wav", songs[12][20 * RATE : 30 * RATE])
+    write_wav(q_dir / "b.wav", songs[14][0 : 10 * RATE])
     (q_dir / "c.mp3").write_bytes(b"garbage")
     files = [str(q_dir / n) for n in ("a.wav", "b.wav", "c.mp3")]
     out = engine("query", str(db), *files)

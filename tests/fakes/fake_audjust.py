@@ -85,7 +85,9 @@ class FakeAudjust:
             return 402, {"success": False, "message": "Usage limit exceeded"}, {}
         if not isinstance(body, dict):
             return 400, {"success": False, "message": "Missing parameter: body"}, {}
-        handler = {"/analyze": self._analyze, "/resize": self._resize, "/export": self._export}.get(path)
+        handler = {"/analyze": self._analyze, "/resize": self._resize, "/export": self._export}.get(
+            path
+        )
         if handler is None:
             return 404, {"success": False, "message": "Not found"}, {}
         return handler(body)
@@ -128,15 +130,29 @@ class FakeAudjust:
         payload_result = simple_resize(boundaries, target)
         credit = max(1, math.ceil(target / 60)) * 4
         if "resultWebhook" not in body:
-            return 200, {"requestId": secrets.token_hex(16), "result": payload_result,
-                         "success": True, "creditCost": credit}, {}
+            return (
+                200,
+                {
+                    "requestId": secrets.token_hex(16),
+                    "result": payload_result,
+                    "success": True,
+                    "creditCost": credit,
+                },
+                {},
+            )
         job = self._new_job("resize")
-        job.payload = {"requestId": job.request_id, "result": payload_result, "success": True,
-                       "creditCost": credit}
+        job.payload = {
+            "requestId": job.request_id,
+            "result": payload_result,
+            "success": True,
+            "creditCost": credit,
+        }
         return 200, self._ack(job, f"{self.url}/results/{job.request_id}/resize.json"), {}
 
     def _export(self, body: dict) -> tuple[int, dict, dict]:
-        if err := self._missing(body, ["resultWebhook", "sourceFileUrl", "exportFormat", "segmentsGroups"]):
+        if err := self._missing(
+            body, ["resultWebhook", "sourceFileUrl", "exportFormat", "segmentsGroups"]
+        ):
             return err
         if body["exportFormat"] not in FORMATS:
             return 400, {"success": False, "message": "Invalid parameter: exportFormat"}, {}
@@ -148,12 +164,24 @@ class FakeAudjust:
             seconds = sum(float(e) - float(s) for s, e in group)
             job.files[name] = silent_wav(seconds)
             urls.append(f"{self.url}/results/{job.request_id}/{name}")
-        return 200, {"success": True, "message": "Request queued.", "requestId": job.request_id,
-                     "resultUrls": urls}, {}
+        return (
+            200,
+            {
+                "success": True,
+                "message": "Request queued.",
+                "requestId": job.request_id,
+                "resultUrls": urls,
+            },
+            {},
+        )
 
     def _ack(self, job: Job, result_url: str) -> dict:
-        return {"success": True, "message": "Request queued.", "requestId": job.request_id,
-                "resultUrl": result_url}
+        return {
+            "success": True,
+            "message": "Request queued.",
+            "requestId": job.request_id,
+            "resultUrl": result_url,
+        }
 
     def handle_result(self, path: str) -> tuple[int, bytes, str]:
         parts = path.strip("/").split("/")
@@ -166,12 +194,17 @@ class FakeAudjust:
         if not ready:
             return 404, b"<Error><Code>NoSuchKey</Code></Error>", "application/xml"
         if job.behaviour == "fail":
-            body = {"requestId": job.request_id, "success": False,
-                    "message": "Failed to retrieve the source file"}
+            body = {
+                "requestId": job.request_id,
+                "success": False,
+                "message": "Failed to retrieve the source file",
+            }
             return 200, json.dumps(body).encode(), "application/json"
         if job.kind == "export":
             data = job.files.get(parts[2])
-            return (200, data, "audio/wav") if data is not None else (404, b"Not Found", "text/plain")
+            return (
+                (200, data, "audio/wav") if data is not None else (404, b"Not Found", "text/plain")
+            )
         return 200, json.dumps(job.payload).encode(), "application/json"
 
     def _handler_class(self):
@@ -181,7 +214,9 @@ class FakeAudjust:
             def log_message(self, *args) -> None:
                 return None
 
-            def _send(self, status: int, data: bytes, ctype: str, extra: dict | None = None) -> None:
+            def _send(
+                self, status: int, data: bytes, ctype: str, extra: dict | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
@@ -209,8 +244,13 @@ class FakeAudjust:
                     status, data, ctype = fake.handle_result(self.path)
                     self._send(status, data, ctype)
                 else:
-                    self._send(405, json.dumps({"success": False, "message": "Invalid request method"}).encode(),
-                               "application/json")
+                    self._send(
+                        405,
+                        json.dumps(
+                            {"success": False, "message": "Invalid request method"}
+                        ).encode(),
+                        "application/json",
+                    )
 
         return Handler
 
@@ -246,8 +286,15 @@ def simple_resize(boundaries: list[float], target: float) -> list[dict[str, Any]
         segs = [[0, e], [j, n - 1]]
         secs = [[boundaries[0], boundaries[e]], [boundaries[j], boundaries[-1]]]
         duration = round(sum(b - a for a, b in secs), 2)
-        out.append({"dissimilarity": 0.1 * k, "blendedScore": -0.05 * (k + 1), "segmentsBeats": segs,
-                    "segmentsSeconds": secs, "durationSeconds": duration})
+        out.append(
+            {
+                "dissimilarity": 0.1 * k,
+                "blendedScore": -0.05 * (k + 1),
+                "segmentsBeats": segs,
+                "segmentsSeconds": secs,
+                "durationSeconds": duration,
+            }
+        )
     return out
 
 

@@ -28,7 +28,10 @@ def read_only_folder(parent: Path) -> Iterator[Path]:
             folder.chmod(0o755)
         return
     chattr = shutil.which("chattr")
-    if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode:
+    if (
+        chattr is None
+        or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode
+    ):
         pytest.skip("running as root on a file system without chattr +i: no read-only folder")
     try:
         yield folder

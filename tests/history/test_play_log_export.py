@@ -57,8 +57,15 @@ def test_every_csv_cell_is_the_stored_value_quoted_and_formula_guarded(db, tmp_p
     odd = ['say "hi", ok', "two\nlines", "trailing,comma", "", "''quoted''", *NASTY, "12", "=", "-"]
     store = PlayStore(db)
     store.add_many(
-        make_play(i, artist=text or "x", title=text, album=None if i % 2 else text, upc=text or None,
-                  play_length=None if i % 3 == 0 else 180.5, score=None if i % 4 == 0 else 91)
+        make_play(
+            i,
+            artist=text or "x",
+            title=text,
+            album=None if i % 2 else text,
+            upc=text or None,
+            play_length=None if i % 3 == 0 else 180.5,
+            score=None if i % 4 == 0 else 91,
+        )
         for i, text in enumerate(odd)
     )
     out = tmp_path / "odd.csv"
@@ -72,7 +79,9 @@ def test_every_csv_cell_is_the_stored_value_quoted_and_formula_guarded(db, tmp_p
         "SELECT station_name, artist, title, album, upc, play_length, score, id FROM plays "
         "ORDER BY start_ts, id"
     ).fetchall()
-    for row, (station, artist, title, album, upc, length, score, play_id) in zip(body, stored, strict=True):
+    for row, (station, artist, title, album, upc, length, score, play_id) in zip(
+        body, stored, strict=True
+    ):
         cell = dict(zip(header, row, strict=True))
         assert cell["Station"] == formula_safe(station)
         assert cell["Artist"] == formula_safe(artist)
@@ -107,7 +116,9 @@ def test_xlsx_is_a_readable_workbook_with_typed_cells(filled, tmp_path):
     assert len(rows) == 15
     formulas = sheet.findall(".//m:f", ns)
     assert formulas == []  # "=cmd..." was stored as text, never as a formula
-    for cell in sheet.iter(f"{{{ns['m']}}}c"):  # untyped cells are numbers, or Excel refuses the file
+    for cell in sheet.iter(
+        f"{{{ns['m']}}}c"
+    ):  # untyped cells are numbers, or Excel refuses the file
         if cell.get("t") is None:
             float(cell.find("m:v", ns).text)
         else:
@@ -148,7 +159,9 @@ def test_progress_is_reported_and_cancel_leaves_no_file(db, tmp_path, monkeypatc
     monkeypatch.setattr(module, "BATCH_ROWS", 10)  # small batches so the cancel lands mid-export
     PlayStore(db).add_many(make_play(i) for i in range(50))
     seen = []
-    export_plays(db.conn, PlayFilter(), tmp_path / "a.csv", progress=lambda d, t: seen.append((d, t)))
+    export_plays(
+        db.conn, PlayFilter(), tmp_path / "a.csv", progress=lambda d, t: seen.append((d, t))
+    )
     assert seen == [(10, 50), (20, 50), (30, 50), (40, 50), (50, 50)]
 
     for fmt in ExportFormat:
@@ -156,10 +169,20 @@ def test_progress_is_reported_and_cancel_leaves_no_file(db, tmp_path, monkeypatc
         target = tmp_path / f"cancelled.{fmt.value}"
         with pytest.raises(ExportCancelled):
             export_plays(
-                db.conn, PlayFilter(), target, cancel=cancel, progress=lambda d, t, c=cancel: c.set()
+                db.conn,
+                PlayFilter(),
+                target,
+                cancel=cancel,
+                progress=lambda d, t, c=cancel: c.set(),
             )
         assert not target.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "history.sqlite3", "history.sqlite3-shm", "history.sqlite3-wal", "profile"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.csv",
+        "history.sqlite3",
+        "history.sqlite3-shm",
+        "history.sqlite3-wal",
+        "profile",
+    ]
 
 
 def test_export_to_a_read_only_folder_says_so(filled, tmp_path):
@@ -207,7 +230,9 @@ def test_xlsx_times_are_date_cells_and_odd_text_survives(db, tmp_path):
     expected = (datetime(2026, 11, 20, 8, 0) - datetime(1899, 12, 30)).total_seconds() / 86400
     assert abs(serial - expected) < 1e-6
     xf = styles.findall("m:cellXfs/m:xf", NS)[int(start.get("s"))]
-    formats = {f.get("numFmtId"): f.get("formatCode") for f in styles.findall("m:numFmts/m:numFmt", NS)}
+    formats = {
+        f.get("numFmtId"): f.get("formatCode") for f in styles.findall("m:numFmts/m:numFmt", NS)
+    }
     assert formats[xf.get("numFmtId")] == "yyyy-mm-dd hh:mm:ss"
     assert first["G"].find(".//m:t", NS).text == "bell_x0007_ & <tag> "
     assert first["D"].find("m:v", NS).text == "180.0" and first["D"].get("t") is None

@@ -18,9 +18,16 @@ RESULT = {
     "timestamp": "2026-11-20 10:31:43",
     "play_length": 111,
     "results": [
-        {"artist": "Imagine Dragons", "title": "Warriors", "album": "Warriors", "score": 100,
-         "label": "KIDinaKORNER", "release_date": "2014-09-18", "song_link": "https://lis.tn/Warriors",
-         "isrc": "USUM71414191"}
+        {
+            "artist": "Imagine Dragons",
+            "title": "Warriors",
+            "album": "Warriors",
+            "score": 100,
+            "label": "KIDinaKORNER",
+            "release_date": "2014-09-18",
+            "song_link": "https://lis.tn/Warriors",
+            "isrc": "USUM71414191",
+        }
     ],
 }
 
@@ -46,7 +53,9 @@ def test_replayed_event_is_recorded_once(db):
     play = Play.from_stream_result(RESULT, station_name="Radio Seven", backend="audd")
     first = store.add(play)
     # The same event delivered again, as a fresh object parsed from the same body.
-    replay = store.add(Play.from_stream_result(dict(RESULT), station_name="Radio Seven", backend="audd"))
+    replay = store.add(
+        Play.from_stream_result(dict(RESULT), station_name="Radio Seven", backend="audd")
+    )
     assert first.created and not replay.created
     assert replay.play_id == first.play_id
     assert db.execute("SELECT COUNT(*) FROM plays").fetchone()[0] == 1
@@ -55,9 +64,16 @@ def test_replayed_event_is_recorded_once(db):
 
 def test_a_play_from_a_stream_result_keeps_every_field_and_the_raw_event(db):
     store = PlayStore(db)
-    recorded = store.add(Play.from_stream_result(RESULT, station_name="Radio Seven", backend="audd"))
+    recorded = store.add(
+        Play.from_stream_result(RESULT, station_name="Radio Seven", backend="audd")
+    )
     play = store.require(recorded.play_id)
-    assert (play.artist, play.title, play.isrc, play.score) == ("Imagine Dragons", "Warriors", "USUM71414191", 100)
+    assert (play.artist, play.title, play.isrc, play.score) == (
+        "Imagine Dragons",
+        "Warriors",
+        "USUM71414191",
+        100,
+    )
     assert play.start == datetime(2026, 11, 20, 10, 31, 43, tzinfo=UTC)
     assert play.play_length == 111 and play.label == "KIDinaKORNER"
     assert play.raw_event == RESULT
@@ -103,7 +119,10 @@ def test_a_correction_and_a_false_positive_mark_are_saved_together_or_not_at_all
     db.conn.execute("DROP TRIGGER refuse_marks")
     edited = store.edit(play_id, {"artist": "Imagine Dragons"}, false_positive=True)
     assert (edited.artist, edited.original_artist, edited.false_positive) == (
-        "Imagine Dragons", "Imagin Dragons", True)
+        "Imagine Dragons",
+        "Imagin Dragons",
+        True,
+    )
     assert [e.action for e in store.edits(play_id)] == ["correct", "false_positive"]
 
 

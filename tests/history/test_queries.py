@@ -62,7 +62,9 @@ def test_station_date_and_daypart_filters(db):
     queries = PlayQueries(db.conn)
     since, until = T0 + timedelta(minutes=20), T0 + timedelta(minutes=80)
     rows = queries.page(PlayFilter(radio_ids=(2,), since=since, until=until), limit=100)
-    assert rows and all(r.radio_id == 2 and since.timestamp() <= r.start_ts < until.timestamp() for r in rows)
+    assert rows and all(
+        r.radio_id == 2 and since.timestamp() <= r.start_ts < until.timestamp() for r in rows
+    )
     by_daypart = sum(queries.count(PlayFilter(daypart=d)) for d in Daypart)
     assert by_daypart == 60  # the dayparts tile the day
     assert Daypart.MORNING.label.startswith("Morning drive")
@@ -87,7 +89,10 @@ def test_stations_come_from_plays_and_the_station_list(db):
     )
     queries = PlayQueries(db.conn)
     assert [(s.radio_id, s.name) for s in queries.stations()] == [
-        (2, "Jazz FM"), (1, "Radio One"), (3, "Rock 101"), (9, "Talk 9")
+        (2, "Jazz FM"),
+        (1, "Radio One"),
+        (3, "Rock 101"),
+        (9, "Talk 9"),
     ]
     assert queries.station_ids_named(["jazz fm", "Nope"]) == ([2], ["Nope"])
 
@@ -114,9 +119,11 @@ def test_naive_datetimes_count_as_utc(db):
     fill(db, 3)
     queries = PlayQueries(db.conn)
     naive = datetime(2026, 11, 20, 8, 5)
-    assert queries.count(PlayFilter(since=naive)) == queries.count(
-        PlayFilter(since=naive.replace(tzinfo=UTC))
-    ) == 1
+    assert (
+        queries.count(PlayFilter(since=naive))
+        == queries.count(PlayFilter(since=naive.replace(tzinfo=UTC)))
+        == 1
+    )
 
 
 def test_a_common_word_counts_and_pages_exactly_like_a_rare_one(db):
@@ -128,10 +135,20 @@ def test_a_common_word_counts_and_pages_exactly_like_a_rare_one(db):
     common = PlayFilter(text="song")
     assert queries.count(common) == 2499
     assert queries.count(common.model_copy(update={"include_deleted": True})) == 2500
-    live = [r[0] for r in db.execute("SELECT id FROM plays WHERE deleted = 0 ORDER BY start_ts DESC, id DESC")]
+    live = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM plays WHERE deleted = 0 ORDER BY start_ts DESC, id DESC"
+        )
+    ]
     assert all_ids_by_paging(queries, common, limit=450) == live
     on_two = PlayFilter(text="song", radio_ids=(2,), descending=False)
-    expected = [r[0] for r in db.execute("SELECT id FROM plays WHERE deleted = 0 AND radio_id = 2 ORDER BY start_ts, id")]
+    expected = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM plays WHERE deleted = 0 AND radio_id = 2 ORDER BY start_ts, id"
+        )
+    ]
     assert queries.count(on_two) == len(expected)
     assert all_ids_by_paging(queries, on_two, limit=300) == expected
     assert [r.id for r in queries.page(common, limit=3, reverse=True)] == live[::-1][:3]
@@ -149,8 +166,12 @@ def test_local_hours_and_days_follow_daylight_saving_changes(db, monkeypatch):
         store = PlayStore(db)
         # 2026-03-29 01:30 UTC is 03:30 CEST (after the change); 00:30 UTC is 01:30 CET.
         for n, moment in enumerate(
-            [datetime(2026, 3, 29, 0, 30, tzinfo=UTC), datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
-             datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)]
+            [
+                datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+                datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
+                datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+                datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+            ]
         ):
             store.add(make_play(n, start=moment, radio_id=1))
         queries = PlayQueries(db.conn)
@@ -160,7 +181,8 @@ def test_local_hours_and_days_follow_daylight_saving_changes(db, monkeypatch):
         assert {day for day, _r, _n in queries.plays_per_day(*year)} == {"2026-03-29", "2026-10-25"}
         assert queries.count(PlayFilter(daypart=Daypart.OVERNIGHT)) == 4
         sql_hours = sorted(
-            r[0] for r in db.execute(
+            r[0]
+            for r in db.execute(
                 "SELECT CAST(strftime('%H', start_ts, 'unixepoch', 'localtime') AS INTEGER) FROM plays"
             )
         )

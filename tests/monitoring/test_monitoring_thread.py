@@ -38,7 +38,9 @@ class Received:
         return [i for i in self.items if isinstance(i, RecordedPlay)]
 
     def states(self, radio_id: int) -> list[str]:
-        return [i.state for i in self.items if isinstance(i, StreamStatus) and i.radio_id == radio_id]
+        return [
+            i.state for i in self.items if isinstance(i, StreamStatus) and i.radio_id == radio_id
+        ]
 
     def alerts(self) -> list[WatchAlert]:
         return [i for i in self.items if isinstance(i, WatchAlert)]
@@ -54,7 +56,11 @@ def monitoring(fake_audd, db_path: Path, stations, received: Received, **options
     options.setdefault("longpoll_timeout", 2)
     options.setdefault("retry_first_delay", 0.05)
     return MonitoringThread(
-        database=db_path, state_key="audd", client=recipe, stations=stations, deliver=received,
+        database=db_path,
+        state_key="audd",
+        client=recipe,
+        stations=stations,
+        deliver=received,
         **options,
     )
 

@@ -36,7 +36,8 @@ class PlaylistServer:
                 if self.path.startswith("/slow"):
                     time.sleep(server.slow_seconds)
                 status, ctype, body = server.routes.get(
-                    self.path, (404, "text/plain", b"not found"))
+                    self.path, (404, "text/plain", b"not found")
+                )
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", ctype)
@@ -61,8 +62,9 @@ class PlaylistServer:
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def route(self, path: str, body: str | bytes, content_type: str = "audio/x-scpls",
-              status: int = 200) -> str:
+    def route(
+        self, path: str, body: str | bytes, content_type: str = "audio/x-scpls", status: int = 200
+    ) -> str:
         data = body.encode() if isinstance(body, str) else body
         self.routes[path] = (status, content_type, data)
         return self.base + path

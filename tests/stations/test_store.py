@@ -18,8 +18,11 @@ def test_first_station_gets_radio_id_1_and_the_next_is_suggested(station_store):
 def test_stations_persist_across_reopening(tmp_path):
     path = tmp_path / "db.sqlite3"
     db = open_database(path)
-    StationStore(db).add(name="  Radio   One ", source="https://example.org/one",
-                         entered="https://example.org/one.pls")
+    StationStore(db).add(
+        name="  Radio   One ",
+        source="https://example.org/one",
+        entered="https://example.org/one.pls",
+    )
     db.conn.close()
     db = open_database(path)
     [station] = StationStore(db).list()

@@ -47,9 +47,17 @@ class EngineStartError(RuntimeError):
 
 
 class EngineProcess:
-    def __init__(self, data_dir: Path, *, token: str = DEFAULT_TOKEN, mode: str = "serve",
-                 port: int = 0, settings: dict | None = None, env: dict[str, str] | None = None,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        token: str = DEFAULT_TOKEN,
+        mode: str = "serve",
+        port: int = 0,
+        settings: dict | None = None,
+        env: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.token = token
         self.mode = mode
@@ -67,13 +75,29 @@ class EngineProcess:
         if self.settings is not None:
             (self.data_dir / "engine-settings.json").write_text(json.dumps(self.settings))
         self._stderr_path = self.data_dir.parent / f"engine-{next(_counter)}.stderr.log"
-        env = {**os.environ, "RADIOWATCH_ENGINE_TOKEN": self.token, "PYTHONUNBUFFERED": "1",
-               **parent_env(), **self.env}
-        cmd = [sys.executable, "-m", "radiowatch.engine.cli", self.mode, "--host", self.host,
-               "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        env = {
+            **os.environ,
+            "RADIOWATCH_ENGINE_TOKEN": self.token,
+            "PYTHONUNBUFFERED": "1",
+            **parent_env(),
+            **self.env,
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "radiowatch.engine.cli",
+            self.mode,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
         with open(self._stderr_path, "wb") as err:
-            self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err,
-                                            stdin=subprocess.DEVNULL, env=env)
+            self.process = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, env=env
+            )
         self.base_url = self._read_url(timeout)
         self.port = int(self.base_url.rsplit(":", 1)[1])
         return self
@@ -83,7 +107,7 @@ class EngineProcess:
         lines: queue.Queue[bytes] = queue.Queue()
         stdout = self.process.stdout
 
-        def pump() -> None:   # keep draining so the engine never blocks on a full pipe
+        def pump() -> None:  # keep draining so the engine never blocks on a full pipe
             for line in iter(stdout.readline, b""):
                 lines.put(line)
             lines.put(b"")
@@ -93,8 +117,9 @@ class EngineProcess:
             first = lines.get(timeout=timeout).decode().strip()
         except queue.Empty:
             self.stop()
-            raise EngineStartError(f"engine printed no URL in {timeout} s:\n{self.stderr_text()}"
-                                   ) from None
+            raise EngineStartError(
+                f"engine printed no URL in {timeout} s:\n{self.stderr_text()}"
+            ) from None
         if not first.startswith("http"):
             self.stop()
             raise EngineStartError(f"engine failed to start ({first!r}):\n{self.stderr_text()}")
@@ -147,10 +172,17 @@ class EngineProcess:
 
     def upload(self, audio_id: int, audio: bytes, filename: str = "song.wav", **fields) -> dict:
         """Add a song to the engine's catalog through /upload/ (title=, artist=... optional)."""
-        data = {"api_token": self.token, "audio_id": str(audio_id),
-                **{k: str(v) for k, v in fields.items()}}
-        response = httpx.post(self.base_url + "/upload/", data=data, timeout=120,
-                              files={"file": (filename, audio, "application/octet-stream")})
+        data = {
+            "api_token": self.token,
+            "audio_id": str(audio_id),
+            **{k: str(v) for k, v in fields.items()},
+        }
+        response = httpx.post(
+            self.base_url + "/upload/",
+            data=data,
+            timeout=120,
+            files={"file": (filename, audio, "application/octet-stream")},
+        )
         return response.json()
 
     def wait_healthy(self, timeout: float = 10.0) -> None:

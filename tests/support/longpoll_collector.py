@@ -45,7 +45,7 @@ class LongpollCollector:
                 try:
                     body = client.get(self.base_url + "/longpoll/", params=params).json()
                 except (httpx.HTTPError, ValueError):
-                    self.errors += 1          # the engine is down or restarting: try again
+                    self.errors += 1  # the engine is down or restarting: try again
                     self._stop.wait(0.2)
                     continue
                 if "timestamp" in body:

@@ -89,8 +89,10 @@ class BackgroundLoop:
         """Serve `data` as a plain HTTP download (for recognize/upload by URL)."""
 
         async def respond(writer: asyncio.StreamWriter) -> None:
-            writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
-                         f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode())
+            writer.write(
+                f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
+            )
             writer.write(data)
             await writer.drain()
 
@@ -99,8 +101,10 @@ class BackgroundLoop:
     def html_page_url(self) -> str:
         async def respond(writer: asyncio.StreamWriter) -> None:
             body = b"<!DOCTYPE html><html><body><h1>Listen live!</h1></body></html>"
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
             await writer.drain()
 
         return self.start_raw_server(respond)
@@ -128,8 +132,11 @@ class CallbackReceiver:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             with contextlib.suppress(Exception):
                 head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-                headers = {k.strip().lower(): v.strip() for k, _, v in
-                           (line.partition(":") for line in head.split("\r\n")[1:]) if k}
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in head.split("\r\n")[1:])
+                    if k
+                }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.received.append((headers, json.loads(body)))
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
@@ -160,17 +167,23 @@ def songs(count: int) -> tuple[SongRecipe, ...]:
     return DEMO_SONGS[:count]
 
 
-def song_programme(recipes: tuple[SongRecipe, ...], song_s: float, gap_s: float,
-                   *, lead_in_s: float = 0.0, tail_s: float = 0.0
-                   ) -> Callable[[], Iterator[Segment]]:
+def song_programme(
+    recipes: tuple[SongRecipe, ...],
+    song_s: float,
+    gap_s: float,
+    *,
+    lead_in_s: float = 0.0,
+    tail_s: float = 0.0,
+) -> Callable[[], Iterator[Segment]]:
     """Each song followed by talk; optional noise before the first and more talk at the end."""
 
     def programme() -> Iterator[Segment]:
         if lead_in_s:
             yield Segment("station - lead in", render_noise(lead_in_s, STATION_RATE, seed=99))
         for i, recipe in enumerate(recipes):
-            yield Segment(f"{recipe.artist} - {recipe.title}",
-                          render_song(recipe, song_s, STATION_RATE))
+            yield Segment(
+                f"{recipe.artist} - {recipe.title}", render_song(recipe, song_s, STATION_RATE)
+            )
             yield Segment("station - talk", render_talk(gap_s, STATION_RATE, seed=i))
         if tail_s:
             yield Segment("station - talk", render_talk(tail_s, STATION_RATE, seed=98))

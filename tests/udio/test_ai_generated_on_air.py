@@ -52,8 +52,18 @@ SONG_S = 14.0
 RADIO_ID = 9
 SONG_ID = SEED_SONG_IDS[0]
 SETTINGS = {"window_s": 4, "hop_s": 2, "reconnect_initial_s": 0.3, "connect_timeout_s": 2}
-RECIPE = SongRecipe("Prompted Skyline", "udio-user", "Latent", 58, "dorian", 112,
-                    "bell", "strings", (0, 5, 2, 4), 211)
+RECIPE = SongRecipe(
+    "Prompted Skyline",
+    "udio-user",
+    "Latent",
+    58,
+    "dorian",
+    112,
+    "bell",
+    "strings",
+    (0, 5, 2, 4),
+    211,
+)
 
 
 def encode_mp3(samples: np.ndarray, rate: int) -> bytes:
@@ -64,7 +74,7 @@ def encode_mp3(samples: np.ndarray, rate: int) -> bytes:
         stream.layout = "mono"
         stream.bit_rate = 128_000
         for start in range(0, len(samples), 1152):
-            chunk = np.ascontiguousarray(samples[start:start + 1152], np.float32).reshape(1, -1)
+            chunk = np.ascontiguousarray(samples[start : start + 1152], np.float32).reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
             frame.sample_rate = rate
             frame.pts = start
@@ -93,8 +103,11 @@ def programme(song: np.ndarray):
 
 async def test_an_udio_song_added_to_the_catalog_is_flagged_ai_generated_on_air(tmp_path):
     mp3 = encode_mp3(render_song(RECIPE, SONG_S, RATE), RATE)
-    with FakeUdio() as fake, BackgroundLoop() as bg, \
-            running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
+    with (
+        FakeUdio() as fake,
+        BackgroundLoop() as bg,
+        running_engine(tmp_path / "engine", settings=SETTINGS) as engine,
+    ):
         fake.audio_bytes = mp3
 
         # Fetch the song by id and download its MP3, as the Udio tab does.
@@ -109,26 +122,34 @@ async def test_an_udio_song_added_to_the_catalog_is_flagged_ai_generated_on_air(
         # "Add to catalog": title, artist and provenance udio:<id> go to the engine's /upload/.
         async def upload(file, metadata):
             return await asyncio.to_thread(
-                engine.upload, 1, file.read_bytes(), filename=file.name, **metadata)
+                engine.upload, 1, file.read_bytes(), filename=file.name, **metadata
+            )
 
         reply = await import_to_catalog(path, song, upload)
         assert reply["status"] == "success", reply
 
-        radio = bg.start_station(programme(decode_mp3(path)), sample_rate=RATE,
-                                 loop_programme=False)
+        radio = bg.start_station(
+            programme(decode_mp3(path)), sample_rate=RATE, loop_programme=False
+        )
         station = MonitoredStation(radio_id=RADIO_ID, name="Loopback FM", source=radio.url)
         db = open_database(tmp_path / "history.sqlite3")
         client = AudDClient(engine.token, base_url=engine.base_url, backoff_factor=0.05)
         service = MonitoringService(
-            client=client, play_store=PlayStore(db), stations=StaticStations([station]),
-            state=StreamStateStore(db, "local"), watchlist=WatchlistStore(db),
-            notifier=RecordingNotifier(), longpoll_timeout=3, retry_first_delay=0.2,
+            client=client,
+            play_store=PlayStore(db),
+            stations=StaticStations([station]),
+            state=StreamStateStore(db, "local"),
+            watchlist=WatchlistStore(db),
+            notifier=RecordingNotifier(),
+            longpoll_timeout=3,
+            retry_first_delay=0.2,
         )
         await service.start()
         try:
             queries = PlayQueries(db.conn)
-            await until(lambda: queries.count(PlayFilter()) >= 1, timeout=45,
-                        what="the Udio song's play")
+            await until(
+                lambda: queries.count(PlayFilter()) >= 1, timeout=45, what="the Udio song's play"
+            )
         finally:
             await service.aclose()
             await client.aclose()

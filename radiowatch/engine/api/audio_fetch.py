@@ -24,27 +24,38 @@ def check_http_url(url: str, what: str = "url") -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ApiError(URL_FETCH_FAILED,
-                       f"the `{what}` parameter must be an http:// or https:// URL (got {url[:80]!r})")
+        raise ApiError(
+            URL_FETCH_FAILED,
+            f"the `{what}` parameter must be an http:// or https:// URL (got {url[:80]!r})",
+        )
     return url
 
 
-async def fetch_audio(url: str, *, max_bytes: int, timeout_s: float = FETCH_TIMEOUT_S
-                      ) -> AudioUpload:
+async def fetch_audio(
+    url: str, *, max_bytes: int, timeout_s: float = FETCH_TIMEOUT_S
+) -> AudioUpload:
     url = check_http_url(url)
     spool = tempfile.SpooledTemporaryFile(max_size=4 * MB)  # noqa: SIM115 (caller closes)
     try:
-        async with httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s), follow_redirects=True, max_redirects=_MAX_REDIRECTS,
-            headers={"User-Agent": f"radiowatch-engine/{__version__}"},
-        ) as client, client.stream("GET", url) as response:
+        async with (
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(timeout_s),
+                follow_redirects=True,
+                max_redirects=_MAX_REDIRECTS,
+                headers={"User-Agent": f"radiowatch-engine/{__version__}"},
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
             if response.status_code >= 400:
-                raise ApiError(URL_FETCH_FAILED,
-                               f"couldn't download the file from the URL: HTTP {response.status_code}")
+                raise ApiError(
+                    URL_FETCH_FAILED,
+                    f"couldn't download the file from the URL: HTTP {response.status_code}",
+                )
             kind = response.headers.get("content-type", "").lower()
             if kind.startswith(("text/html", "application/xhtml")):
-                raise ApiError(URL_FETCH_FAILED,
-                               "the URL points to a web page, not to an audio or video file")
+                raise ApiError(
+                    URL_FETCH_FAILED, "the URL points to a web page, not to an audio or video file"
+                )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise _too_large(max_bytes)
@@ -56,9 +67,10 @@ async def fetch_audio(url: str, *, max_bytes: int, timeout_s: float = FETCH_TIME
                 spool.write(chunk)
     except httpx.HTTPError as exc:
         spool.close()
-        raise ApiError(URL_FETCH_FAILED,
-                       f"couldn't download the file from the URL ({type(exc).__name__}: {exc})"
-                       ) from exc
+        raise ApiError(
+            URL_FETCH_FAILED,
+            f"couldn't download the file from the URL ({type(exc).__name__}: {exc})",
+        ) from exc
     except ApiError:
         spool.close()
         raise
@@ -68,5 +80,7 @@ async def fetch_audio(url: str, *, max_bytes: int, timeout_s: float = FETCH_TIME
 
 
 def _too_large(max_bytes: int) -> ApiError:
-    return ApiError(FILE_TOO_LARGE,
-                    f"the file at the URL is larger than this endpoint accepts ({max_bytes // MB} MB)")
+    return ApiError(
+        FILE_TOO_LARGE,
+        f"the file at the URL is larger than this endpoint accepts ({max_bytes // MB} MB)",
+    )

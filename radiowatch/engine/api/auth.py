@@ -48,8 +48,9 @@ def stored_engine_token(store_factory: Callable[[], _TokenStore] = _default_stor
     return token
 
 
-def resolve_engine_token(cli_token: str | None,
-                         store_factory: Callable[[], _TokenStore] = _default_store) -> str:
+def resolve_engine_token(
+    cli_token: str | None, store_factory: Callable[[], _TokenStore] = _default_store
+) -> str:
     if cli_token:
         return cli_token
     env = os.environ.get(ENV_TOKEN, "").strip()

@@ -85,12 +85,20 @@ async def _handle(runtime: Any, request: Request, method: str, handler: Any) -> 
         return json_reply(success_body(result))
     except ApiError as error:
         params = api.params if api is not None else dict(request.query_params)
-        return json_reply(error_body(error, method=method, http_method=request.method,
-                                     params=params), status_code=error.http_status)
+        return json_reply(
+            error_body(error, method=method, http_method=request.method, params=params),
+            status_code=error.http_status,
+        )
     except Exception:
         log.exception("catalog request %s failed", method)
-        return json_reply(error_body(ApiError(SERVER_ERROR, "Internal error."), method=method,
-                                     http_method=request.method, params={}))
+        return json_reply(
+            error_body(
+                ApiError(SERVER_ERROR, "Internal error."),
+                method=method,
+                http_method=request.method,
+                params={},
+            )
+        )
     finally:
         if api is not None:
             await api.close()
@@ -103,8 +111,9 @@ def track_json(runtime: Any, track: Any) -> dict[str, Any]:
 
 
 def _matches(track: Any, words: list[str]) -> bool:
-    haystack = " ".join(str(v or "") for v in (track.track_id, track.title, track.artist,
-                                               track.album, track.isrc)).lower()
+    haystack = " ".join(
+        str(v or "") for v in (track.track_id, track.title, track.artist, track.album, track.isrc)
+    ).lower()
     return all(w in haystack for w in words)
 
 
@@ -144,9 +153,15 @@ async def _add(runtime: Any, api: Any, _path: dict) -> dict[str, Any]:
     async with _add_lock:  # two adds must not pick the same audio_id
         audio_id = _next_audio_id(runtime)
         track = await runtime.custom_catalog.add(
-            audio_id, api.upload, title=fields.get("title"), artist=fields.get("artist"),
-            album=fields.get("album"), isrc=fields.get("isrc"), kind=fields.get("kind") or "song",
-            provenance=f"added in the Catalog tab ({api.upload.filename})")
+            audio_id,
+            api.upload,
+            title=fields.get("title"),
+            artist=fields.get("artist"),
+            album=fields.get("album"),
+            isrc=fields.get("isrc"),
+            kind=fields.get("kind") or "song",
+            provenance=f"added in the Catalog tab ({api.upload.filename})",
+        )
     if source_file:
         track = await _write(runtime, track.track_id, {"source_file": source_file})
     return track_json(runtime, track)
@@ -159,8 +174,9 @@ async def _write(runtime: Any, track_id: str, fields: dict[str, Any]) -> Any:
         try:
             return runtime.catalog.update(track_id, **fields)
         except KeyError:
-            raise ApiError(INVALID_REQUEST, f"there is no track {track_id!r} in the catalog"
-                           ) from None
+            raise ApiError(
+                INVALID_REQUEST, f"there is no track {track_id!r} in the catalog"
+            ) from None
         except ValueError as exc:
             raise ApiError(INVALID_REQUEST, str(exc)) from None
 
@@ -176,6 +192,7 @@ async def _update(runtime: Any, api: Any, path: dict) -> dict[str, Any]:
 
 async def _remove(runtime: Any, api: Any, path: dict) -> dict[str, bool]:
     loop = asyncio.get_running_loop()
-    removed = await loop.run_in_executor(runtime.catalog_writer, runtime.catalog.remove,
-                                         path["track_id"])
+    removed = await loop.run_in_executor(
+        runtime.catalog_writer, runtime.catalog.remove, path["track_id"]
+    )
     return {"removed": bool(removed)}

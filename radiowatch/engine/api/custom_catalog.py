@@ -24,15 +24,31 @@ class CustomCatalog:
         self._store = store
         self._writer = writer
 
-    async def add(self, audio_id: int, audio: AudioUpload, *, title: str | None = None,
-                  artist: str | None = None, album: str | None = None, isrc: str | None = None,
-                  kind: str = "song", provenance: str | None = None) -> Any:
+    async def add(
+        self,
+        audio_id: int,
+        audio: AudioUpload,
+        *,
+        title: str | None = None,
+        artist: str | None = None,
+        album: str | None = None,
+        isrc: str | None = None,
+        kind: str = "song",
+        provenance: str | None = None,
+    ) -> Any:
         previous = self._store.custom_track(audio_id)
-        meta = {"title": title, "artist": artist, "album": album, "isrc": isrc, "kind": kind,
-                "provenance": provenance or f"custom catalog upload, audio_id {audio_id}"}
+        meta = {
+            "title": title,
+            "artist": artist,
+            "album": album,
+            "isrc": isrc,
+            "kind": kind,
+            "provenance": provenance or f"custom catalog upload, audio_id {audio_id}",
+        }
         data = audio.read_all()
         track = await asyncio.get_running_loop().run_in_executor(
-            self._writer, self._add_sync, data, audio.filename, meta, previous)
+            self._writer, self._add_sync, data, audio.filename, meta, previous
+        )
         self._store.set_custom_track(audio_id, track.track_id)
         return track
 
@@ -44,7 +60,9 @@ class CustomCatalog:
         try:
             track = self._catalog.add_samples(samples, **meta)
         except ValueError as exc:
-            raise ApiError(FINGERPRINT_FAILED, f"the song could not be fingerprinted: {exc}") from exc
+            raise ApiError(
+                FINGERPRINT_FAILED, f"the song could not be fingerprinted: {exc}"
+            ) from exc
         if previous is not None and previous != track.track_id:
             self._catalog.remove(previous)
         return track

@@ -84,7 +84,9 @@ def parse_int(value: str, name: str, *, minimum: int = 0) -> int | None:
     try:
         number = int(float(value))
     except ValueError:
-        raise ApiError(50, f"the `{name}` parameter must be a number (got {value[:40]!r})") from None
+        raise ApiError(
+            50, f"the `{name}` parameter must be a number (got {value[:40]!r})"
+        ) from None
     if number < minimum:
         raise ApiError(50, f"the `{name}` parameter must be at least {minimum}")
     return number
@@ -109,13 +111,16 @@ def url_timecode(url: str) -> float:
 class ScanCounters:
     """What enterprise scanning has done since the engine started (shown by `/health/`)."""
 
-    scans: int = 0          # enterprise requests that started scanning
-    chunks: int = 0         # 12-second chunks recognised, over all scans
-    abandoned: int = 0      # scans stopped early because their client went away
+    scans: int = 0  # enterprise requests that started scanning
+    chunks: int = 0  # 12-second chunks recognised, over all scans
+    abandoned: int = 0  # scans stopped early because their client went away
 
     def as_dict(self) -> dict[str, int]:
-        return {"enterprise_scans": self.scans, "enterprise_chunks": self.chunks,
-                "enterprise_abandoned": self.abandoned}
+        return {
+            "enterprise_scans": self.scans,
+            "enterprise_chunks": self.chunks,
+            "enterprise_abandoned": self.abandoned,
+        }
 
 
 class Recognizer:
@@ -136,10 +141,13 @@ class Recognizer:
         at = max(0.0, float(match.offset_s) + start_in_query_s)
         audio_id = self._store.audio_id_for(track.track_id)
         if audio_id is not None and not (track.title or track.artist):
-            return {"timecode": timecode(at), "audio_id": audio_id}   # AudD's custom-match shape
+            return {"timecode": timecode(at), "audio_id": audio_id}  # AudD's custom-match shape
         song: dict[str, Any] = {
-            "artist": track.artist, "title": track.title, "album": track.album,
-            "timecode": timecode(at), "isrc": track.isrc,
+            "artist": track.artist,
+            "title": track.title,
+            "album": track.album,
+            "timecode": timecode(at),
+            "isrc": track.isrc,
         }
         song = {k: v for k, v in song.items() if v not in (None, "")}
         if audio_id is not None:
@@ -166,9 +174,11 @@ class Recognizer:
         except DecodeError as exc:
             raise ApiError(INVALID_AUDIO, f"the file could not be decoded as audio: {exc}") from exc
         if samples.size < MIN_SECONDS * SAMPLE_RATE:
-            raise ApiError(FINGERPRINT_FAILED,
-                           f"the clip is too short to fingerprint ({samples.size / SAMPLE_RATE:.1f} s)."
-                           " Send 5 to 12 seconds of audio.")
+            raise ApiError(
+                FINGERPRINT_FAILED,
+                f"the clip is too short to fingerprint ({samples.size / SAMPLE_RATE:.1f} s)."
+                " Send 5 to 12 seconds of audio.",
+            )
         match = self.identify(samples)
         if match is None:
             return None
@@ -186,9 +196,14 @@ class Recognizer:
         return match
 
     # -- enterprise ---------------------------------------------------------------------------
-    async def enterprise(self, upload: AudioUpload, plan: ChunkPlan, *, accurate: bool,
-                         client_gone: Callable[[], Awaitable[bool]] | None = None
-                         ) -> list[dict[str, Any]]:
+    async def enterprise(
+        self,
+        upload: AudioUpload,
+        plan: ChunkPlan,
+        *,
+        accurate: bool,
+        client_gone: Callable[[], Awaitable[bool]] | None = None,
+    ) -> list[dict[str, Any]]:
         """Scan `upload` chunk by chunk in a worker thread.
 
         `client_gone` (Starlette's `request.is_disconnected`) is asked every CLIENT_CHECK_S
@@ -200,7 +215,8 @@ class Recognizer:
         with self._counters_lock:
             self.counters.scans += 1
         work = asyncio.ensure_future(
-            self.run(self._enterprise_sync, upload.file, upload.filename, plan, accurate, stop))
+            self.run(self._enterprise_sync, upload.file, upload.filename, plan, accurate, stop)
+        )
         try:
             while not work.done():
                 await asyncio.wait({work}, timeout=CLIENT_CHECK_S)
@@ -216,13 +232,21 @@ class Recognizer:
             return results
         with self._counters_lock:
             self.counters.abandoned += 1
-        log.info("enterprise scan of %s stopped after %d chunks: the client disconnected",
-                 upload.filename, scanned)
+        log.info(
+            "enterprise scan of %s stopped after %d chunks: the client disconnected",
+            upload.filename,
+            scanned,
+        )
         raise ScanAbandoned(f"the client disconnected after {scanned} chunks")
 
-    def _enterprise_sync(self, file: IO[bytes], name: str, plan: ChunkPlan, accurate: bool,
-                         stop: threading.Event | None = None
-                         ) -> tuple[int | None, list[dict[str, Any]]]:
+    def _enterprise_sync(
+        self,
+        file: IO[bytes],
+        name: str,
+        plan: ChunkPlan,
+        accurate: bool,
+        stop: threading.Event | None = None,
+    ) -> tuple[int | None, list[dict[str, Any]]]:
         """(None, results) for a finished scan; (chunks scanned, partial results) if `stop`
         was set before the file's end."""
         results = []
@@ -258,8 +282,9 @@ class Recognizer:
         end = max(min(end, chunk_s), start)
         return start, end
 
-    def _scanned_chunks(self, file: IO[bytes], name: str, plan: ChunkPlan
-                        ) -> Iterator[tuple[float, np.ndarray]]:
+    def _scanned_chunks(
+        self, file: IO[bytes], name: str, plan: ChunkPlan
+    ) -> Iterator[tuple[float, np.ndarray]]:
         chunk_len = int(CHUNK_SECONDS * SAMPLE_RATE)
         skip_samples = int(plan.skip_first_seconds * SAMPLE_RATE)
         buffered: list[np.ndarray] = []
@@ -272,7 +297,7 @@ class Recognizer:
                 position += block.size
                 continue
             if position < skip_samples:
-                block = block[skip_samples - position:]
+                block = block[skip_samples - position :]
                 position = skip_samples
             position += block.size
             buffered.append(block)
@@ -291,9 +316,10 @@ class Recognizer:
         if tail.size >= MIN_LAST_CHUNK_SECONDS * SAMPLE_RATE and plan.scans(index):
             yield plan.skip_first_seconds + index * CHUNK_SECONDS, tail
         elif index == 0 and position <= skip_samples:
-            raise ApiError(FINGERPRINT_FAILED,
-                           "there is no audio after `skip_first_seconds`; lower it or send a "
-                           "longer file.")
+            raise ApiError(
+                FINGERPRINT_FAILED,
+                "there is no audio after `skip_first_seconds`; lower it or send a longer file.",
+            )
 
 
 def _decode_blocks(file: IO[bytes], name: str) -> Iterator[np.ndarray]:
@@ -302,8 +328,9 @@ def _decode_blocks(file: IO[bytes], name: str) -> Iterator[np.ndarray]:
     try:
         container = av.open(file, mode="r")
     except (av.FFmpegError, OSError, ValueError) as exc:
-        raise ApiError(INVALID_AUDIO,
-                       f"the file could not be decoded as audio: {name}: {exc}") from exc
+        raise ApiError(
+            INVALID_AUDIO, f"the file could not be decoded as audio: {name}: {exc}"
+        ) from exc
     with container:
         if not container.streams.audio:
             raise ApiError(INVALID_AUDIO, f"the file contains no audio stream: {name}")
@@ -320,9 +347,10 @@ def _decode_blocks(file: IO[bytes], name: str) -> Iterator[np.ndarray]:
                     return
         except (av.FFmpegError, OSError, ValueError) as exc:
             if total < SAMPLE_RATE:
-                raise ApiError(INVALID_AUDIO,
-                               f"the file could not be decoded as audio: {name}: {exc}") from exc
-            return   # a truncated file: keep what decoded
+                raise ApiError(
+                    INVALID_AUDIO, f"the file could not be decoded as audio: {name}: {exc}"
+                ) from exc
+            return  # a truncated file: keep what decoded
         tail = resampler.feed(None)
         if tail.size:
             yield tail

@@ -52,8 +52,15 @@ class ApiError(Exception):
     wording has no action prefix (the enterprise 904, for example).
     """
 
-    def __init__(self, code: int, reason: str, *, message: str | None = None,
-                 result: Any = None, http_status: int = 200) -> None:
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        *,
+        message: str | None = None,
+        result: Any = None,
+        http_status: int = 200,
+    ) -> None:
         super().__init__(f"[#{code}] {message or reason}")
         self.code = code
         self.reason = reason
@@ -65,11 +72,22 @@ class ApiError(Exception):
         return self.message or ACTION_PREFIX.get(method, f"{method} failed: ") + self.reason
 
 
-def error_body(error: ApiError, *, method: str, http_method: str, params: Mapping[str, str],
-               enterprise: bool = False, started: float | None = None) -> dict[str, Any]:
+def error_body(
+    error: ApiError,
+    *,
+    method: str,
+    http_method: str,
+    params: Mapping[str, str],
+    enterprise: bool = False,
+    started: float | None = None,
+) -> dict[str, Any]:
     body = error_envelope(
-        error.code, error.text_for(method), method=method, params=dict(params),
-        http_method=http_method, enterprise=enterprise,
+        error.code,
+        error.text_for(method),
+        method=method,
+        params=dict(params),
+        http_method=http_method,
+        enterprise=enterprise,
         execution_time=_elapsed(started) if enterprise else None,
     )
     if error.result is not None:
@@ -77,8 +95,9 @@ def error_body(error: ApiError, *, method: str, http_method: str, params: Mappin
     return body
 
 
-def success_body(result: Any, *, enterprise: bool = False, started: float | None = None
-                 ) -> dict[str, Any]:
+def success_body(
+    result: Any, *, enterprise: bool = False, started: float | None = None
+) -> dict[str, Any]:
     body = success_envelope(result)
     if enterprise:
         body["execution_time"] = _elapsed(started)

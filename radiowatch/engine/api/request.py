@@ -99,13 +99,20 @@ def _limited_receive(receive, limit: int):
     return wrapped
 
 
-async def read_api_request(request: Request, *, method: str, limit: int,
-                           enterprise: bool = False) -> ApiRequest:
+async def read_api_request(
+    request: Request, *, method: str, limit: int, enterprise: bool = False
+) -> ApiRequest:
     """Parse `request` into an ApiRequest, refusing bodies larger than `limit` bytes."""
     started = time.perf_counter()
     params = {k: v for k, v in request.query_params.items()}
-    api = ApiRequest(method=method, http_method=request.method, params=params,
-                     enterprise=enterprise, started=started, client_gone=request.is_disconnected)
+    api = ApiRequest(
+        method=method,
+        http_method=request.method,
+        params=params,
+        enterprise=enterprise,
+        started=started,
+        client_gone=request.is_disconnected,
+    )
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(limit)

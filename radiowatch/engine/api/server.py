@@ -78,12 +78,14 @@ def create_app(runtime: Any) -> Starlette:
     async def ws_endpoint(websocket: WebSocket) -> None:
         await _websocket_session(runtime, websocket)
 
-    return Starlette(routes=[
-        WebSocketRoute("/ws", ws_endpoint),
-        WebSocketRoute("/ws/", ws_endpoint),
-        *catalog_routes(runtime),
-        Route("/{path:path}", http_endpoint, methods=["GET", "POST"]),
-    ])
+    return Starlette(
+        routes=[
+            WebSocketRoute("/ws", ws_endpoint),
+            WebSocketRoute("/ws/", ws_endpoint),
+            *catalog_routes(runtime),
+            Route("/{path:path}", http_endpoint, methods=["GET", "POST"]),
+        ]
+    )
 
 
 def _route(request: Request) -> tuple[str, bool]:
@@ -102,19 +104,27 @@ async def _dispatch(runtime: Any, request: Request) -> Response:
     if method == "longpoll":
         return await _longpoll(runtime, request)
     if method == "health":
-        return json_reply({"status": "ok", "version": __version__,
-                           "monitoring": runtime.streams.counters(),
-                           "recognition": runtime.recognizer.counters.as_dict()})
+        return json_reply(
+            {
+                "status": "ok",
+                "version": __version__,
+                "monitoring": runtime.streams.counters(),
+                "recognition": runtime.recognizer.counters.as_dict(),
+            }
+        )
     if enterprise and method != "recognize":
-        enterprise = False   # stream methods sent to the enterprise host: serve them anyway
+        enterprise = False  # stream methods sent to the enterprise host: serve them anyway
     limit = runtime.limits.for_method(method, enterprise)
     api: ApiRequest | None = None
     try:
         api = await read_api_request(request, method=method, limit=limit, enterprise=enterprise)
         if method == "recognize" and api.params.get("method") in _HANDLERS:
-            api.method = api.params["method"]   # v0 clients: POST / with method=...
-        handler = _ENTERPRISE if api.enterprise and api.method == "recognize" else \
-            _HANDLERS.get(api.method)
+            api.method = api.params["method"]  # v0 clients: POST / with method=...
+        handler = (
+            _ENTERPRISE
+            if api.enterprise and api.method == "recognize"
+            else _HANDLERS.get(api.method)
+        )
         if handler is None:
             raise ApiError(INVALID_REQUEST, f"unknown API method {api.method!r}")
         runtime.token_check.require(api.token)
@@ -124,15 +134,25 @@ async def _dispatch(runtime: Any, request: Request) -> Response:
         return Response(status_code=499)  # nginx's "client closed request": nobody reads it
     except ApiError as error:
         params = api.params if api is not None else dict(request.query_params)
-        body = error_body(error, method=api.method if api else method,
-                          http_method=request.method, params=params, enterprise=enterprise,
-                          started=api.started if api else None)
+        body = error_body(
+            error,
+            method=api.method if api else method,
+            http_method=request.method,
+            params=params,
+            enterprise=enterprise,
+            started=api.started if api else None,
+        )
         return json_reply(body, status_code=error.http_status)
     except Exception:
         log.exception("unexpected failure in %s", method)
         params = api.params if api is not None else dict(request.query_params)
-        body = error_body(ApiError(SERVER_ERROR, "Internal error."), method=method,
-                          http_method=request.method, params=params, enterprise=enterprise)
+        body = error_body(
+            ApiError(SERVER_ERROR, "Internal error."),
+            method=method,
+            http_method=request.method,
+            params=params,
+            enterprise=enterprise,
+        )
         return json_reply(body)
     finally:
         if api is not None:
@@ -141,13 +161,16 @@ async def _dispatch(runtime: Any, request: Request) -> Response:
 
 # -- recognition -----------------------------------------------------------------------------
 
+
 async def _audio_input(runtime: Any, api: ApiRequest, max_bytes: int) -> tuple[AudioUpload, bool]:
     """The uploaded file, or the downloaded `url`; the bool says whether we own the file."""
     if api.upload is not None and api.upload.size > 0:
         if api.upload.size > max_bytes:
-            raise ApiError(FILE_TOO_LARGE,
-                           f"the file is larger than this endpoint accepts ({max_bytes // MB} MB); "
-                           "use the enterprise endpoint for long files.")
+            raise ApiError(
+                FILE_TOO_LARGE,
+                f"the file is larger than this endpoint accepts ({max_bytes // MB} MB); "
+                "use the enterprise endpoint for long files.",
+            )
         return api.upload, False
     url = api.get("url").strip()
     if not url:
@@ -176,8 +199,9 @@ async def _enterprise(runtime: Any, api: ApiRequest) -> Any:
     )
     audio, owned = await _audio_input(runtime, api, runtime.limits.enterprise_file)
     try:
-        return await runtime.recognizer.enterprise(audio, plan, accurate=api.flag("accurate_offsets"),
-                                                   client_gone=api.client_gone)
+        return await runtime.recognizer.enterprise(
+            audio, plan, accurate=api.flag("accurate_offsets"), client_gone=api.client_gone
+        )
     finally:
         if owned:
             audio.file.close()
@@ -185,15 +209,19 @@ async def _enterprise(runtime: Any, api: ApiRequest) -> Any:
 
 # -- streams -----------------------------------------------------------------------------------
 
+
 def _radio_id(api: ApiRequest) -> int:
     text = api.get("radio_id").strip()
     if not text:
-        raise ApiError(INVALID_REQUEST, "the `radio_id` parameter is required (an integer you choose)")
+        raise ApiError(
+            INVALID_REQUEST, "the `radio_id` parameter is required (an integer you choose)"
+        )
     try:
         return int(text)
     except ValueError:
-        raise ApiError(INVALID_REQUEST,
-                       f"the `radio_id` parameter must be an integer (got {text[:40]!r})") from None
+        raise ApiError(
+            INVALID_REQUEST, f"the `radio_id` parameter must be an integer (got {text[:40]!r})"
+        ) from None
 
 
 def _stream_url(api: ApiRequest) -> str:
@@ -224,8 +252,9 @@ async def _get_callback_url(runtime: Any, api: ApiRequest) -> str:
 
 async def _add_stream(runtime: Any, api: ApiRequest) -> None:
     before = api.get("callbacks").strip().lower() == "before"
-    await runtime.streams.add(_radio_id(api), _stream_url(api), callbacks_before=before,
-                              token=api.token)
+    await runtime.streams.add(
+        _radio_id(api), _stream_url(api), callbacks_before=before, token=api.token
+    )
     return None
 
 
@@ -245,19 +274,28 @@ async def _get_streams(runtime: Any, api: ApiRequest) -> list[dict[str, Any]]:
 
 # -- custom catalog ----------------------------------------------------------------------------
 
+
 async def _upload(runtime: Any, api: ApiRequest) -> None:
     audio_id = parse_int(api.get("audio_id"), "audio_id")
     if audio_id is None:
-        raise ApiError(INVALID_REQUEST, "the `audio_id` parameter is required (an integer you choose)")
+        raise ApiError(
+            INVALID_REQUEST, "the `audio_id` parameter is required (an integer you choose)"
+        )
     kind = api.get("kind", "song") or "song"
     if kind not in ("song", "jingle", "ad"):
         raise ApiError(INVALID_REQUEST, "the `kind` parameter must be song, jingle or ad")
     audio, owned = await _audio_input(runtime, api, runtime.limits.upload_file)
     try:
         await runtime.custom_catalog.add(
-            audio_id, audio, title=api.get("title") or None, artist=api.get("artist") or None,
-            album=api.get("album") or None, isrc=api.get("isrc") or None, kind=kind,
-            provenance=api.get("provenance") or None)
+            audio_id,
+            audio,
+            title=api.get("title") or None,
+            artist=api.get("artist") or None,
+            album=api.get("album") or None,
+            isrc=api.get("isrc") or None,
+            kind=kind,
+            provenance=api.get("provenance") or None,
+        )
     finally:
         if owned:
             audio.file.close()
@@ -265,8 +303,9 @@ async def _upload(runtime: Any, api: ApiRequest) -> None:
 
 
 async def _find_lyrics(runtime: Any, api: ApiRequest) -> None:
-    raise ApiError(FEATURE_NOT_AVAILABLE,
-                   "lyrics search is not available on the radiowatch local engine.")
+    raise ApiError(
+        FEATURE_NOT_AVAILABLE, "lyrics search is not available on the radiowatch local engine."
+    )
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -284,6 +323,7 @@ _ENTERPRISE: Handler = _enterprise
 
 
 # -- long poll -----------------------------------------------------------------------------------
+
 
 async def _longpoll(runtime: Any, request: Request) -> Response:
     """golongpoll's query API (docs/protocols/audd.md §7.2); bad arguments get HTTP 400 so the SDK stops instead
@@ -309,6 +349,7 @@ async def _longpoll(runtime: Any, request: Request) -> Response:
 
 
 # -- WebSocket -------------------------------------------------------------------------------------
+
 
 async def _websocket_session(runtime: Any, websocket: WebSocket) -> None:
     """Spec §9: each binary message is one recording; each gets one JSON text reply, in order."""
@@ -339,14 +380,21 @@ async def _websocket_reply(runtime: Any, params: dict[str, str], data: bytes | N
         if not data:
             raise ApiError(NO_INPUT, "send each recording as one binary WebSocket message.")
         if len(data) > runtime.limits.recognize_file:
-            raise ApiError(FILE_TOO_LARGE,
-                           f"the recording is larger than {runtime.limits.recognize_file // MB} MB")
+            raise ApiError(
+                FILE_TOO_LARGE,
+                f"the recording is larger than {runtime.limits.recognize_file // MB} MB",
+            )
         upload = AudioUpload("websocket.bin", io.BytesIO(data), len(data))
         return success_body(await runtime.recognizer.recognize(upload))
     except ApiError as error:
-        return error_body(error, method="recognize", http_method="GET", params=params,
-                          started=started)
+        return error_body(
+            error, method="recognize", http_method="GET", params=params, started=started
+        )
     except Exception:
         log.exception("unexpected failure in a WebSocket recognition")
-        return error_body(ApiError(SERVER_ERROR, "Internal error."), method="recognize",
-                          http_method="GET", params=params)
+        return error_body(
+            ApiError(SERVER_ERROR, "Internal error."),
+            method="recognize",
+            http_method="GET",
+            params=params,
+        )

@@ -40,41 +40,162 @@ class SongRecipe:
     title: str
     artist: str
     album: str
-    root_midi: int          # key: MIDI note of the tonic (e.g. 57 = A3)
+    root_midi: int  # key: MIDI note of the tonic (e.g. 57 = A3)
     scale: str
     tempo_bpm: float
-    lead: str               # timbre names
+    lead: str  # timbre names
     pad: str
-    progression: tuple[int, ...]   # scale degrees of the chords, one per bar
+    progression: tuple[int, ...]  # scale degrees of the chords, one per bar
     seed: int
     drums: bool = True
 
 
 DEMO_SONGS: tuple[SongRecipe, ...] = (
-    SongRecipe("Harbour Lights", "The Paper Lanterns", "Night Ferry", 57, "minor", 92,
-               "flute", "strings", (0, 5, 3, 4), 11),
-    SongRecipe("Copper Sunrise", "Mila Varga", "Morning Metals", 60, "major", 118,
-               "brass", "organ", (0, 3, 4, 0), 23),
-    SongRecipe("Static Orchard", "Deltawave", "Signal Trees", 62, "dorian", 104,
-               "clarinet", "strings", (0, 3, 0, 6), 37),
-    SongRecipe("Glass Elevator", "Nora Quint", "Up and Away", 64, "mixolydian", 128,
-               "bell", "organ", (0, 6, 3, 0), 41),
-    SongRecipe("Lowland Parade", "Brass Hollow", "Marching Season", 55, "major", 140,
-               "brass", "strings", (0, 4, 5, 3), 53),
-    SongRecipe("Velvet Crossing", "Ines & the Tides", "Undertow", 59, "harmonic_minor", 76,
-               "strings", "organ", (0, 3, 4, 4), 67),
-    SongRecipe("Paper Satellites", "Kite Radio", "Lift", 67, "pentatonic", 110,
-               "flute", "bell", (0, 2, 3, 1), 71),
-    SongRecipe("Midnight Tram", "Orla Fenn", "City Lines", 52, "minor", 84,
-               "organ", "strings", (0, 6, 5, 4), 83),
-    SongRecipe("Saltwater Waltz", "The Gull Quartet", "Three Four", 62, "major", 150,
-               "clarinet", "organ", (0, 4, 0, 3), 97, drums=False),
-    SongRecipe("Neon Cartography", "Atlas Mori", "Maps of Light", 65, "dorian", 124,
-               "bell", "strings", (0, 2, 3, 6), 101),
-    SongRecipe("Quiet Engine", "Theo Lund", "Workshop Hours", 50, "mixolydian", 98,
-               "brass", "organ", (0, 6, 0, 3), 113),
-    SongRecipe("Tin Roof Rain", "Sable & Pine", "Weather Report", 69, "pentatonic", 134,
-               "flute", "strings", (0, 3, 1, 4), 127),
+    SongRecipe(
+        "Harbour Lights",
+        "The Paper Lanterns",
+        "Night Ferry",
+        57,
+        "minor",
+        92,
+        "flute",
+        "strings",
+        (0, 5, 3, 4),
+        11,
+    ),
+    SongRecipe(
+        "Copper Sunrise",
+        "Mila Varga",
+        "Morning Metals",
+        60,
+        "major",
+        118,
+        "brass",
+        "organ",
+        (0, 3, 4, 0),
+        23,
+    ),
+    SongRecipe(
+        "Static Orchard",
+        "Deltawave",
+        "Signal Trees",
+        62,
+        "dorian",
+        104,
+        "clarinet",
+        "strings",
+        (0, 3, 0, 6),
+        37,
+    ),
+    SongRecipe(
+        "Glass Elevator",
+        "Nora Quint",
+        "Up and Away",
+        64,
+        "mixolydian",
+        128,
+        "bell",
+        "organ",
+        (0, 6, 3, 0),
+        41,
+    ),
+    SongRecipe(
+        "Lowland Parade",
+        "Brass Hollow",
+        "Marching Season",
+        55,
+        "major",
+        140,
+        "brass",
+        "strings",
+        (0, 4, 5, 3),
+        53,
+    ),
+    SongRecipe(
+        "Velvet Crossing",
+        "Ines & the Tides",
+        "Undertow",
+        59,
+        "harmonic_minor",
+        76,
+        "strings",
+        "organ",
+        (0, 3, 4, 4),
+        67,
+    ),
+    SongRecipe(
+        "Paper Satellites",
+        "Kite Radio",
+        "Lift",
+        67,
+        "pentatonic",
+        110,
+        "flute",
+        "bell",
+        (0, 2, 3, 1),
+        71,
+    ),
+    SongRecipe(
+        "Midnight Tram",
+        "Orla Fenn",
+        "City Lines",
+        52,
+        "minor",
+        84,
+        "organ",
+        "strings",
+        (0, 6, 5, 4),
+        83,
+    ),
+    SongRecipe(
+        "Saltwater Waltz",
+        "The Gull Quartet",
+        "Three Four",
+        62,
+        "major",
+        150,
+        "clarinet",
+        "organ",
+        (0, 4, 0, 3),
+        97,
+        drums=False,
+    ),
+    SongRecipe(
+        "Neon Cartography",
+        "Atlas Mori",
+        "Maps of Light",
+        65,
+        "dorian",
+        124,
+        "bell",
+        "strings",
+        (0, 2, 3, 6),
+        101,
+    ),
+    SongRecipe(
+        "Quiet Engine",
+        "Theo Lund",
+        "Workshop Hours",
+        50,
+        "mixolydian",
+        98,
+        "brass",
+        "organ",
+        (0, 6, 0, 3),
+        113,
+    ),
+    SongRecipe(
+        "Tin Roof Rain",
+        "Sable & Pine",
+        "Weather Report",
+        69,
+        "pentatonic",
+        134,
+        "flute",
+        "strings",
+        (0, 3, 1, 4),
+        127,
+    ),
 )
 
 
@@ -82,8 +203,9 @@ def _midi_hz(note: float) -> float:
     return 440.0 * 2 ** ((note - 69) / 12)
 
 
-def _tone(freq: float, n: int, sr: int, timbre: tuple[float, ...], attack: float,
-          release: float) -> np.ndarray:
+def _tone(
+    freq: float, n: int, sr: int, timbre: tuple[float, ...], attack: float, release: float
+) -> np.ndarray:
     t = np.arange(n) / sr
     wave = np.zeros(n)
     for k, amp in enumerate(timbre, start=1):
@@ -93,7 +215,7 @@ def _tone(freq: float, n: int, sr: int, timbre: tuple[float, ...], attack: float
     a = max(1, int(attack * sr))
     r = max(1, int(release * sr))
     env[:a] = np.linspace(0, 1, min(a, n))[: min(a, n)]
-    env[-r:] *= np.linspace(1, 0, min(r, n))[-min(r, n):]
+    env[-r:] *= np.linspace(1, 0, min(r, n))[-min(r, n) :]
     return wave * env / max(1e-9, sum(timbre))
 
 
@@ -109,7 +231,7 @@ def render_song(recipe: SongRecipe, seconds: float, sr: int = STATION_RATE) -> n
     The same notes come out at any `sr`, so the catalog copy can be rendered directly at the
     fingerprinter's rate instead of resampling the broadcast copy."""
     rng = np.random.default_rng(recipe.seed)
-    drum_rng = np.random.default_rng(recipe.seed + 7)   # separate: noise length depends on sr
+    drum_rng = np.random.default_rng(recipe.seed + 7)  # separate: noise length depends on sr
     n = int(seconds * sr)
     out = np.zeros(n)
     scale = _SCALES[recipe.scale]
@@ -137,8 +259,11 @@ def render_song(recipe: SongRecipe, seconds: float, sr: int = STATION_RATE) -> n
         # bass: chord root on every beat
         for b in range(4):
             f = _midi_hz(degree_note(chord, -2))
-            _add(out, start + int(b * beat * sr), 0.35 * _tone(f, int(beat * 0.9 * sr), sr,
-                                                             (1.0, 0.3), 0.01, 0.05))
+            _add(
+                out,
+                start + int(b * beat * sr),
+                0.35 * _tone(f, int(beat * 0.9 * sr), sr, (1.0, 0.3), 0.01, 0.05),
+            )
         # lead: the motif shifted by the chord and a per-bar variation
         variation = rng.integers(-2, 3)
         pos = 0.0
@@ -148,8 +273,11 @@ def render_song(recipe: SongRecipe, seconds: float, sr: int = STATION_RATE) -> n
             if rng.random() > 0.15:
                 note = degree_note(int(step) + chord + int(variation), 1)
                 length = min(dur, 4 - pos) * beat
-                _add(out, start + int(pos * beat * sr),
-                     0.3 * _tone(_midi_hz(note), int(length * 0.95 * sr), sr, lead, 0.02, 0.06))
+                _add(
+                    out,
+                    start + int(pos * beat * sr),
+                    0.3 * _tone(_midi_hz(note), int(length * 0.95 * sr), sr, lead, 0.02, 0.06),
+                )
             pos += dur
         if recipe.drums:
             _drums(out, start, beat, sr, drum_rng)
@@ -178,12 +306,15 @@ def render_talk(seconds: float, sr: int = STATION_RATE, seed: int = 0) -> np.nda
     t = np.arange(n) / sr
     pitch = 120 + 25 * np.sin(2 * np.pi * 0.7 * t + rng.random() * 6) + 10 * rng.standard_normal()
     phase = np.cumsum(pitch / sr)
-    buzz = (phase % 1.0) - 0.5                        # sawtooth: rich in harmonics
+    buzz = (phase % 1.0) - 0.5  # sawtooth: rich in harmonics
     spec = np.fft.rfft(buzz)
     freqs = np.fft.rfftfreq(n, 1 / sr)
     shape = np.zeros_like(freqs)
-    for formant, width in ((500 + 200 * rng.random(), 120), (1500 + 400 * rng.random(), 180),
-                           (2500, 250)):
+    for formant, width in (
+        (500 + 200 * rng.random(), 120),
+        (1500 + 400 * rng.random(), 180),
+        (2500, 250),
+    ):
         shape += np.exp(-0.5 * ((freqs - formant) / width) ** 2)
     voice = np.fft.irfft(spec * shape, n)
     syllables = (np.sin(2 * np.pi * 4.0 * t + rng.random()) > -0.2).astype(float)

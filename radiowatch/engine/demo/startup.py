@@ -39,14 +39,19 @@ DEMO_PROVENANCE = "radiowatch demo"
 STATION_NAME = "radiowatch demo FM"
 
 
-def demo_programme(song_s: float, gap_s: float,
-                   songs: tuple[SongRecipe, ...] = DEMO_SONGS) -> Iterator[Segment]:
+def demo_programme(
+    song_s: float, gap_s: float, songs: tuple[SongRecipe, ...] = DEMO_SONGS
+) -> Iterator[Segment]:
     """One rotation: every song, each followed by talk or noise."""
     for i, recipe in enumerate(songs):
-        yield Segment(f"{recipe.artist} - {recipe.title}",
-                      render_song(recipe, song_s, STATION_RATE))
-        gap = render_talk(gap_s, STATION_RATE, seed=i) if i % 2 == 0 else \
-            render_noise(gap_s, STATION_RATE, seed=i)
+        yield Segment(
+            f"{recipe.artist} - {recipe.title}", render_song(recipe, song_s, STATION_RATE)
+        )
+        gap = (
+            render_talk(gap_s, STATION_RATE, seed=i)
+            if i % 2 == 0
+            else render_noise(gap_s, STATION_RATE, seed=i)
+        )
         yield Segment(f"{STATION_NAME} - station break", gap)
 
 
@@ -57,9 +62,14 @@ def ensure_demo_catalog(catalog, song_s: float) -> int:
     for recipe in DEMO_SONGS:
         if (recipe.artist, recipe.title) in present:
             continue
-        catalog.add_samples(render_song(recipe, song_s, SAMPLE_RATE), title=recipe.title,
-                            artist=recipe.artist, album=recipe.album, kind="song",
-                            provenance=DEMO_PROVENANCE)
+        catalog.add_samples(
+            render_song(recipe, song_s, SAMPLE_RATE),
+            title=recipe.title,
+            artist=recipe.artist,
+            album=recipe.album,
+            kind="song",
+            provenance=DEMO_PROVENANCE,
+        )
         added += 1
     return added
 
@@ -77,12 +87,14 @@ def remove_demo_catalog(catalog) -> int:
 async def start_demo(runtime: EngineRuntime, base_url: str) -> None:
     settings = runtime.settings
     loop = asyncio.get_running_loop()
-    added = await loop.run_in_executor(runtime.catalog_writer, ensure_demo_catalog, runtime.catalog,
-                                       settings.demo_song_s)
+    added = await loop.run_in_executor(
+        runtime.catalog_writer, ensure_demo_catalog, runtime.catalog, settings.demo_song_s
+    )
     if added:
         log.info("demo: added %d generated songs to the catalog", added)
-    station = IcecastStation(lambda: demo_programme(settings.demo_song_s, settings.demo_gap_s),
-                             name=STATION_NAME)
+    station = IcecastStation(
+        lambda: demo_programme(settings.demo_song_s, settings.demo_gap_s), name=STATION_NAME
+    )
     url = await station.start()
     runtime.on_stop(station.stop)
     if not runtime.events.callback_url:
@@ -91,5 +103,6 @@ async def start_demo(runtime: EngineRuntime, base_url: str) -> None:
         await runtime.streams.add(DEMO_RADIO_ID, url, callbacks_before=False, token=runtime.token)
     else:
         await runtime.streams.set_url(DEMO_RADIO_ID, url)
-    log.info("demo: station %s on air at %s, monitored as radio_id %d",
-             STATION_NAME, url, DEMO_RADIO_ID)
+    log.info(
+        "demo: station %s on air at %s, monitored as radio_id %d", STATION_NAME, url, DEMO_RADIO_ID
+    )

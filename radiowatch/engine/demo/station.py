@@ -25,9 +25,9 @@ from radiowatch.engine.demo.music_synthesis import STATION_RATE
 
 log = logging.getLogger(__name__)
 
-FRAME = 1152                # MP3 samples per frame
-CHUNK_SECONDS = 0.25        # how much audio is encoded and released at a time
-_KEEP_SECONDS = 10.0        # broadcast history kept for bursts
+FRAME = 1152  # MP3 samples per frame
+CHUNK_SECONDS = 0.25  # how much audio is encoded and released at a time
+_KEEP_SECONDS = 10.0  # broadcast history kept for bursts
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,20 @@ class Segment:
     """A piece of the programme: `title` is the ICY StreamTitle while it plays."""
 
     title: str
-    samples: np.ndarray     # mono float32 at the station's sample rate
+    samples: np.ndarray  # mono float32 at the station's sample rate
 
 
 @dataclass
 class Aired:
     title: str
-    start: float            # wall clock (epoch s) when it went on air
+    start: float  # wall clock (epoch s) when it went on air
     end: float | None = None
 
 
 class Mp3Encoder:
-    def __init__(self, sample_rate: int = STATION_RATE, bitrate: int = 128_000,
-                 channels: int = 2) -> None:
+    def __init__(
+        self, sample_rate: int = STATION_RATE, bitrate: int = 128_000, channels: int = 2
+    ) -> None:
         self._ctx = av.CodecContext.create("libmp3lame", "w")
         self._ctx.sample_rate = sample_rate
         self._ctx.layout = "stereo" if channels == 2 else "mono"
@@ -77,10 +78,20 @@ class Mp3Encoder:
 class IcecastStation:
     """`await start()` returns the stream URL; `await stop()` ends the broadcast."""
 
-    def __init__(self, programme: Callable[[], Iterator[Segment]], *, name: str = "radiowatch",
-                 sample_rate: int = STATION_RATE, bitrate: int = 128_000, channels: int = 2,
-                 metaint: int = 16000, burst_s: float = 1.0, host: str = "127.0.0.1",
-                 port: int = 0, loop_programme: bool = True) -> None:
+    def __init__(
+        self,
+        programme: Callable[[], Iterator[Segment]],
+        *,
+        name: str = "radiowatch",
+        sample_rate: int = STATION_RATE,
+        bitrate: int = 128_000,
+        channels: int = 2,
+        metaint: int = 16000,
+        burst_s: float = 1.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        loop_programme: bool = True,
+    ) -> None:
         self._programme = programme
         self.name = name
         self._rate = sample_rate
@@ -91,16 +102,16 @@ class IcecastStation:
         self._host = host
         self._port = port
         self._loop_programme = loop_programme
-        self._history: deque[tuple[int, bytes]] = deque()   # (byte offset, data)
+        self._history: deque[tuple[int, bytes]] = deque()  # (byte offset, data)
         self._total = 0
-        self._titles: list[tuple[int, str]] = [(0, name)]     # (byte offset, title)
+        self._titles: list[tuple[int, str]] = [(0, name)]  # (byte offset, title)
         self._new_data = asyncio.Event()
         self._server: asyncio.base_events.Server | None = None
         self._producer: asyncio.Task | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._listeners: set[asyncio.Task] = set()
         self.schedule: list[Aired] = []
-        self.aired_s = 0.0                  # seconds of programme broadcast so far
+        self.aired_s = 0.0  # seconds of programme broadcast so far
         self.url = ""
 
     async def start(self) -> str:
@@ -115,7 +126,7 @@ class IcecastStation:
             self._producer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._producer
-        self._new_data.set()              # listeners see the producer is done and return
+        self._new_data.set()  # listeners see the producer is done and return
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -132,7 +143,7 @@ class IcecastStation:
         loop = asyncio.get_running_loop()
         encoder = Mp3Encoder(self._rate, self._bitrate, self._channels)
         started = time.time()
-        aired = 0.0                       # seconds of audio released so far
+        aired = 0.0  # seconds of audio released so far
         chunk = int(CHUNK_SECONDS * self._rate)
         while True:
             segments = self._programme()
@@ -146,7 +157,7 @@ class IcecastStation:
                 self._close_aired(started + aired)
                 self.schedule.append(Aired(segment.title, started + aired))
                 for i in range(0, segment.samples.size, chunk):
-                    data = encoder.encode(segment.samples[i:i + chunk])
+                    data = encoder.encode(segment.samples[i : i + chunk])
                     aired += min(chunk, segment.samples.size - i) / self._rate
                     self.aired_s = aired
                     self._release(data)
@@ -180,8 +191,9 @@ class IcecastStation:
         return title
 
     # -- listeners ------------------------------------------------------------------------------
-    async def _serve_listener(self, reader: asyncio.StreamReader,
-                              writer: asyncio.StreamWriter) -> None:
+    async def _serve_listener(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self._writers.add(writer)
         task = asyncio.current_task()
         if task is not None:
@@ -190,15 +202,23 @@ class IcecastStation:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
             wants_meta = b"icy-metadata: 1" in head.lower()
             headers = [
-                "HTTP/1.0 200 OK", "Content-Type: audio/mpeg", f"icy-name: {self.name}",
-                f"icy-br: {self._bitrate // 1000}", "Cache-Control: no-cache",
+                "HTTP/1.0 200 OK",
+                "Content-Type: audio/mpeg",
+                f"icy-name: {self.name}",
+                f"icy-br: {self._bitrate // 1000}",
+                "Cache-Control: no-cache",
                 "Connection: close",
             ]
             if wants_meta:
                 headers.append(f"icy-metaint: {self._metaint}")
             writer.write(("\r\n".join(headers) + "\r\n\r\n").encode())
             await self._stream_to(writer, wants_meta)
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        except (
+            TimeoutError,
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+        ):
             pass
         finally:
             self._writers.discard(writer)
@@ -218,7 +238,7 @@ class IcecastStation:
                 await self._new_data.wait()
                 continue
             for offset, data in pending:
-                piece = data[max(0, position - offset):]
+                piece = data[max(0, position - offset) :]
                 while piece:
                     if not wants_meta:
                         writer.write(piece)
@@ -228,7 +248,7 @@ class IcecastStation:
                     writer.write(take)
                     position += len(take)
                     until_meta -= len(take)
-                    piece = piece[len(take):]
+                    piece = piece[len(take) :]
                     if until_meta == 0:
                         title = self._title_at(position)
                         writer.write(_metadata_block(title if title != last_title else None))

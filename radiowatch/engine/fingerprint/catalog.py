@@ -72,6 +72,8 @@ def confidence(score: float) -> int:
     if score <= 0:
         return 0
     return int(round(100 * (1 - 2 ** (-float(score) / MATCH_THRESHOLD))))
+
+
 KINDS = ("song", "jingle", "ad")
 _TRACK_GAP = 64  # frames between tracks on the global position axis
 _MIN_HASHES = 20  # fewer than this: silent or featureless audio, refused at ingest
@@ -191,8 +193,9 @@ class Catalog:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(root / "catalog.sqlite", timeout=30, check_same_thread=False,
-                                   isolation_level=None)
+        self._db = sqlite3.connect(
+            root / "catalog.sqlite", timeout=30, check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
@@ -242,11 +245,14 @@ class Catalog:
         rows = self._db.execute(
             "SELECT track_id, title, artist, album, isrc, kind, source_file, duration_s, "
             "provenance, added_at, base, n_frames, n_hashes, peaks IS NOT NULL "
-            "FROM tracks ORDER BY base").fetchall()
+            "FROM tracks ORDER BY base"
+        ).fetchall()
         names = [r[0] for r in self._db.execute("SELECT name FROM segments ORDER BY name")]
         # segments are immutable: reuse the open ones (their bucket tables cost O(n) to build)
-        cache = {n: self._segments[n] if n in self._segments else idx.open_segment(self.root, n)
-                 for n in names}
+        cache = {
+            n: self._segments[n] if n in self._segments else idx.open_segment(self.root, n)
+            for n in names
+        }
         self._segments = cache
         segments = [cache[n] for n in names]
         tracks = {r[0]: Track(*r[:10]) for r in rows}
@@ -256,15 +262,26 @@ class Catalog:
         segset = idx.SegmentSet(segments, total)
         live_hashes = sum(r[12] for r in rows)
         track_ids = tuple(r[0] for r in rows)
-        reference = (ReferencePeaks(bases, ends, track_ids, self._stored_peaks)
-                     if all(r[13] for r in rows) else None)
-        return _Snapshot(segset, bases, ends, track_ids, tracks,
-                         has_removed=segset.entries != live_hashes, reference_peaks=reference)
+        reference = (
+            ReferencePeaks(bases, ends, track_ids, self._stored_peaks)
+            if all(r[13] for r in rows)
+            else None
+        )
+        return _Snapshot(
+            segset,
+            bases,
+            ends,
+            track_ids,
+            tracks,
+            has_removed=segset.entries != live_hashes,
+            reference_peaks=reference,
+        )
 
     def _stored_peaks(self, track_id: str) -> bytes:
         with self._db_lock:
-            row = self._db.execute("SELECT peaks FROM tracks WHERE track_id = ?",
-                                   (track_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT peaks FROM tracks WHERE track_id = ?", (track_id,)
+            ).fetchone()
         if row is None or row[0] is None:  # removed since the snapshot: nothing to verify
             return _NO_PEAKS
         return row[0]
@@ -288,9 +305,12 @@ class Catalog:
 
     def stats(self) -> dict:
         snap = self._snapshot_or_raise()
-        return {"tracks": len(snap.track_ids), "entries": snap.segments.entries,
-                "segments": len(snap.segments.segments),
-                "audio_s": float(sum(t.duration_s for t in snap.tracks.values()))}
+        return {
+            "tracks": len(snap.track_ids),
+            "entries": snap.segments.entries,
+            "segments": len(snap.segments.segments),
+            "audio_s": float(sum(t.duration_s for t in snap.tracks.values())),
+        }
 
     def identify(self, samples: np.ndarray, *, threshold: float = MATCH_THRESHOLD) -> Match | None:
         """The catalog track playing in `samples` (mono float32 at SAMPLE_RATE), or None."""
@@ -313,12 +333,19 @@ class Catalog:
         k = max(k, 0)
         track = snap.tracks[snap.track_ids[k]]
         start_frames = int(raw.position - snap.bases[k])
-        return Match(track=track, offset_s=round(start_frames * FRAME_S, 3),
-                     score=round(score, 2), speed=raw.candidate.speed,
-                     tempo=raw.candidate.tempo,
-                     query_start_s=round(max(-start_frames, 0) * FRAME_S / raw.candidate.time_scale
-                                         + raw.query_start_frame * FRAME_S, 3),
-                     matched_hashes=raw.votes)
+        return Match(
+            track=track,
+            offset_s=round(start_frames * FRAME_S, 3),
+            score=round(score, 2),
+            speed=raw.candidate.speed,
+            tempo=raw.candidate.tempo,
+            query_start_s=round(
+                max(-start_frames, 0) * FRAME_S / raw.candidate.time_scale
+                + raw.query_start_frame * FRAME_S,
+                3,
+            ),
+            matched_hashes=raw.votes,
+        )
 
     # writing (one writer) -----------------------------------------------------------------------
     def add_file(self, path: str | Path, *, track_id: str | None = None, **meta) -> Track:
@@ -330,8 +357,9 @@ class Catalog:
         fp = fingerprint_samples(samples, **meta)
         return self.add_fingerprints([(track_id or meta.get("title") or "track", fp)])[0]
 
-    def add_fingerprints(self, items: list[tuple[str, Fingerprint]], *,
-                         unique_ids: bool = True) -> list[Track]:
+    def add_fingerprints(
+        self, items: list[tuple[str, Fingerprint]], *, unique_ids: bool = True
+    ) -> list[Track]:
         """Store already-computed fingerprints as one new segment, then commit their rows.
 
         With `unique_ids`, a taken id gets a numeric suffix; otherwise it raises ValueError.
@@ -365,13 +393,29 @@ class Catalog:
                         "INSERT INTO tracks (track_id, title, artist, album, isrc, kind, "
                         "source_file, duration_s, provenance, added_at, base, n_frames, "
                         "n_hashes, peaks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (tid, m.get("title"), m.get("artist"), m.get("album"), m.get("isrc"),
-                         m.get("kind") or "song", m.get("source_file"), fp.duration_s,
-                         m.get("provenance"), now, base, fp.n_frames, int(fp.hashes.size),
-                         fp.peaks))
-                self._db.execute("INSERT INTO segments VALUES (?, ?)",
-                                 (name, int(sum(h.size for h in hashes))))
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('next_base', ?)", (next_base,))
+                        (
+                            tid,
+                            m.get("title"),
+                            m.get("artist"),
+                            m.get("album"),
+                            m.get("isrc"),
+                            m.get("kind") or "song",
+                            m.get("source_file"),
+                            fp.duration_s,
+                            m.get("provenance"),
+                            now,
+                            base,
+                            fp.n_frames,
+                            int(fp.hashes.size),
+                            fp.peaks,
+                        ),
+                    )
+                self._db.execute(
+                    "INSERT INTO segments VALUES (?, ?)", (name, int(sum(h.size for h in hashes)))
+                )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('next_base', ?)", (next_base,)
+                )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -392,8 +436,9 @@ class Catalog:
                 raise KeyError(f"no track {track_id!r} in the catalog")
             if fields:
                 cols = ", ".join(f"{k} = ?" for k in fields)
-                self._db.execute(f"UPDATE tracks SET {cols} WHERE track_id = ?",
-                                 (*fields.values(), track_id))
+                self._db.execute(
+                    f"UPDATE tracks SET {cols} WHERE track_id = ?", (*fields.values(), track_id)
+                )
             self.refresh(force=True)
             return self._snapshot_or_raise().tracks[track_id]
 
@@ -459,5 +504,13 @@ def _check_meta(meta: dict) -> None:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
 
 
-__all__ = ["Catalog", "Fingerprint", "MATCH_THRESHOLD", "confidence", "Match", "Track", "fingerprint_file",
-           "fingerprint_samples"]
+__all__ = [
+    "Catalog",
+    "Fingerprint",
+    "MATCH_THRESHOLD",
+    "confidence",
+    "Match",
+    "Track",
+    "fingerprint_file",
+    "fingerprint_samples",
+]

@@ -37,7 +37,9 @@ def decode_file(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> np.nda
     return _decode(str(p), p.name, max_seconds)
 
 
-def decode_bytes(data: bytes, *, name: str = "upload", max_seconds: float = MAX_SECONDS) -> np.ndarray:
+def decode_bytes(
+    data: bytes, *, name: str = "upload", max_seconds: float = MAX_SECONDS
+) -> np.ndarray:
     """Decode an in-memory file (an HTTP upload, a downloaded clip) like `decode_file`."""
     if not data:
         raise DecodeError(f"{name}: no data (0 bytes)")
@@ -81,8 +83,12 @@ def _resampled(container, stream, max_seconds: float) -> Iterator[np.ndarray]:
         yield out.to_ndarray().reshape(-1)
 
 
-_TAG_KEYS = {"title": ("title",), "artist": ("artist", "album_artist"), "album": ("album",),
-             "isrc": ("isrc", "tsrc")}
+_TAG_KEYS = {
+    "title": ("title",),
+    "artist": ("artist", "album_artist"),
+    "album": ("album",),
+    "isrc": ("isrc", "tsrc"),
+}
 
 
 def read_tags(path: str | Path) -> dict[str, str]:
@@ -91,13 +97,17 @@ def read_tags(path: str | Path) -> dict[str, str]:
         with av.open(str(path), mode="r") as container:
             raw = dict(container.metadata)
             if container.streams.audio:
-                raw.update({k: v for k, v in container.streams.audio[0].metadata.items()
-                            if k not in raw})
+                raw.update(
+                    {k: v for k, v in container.streams.audio[0].metadata.items() if k not in raw}
+                )
     except (av.FFmpegError, OSError, ValueError):
         return {}
     lower = {k.lower(): str(v).strip() for k, v in raw.items() if str(v).strip()}
-    return {field: next(lower[k] for k in keys if k in lower)
-            for field, keys in _TAG_KEYS.items() if any(k in lower for k in keys)}
+    return {
+        field: next(lower[k] for k in keys if k in lower)
+        for field, keys in _TAG_KEYS.items()
+        if any(k in lower for k in keys)
+    }
 
 
 class StreamResampler:

@@ -45,8 +45,10 @@ class Segment:
     def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.starts is not None:
             return self.starts[hashes], self.starts[hashes + 1]
-        return (np.searchsorted(self.hashes, hashes, "left"),
-                np.searchsorted(self.hashes, hashes, "right"))
+        return (
+            np.searchsorted(self.hashes, hashes, "left"),
+            np.searchsorted(self.hashes, hashes, "right"),
+        )
 
 
 def segment_path(root: Path, name: str) -> Path:

@@ -19,7 +19,28 @@ from radiowatch.engine.fingerprint.catalog import Catalog, Fingerprint, fingerpr
 from radiowatch.engine.fingerprint.decode import DecodeError
 
 AUDIO_EXTENSIONS = frozenset(
-    [".mp3", ".flac", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aif", ".aiff", ".ape", ".wv", ".mka", ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi"]
+    [
+        ".mp3",
+        ".flac",
+        ".wav",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".m4a",
+        ".aac",
+        ".wma",
+        ".aif",
+        ".aiff",
+        ".ape",
+        ".wv",
+        ".mka",
+        ".mp4",
+        ".m4v",
+        ".mkv",
+        ".webm",
+        ".mov",
+        ".avi",
+    ]
 )
 BATCH_TRACKS = 8  # tracks per segment: progress granularity and what a crash can cost
 BATCH_ENTRIES = 2_000_000
@@ -41,8 +62,11 @@ def audio_files(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*")
-                              if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS))
+            out.extend(
+                sorted(
+                    f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS
+                )
+            )
         else:
             out.append(p)
     return out
@@ -58,9 +82,15 @@ def _work(job: tuple[str, dict]) -> tuple[str, Fingerprint | None, str | None]:
         return path, None, f"{Path(path).name}: too large to fingerprint in memory"
 
 
-def ingest(catalog: Catalog, files: list[Path], *, jobs: int = 0, kind: str = "song",
-           ids_from_stem: bool = False,
-           on_result: Callable[[FileResult, int, int], None] | None = None) -> list[FileResult]:
+def ingest(
+    catalog: Catalog,
+    files: list[Path],
+    *,
+    jobs: int = 0,
+    kind: str = "song",
+    ids_from_stem: bool = False,
+    on_result: Callable[[FileResult, int, int], None] | None = None,
+) -> list[FileResult]:
     """Fingerprint `files` on `jobs` processes (0 = all cores) and store them in `catalog`.
 
     With `ids_from_stem` a track's id is its file name without extension and files whose id
@@ -99,15 +129,19 @@ def ingest(catalog: Catalog, files: list[Path], *, jobs: int = 0, kind: str = "s
         for path, fp, error in work:
             stem = Path(path).stem
             if fp is None or (ids_from_stem and stem in seen_stems):
-                r = FileResult(path, error=error or f"{Path(path).name}: duplicate track id {stem!r}")
+                r = FileResult(
+                    path, error=error or f"{Path(path).name}: duplicate track id {stem!r}"
+                )
                 results.append(r)
                 if on_result:
                     on_result(r, len(results), total)
                 continue
             seen_stems.add(stem)
             pending.append((path, stem, fp))
-            if (len(pending) >= BATCH_TRACKS
-                    or sum(p[2].hashes.size for p in pending) >= BATCH_ENTRIES):
+            if (
+                len(pending) >= BATCH_TRACKS
+                or sum(p[2].hashes.size for p in pending) >= BATCH_ENTRIES
+            ):
                 flush()
         flush()
     return results

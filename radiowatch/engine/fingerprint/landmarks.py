@@ -188,7 +188,13 @@ def quantise(pairs: Pairs, time_scale: float = 1.0, band_shift: float = 0.0):
     f1 = np.rint((pairs.f1 - band_shift) * 2).astype(np.int64)
     df = np.rint(pairs.df * 2).astype(np.int64)
     dt = np.rint(pairs.dt * time_scale).astype(np.int64)
-    ok = (f1 >= 0) & (f1 < (1 << F1_BITS)) & (np.abs(df) < (1 << (DF_BITS - 1))) & (dt >= 1) & (dt < (1 << DT_BITS))
+    ok = (
+        (f1 >= 0)
+        & (f1 < (1 << F1_BITS))
+        & (np.abs(df) < (1 << (DF_BITS - 1)))
+        & (dt >= 1)
+        & (dt < (1 << DT_BITS))
+    )
     f1, df, dt = f1[ok], df[ok], dt[ok]
     h = (f1 << (DF_BITS + DT_BITS)) | ((df & ((1 << DF_BITS) - 1)) << DT_BITS) | dt
     return h.astype(np.uint32), (pairs.t1[ok] * time_scale).astype(np.float32)
@@ -198,7 +204,9 @@ def catalog_peaks(samples: np.ndarray) -> Peaks:
     return find_peaks(samples, CATALOG_DENSITY.peaks_per_s)
 
 
-def catalog_hashes(samples: np.ndarray, peaks: Peaks | None = None) -> tuple[np.ndarray, np.ndarray]:
+def catalog_hashes(
+    samples: np.ndarray, peaks: Peaks | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Hashes and anchor frames (uint32) of a catalog track, unique per (hash, frame)."""
     if peaks is None:
         peaks = catalog_peaks(samples)

@@ -53,12 +53,17 @@ def _tempo(s: float) -> Candidate:
 
 CANDIDATES: tuple[Candidate, ...] = tuple(
     [_speed(1.0)]
-    + [c for d in _STEPS for c in (_speed(round(1 + d, 2)), _speed(round(1 - d, 2)))
-       + ((_tempo(round(1 + d, 2)), _tempo(round(1 - d, 2))) if d <= _MAX_TEMPO_STEP else ())]
+    + [
+        c
+        for d in _STEPS
+        for c in (_speed(round(1 + d, 2)), _speed(round(1 - d, 2)))
+        + ((_tempo(round(1 + d, 2)), _tempo(round(1 - d, 2))) if d <= _MAX_TEMPO_STEP else ())
+    ]
 )
 # where each ring of CANDIDATES ends
-_RINGS = tuple(1 + sum(4 if d <= _MAX_TEMPO_STEP else 2 for d in _STEPS[:i])
-               for i in range(len(_STEPS) + 1))
+_RINGS = tuple(
+    1 + sum(4 if d <= _MAX_TEMPO_STEP else 2 for d in _STEPS[:i]) for i in range(len(_STEPS) + 1)
+)
 
 
 def _neighbours(ci: int) -> tuple[int, ...]:
@@ -72,8 +77,11 @@ def _neighbours(ci: int) -> tuple[int, ...]:
     a = CANDIDATES[ci]
     if a.speed != a.tempo:
         return ()
-    return tuple(cj for cj, b in enumerate(CANDIDATES)
-                 if b.speed == b.tempo and abs(abs(a.speed - b.speed) - 0.01) < 1e-6)
+    return tuple(
+        cj
+        for cj, b in enumerate(CANDIDATES)
+        if b.speed == b.tempo and abs(abs(a.speed - b.speed) - 0.01) < 1e-6
+    )
 
 
 _NEIGHBOURS = tuple(_neighbours(ci) for ci in range(len(CANDIDATES)))
@@ -175,8 +183,7 @@ class _Search:
         if self.verify is None:
             return calibrated_score(float(-neg_votes), self.n_q, lam)
         if (ci, off) not in self.scores:
-            self.scores[ci, off] = verification_score(self.peaks, CANDIDATES[ci], off,
-                                                      self.verify)
+            self.scores[ci, off] = verification_score(self.peaks, CANDIDATES[ci], off, self.verify)
         return self.scores[ci, off]
 
     def settled(self, searched: int) -> bool:
@@ -214,8 +221,15 @@ class _Search:
         position = _centre_offset(offset, off)
         in_bin = np.abs(offset - position) <= 1
         ref_position = int(np.median(pos[in_bin])) if in_bin.any() else position
-        return RawMatch(position, -neg_votes, float(best_score), CANDIDATES[ci], 0, ref_position,
-                        verified=self.verify is not None)
+        return RawMatch(
+            position,
+            -neg_votes,
+            float(best_score),
+            CANDIDATES[ci],
+            0,
+            ref_position,
+            verified=self.verify is not None,
+        )
 
 
 def _top_offsets(offset: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -79,8 +79,13 @@ class ReferencePeaks:
     lines up with, and the decoded peaks of the last CACHED_TRACKS tracks are kept.
     """
 
-    def __init__(self, bases: np.ndarray, ends: np.ndarray, track_ids: tuple[str, ...],
-                 load: Callable[[str], bytes]) -> None:
+    def __init__(
+        self,
+        bases: np.ndarray,
+        ends: np.ndarray,
+        track_ids: tuple[str, ...],
+        load: Callable[[str], bytes],
+    ) -> None:
         self._bases, self._ends, self._ids, self._load = bases, ends, track_ids, load
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()

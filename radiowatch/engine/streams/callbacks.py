@@ -33,8 +33,10 @@ _QUEUE_LIMIT = 10_000
 
 def is_placeholder(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.hostname == urlsplit(PLACEHOLDER_CALLBACK_URL).hostname and \
-        parts.path.rstrip("/") == "/empty"
+    return (
+        parts.hostname == urlsplit(PLACEHOLDER_CALLBACK_URL).hostname
+        and parts.path.rstrip("/") == "/empty"
+    )
 
 
 def requested_providers(callback_url: str | None) -> list[str]:
@@ -50,8 +52,10 @@ class CallbackSender:
 
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
         self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(10.0), follow_redirects=False,
-            headers={"User-Agent": f"radiowatch-engine/{__version__}"})
+            timeout=httpx.Timeout(10.0),
+            follow_redirects=False,
+            headers={"User-Agent": f"radiowatch-engine/{__version__}"},
+        )
         self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(_QUEUE_LIMIT)
         self._task: asyncio.Task | None = None
 

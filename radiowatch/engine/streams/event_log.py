@@ -44,8 +44,9 @@ class EventLog:
         self._last_ts = ts
         return ts
 
-    def publish(self, category: str, radio_id: int | None, data: dict[str, Any], *,
-                open_play: Any = KEEP) -> int:
+    def publish(
+        self, category: str, radio_id: int | None, data: dict[str, Any], *, open_play: Any = KEEP
+    ) -> int:
         """Persist `data` as the next event of `category`, wake its waiters, return its ts."""
         ts = self._issue_ts()
         self._store.append_event(ts, category, radio_id, data, open_play=open_play)
@@ -56,7 +57,8 @@ class EventLog:
         if self._published % _PRUNE_EVERY == 0:
             self._store.prune_events(
                 keep_per_category=KEEP_PER_CATEGORY,
-                older_than_ms=int((self._clock() - KEEP_DAYS * 86400) * 1000))
+                older_than_ms=int((self._clock() - KEEP_DAYS * 86400) * 1000),
+            )
         return ts
 
     async def wait(self, category: str, since_ms: int | None, timeout_s: float) -> LongpollReply:
@@ -76,8 +78,9 @@ class EventLog:
             closing = asyncio.ensure_future(self._closing.wait())
             woken = asyncio.ensure_future(signal.wait())
             try:
-                await asyncio.wait({closing, woken}, timeout=remaining,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {closing, woken}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
             finally:
                 closing.cancel()
                 woken.cancel()

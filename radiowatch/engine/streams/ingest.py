@@ -32,8 +32,14 @@ from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, StreamResampler
 
 # Samples are handed to the consumer in blocks of about this length (fewer thread hand-offs).
 BLOCK_SECONDS = 0.5
-_PLAYLIST_TYPES = ("audio/x-mpegurl", "audio/mpegurl", "audio/x-scpls", "application/pls+xml",
-                   "application/vnd.apple.mpegurl", "application/x-mpegurl")
+_PLAYLIST_TYPES = (
+    "audio/x-mpegurl",
+    "audio/mpegurl",
+    "audio/x-scpls",
+    "application/pls+xml",
+    "application/vnd.apple.mpegurl",
+    "application/x-mpegurl",
+)
 _HTML_TYPES = ("text/html", "application/xhtml")
 _MAX_PLAYLIST_DEPTH = 3
 
@@ -58,23 +64,29 @@ class IngestSink:
     def title(self, title: str) -> None: ...
 
 
-def ingest(url: str, sink: IngestSink, stop: threading.Event,
-           options: IngestOptions = IngestOptions()) -> None:
+def ingest(
+    url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions = IngestOptions()
+) -> None:
     """Read `url` until it ends or `stop` is set; raises IngestError on failure."""
     if re.match(r"(?i)(twitch|youtube|youtube-ch):", url):
-        raise IngestError("twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
-                          "local engine the direct stream URL (Icecast, HLS or a file)")
+        raise IngestError(
+            "twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
+            "local engine the direct stream URL (Icecast, HLS or a file)"
+        )
     if _is_local(url):
         _ingest_file(_local_path(url), sink, stop, options)
         return
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
-        raise IngestError(f"unsupported stream URL scheme {scheme or '(none)'!r}: use http(s) "
-                          "(Icecast/SHOUTcast/HLS) or a local file path")
+        raise IngestError(
+            f"unsupported stream URL scheme {scheme or '(none)'!r}: use http(s) "
+            "(Icecast/SHOUTcast/HLS) or a local file path"
+        )
     _ingest_http(url, sink, stop, options, depth=0)
 
 
 # -- local files ----------------------------------------------------------------------------
+
 
 def _is_local(url: str) -> bool:
     return url.startswith("file://") or "://" not in url
@@ -84,8 +96,9 @@ def _local_path(url: str) -> Path:
     return Path(unquote(urlsplit(url).path)) if url.startswith("file://") else Path(url)
 
 
-def _ingest_file(path: Path, sink: IngestSink, stop: threading.Event,
-                 options: IngestOptions) -> None:
+def _ingest_file(
+    path: Path, sink: IngestSink, stop: threading.Event, options: IngestOptions
+) -> None:
     if not path.is_file():
         raise IngestError(f"the file {path} does not exist")
     started = time.monotonic()
@@ -104,16 +117,20 @@ def _ingest_file(path: Path, sink: IngestSink, stop: threading.Event,
 
 # -- HTTP -------------------------------------------------------------------------------------
 
-def _ingest_http(url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions,
-                 depth: int) -> None:
+
+def _ingest_http(
+    url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions, depth: int
+) -> None:
     if url.lower().split("?")[0].endswith(".m3u8"):
         _ingest_ffmpeg_url(url, sink, stop, options)
         return
     timeout = httpx.Timeout(options.read_timeout_s, connect=options.connect_timeout_s)
     headers = {"Icy-MetaData": "1", "User-Agent": f"radiowatch-engine/{__version__}"}
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client, \
-                client.stream("GET", url) as response:
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client,
+            client.stream("GET", url) as response,
+        ):
             if response.status_code >= 400:
                 raise IngestError(f"the server answered HTTP {response.status_code}")
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -126,8 +143,9 @@ def _ingest_http(url: str, sink: IngestSink, stop: threading.Event, options: Ing
                 _follow_playlist(str(response.url), body, sink, stop, options, depth)
                 return
             metaint = response.headers.get("icy-metaint", "")
-            reader = IcyReader(_prepend(first, chunks), int(metaint) if metaint.isdigit() else 0,
-                               sink.title, stop)
+            reader = IcyReader(
+                _prepend(first, chunks), int(metaint) if metaint.isdigit() else 0, sink.title, stop
+            )
             reader.no_audio_s = options.read_timeout_s
             try:
                 _feed_container(_open(reader, format=_FORMATS.get(kind)), sink, stop, reader)
@@ -144,8 +162,10 @@ def _ingest_http(url: str, sink: IngestSink, stop: threading.Event, options: Ing
 
 
 def _not_audio(seconds: float) -> IngestError:
-    return IngestError(f"the stream sends data, but no audio could be decoded from it in "
-                       f"{seconds:g} s (not an audio stream, or a codec FFmpeg cannot read)")
+    return IngestError(
+        f"the stream sends data, but no audio could be decoded from it in "
+        f"{seconds:g} s (not an audio stream, or a codec FFmpeg cannot read)"
+    )
 
 
 def _first_chunk(chunks: Iterator[bytes]) -> bytes:
@@ -179,27 +199,40 @@ def _looks_like_playlist(data: bytes) -> bool:
     return head.startswith((b"#EXTM3U", b"[playlist]", b"[Playlist]"))
 
 
-def _follow_playlist(base: str, body: bytes, sink: IngestSink, stop: threading.Event,
-                     options: IngestOptions, depth: int) -> None:
+def _follow_playlist(
+    base: str,
+    body: bytes,
+    sink: IngestSink,
+    stop: threading.Event,
+    options: IngestOptions,
+    depth: int,
+) -> None:
     text = body.decode("utf-8", "replace")
     if "#EXT-X-" in text:
-        _ingest_ffmpeg_url(base, sink, stop, options)   # HLS: FFmpeg follows it live
+        _ingest_ffmpeg_url(base, sink, stop, options)  # HLS: FFmpeg follows it live
         return
     if depth >= _MAX_PLAYLIST_DEPTH:
         raise IngestError("the playlist points to more playlists, too deep to follow")
-    entries = [line.split("=", 1)[1].strip() if re.match(r"(?i)file\d+=", line) else line.strip()
-               for line in text.splitlines()]
-    urls = [urljoin(base, e) for e in entries if e and not e.startswith(("#", "["))
-            and "=" not in e.split("://")[0]]
+    entries = [
+        line.split("=", 1)[1].strip() if re.match(r"(?i)file\d+=", line) else line.strip()
+        for line in text.splitlines()
+    ]
+    urls = [
+        urljoin(base, e)
+        for e in entries
+        if e and not e.startswith(("#", "[")) and "=" not in e.split("://")[0]
+    ]
     if not urls:
         raise IngestError("the playlist contains no stream URL")
     _ingest_http(urls[0], sink, stop, options, depth + 1)
 
 
-def _ingest_ffmpeg_url(url: str, sink: IngestSink, stop: threading.Event,
-                       options: IngestOptions) -> None:
-    _feed_container(_open(url, timeout=(options.connect_timeout_s, options.read_timeout_s)),
-                    sink, stop)
+def _ingest_ffmpeg_url(
+    url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions
+) -> None:
+    _feed_container(
+        _open(url, timeout=(options.connect_timeout_s, options.read_timeout_s)), sink, stop
+    )
 
 
 class IcyReader:
@@ -209,8 +242,13 @@ class IcyReader:
     bytes of `StreamTitle='...';` text padded with NULs.
     """
 
-    def __init__(self, chunks: Iterator[bytes], metaint: int, on_title: Callable[[str], None],
-                 stop: threading.Event) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        metaint: int,
+        on_title: Callable[[str], None],
+        stop: threading.Event,
+    ) -> None:
         self._chunks = chunks
         self._metaint = metaint
         self._on_title = on_title
@@ -286,9 +324,18 @@ def parse_stream_title(block: bytes) -> str | None:
 
 # Naming the format skips FFmpeg's probe, which on a live stream waits for ~1 MB (8 s at
 # 128 kbit/s) before the first frame; unknown types get a small probe instead.
-_FORMATS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/aac": "aac", "audio/aacp": "aac",
-            "audio/x-aac": "aac", "audio/ogg": "ogg", "application/ogg": "ogg",
-            "audio/opus": "ogg", "audio/flac": "flac", "audio/x-flac": "flac"}
+_FORMATS = {
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/aac": "aac",
+    "audio/aacp": "aac",
+    "audio/x-aac": "aac",
+    "audio/ogg": "ogg",
+    "application/ogg": "ogg",
+    "audio/opus": "ogg",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+}
 _SMALL_PROBE = {"formatprobesize": "65536", "probesize": "65536", "analyzeduration": "1000000"}
 
 
@@ -297,14 +344,16 @@ def _open(source, timeout=None, format: str | None = None):
     try:
         return av.open(source, mode="r", timeout=timeout, format=format, options=options)
     except av.FFmpegError as exc:
-        raise IngestError(f"the data is not an audio stream FFmpeg can decode ({_short(exc)})"
-                          ) from exc
+        raise IngestError(
+            f"the data is not an audio stream FFmpeg can decode ({_short(exc)})"
+        ) from exc
     except OSError as exc:
         raise IngestError(f"can't open the stream ({_short(exc)})") from exc
 
 
-def _feed_container(container, sink: IngestSink, stop: threading.Event,
-                    reader: IcyReader | None = None) -> None:
+def _feed_container(
+    container, sink: IngestSink, stop: threading.Event, reader: IcyReader | None = None
+) -> None:
     for samples in _decode(container, stop):
         if reader is not None:
             reader.audio_seen = time.monotonic()

@@ -81,15 +81,22 @@ def play_event(radio_id: int, play: Play, *, with_length: bool) -> dict[str, Any
     return {"status": "success", "result": result}
 
 
-def notification_event(radio_id: int, code: int, *, running: bool, detail: str = ""
-                       ) -> dict[str, Any]:
+def notification_event(
+    radio_id: int, code: int, *, running: bool, detail: str = ""
+) -> dict[str, Any]:
     message = NOTIFICATION_CODES.get(code, "")
     if detail:
         message = f"{message} ({detail})"
-    return {"status": "-",
-            "notification": {"radio_id": radio_id, "stream_running": running,
-                             "notification_code": code, "notification_message": message},
-            "time": int(time.time())}
+    return {
+        "status": "-",
+        "notification": {
+            "radio_id": radio_id,
+            "stream_running": running,
+            "notification_code": code,
+            "notification_message": message,
+        },
+        "time": int(time.time()),
+    }
 
 
 class _Sink(IngestSink):
@@ -107,22 +114,32 @@ class _Sink(IngestSink):
 
 
 class StreamMonitor:
-    def __init__(self, stream: StoredStream, *, recognizer: Recognizer, events: StreamEvents,
-                 store: EngineStore, settings: MonitorSettings) -> None:
+    def __init__(
+        self,
+        stream: StoredStream,
+        *,
+        recognizer: Recognizer,
+        events: StreamEvents,
+        store: EngineStore,
+        settings: MonitorSettings,
+    ) -> None:
         self.stream = stream
         self._recognizer = recognizer
         self._events = events
         self._store = store
         self.settings = settings
         restored = store.open_play(stream.radio_id)
-        self.detector = PlayDetector(settings.detection, listening_since=time.time(),
-                                     restored=Play.from_state(restored) if restored else None)
+        self.detector = PlayDetector(
+            settings.detection,
+            listening_since=time.time(),
+            restored=Play.from_state(restored) if restored else None,
+        )
         self._task: asyncio.Task | None = None
-        self._health = "unknown"          # unknown | up | down | silent
+        self._health = "unknown"  # unknown | up | down | silent
         self._connected = False
         self._silent_since: float | None = None
         self._saved_until = 0.0
-        self.windows = 0                  # identifications run (for diagnostics and benchmarks)
+        self.windows = 0  # identifications run (for diagnostics and benchmarks)
         self.skipped_windows = 0
 
     @property
@@ -131,7 +148,8 @@ class StreamMonitor:
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(
-            self._supervise(), name=f"stream-{self.stream.radio_id}")
+            self._supervise(), name=f"stream-{self.stream.radio_id}"
+        )
 
     async def stop(self, *, close_play: bool) -> None:
         """Stop monitoring. `close_play` ends and publishes the play in progress (the stream was
@@ -155,7 +173,7 @@ class StreamMonitor:
                 reason = await self._session()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:   # a bug must not end monitoring for good
+            except Exception as exc:  # a bug must not end monitoring for good
                 log.exception("stream %s monitor failed", self.stream.radio_id)
                 reason = f"internal error: {type(exc).__name__}"
             self._connected = False
@@ -178,8 +196,10 @@ class StreamMonitor:
             self._notify(CANT_CONNECT, running=False, detail=reason)
 
     def _notify(self, code: int, *, running: bool, detail: str = "") -> None:
-        self._events.emit(self.stream, notification_event(
-            self.stream.radio_id, code, running=running, detail=detail))
+        self._events.emit(
+            self.stream,
+            notification_event(self.stream.radio_id, code, running=running, detail=detail),
+        )
 
     # -- one connection -----------------------------------------------------------------------
     async def _session(self) -> str:
@@ -194,7 +214,7 @@ class StreamMonitor:
                 outcome["reason"] = "the stream ended"
             except IngestError as exc:
                 outcome["reason"] = str(exc)
-            except Exception as exc:   # noqa: BLE001 - reported as a stream failure
+            except Exception as exc:  # noqa: BLE001 - reported as a stream failure
                 outcome["reason"] = f"unexpected reader failure: {type(exc).__name__}: {exc}"
             finally:
                 if not loop.is_closed():
@@ -213,12 +233,12 @@ class StreamMonitor:
         window = int(self.settings.window_s * SAMPLE_RATE)
         hop = int(self.settings.hop_s * SAMPLE_RATE)
         self._buffer = np.zeros(0, np.float32)
-        self._received = 0                # samples this connection
+        self._received = 0  # samples this connection
         self._clock0: float | None = None  # stream time of sample 0 of this connection
         next_window = window
         while True:
             batch = [await queue.get()]
-            while not queue.empty():      # everything that arrived while we were analysing
+            while not queue.empty():  # everything that arrived while we were analysing
                 batch.append(queue.get_nowait())
             for kind, payload, arrived in batch:
                 if kind == "end":
@@ -236,8 +256,7 @@ class StreamMonitor:
             next_window += (behind + 1) * hop
             assert self._clock0 is not None
             end_t = self._clock0 + self._received / SAMPLE_RATE
-            await self._analyse(self._buffer.copy(), end_t - self._buffer.size / SAMPLE_RATE,
-                                end_t)
+            await self._analyse(self._buffer.copy(), end_t - self._buffer.size / SAMPLE_RATE, end_t)
 
     def _take_audio(self, samples: np.ndarray, arrived: float, window: int) -> None:
         self._received += samples.size
@@ -245,8 +264,11 @@ class StreamMonitor:
         # is the best clock (decoder start-up delays make early blocks look late). A jump
         # beyond that means the stream stalled and skipped ahead: follow it.
         estimate = arrived - self._received / SAMPLE_RATE
-        if (self._clock0 is None or estimate < self._clock0
-                or estimate - self._clock0 > _MAX_CLOCK_LAG_S):
+        if (
+            self._clock0 is None
+            or estimate < self._clock0
+            or estimate - self._clock0 > _MAX_CLOCK_LAG_S
+        ):
             self._clock0 = estimate
             self.detector.heard_from(estimate)
         self._buffer = np.concatenate([self._buffer, samples])[-window:]
@@ -266,9 +288,12 @@ class StreamMonitor:
         found = None
         if match is not None:
             found = WindowMatch(
-                track_id=str(match.track.track_id), offset_s=float(match.offset_s),
-                score=float(match.score), duration_s=getattr(match.track, "duration_s", None),
-                song=self._recognizer.song(match))
+                track_id=str(match.track.track_id),
+                offset_s=float(match.offset_s),
+                score=float(match.score),
+                duration_s=getattr(match.track, "duration_s", None),
+                song=self._recognizer.song(match),
+            )
         self._publish(self.detector.observe(start_t, end_t, found))
         self._save_play()
 
@@ -283,11 +308,13 @@ class StreamMonitor:
             return False
         if self._silent_since is None:
             self._silent_since = now - self.settings.window_s
-        if (self._health == "up"
-                and now - self._silent_since >= self.settings.silence_notify_s):
+        if self._health == "up" and now - self._silent_since >= self.settings.silence_notify_s:
             self._health = "silent"
-            self._notify(NO_MUSIC, running=True,
-                         detail=f"the stream has been silent for {int(now - self._silent_since)} s")
+            self._notify(
+                NO_MUSIC,
+                running=True,
+                detail=f"the stream has been silent for {int(now - self._silent_since)} s",
+            )
         return True
 
     # -- events -----------------------------------------------------------------------------------
@@ -298,16 +325,20 @@ class StreamMonitor:
             remaining = self.detector.play.to_state() if self.detector.play else None
             ended = change.ended
             if not before and not ended.announced and ended.length_s() > 0:
-                self._events.emit(self.stream, play_event(radio_id, ended, with_length=True),
-                                  open_play=remaining)
-            else:   # callbacks=before announced it at its start already
+                self._events.emit(
+                    self.stream, play_event(radio_id, ended, with_length=True), open_play=remaining
+                )
+            else:  # callbacks=before announced it at its start already
                 self._store.save_open_play(radio_id, remaining)
         if change.started is not None:
             play = change.started
             if before:
                 play.announced = True
-                self._events.emit(self.stream, play_event(radio_id, play, with_length=False),
-                                  open_play=play.to_state())
+                self._events.emit(
+                    self.stream,
+                    play_event(radio_id, play, with_length=False),
+                    open_play=play.to_state(),
+                )
             else:
                 self._store.save_open_play(radio_id, play.to_state())
             self._saved_until = play.last_match

@@ -35,7 +35,7 @@ class WindowMatch:
     offset_s: float
     score: float
     duration_s: float | None
-    song: dict[str, Any]        # the AudD song object (artist, title, ...) for the event
+    song: dict[str, Any]  # the AudD song object (artist, title, ...) for the event
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Play:
     score: float
     song: dict[str, Any]
     stream_title: str | None = None
-    announced: bool = False     # the callbacks=before event has been published
+    announced: bool = False  # the callbacks=before event has been published
 
     def length_s(self) -> int:
         return max(0, int(round(self.last_match - self.start)))
@@ -80,14 +80,19 @@ class _Candidate:
 
 
 class PlayDetector:
-    def __init__(self, settings: DetectionSettings | None = None, *,
-                 listening_since: float = 0.0, restored: Play | None = None) -> None:
+    def __init__(
+        self,
+        settings: DetectionSettings | None = None,
+        *,
+        listening_since: float = 0.0,
+        restored: Play | None = None,
+    ) -> None:
         self.settings = settings or DetectionSettings()
         self.play: Play | None = restored
         self._candidate: _Candidate | None = None
         self._misses = 0
-        self._floor = listening_since      # no play starts before this
-        self._floor_raised = False         # by a play that ended
+        self._floor = listening_since  # no play starts before this
+        self._floor_raised = False  # by a play that ended
         self.stream_title: str | None = None
 
     def heard_from(self, t: float) -> None:
@@ -130,8 +135,11 @@ class PlayDetector:
 
     def _continues_play(self, start: float, match: WindowMatch) -> bool:
         play = self.play
-        return (play is not None and match.track_id == play.track_id
-                and abs((start - match.offset_s) - play.anchor) <= self.settings.anchor_tolerance_s)
+        return (
+            play is not None
+            and match.track_id == play.track_id
+            and abs((start - match.offset_s) - play.anchor) <= self.settings.anchor_tolerance_s
+        )
 
     def _extend(self, end: float, match: WindowMatch) -> None:
         play = self.play
@@ -144,8 +152,11 @@ class PlayDetector:
     def _track_candidate(self, start: float, end: float, match: WindowMatch) -> None:
         anchor = start - match.offset_s
         c = self._candidate
-        if (c is not None and c.match.track_id == match.track_id
-                and abs(anchor - c.anchor) <= self.settings.anchor_tolerance_s):
+        if (
+            c is not None
+            and c.match.track_id == match.track_id
+            and abs(anchor - c.anchor) <= self.settings.anchor_tolerance_s
+        ):
             c.hits += 1
             c.last_end = end
             c.scores.append(match.score)
@@ -160,9 +171,15 @@ class PlayDetector:
         start = max(c.anchor, floor)
         limit = c.anchor + c.match.duration_s if c.match.duration_s else c.last_end
         self.play = Play(
-            track_id=c.match.track_id, anchor=c.anchor, start=start,
-            last_match=max(start, min(c.last_end, limit)), duration_s=c.match.duration_s,
-            score=max(c.scores), song=c.match.song, stream_title=self.stream_title)
+            track_id=c.match.track_id,
+            anchor=c.anchor,
+            start=start,
+            last_match=max(start, min(c.last_end, limit)),
+            duration_s=c.match.duration_s,
+            score=max(c.scores),
+            song=c.match.song,
+            stream_title=self.stream_title,
+        )
         self._candidate = None
         self._misses = 0
         return self.play

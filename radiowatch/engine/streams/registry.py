@@ -26,8 +26,9 @@ MonitorFactory = Callable[[StoredStream], StreamMonitor]
 
 
 class StreamRegistry:
-    def __init__(self, store: EngineStore, monitor_factory: MonitorFactory, *,
-                 max_streams: int) -> None:
+    def __init__(
+        self, store: EngineStore, monitor_factory: MonitorFactory, *, max_streams: int
+    ) -> None:
         self._store = store
         self._factory = monitor_factory
         self._max = max_streams
@@ -53,14 +54,18 @@ class StreamRegistry:
         if existing is not None:
             if existing.url == url and existing.callbacks_before == callbacks_before:
                 return
-            raise ApiError(INVALID_REQUEST,
-                           f"a stream with radio_id {radio_id} already exists with another URL or "
-                           "mode; change it with setStreamUrl, or deleteStream it first.")
+            raise ApiError(
+                INVALID_REQUEST,
+                f"a stream with radio_id {radio_id} already exists with another URL or "
+                "mode; change it with setStreamUrl, or deleteStream it first.",
+            )
         if len(self._store.streams()) >= self._max:
-            raise ApiError(LIMIT_REACHED,
-                           f"authorization failed: the limit was reached. This engine monitors at "
-                           f"most {self._max} streams; delete one first (the limit is "
-                           "`max_streams` in engine-settings.json).")
+            raise ApiError(
+                LIMIT_REACHED,
+                f"authorization failed: the limit was reached. This engine monitors at "
+                f"most {self._max} streams; delete one first (the limit is "
+                "`max_streams` in engine-settings.json).",
+            )
         stream = StoredStream(radio_id, url, callbacks_before, longpoll_category(token, radio_id))
         self._store.add_stream(stream)
         self._run(stream)
@@ -74,8 +79,9 @@ class StreamRegistry:
         if monitor is not None:
             await monitor.stop(close_play=True)
         self._store.set_stream_url(radio_id, url)
-        self._run(StoredStream(radio_id, url, existing.callbacks_before,
-                               existing.longpoll_category))
+        self._run(
+            StoredStream(radio_id, url, existing.callbacks_before, existing.longpoll_category)
+        )
 
     async def delete(self, radio_id: int) -> None:
         self._require(radio_id)
@@ -88,31 +94,43 @@ class StreamRegistry:
         out = []
         for stream in self._store.streams():
             monitor = self.monitors.get(stream.radio_id)
-            out.append({"radio_id": stream.radio_id, "url": stream.url,
-                        "stream_running": bool(monitor and monitor.running),
-                        "longpoll_category": stream.longpoll_category})
+            out.append(
+                {
+                    "radio_id": stream.radio_id,
+                    "url": stream.url,
+                    "stream_running": bool(monitor and monitor.running),
+                    "longpoll_category": stream.longpoll_category,
+                }
+            )
         return out
 
     def counters(self) -> dict[str, int]:
         """Totals over all monitors: identifications run and windows skipped for lack of CPU."""
         monitors = list(self.monitors.values())
-        return {"streams": len(monitors), "running": sum(m.running for m in monitors),
-                "windows": sum(m.windows for m in monitors),
-                "skipped_windows": sum(m.skipped_windows for m in monitors)}
+        return {
+            "streams": len(monitors),
+            "running": sum(m.running for m in monitors),
+            "windows": sum(m.windows for m in monitors),
+            "skipped_windows": sum(m.skipped_windows for m in monitors),
+        }
 
     def _require(self, radio_id: int) -> StoredStream:
         stream = self._store.stream(radio_id)
         if stream is None:
-            raise ApiError(INVALID_REQUEST,
-                           f"there is no stream with radio_id {radio_id}; add it with addStream.")
+            raise ApiError(
+                INVALID_REQUEST,
+                f"there is no stream with radio_id {radio_id}; add it with addStream.",
+            )
         return stream
 
 
 def _check_stream_url(url: str) -> None:
     if re.match(r"(?i)(twitch|youtube|youtube-ch):", url):
-        raise ApiError(INVALID_REQUEST,
-                       "twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
-                       "local engine the stream's direct URL (Icecast/SHOUTcast, HLS .m3u8, .pls/"
-                       ".m3u, or a local file path).")
+        raise ApiError(
+            INVALID_REQUEST,
+            "twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
+            "local engine the stream's direct URL (Icecast/SHOUTcast, HLS .m3u8, .pls/"
+            ".m3u, or a local file path).",
+        )
     if len(url) > 2048:
         raise ApiError(INVALID_REQUEST, "the stream URL is too long (over 2048 characters)")

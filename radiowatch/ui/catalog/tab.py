@@ -55,10 +55,14 @@ CatalogProvider = Callable[[], CatalogClient | None]
 CloudProvider = Callable[[], AudDClient | None]
 HEADERS = ("Title", "Artist", "Album", "ISRC", "Kind", "Length", "Catalog id", "Track id")
 KINDS = ("song", "jingle", "ad")
-NO_ENGINE = ("The local engine is not running, so the catalog cannot be shown. Start it from "
-             "the status bar (or check Settings → Engine).")
-NO_CLOUD = ("Pushing to AudD needs an AudD API token with custom-catalog access: add it in "
-            "Settings → Accounts.")
+NO_ENGINE = (
+    "The local engine is not running, so the catalog cannot be shown. Start it from "
+    "the status bar (or check Settings → Engine)."
+)
+NO_CLOUD = (
+    "Pushing to AudD needs an AudD API token with custom-catalog access: add it in "
+    "Settings → Accounts."
+)
 
 
 def audio_files_under(paths: list[Path]) -> list[Path]:
@@ -66,17 +70,22 @@ def audio_files_under(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted((p for p in path.rglob("*") if p.is_file()
-                             and p.suffix.lower() in AUDIO_SUFFIXES), key=lambda p: str(p).lower())
+            found += sorted(
+                (p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES),
+                key=lambda p: str(p).lower(),
+            )
         else:
             found.append(path)
     return found
 
 
 class CatalogTab(JobPanel):
-    def __init__(self, catalog_provider: CatalogProvider,
-                 cloud_provider: CloudProvider | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        catalog_provider: CatalogProvider,
+        cloud_provider: CloudProvider | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(cloud_provider or (lambda: None), parent)
         self._catalog_provider = catalog_provider
         self.tracks: list[CatalogTrack] = []
@@ -105,12 +114,17 @@ class CatalogTab(JobPanel):
         self.remove_button.setShortcut("Del")
         self.remove_button.clicked.connect(self.remove_selected)
         self.push_button = QPushButton("Push to AudD…")
-        self.push_button.setToolTip("Upload the selected tracks to your AudD custom catalog, "
-                                    "under the same catalog ids")
+        self.push_button.setToolTip(
+            "Upload the selected tracks to your AudD custom catalog, under the same catalog ids"
+        )
         self.push_button.clicked.connect(self.push_selected)
         top.addWidget(self.search, 1)
-        for button in (self.add_files_button, self.add_folder_button, self.remove_button,
-                       self.push_button):
+        for button in (
+            self.add_files_button,
+            self.add_folder_button,
+            self.remove_button,
+            self.push_button,
+        ):
             top.addWidget(button)
         layout.addLayout(top)
 
@@ -210,8 +224,13 @@ class CatalogTab(JobPanel):
         self.start_job(coro, name)
 
     def set_busy(self, busy: bool) -> None:
-        for button in (self.add_files_button, self.add_folder_button, self.remove_button,
-                       self.push_button, self.save_button):
+        for button in (
+            self.add_files_button,
+            self.add_folder_button,
+            self.remove_button,
+            self.push_button,
+            self.save_button,
+        ):
             button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if not busy:
@@ -245,13 +264,22 @@ class CatalogTab(JobPanel):
         self.tracks = list(tracks)
         self.table.setRowCount(len(self.tracks))
         for row, t in enumerate(self.tracks):
-            values = (t.title or "", t.artist or "", t.album or "", t.isrc or "", t.kind,
-                      format_duration(t.duration_s),
-                      "" if t.audio_id is None else str(t.audio_id), t.track_id)
+            values = (
+                t.title or "",
+                t.artist or "",
+                t.album or "",
+                t.isrc or "",
+                t.kind,
+                format_duration(t.duration_s),
+                "" if t.audio_id is None else str(t.audio_id),
+                t.track_id,
+            )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if col == 5:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         self._on_selection()
@@ -259,16 +287,20 @@ class CatalogTab(JobPanel):
     def _on_selection(self) -> None:
         selected = self.selected_tracks() if self.table.selectionModel() else []
         one = selected[0] if len(selected) == 1 else None
-        for edit, value in ((self.title_edit, one.title if one else ""),
-                            (self.artist_edit, one.artist if one else ""),
-                            (self.album_edit, one.album if one else ""),
-                            (self.isrc_edit, one.isrc if one else "")):
+        for edit, value in (
+            (self.title_edit, one.title if one else ""),
+            (self.artist_edit, one.artist if one else ""),
+            (self.album_edit, one.album if one else ""),
+            (self.isrc_edit, one.isrc if one else ""),
+        ):
             edit.setText(value or "")
             edit.setEnabled(one is not None)
         self.kind_combo.setCurrentText(one.kind if one else "song")
         self.editor.setTitle(
-            "Selected track" if one or not selected
-            else f"{len(selected)} tracks selected: select one to edit it")
+            "Selected track"
+            if one or not selected
+            else f"{len(selected)} tracks selected: select one to edit it"
+        )
         self.kind_combo.setEnabled(one is not None)
         idle = not self.busy
         self.save_button.setEnabled(one is not None and idle)
@@ -337,11 +369,13 @@ class CatalogTab(JobPanel):
         catalog = self.catalog()
         if catalog is None:
             return
-        fields = {"title": self.title_edit.text().strip(),
-                  "artist": self.artist_edit.text().strip(),
-                  "album": self.album_edit.text().strip(),
-                  "isrc": self.isrc_edit.text().strip().upper().replace("-", ""),
-                  "kind": self.kind_combo.currentText()}
+        fields = {
+            "title": self.title_edit.text().strip(),
+            "artist": self.artist_edit.text().strip(),
+            "album": self.album_edit.text().strip(),
+            "isrc": self.isrc_edit.text().strip().upper().replace("-", ""),
+            "kind": self.kind_combo.currentText(),
+        }
         self._start(self._save(catalog, selected[0].track_id, fields), "catalog-save")
 
     async def _save(self, catalog: CatalogClient, track_id: str, fields: dict) -> None:
@@ -361,8 +395,10 @@ class CatalogTab(JobPanel):
             return
         names = ", ".join(f"“{t.title or t.track_id}”" for t in selected[:3])
         more = f" and {len(selected) - 3} more" if len(selected) > 3 else ""
-        if not self.confirm(f"Remove {names}{more} from the catalog? Plays already in the "
-                            "history stay; future recognitions will not find them."):
+        if not self.confirm(
+            f"Remove {names}{more} from the catalog? Plays already in the "
+            "history stay; future recognitions will not find them."
+        ):
             return
         catalog = self.catalog()
         if catalog is None:
@@ -403,8 +439,10 @@ class CatalogTab(JobPanel):
                 self.add_problem(f"{name}: has no catalog id; re-add it from its file.")
             elif source is None or not source.is_file():
                 where = f" at {source}" if source else ""
-                self.add_problem(f"{name}: the original file is no longer{where}; add it "
-                                 "again from where it is now.")
+                self.add_problem(
+                    f"{name}: the original file is no longer{where}; add it "
+                    "again from where it is now."
+                )
             else:
                 try:
                     await cloud.upload(track.audio_id, source)
@@ -418,7 +456,9 @@ class CatalogTab(JobPanel):
         kind = "ok" if pushed == len(tracks) else "warning"
         self.status.show_message(
             f"Pushed {pushed} of {len(tracks)} track(s) to your AudD custom catalog "
-            "(same catalog ids).", kind)
+            "(same catalog ids).",
+            kind,
+        )
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

@@ -128,8 +128,9 @@ class JobPanel(QWidget):
         """Enable/disable controls; subclasses extend."""
 
     def on_cancelled(self) -> None:
-        self.status.show_message("Cancelled. Nothing was sent after that; start again any time.",
-                                 "info")
+        self.status.show_message(
+            "Cancelled. Nothing was sent after that; start again any time.", "info"
+        )
 
     def on_failed(self, exc: BaseException) -> None:
         self.status.show_message(friendly_error(exc), "error")

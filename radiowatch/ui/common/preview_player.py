@@ -52,7 +52,8 @@ class PreviewPlayer(QObject):
         self._player.durationChanged.connect(lambda ms: self.duration_changed.emit(ms / 1000))
         self._player.playbackStateChanged.connect(self._on_state)
         self._player.errorOccurred.connect(
-            lambda _error, message: self.failed.emit(message or "the file could not be played"))
+            lambda _error, message: self.failed.emit(message or "the file could not be played")
+        )
 
     # -- commands -----------------------------------------------------------------------------
     def load(self, url: QUrl) -> None:

@@ -19,8 +19,12 @@ log = logging.getLogger(__name__)
 _running: set[asyncio.Task[Any]] = set()
 
 
-def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None, *,
-          on_error: Callable[[BaseException], object] | None = None) -> asyncio.Task[Any]:
+def spawn(
+    coro: Coroutine[Any, Any, Any],
+    name: str | None = None,
+    *,
+    on_error: Callable[[BaseException], object] | None = None,
+) -> asyncio.Task[Any]:
     """Run `coro` on the running loop and keep it alive until it ends; a failure is logged
     and, with `on_error`, handed over (on the loop's thread)."""
     loop = asyncio.get_event_loop()

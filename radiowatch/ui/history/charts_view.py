@@ -36,8 +36,16 @@ TOP_N = 12
 
 # A palette that stays distinguishable on white (Tableau 10).
 PALETTE = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
 ]
 
 
@@ -197,7 +205,9 @@ class ChartsView(QWidget):
         since, until = self._period()
         self.status.setText("Loading…")
         self._worker = threading.Thread(
-            target=self._load, args=(self._db_path, since, until, self._signals), daemon=True,
+            target=self._load,
+            args=(self._db_path, since, until, self._signals),
+            daemon=True,
             name="history-charts",
         )
         self._worker.start()
@@ -260,11 +270,19 @@ class ChartsView(QWidget):
         for i, radio_id in enumerate(busiest):
             name = names.get(radio_id, str(radio_id))
             ys = np.array([counts[radio_id].get(d.isoformat(), 0) for d in days], dtype=float)
-            self.series[name] = [(datetime.fromtimestamp(x), int(y)) for x, y in zip(xs, ys, strict=True)]
+            self.series[name] = [
+                (datetime.fromtimestamp(x), int(y)) for x, y in zip(xs, ys, strict=True)
+            ]
             color = PALETTE[i % len(PALETTE)]
             self.per_day.plot(
-                xs, ys, name=_short(name, 24), pen=pg.mkPen(color, width=2),
-                symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None,
+                xs,
+                ys,
+                name=_short(name, 24),
+                pen=pg.mkPen(color, width=2),
+                symbol="o",
+                symbolSize=5,
+                symbolBrush=color,
+                symbolPen=None,
             )
         hidden = len(counts) - len(busiest)
         suffix = f" (the {len(busiest)} busiest of {len(counts)} stations)" if hidden > 0 else ""
@@ -290,7 +308,9 @@ class ChartsView(QWidget):
             self.top.addItem(
                 pg.BarGraphItem(x0=0, y=ys, height=0.7, width=widths, brush=PALETTE[0], pen=None)
             )
-            self.top.getAxis("left").setTicks([[(float(y), _short(label)) for y, (label, _n) in zip(ys, items, strict=True)]])
+            self.top.getAxis("left").setTicks(
+                [[(float(y), _short(label)) for y, (label, _n) in zip(ys, items, strict=True)]]
+            )
             self.top.setYRange(-0.6, count - 0.4, padding=0)
             self.top.setXRange(0, float(widths.max()) * 1.05, padding=0)
         else:
@@ -298,7 +318,9 @@ class ChartsView(QWidget):
 
     def _draw_heatmap(self, data: ChartData) -> None:
         names, rows = data.names, data.heat
-        stations = sorted({rid for rid, _h, _n in rows}, key=lambda rid: names.get(rid, "").casefold())
+        stations = sorted(
+            {rid for rid, _h, _n in rows}, key=lambda rid: names.get(rid, "").casefold()
+        )
         position = {rid: i for i, rid in enumerate(stations)}
         heat = np.zeros((len(stations), 24))
         for radio_id, hour, n in rows:

@@ -130,7 +130,9 @@ class PlayEditDialog(QDialog):
         problem = ""
         if not self.artist.text().strip() and not self.title.text().strip():
             problem = "Give at least an artist or a title."
-        elif self.isrc.text().strip() and not _ISRC.match(self.isrc.text().strip().upper().replace("-", "")):
+        elif self.isrc.text().strip() and not _ISRC.match(
+            self.isrc.text().strip().upper().replace("-", "")
+        ):
             problem = "An ISRC is 12 characters: country (2 letters), registrant (3), year (2), number (5)."
         elif self._play is None and self.station.count() == 0:
             problem = "Add a station first: a play belongs to a station."

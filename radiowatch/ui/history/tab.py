@@ -70,6 +70,8 @@ POLL_MS = 5000
 # GUI thread is the one that waits.
 GUI_BUSY_TIMEOUT_MS = 250
 WORKER_BUSY_TIMEOUT_MS = 5000  # the export thread may wait as long as SQLite likes
+
+
 class _ExportSignals(QObject):
     """Lives on the GUI thread; the worker thread emits, Qt queues the calls across."""
 
@@ -95,7 +97,9 @@ class _AroundDialog(QDialog):
         self.moment.setDisplayFormat("yyyy-MM-dd HH:mm")
         form.addRow("&Station", self.station)
         form.addRow("&Time", self.moment)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -280,13 +284,25 @@ class HistoryTab(QWidget):
             return widget
 
         self.add_button = button("Add play…", self.add_play_dialog, "Ctrl+N", "Add a play by hand")
-        self.edit_button = button("Edit…", self.edit_selected, "Ctrl+E", "Correct the selected play")
-        self.false_button = button("False positive", self.toggle_false_positive, None, "Mark or unmark: not this song")
-        self.delete_button = button("Delete", self.delete_selected, "Del", "Hide the play (it stays in the file)")
-        self.around_button = button("Around time…", self.around_dialog, "Ctrl+T", "What played on a station around a time")
-        self.cut_button = button("Make a cut-down", self.request_cut_down, None, "Open the track in the Resize tab")
+        self.edit_button = button(
+            "Edit…", self.edit_selected, "Ctrl+E", "Correct the selected play"
+        )
+        self.false_button = button(
+            "False positive", self.toggle_false_positive, None, "Mark or unmark: not this song"
+        )
+        self.delete_button = button(
+            "Delete", self.delete_selected, "Del", "Hide the play (it stays in the file)"
+        )
+        self.around_button = button(
+            "Around time…", self.around_dialog, "Ctrl+T", "What played on a station around a time"
+        )
+        self.cut_button = button(
+            "Make a cut-down", self.request_cut_down, None, "Open the track in the Resize tab"
+        )
         bar.addStretch(1)
-        self.export_button = button("Export…", self.export_dialog, "Ctrl+Shift+E", "Export these plays to CSV, XLSX or JSON")
+        self.export_button = button(
+            "Export…", self.export_dialog, "Ctrl+Shift+E", "Export these plays to CSV, XLSX or JSON"
+        )
         return bar
 
     def _table(self) -> QTableView:
@@ -510,7 +526,14 @@ class HistoryTab(QWidget):
         return self.show_play(play_id)
 
     def _reset_filters(self, radio_id: int | None, include_deleted: bool = False) -> None:
-        widgets = (self.search, self.station, self.date_from, self.date_to, self.daypart, self.show_deleted)
+        widgets = (
+            self.search,
+            self.station,
+            self.date_from,
+            self.date_to,
+            self.daypart,
+            self.show_deleted,
+        )
         for widget in widgets:
             widget.blockSignals(True)
         self.search.clear()
@@ -547,7 +570,9 @@ class HistoryTab(QWidget):
         if on_air is not None:
             self._show_status(f"On air at {when}: {on_air.artist} – {on_air.title}")
         elif nearby:
-            self._show_status(f"Nothing recognised on air at {when}; the play before it is selected.")
+            self._show_status(
+                f"Nothing recognised on air at {when}; the play before it is selected."
+            )
         else:
             self._show_status(f"No plays on this station before {when}.")
         return on_air
@@ -581,7 +606,9 @@ class HistoryTab(QWidget):
                 getattr(self, "_stations", []),
                 self,
                 default_station=self.station.currentData(),
-                on_save=lambda d: None if self.add_manual_play(d.manual_play()) else self.write_error,
+                on_save=lambda d: (
+                    None if self.add_manual_play(d.manual_play()) else self.write_error
+                ),
             )
         )
 
@@ -606,9 +633,11 @@ class HistoryTab(QWidget):
                 play,
                 getattr(self, "_stations", []),
                 self,
-                on_save=lambda d: None
-                if self.apply_edit(play.id, d.corrections(), d.is_false_positive())
-                else self.write_error,
+                on_save=lambda d: (
+                    None
+                    if self.apply_edit(play.id, d.corrections(), d.is_false_positive())
+                    else self.write_error
+                ),
             )
         )
 
@@ -624,7 +653,9 @@ class HistoryTab(QWidget):
             self.edit_dialog = None
         dialog.deleteLater()
 
-    def apply_edit(self, play_id: int, corrections: dict, false_positive: bool | None = None) -> bool:
+    def apply_edit(
+        self, play_id: int, corrections: dict, false_positive: bool | None = None
+    ) -> bool:
         """Save corrections and/or the false-positive mark, together or not at all; False
         (write_error says why) if the history refused. A retry is always safe."""
         try:
@@ -704,7 +735,9 @@ class HistoryTab(QWidget):
         try:
             # Opened here so a problem is reported at once (with the GUI thread's short wait);
             # used only by the worker from now on.
-            export_db = open_database(self._db_path, migrate=False, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
+            export_db = open_database(
+                self._db_path, migrate=False, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS
+            )
         except DatabaseError as exc:
             self._on_export_failed(describe_history_error(exc))
             return False
@@ -747,7 +780,9 @@ class HistoryTab(QWidget):
         except (ExportError, HistoryError) as exc:
             signals.failed.emit(describe_history_error(exc))
         except sqlite3.Error as exc:
-            signals.failed.emit(describe_history_error(exc) if history_is_busy(exc) else f"The export failed: {exc}")
+            signals.failed.emit(
+                describe_history_error(exc) if history_is_busy(exc) else f"The export failed: {exc}"
+            )
         except Exception as exc:  # the thread must always report back, or the UI waits forever
             signals.failed.emit(f"The export failed unexpectedly: {exc}")
         finally:
@@ -783,7 +818,9 @@ class HistoryTab(QWidget):
         self._finish_export()
         self._show_status(message, error=True)
         if "cancelled" not in message:
-            self.message_box = QMessageBox(QMessageBox.Icon.Warning, "Export failed", message, parent=self)
+            self.message_box = QMessageBox(
+                QMessageBox.Icon.Warning, "Export failed", message, parent=self
+            )
             self.message_box.open()  # not exec(): never block the loop the monitoring runs on
         self.export_failed.emit(message)
 

@@ -133,7 +133,9 @@ class HistoryTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         return None
@@ -152,7 +154,9 @@ class HistoryTableModel(QAbstractTableModel):
             return
         self.set_filter(self._filter.model_copy(update={"sort": key, "descending": descending}))
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ):
         if not index.isValid():
             return None
         row = self.row_at(index.row())
@@ -232,7 +236,9 @@ class HistoryTableModel(QAbstractTableModel):
             if previous and len(previous) == PAGE_ROWS:
                 rows = self._queries.page(filt, limit=size, after=previous[-1].key)
             elif following:
-                rows = self._queries.page(filt, limit=size, after=following[0].key, reverse=True)[::-1]
+                rows = self._queries.page(filt, limit=size, after=following[0].key, reverse=True)[
+                    ::-1
+                ]
             elif first <= self._total // 2:
                 rows = self._queries.page(filt, limit=size, offset=first)
             else:

@@ -63,10 +63,16 @@ class LiveMonitoring(QObject):
     play_recorded = Signal(object)  # RecordedPlay
     paused_changed = Signal(bool)
 
-    def __init__(self, db, stations: StationStore, settings: SettingsStore, *,
-                 on_station_status: Callable[[int, str, str], None] | None = None,
-                 database_path: Path | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        db,
+        stations: StationStore,
+        settings: SettingsStore,
+        *,
+        on_station_status: Callable[[int, str, str], None] | None = None,
+        database_path: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db = db
         self.database_path = database_path or database_file(db)
@@ -89,8 +95,9 @@ class LiveMonitoring(QObject):
     def paused(self) -> bool:
         return self._paused
 
-    async def start(self, client: AudDClient, *, state_key: str, timestamp_tz,
-                    **service_options) -> MonitoringThread:
+    async def start(
+        self, client: AudDClient, *, state_key: str, timestamp_tz, **service_options
+    ) -> MonitoringThread:
         """Monitor every enabled station on the backend `client` speaks to.
 
         `client` (the GUI loop's, shared with the tabs) is not used by the monitoring: its
@@ -102,10 +109,15 @@ class LiveMonitoring(QObject):
         bridge.play_recorded.connect(self._relay_play)
         bridge.alert_raised.connect(self._relay_alert)
         service = MonitoringThread(
-            database=self.database_path, state_key=state_key,
-            client=ClientRecipe.of(client), stations=self.source.stations(),
-            deliver=bridge.deliver, timestamp_tz=timestamp_tz, paused=self._paused,
-            **service_options)
+            database=self.database_path,
+            state_key=state_key,
+            client=ClientRecipe.of(client),
+            stations=self.source.stations(),
+            deliver=bridge.deliver,
+            timestamp_tz=timestamp_tz,
+            paused=self._paused,
+            **service_options,
+        )
         self.bridge, self.service = bridge, service
         try:
             await service.start()

@@ -61,7 +61,6 @@ def ai_badge_tooltip(provenance: str | None) -> str:
     return f"AI-generated: imported from {provenance}" if provenance else "AI-generated"
 
 
-
 def placeholder_cover(size: int = COVER_SIZE, seed: str = "") -> QPixmap:
     """A soft gradient with a note, so a card without cover art still looks finished."""
     return _placeholder(size, sum(map(ord, seed)) * 5 % 12 * 30)  # neighbours differ

@@ -38,13 +38,19 @@ HEADERS = ("File", "Result", "Artist", "Title", "Album", "Timecode", "Catalog id
 
 def clips_in(folder: Path) -> list[Path]:
     """Audio/video files directly in ``folder`` (not subfolders), in name order."""
-    return sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower()
-                   in AUDIO_SUFFIXES), key=lambda p: p.name.lower())
+    return sorted(
+        (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES),
+        key=lambda p: p.name.lower(),
+    )
 
 
 class BatchPanel(JobPanel):
-    def __init__(self, client_provider: ClientProvider, options: ProviderOptions,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        client_provider: ClientProvider,
+        options: ProviderOptions,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(client_provider, parent)
         self.options = options
         self.rows: list[dict[str, str]] = []
@@ -52,8 +58,10 @@ class BatchPanel(JobPanel):
 
     def setup_ui(self) -> None:
         layout = QVBoxLayout(self)
-        intro = QLabel("Recognise every clip in a folder (e.g. a logger's or recorder's output). "
-                       "Clips are sent over one connection without waiting for each answer.")
+        intro = QLabel(
+            "Recognise every clip in a folder (e.g. a logger's or recorder's output). "
+            "Clips are sent over one connection without waiting for each answer."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
@@ -112,7 +120,9 @@ class BatchPanel(JobPanel):
         if not files:
             self.status.show_message(
                 f"No audio or video files in {folder} (looked for "
-                f"{', '.join(sorted(AUDIO_SUFFIXES)[:6])}, …).", "warning")
+                f"{', '.join(sorted(AUDIO_SUFFIXES)[:6])}, …).",
+                "warning",
+            )
             return
         client = self.client()
         if client is None:
@@ -149,14 +159,18 @@ class BatchPanel(JobPanel):
                 if result is None:
                     self._finish_row(i, status="no match")
                 else:
-                    self._finish_row(i, status="match", artist=result.artist or "",
-                                     title=result.title or "", album=result.album or "",
-                                     timecode=result.timecode or "",
-                                     audio_id="" if result.audio_id is None else str(result.audio_id),
-                                     song_link=result.song_link or "")
+                    self._finish_row(
+                        i,
+                        status="match",
+                        artist=result.artist or "",
+                        title=result.title or "",
+                        album=result.album or "",
+                        timecode=result.timecode or "",
+                        audio_id="" if result.audio_id is None else str(result.audio_id),
+                        song_link=result.song_link or "",
+                    )
         matched = sum(r["status"] == "match" for r in self.rows)
-        self.status.show_message(
-            f"Done: {matched} of {len(self.rows)} clips recognised.", "ok")
+        self.status.show_message(f"Done: {matched} of {len(self.rows)} clips recognised.", "ok")
 
     def _set_row(self, i: int, **fields: str) -> None:
         self.rows[i].update(fields)
@@ -180,12 +194,16 @@ class BatchPanel(JobPanel):
 
     def on_cancelled(self) -> None:
         done = sum(r["status"] not in ("waiting", "sent") for r in self.rows)
-        self.status.show_message(f"Cancelled after {done} of {len(self.rows)} clips; the table "
-                                 "keeps what was recognised.", "info")
+        self.status.show_message(
+            f"Cancelled after {done} of {len(self.rows)} clips; the table "
+            "keeps what was recognised.",
+            "info",
+        )
 
     def _on_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export results", "recognitions.csv",
-                                              "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export results", "recognitions.csv", "CSV (*.csv)"
+        )
         if path:
             self.export_csv(Path(path))
 

@@ -47,10 +47,15 @@ def dropped_source(event: QDropEvent | QDragEnterEvent) -> str | None:
 class ClipPanel(JobPanel):
     save_to_history_requested = Signal(object)
 
-    def __init__(self, client_provider: ClientProvider, options: ProviderOptions, *,
-                 recorder_factory: RecorderFactory | None = None,
-                 cover_fetcher: CoverFetcher | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        client_provider: ClientProvider,
+        options: ProviderOptions,
+        *,
+        recorder_factory: RecorderFactory | None = None,
+        cover_fetcher: CoverFetcher | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(client_provider, parent)
         self.options = options
         self._recorder_factory = recorder_factory
@@ -71,8 +76,10 @@ class ClipPanel(JobPanel):
         drop.setObjectName("dropArea")
         drop.setStyleSheet("#dropArea { border: 2px dashed palette(mid); border-radius: 8px; }")
         drop_layout = QVBoxLayout(drop)
-        hint = QLabel("Drop an audio or video file here, paste a link, or record up to "
-                      f"{int(MAX_SECONDS)} seconds. Only the first 12 seconds are used.")
+        hint = QLabel(
+            "Drop an audio or video file here, paste a link, or record up to "
+            f"{int(MAX_SECONDS)} seconds. Only the first 12 seconds are used."
+        )
         hint.setWordWrap(True)
         drop_layout.addWidget(hint)
         row = QHBoxLayout()
@@ -131,8 +138,9 @@ class ClipPanel(JobPanel):
     def recognize_current(self) -> None:
         text = self.source_edit.text().strip()
         if not text:
-            self.status.show_message("Choose a file, paste a link or record a clip first.",
-                                     "warning")
+            self.status.show_message(
+                "Choose a file, paste a link or record a clip first.", "warning"
+            )
             return
         self.recognize(text)
 
@@ -145,7 +153,8 @@ class ClipPanel(JobPanel):
             if not path.is_file():
                 self.status.show_message(
                     f"There is no file at {path}. Check the path, or paste an https:// link.",
-                    "error")
+                    "error",
+                )
                 return
             if path.stat().st_size > CLIP_MAX_BYTES:
                 self.status.show_message(TOO_LARGE_FOR_CLIP, "warning")
@@ -156,14 +165,16 @@ class ClipPanel(JobPanel):
         if client is None:
             return
         what = label or (source if isinstance(source, str) else "the recording")
-        self.status.show_message(f"Recognising {Path(what).name if '/' in what else what}…",
-                                 "busy")
+        self.status.show_message(f"Recognising {Path(what).name if '/' in what else what}…", "busy")
         self.card.show_busy(f"Sending {what}")
         self.start_job(self._recognize(client, source), "recognize-clip")
 
     async def _recognize(self, client, source: str | bytes) -> None:
-        result = await client.recognize(await loaded_source(source), return_metadata=self.options.providers(),
-                                        market=self.options.market_code())
+        result = await client.recognize(
+            await loaded_source(source),
+            return_metadata=self.options.providers(),
+            market=self.options.market_code(),
+        )
         if result is None:
             self.card.show_no_match(NO_MATCH)
             self.status.show_message("No match.", "info")
@@ -219,8 +230,9 @@ class ClipPanel(JobPanel):
             return
         recorder.stop()
         if recorder.seconds() < 1.5:
-            self.status.show_message("The recording is too short: record at least 3 seconds.",
-                                     "warning")
+            self.status.show_message(
+                "The recording is too short: record at least 3 seconds.", "warning"
+            )
             return
         self.recognize(recorder.wav(), label=f"the {recorder.seconds():.0f} s recording")
 

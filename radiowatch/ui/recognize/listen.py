@@ -28,10 +28,15 @@ RecorderFactory = Callable[[], PcmSource]
 class ListenPanel(JobPanel):
     save_to_history_requested = Signal(object)
 
-    def __init__(self, client_provider: ClientProvider, options: ProviderOptions, *,
-                 recorder_factory: RecorderFactory | None = None,
-                 cover_fetcher: CoverFetcher | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        client_provider: ClientProvider,
+        options: ProviderOptions,
+        *,
+        recorder_factory: RecorderFactory | None = None,
+        cover_fetcher: CoverFetcher | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(client_provider, parent)
         self.options = options
         self._recorder_factory = recorder_factory
@@ -43,14 +48,17 @@ class ListenPanel(JobPanel):
         if problem:
             self.listen_button.setEnabled(False)
             self.listen_button.setToolTip(problem)
-            self.status.show_message(problem + " Listen mode needs one; use Clip mode with a "
-                                     "file instead.", "warning")
+            self.status.show_message(
+                problem + " Listen mode needs one; use Clip mode with a file instead.", "warning"
+            )
 
     def setup_ui(self, cover_fetcher: CoverFetcher | None) -> None:
         layout = QVBoxLayout(self)
-        intro = QLabel("Hold the device near the speaker and press Listen. Recordings of "
-                       "growing length are recognised as they are made; the first match stops "
-                       f"listening (at most {int(MAX_SECONDS)} s).")
+        intro = QLabel(
+            "Hold the device near the speaker and press Listen. Recordings of "
+            "growing length are recognised as they are made; the first match stops "
+            f"listening (at most {int(MAX_SECONDS)} s)."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
@@ -110,7 +118,8 @@ class ListenPanel(JobPanel):
                     replies.append(await ws.send(recorder.wav()))
                     self.recordings_sent += 1
                     self.status.show_message(
-                        f"Listening… sent {recorder.seconds():.0f} s so far", "busy")
+                        f"Listening… sent {recorder.seconds():.0f} s so far", "busy"
+                    )
                 recorder.stop()
                 for reply in replies:
                     await asyncio.wait({reply})
@@ -119,8 +128,7 @@ class ListenPanel(JobPanel):
         finally:
             recorder.stop()
         self.card.show_no_match(NO_MATCH)
-        self.status.show_message(
-            f"No match after {int(MAX_SECONDS)} s of listening.", "info")
+        self.status.show_message(f"No match after {int(MAX_SECONDS)} s of listening.", "info")
 
     def _first_match(self, replies: list[asyncio.Future], started: float) -> bool:
         """Show the earliest answered match (errors re-raise); True once one is shown."""
@@ -132,7 +140,8 @@ class ListenPanel(JobPanel):
                 self.found_after_s = time.monotonic() - started
                 self.card.show_result(result)
                 self.status.show_message(
-                    f"Found after {self.found_after_s:.1f} s: {result.pretty()}", "ok")
+                    f"Found after {self.found_after_s:.1f} s: {result.pretty()}", "ok"
+                )
                 return True
         return False
 

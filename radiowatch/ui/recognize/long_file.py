@@ -103,8 +103,12 @@ class LongFilePanel(JobPanel):
 
         options = QHBoxLayout()
         form_left, form_right = QFormLayout(), QFormLayout()
-        self.skip = self._spin(0, 10000, 0, "12 s chunks left out after each scanned group "
-                               "(4 = scan 12 s of every minute)")
+        self.skip = self._spin(
+            0,
+            10000,
+            0,
+            "12 s chunks left out after each scanned group (4 = scan 12 s of every minute)",
+        )
         self.every = self._spin(1, 10000, 1, "12 s chunks scanned in a row before skipping")
         self.limit = self._spin(0, 1_000_000, 0, "Stop after this many chunks (0 = no limit)")
         self.limit.setSpecialValueText("no limit")
@@ -184,10 +188,13 @@ class LongFilePanel(JobPanel):
     # --- plan and cost --------------------------------------------------------------
 
     def plan(self) -> ScanPlan:
-        return ScanPlan(skip=self.skip.value(), every=self.every.value(),
-                        limit=self.limit.value() or None,
-                        skip_first_seconds=self.skip_first.value(),
-                        accurate_offsets=self.accurate.isChecked())
+        return ScanPlan(
+            skip=self.skip.value(),
+            every=self.every.value(),
+            limit=self.limit.value() or None,
+            skip_first_seconds=self.skip_first.value(),
+            accurate_offsets=self.accurate.isChecked(),
+        )
 
     def estimated_requests(self) -> int | None:
         if self.duration_s is None:
@@ -231,11 +238,14 @@ class LongFilePanel(JobPanel):
         self.duration_s = duration
         self._update_cost()
         if duration is None:
-            self.status.show_message("The file's length could not be read; it may not be audio "
-                                     "(the scan will say).", "warning")
+            self.status.show_message(
+                "The file's length could not be read; it may not be audio (the scan will say).",
+                "warning",
+            )
         else:
-            self.status.show_message(f"{Path(path).name}: {format_duration(duration)} long.",
-                                     "info")
+            self.status.show_message(
+                f"{Path(path).name}: {format_duration(duration)} long.", "info"
+            )
 
     def _local_path(self) -> str | None:
         if not self.source or self.source.startswith(("http://", "https://")):
@@ -274,8 +284,9 @@ class LongFilePanel(JobPanel):
         self.start_job(self._scan(client, local or self.source, plan), "recognize-long-file")
 
     async def _scan(self, client, source: str, plan: ScanPlan) -> None:
-        result = await client.recognize_enterprise(await loaded_source(source),
-                                                   **plan.request_params())
+        result = await client.recognize_enterprise(
+            await loaded_source(source), **plan.request_params()
+        )
         gap = CHUNK_SECONDS * (plan.skip + 1) + 1.0
         cues = build_cues(result, gap_s=gap, file_duration_s=self.duration_s)
         self._show_cues(cues)
@@ -283,17 +294,23 @@ class LongFilePanel(JobPanel):
         if cues:
             self.status.show_message(
                 f"Found {len(cues)} song{'s' if len(cues) != 1 else ''} in "
-                f"{self._length_text()} (took {took}). Click the bar to listen there.", "ok")
+                f"{self._length_text()} (took {took}). Click the bar to listen there.",
+                "ok",
+            )
         else:
             partial = bool(plan.skip or plan.limit or plan.skip_first_seconds)
             where = f"{self._length_text()} of audio"
             if partial and self.duration_s:
-                where = (f"the {format_duration(scanned_seconds(self.duration_s, plan))} "
-                         f"scanned of this {self._length_text()} recording")
+                where = (
+                    f"the {format_duration(scanned_seconds(self.duration_s, plan))} "
+                    f"scanned of this {self._length_text()} recording"
+                )
             hint = " Lower “Skip” or raise “Limit” to scan more of it." if partial else ""
             self.status.show_message(
                 f"No songs found in {where}: nothing in it matches the catalog (silence, talk "
-                f"or unknown music).{hint}", "info")
+                f"or unknown music).{hint}",
+                "info",
+            )
 
     def _length_text(self) -> str:
         return format_duration(self.duration_s) if self.duration_s else "the recording"
@@ -301,7 +318,8 @@ class LongFilePanel(JobPanel):
     def _on_tick(self) -> None:
         if self.busy:
             self.progress.setFormat(
-                f"Scanning… {format_duration(time.monotonic() - self._started)} elapsed")
+                f"Scanning… {format_duration(time.monotonic() - self._started)} elapsed"
+            )
 
     def set_busy(self, busy: bool) -> None:
         self.scan_button.setEnabled(not busy)
@@ -317,17 +335,24 @@ class LongFilePanel(JobPanel):
         self.export_json_button.setEnabled(has)
 
     def on_cancelled(self) -> None:
-        self.status.show_message("Scan cancelled. Nothing was kept; change the options or "
-                                 "start again.", "info")
+        self.status.show_message(
+            "Scan cancelled. Nothing was kept; change the options or start again.", "info"
+        )
 
     def _show_cues(self, cues: list[Cue]) -> None:
         self.cues = cues
         self.timeline.set_cues(cues, self.duration_s)
         self.table.setRowCount(len(cues))
         for row, cue in enumerate(cues):
-            values = (format_duration(cue.start_s), format_duration(cue.end_s), cue.artist or "",
-                      cue.title or cue.name, cue.album or "",
-                      "" if cue.score is None else str(cue.score), cue.song_timecode or "")
+            values = (
+                format_duration(cue.start_s),
+                format_duration(cue.end_s),
+                cue.artist or "",
+                cue.title or cue.name,
+                cue.album or "",
+                "" if cue.score is None else str(cue.score),
+                cue.song_timecode or "",
+            )
             for col, value in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(value))
         self.play_button.setEnabled(bool(cues) and self._player_problem() is None)
@@ -375,8 +400,11 @@ class LongFilePanel(JobPanel):
         if self._player is not None and self._player.isPlaying():
             media_control.pause(self._player)
         else:
-            self.play_at(self.last_seek_s if self.last_seek_s is not None
-                         else (self.cues[0].start_s if self.cues else 0.0))
+            self.play_at(
+                self.last_seek_s
+                if self.last_seek_s is not None
+                else (self.cues[0].start_s if self.cues else 0.0)
+            )
 
     def _on_position(self, ms: int) -> None:
         self.timeline.set_playhead(ms / 1000)
@@ -393,16 +421,21 @@ class LongFilePanel(JobPanel):
 
     def _on_export(self, suffix: str) -> None:
         stem = Path(self._local_path() or "cue-list").stem
-        path, _ = QFileDialog.getSaveFileName(self, "Export cue list", f"{stem}-cues.{suffix}",
-                                              "CSV (*.csv)" if suffix == "csv" else "JSON (*.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export cue list",
+            f"{stem}-cues.{suffix}",
+            "CSV (*.csv)" if suffix == "csv" else "JSON (*.json)",
+        )
         if path:
             self.export(Path(path))
 
     def export(self, path: Path) -> Path | None:
         try:
             if path.suffix.lower() == ".json":
-                written = write_cue_json(path, self.cues, source=self._export_source(),
-                                         duration_s=self.duration_s)
+                written = write_cue_json(
+                    path, self.cues, source=self._export_source(), duration_s=self.duration_s
+                )
             else:
                 written = write_cue_csv(path, self.cues)
         except OSError as exc:
@@ -419,7 +452,11 @@ class LongFilePanel(JobPanel):
         """Stop and free the media player on the GUI thread (its decoder threads own timers that
         must not be torn down later from elsewhere, e.g. by garbage collection)."""
         player, output, self._player, self._audio_output = (
-            self._player, self._audio_output, None, None)
+            self._player,
+            self._audio_output,
+            None,
+            None,
+        )
         if player is not None and shiboken6.isValid(player):
             media_control.unload(player)
             player.deleteLater()

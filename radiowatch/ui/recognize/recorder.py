@@ -88,7 +88,7 @@ class MicrophoneRecorder:
             return
         data = bytes(self._io.readAll().data())
         room = self._max_bytes - len(self._pcm)
-        self._pcm += data[:max(0, room)]
+        self._pcm += data[: max(0, room)]
         if room <= len(data):
             self.stop()
 

@@ -31,8 +31,14 @@ from radiowatch.ui.common.tasks import spawn
 log = logging.getLogger(__name__)
 
 PROVIDERS = ("apple_music", "spotify", "deezer", "napster", "musicbrainz")
-PROVIDER_NAMES = {"apple_music": "Apple Music", "spotify": "Spotify", "deezer": "Deezer",
-                  "napster": "Napster", "musicbrainz": "MusicBrainz", "youtube": "YouTube"}
+PROVIDER_NAMES = {
+    "apple_music": "Apple Music",
+    "spotify": "Spotify",
+    "deezer": "Deezer",
+    "napster": "Napster",
+    "musicbrainz": "MusicBrainz",
+    "youtube": "YouTube",
+}
 MARKETS = ("us", "gb", "de", "fr", "es", "it", "nl", "se", "ca", "au", "br", "jp", "mx", "in")
 COVER_PX = 128
 CoverFetcher = Callable[[str], Awaitable[bytes | None]]
@@ -108,9 +114,14 @@ def provider_links(result: RecognitionResult) -> list[tuple[str, str]]:
 def result_text(result: RecognitionResult) -> str:
     """Plain text for the clipboard: readable lines, then the links."""
     lines = [result.pretty()]
-    for label, value in (("Album", result.album), ("Released", result.release_date),
-                         ("Label", result.label), ("ISRC", result.isrc),
-                         ("Timecode", result.timecode), ("Song link", result.song_link)):
+    for label, value in (
+        ("Album", result.album),
+        ("Released", result.release_date),
+        ("Label", result.label),
+        ("ISRC", result.isrc),
+        ("Timecode", result.timecode),
+        ("Song link", result.song_link),
+    ):
         if value:
             lines.append(f"{label}: {value}")
     lines += [f"{name}: {url}" for name, url in provider_links(result)]
@@ -120,8 +131,9 @@ def result_text(result: RecognitionResult) -> str:
 class ResultCard(QFrame):
     save_requested = Signal(object)
 
-    def __init__(self, cover_fetcher: CoverFetcher | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, cover_fetcher: CoverFetcher | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("resultCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -213,9 +225,13 @@ class ResultCard(QFrame):
         links = [(name, url) for name, url in provider_links(result)]
         if result.song_link:
             links.insert(0, ("Song link", result.song_link))
-        self.links.setText(" · ".join(
-            f'<a href="{html.escape(url, quote=True)}">{html.escape(name)}</a>'
-            for name, url in links) or "<i>No streaming links for this song.</i>")
+        self.links.setText(
+            " · ".join(
+                f'<a href="{html.escape(url, quote=True)}">{html.escape(name)}</a>'
+                for name, url in links
+            )
+            or "<i>No streaming links for this song.</i>"
+        )
         self.cover.setPixmap(placeholder_cover(f"{artist} {title}"))
         self.save_button.setText("Save to history")
         self._set_actions(True)
@@ -225,10 +241,14 @@ class ResultCard(QFrame):
 
     @staticmethod
     def _details_html(result: RecognitionResult) -> str:
-        rows = [("Album", result.album), ("Released", result.release_date),
-                ("Label", result.label), ("ISRC", result.isrc),
-                ("Plays at", f"{result.timecode} into the song" if result.timecode else None),
-                ("Catalog id", str(result.audio_id) if result.audio_id is not None else None)]
+        rows = [
+            ("Album", result.album),
+            ("Released", result.release_date),
+            ("Label", result.label),
+            ("ISRC", result.isrc),
+            ("Plays at", f"{result.timecode} into the song" if result.timecode else None),
+            ("Catalog id", str(result.audio_id) if result.audio_id is not None else None),
+        ]
         return "<br>".join(f"<b>{html.escape(k)}:</b> {html.escape(v)}" for k, v in rows if v)
 
     async def _load_cover(self, url: str, result: RecognitionResult) -> None:
@@ -241,9 +261,14 @@ class ResultCard(QFrame):
         if data and self.result is result:
             pixmap = QPixmap()
             if pixmap.loadFromData(data):
-                self.cover.setPixmap(pixmap.scaled(
-                    COVER_PX, COVER_PX, Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation))
+                self.cover.setPixmap(
+                    pixmap.scaled(
+                        COVER_PX,
+                        COVER_PX,
+                        Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation,
+                    )
+                )
 
     # --- actions --------------------------------------------------------------------
 

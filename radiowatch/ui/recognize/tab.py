@@ -31,25 +31,38 @@ from radiowatch.ui.recognize.result_card import CoverFetcher, ProviderOptions
 class RecognizeTab(QWidget):
     save_to_history_requested = Signal(object)
 
-    def __init__(self, client_provider: ClientProvider, *,
-                 cover_fetcher: CoverFetcher | None = None,
-                 recorder_factory: RecorderFactory | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        client_provider: ClientProvider,
+        *,
+        cover_fetcher: CoverFetcher | None = None,
+        recorder_factory: RecorderFactory | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._client_provider = client_provider
         layout = QVBoxLayout(self)
         self.backend_note = QLabel(NO_BACKEND)
         self.backend_note.setWordWrap(True)
         self.backend_note.setStyleSheet(
-            "background: #fff4d6; color: #5c4400; border-radius: 4px; padding: 6px;")
+            "background: #fff4d6; color: #5c4400; border-radius: 4px; padding: 6px;"
+        )
         layout.addWidget(self.backend_note)
         self.options = ProviderOptions()
         layout.addWidget(self.options)
         self.modes = QTabWidget()
-        self.clip = ClipPanel(client_provider, self.options, recorder_factory=recorder_factory,
-                              cover_fetcher=cover_fetcher)
-        self.listen = ListenPanel(client_provider, self.options,
-                                  recorder_factory=recorder_factory, cover_fetcher=cover_fetcher)
+        self.clip = ClipPanel(
+            client_provider,
+            self.options,
+            recorder_factory=recorder_factory,
+            cover_fetcher=cover_fetcher,
+        )
+        self.listen = ListenPanel(
+            client_provider,
+            self.options,
+            recorder_factory=recorder_factory,
+            cover_fetcher=cover_fetcher,
+        )
         self.batch = BatchPanel(client_provider, self.options)
         self.long_file = LongFilePanel(client_provider)
         self.modes.addTab(self.clip, "Clip")

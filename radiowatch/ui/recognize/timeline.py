@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from radiowatch.audd.cue_list_export import Cue
 from radiowatch.audd.enterprise_cost import format_duration
 
-PALETTE = ("#2f6fe4", "#e07b39", "#22a35a", "#9b59b6", "#d64545", "#16a5a5", "#b58b00",
-           "#5d6d7e")
+PALETTE = ("#2f6fe4", "#e07b39", "#22a35a", "#9b59b6", "#d64545", "#16a5a5", "#b58b00", "#5d6d7e")
 AXIS_PX = 16
 
 
@@ -76,8 +75,11 @@ class TimelineBar(QWidget):
         painter.drawRoundedRect(bar, 4, 4)
         if not self.cues and self.duration_s <= 1.0:
             painter.setPen(self.palette().text().color())
-            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter,
-                             "The songs found appear here, placed over the file's length")
+            painter.drawText(
+                bar,
+                Qt.AlignmentFlag.AlignCenter,
+                "The songs found appear here, placed over the file's length",
+            )
             return
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
@@ -91,7 +93,8 @@ class TimelineBar(QWidget):
             if block.width() > 40:
                 painter.setPen(QColor("white"))
                 label = painter.fontMetrics().elidedText(
-                    cue.title or cue.name, Qt.TextElideMode.ElideRight, int(block.width()) - 6)
+                    cue.title or cue.name, Qt.TextElideMode.ElideRight, int(block.width()) - 6
+                )
                 painter.drawText(block.adjusted(3, 0, -3, 0), Qt.AlignmentFlag.AlignVCenter, label)
         self._paint_axis(painter, bar)
         if self.playhead_s is not None:
@@ -119,6 +122,8 @@ class TimelineBar(QWidget):
         cue = self.cue_at(seconds)
         text = format_duration(seconds)
         if cue is not None:
-            text = (f"{cue.name}\n{format_duration(cue.start_s)}–{format_duration(cue.end_s)}"
-                    f"  (score {cue.score if cue.score is not None else '–'})\nClick to listen")
+            text = (
+                f"{cue.name}\n{format_duration(cue.start_s)}–{format_duration(cue.end_s)}"
+                f"  (score {cue.score if cue.score is not None else '–'})\nClick to listen"
+            )
         QToolTip.showText(event.globalPosition().toPoint(), text, self)

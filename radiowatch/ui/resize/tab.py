@@ -55,7 +55,21 @@ BACKEND_LOCAL = "local"
 BACKEND_AUDJUST = "audjust"
 PRESETS = (15, 30, 60)
 CURSOR_HZ = 30
-AUDIO_SUFFIXES = {".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aif", ".aiff", ".mp4", ".webm"}
+AUDIO_SUFFIXES = {
+    ".mp3",
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".m4a",
+    ".aac",
+    ".wma",
+    ".aif",
+    ".aiff",
+    ".mp4",
+    ".webm",
+}
 COLUMNS = ("#", "Length", "Cuts", "Worst seam", "Score", "Segments")
 
 
@@ -103,8 +117,12 @@ class ResizeTab(QWidget):
         self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Open a song (Ctrl+O), or drop an audio file on this tab")
         self.open_button.clicked.connect(self._on_open_clicked)
-        QShortcut(QKeySequence.StandardKey.Open, self, self._on_open_clicked,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence.StandardKey.Open,
+            self,
+            self._on_open_clicked,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.file_label = QLabel("No song open. Drop an audio file here or click Open….")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.backend_combo = QComboBox()
@@ -136,7 +154,9 @@ class ResizeTab(QWidget):
         self.target_spin.setDecimals(1)
         self.target_spin.setSuffix(" s")
         self.target_spin.setValue(30.0)
-        self.target_spin.setToolTip("Target length of the edit; candidates land within a few seconds")
+        self.target_spin.setToolTip(
+            "Target length of the edit; candidates land within a few seconds"
+        )
         self.target_spin.editingFinished.connect(self._on_target_changed)
         target_row = QHBoxLayout()
         target_row.addWidget(QLabel("Target length:"))
@@ -164,15 +184,22 @@ class ResizeTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
-        self.table.setToolTip("Edits for the target length, best first. Select one to preview it; "
-                              "select several to export them together.")
+        self.table.setToolTip(
+            "Edits for the target length, best first. Select one to preview it; "
+            "select several to export them together."
+        )
 
         self.play_button = QPushButton("▶ Play")
         self.play_button.clicked.connect(self.toggle_playback)
         self.play_button.setEnabled(False)
         self.position_label = QLabel("")
         self.format_combo = QComboBox()
-        for fmt in (ExportFormat.WAV, ExportFormat.MP3_320, ExportFormat.MP3_256, ExportFormat.MP3_128):
+        for fmt in (
+            ExportFormat.WAV,
+            ExportFormat.MP3_320,
+            ExportFormat.MP3_256,
+            ExportFormat.MP3_128,
+        ):
             self.format_combo.addItem(fmt.label, fmt.value)
         self.export_button = QPushButton("Export selected…")
         self.export_button.setEnabled(False)
@@ -214,7 +241,11 @@ class ResizeTab(QWidget):
     # -- public API --------------------------------------------------------------------------
 
     def open_track(
-        self, path: str | Path, preset_seconds: float | None = None, *, source_url: str | None = None
+        self,
+        path: str | Path,
+        preset_seconds: float | None = None,
+        *,
+        source_url: str | None = None,
     ) -> asyncio.Task:
         """Analyse `path` and list edits (of `preset_seconds` if given). Used by "make a cut-down".
 
@@ -252,12 +283,16 @@ class ResizeTab(QWidget):
     def select_candidate(self, index: int) -> None:
         self.table.selectRow(self._row_of(index))
 
-    async def export_candidates(self, indexes: list[int], fmt: ExportFormat, directory: Path) -> list[Path]:
+    async def export_candidates(
+        self, indexes: list[int], fmt: ExportFormat, directory: Path
+    ) -> list[Path]:
         """Write each candidate to `directory` ("<song> - 30s edit 1.wav"); returns the files."""
         if self.path is None or not indexes:
             return []
         picked = [self.candidates[i] for i in indexes]
-        dests = [self._export_name(directory, r, i, fmt) for i, r in zip(indexes, picked, strict=True)]
+        dests = [
+            self._export_name(directory, r, i, fmt) for i, r in zip(indexes, picked, strict=True)
+        ]
         groups = [r.segmentsSeconds for r in picked]
         self._show(f"Exporting {len(picked)} file(s)…")
         try:
@@ -265,9 +300,13 @@ class ResizeTab(QWidget):
                 async with self._client() as client:
                     outcome = await client.export(self.source_url, groups, fmt, dests)
                 files = outcome.files
-                cost = f" ({outcome.credit_cost} credits)" if outcome.credit_cost is not None else ""
+                cost = (
+                    f" ({outcome.credit_cost} credits)" if outcome.credit_cost is not None else ""
+                )
                 failed = f"; {len(outcome.failures)} failed" if outcome.failures else ""
-                self._show(f"Exported {len(files)} file(s) via Audjust{cost}{failed} to {directory}.")
+                self._show(
+                    f"Exported {len(files)} file(s) via Audjust{cost}{failed} to {directory}."
+                )
             else:
                 files = await self.worker.export(self.path, groups, fmt, dests)
                 self._show(f"Exported {len(files)} file(s) to {directory}.")
@@ -338,13 +377,16 @@ class ResizeTab(QWidget):
         url, ok = self.source_url or "", True
         if not url:
             url, ok = QInputDialog.getText(
-                self, "Public link for Audjust",
+                self,
+                "Public link for Audjust",
                 "Audjust downloads the song from a public link (it cannot read files on this computer).\n"
                 "Paste an https:// link where this file can be downloaded several times:",
             )
         if not ok or not url.strip().lower().startswith(("http://", "https://")):
-            self._show("Audjust analysis needs a public https:// link to the file. "
-                       "Switch the backend to Local to work offline.")
+            self._show(
+                "Audjust analysis needs a public https:// link to the file. "
+                "Switch the backend to Local to work offline."
+            )
             return None
         self.source_url = url.strip()
         self._show("Waiting for Audjust to analyse the song (this can take a few minutes)…")
@@ -360,7 +402,9 @@ class ResizeTab(QWidget):
 
     def _client(self) -> AudjustClient:
         return AudjustClient(
-            self._key_provider() or "", base_url=self.audjust_base_url, poll_interval=self.audjust_poll_interval
+            self._key_provider() or "",
+            base_url=self.audjust_base_url,
+            poll_interval=self.audjust_poll_interval,
         )
 
     def _on_progress(self, fraction: float, stage: str) -> None:
@@ -400,7 +444,9 @@ class ResizeTab(QWidget):
                 async with self._client() as client:
                     outcome = await client.resize(target, analysis=self.entry.analysis)
                 results = outcome.results
-                cost = f" ({outcome.credit_cost} credits)" if outcome.credit_cost is not None else ""
+                cost = (
+                    f" ({outcome.credit_cost} credits)" if outcome.credit_cost is not None else ""
+                )
                 note = f"Audjust found {len(results)} edits{cost}."
             else:
                 results = await self.worker.resize(self.entry.analysis, target)
@@ -412,7 +458,9 @@ class ResizeTab(QWidget):
             return
         self.candidates = _ranked(results, target)
         self._fill_table()
-        self._show(note + " Select one to preview it." if results else "No edit found for this target.")
+        self._show(
+            note + " Select one to preview it." if results else "No edit found for this target."
+        )
         self.candidates_ready.emit()
         if self.candidates:
             self.table.selectRow(0)
@@ -437,7 +485,9 @@ class ResizeTab(QWidget):
                         item.setData(Qt.ItemDataRole.UserRole + 1, value)
                     item.setData(Qt.ItemDataRole.UserRole, row)
                     if col < 5:
-                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                        item.setTextAlignment(
+                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                        )
                     self.table.setItem(row, col, item)
             self.table.clearSelection()
         self.export_button.setEnabled(False)
@@ -566,7 +616,9 @@ class ResizeTab(QWidget):
         if isinstance(model, QStandardItemModel):
             item = model.item(1)
             item.setEnabled(has_key)
-            item.setToolTip("" if has_key else f"Set an Audjust API key in {WHERE_TO_SET_KEY} to use the cloud.")
+            item.setToolTip(
+                "" if has_key else f"Set an Audjust API key in {WHERE_TO_SET_KEY} to use the cloud."
+            )
         if not has_key and self.backend == BACKEND_AUDJUST:
             self.backend_combo.setCurrentIndex(0)
         self.backend_combo.setToolTip(
@@ -601,7 +653,9 @@ class ResizeTab(QWidget):
 
     def _on_open_clicked(self) -> None:
         start = str(self.path.parent) if self.path else ""
-        filters = "Audio files (" + " ".join(f"*{s}" for s in sorted(AUDIO_SUFFIXES)) + ");;All files (*)"
+        filters = (
+            "Audio files (" + " ".join(f"*{s}" for s in sorted(AUDIO_SUFFIXES)) + ");;All files (*)"
+        )
         path, _ = QFileDialog.getOpenFileName(self, "Open a song to resize", start, filters)
         if path:
             self.open_track(path)
@@ -632,7 +686,12 @@ def _ranked(results: list[ResizeResult], target: float) -> list[ResizeResult]:
     """Best first: Audjust's blended score, ties broken by closeness to target, cuts, worst seam."""
     return sorted(
         results,
-        key=lambda r: (-r.blendedScore, abs(r.durationSeconds - target), r.cut_count, r.worstSeam or 0.0),
+        key=lambda r: (
+            -r.blendedScore,
+            abs(r.durationSeconds - target),
+            r.cut_count,
+            r.worstSeam or 0.0,
+        ),
     )
 
 
@@ -647,7 +706,8 @@ def _worst_seam(r: ResizeResult, entry: CachedAnalysis | None) -> float:
     flat = similarity_codec.decode_flat(entry.analysis.similarity)
     n = len(entry.analysis.boundaries)
     costs = [
-        1.0 - float(flat[similarity_codec.diag_index(min(e, n - 1), min(j, n - 1))]) for e, j in _seams(r)
+        1.0 - float(flat[similarity_codec.diag_index(min(e, n - 1), min(j, n - 1))])
+        for e, j in _seams(r)
     ]
     return max(costs, default=0.0)
 
@@ -667,4 +727,3 @@ def _first_local_file(mime) -> Path | None:
             if p.is_file():
                 return p
     return None
-

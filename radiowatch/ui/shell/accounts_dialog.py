@@ -48,7 +48,9 @@ SECRET_ROWS = (
 class SecretField(QWidget):
     """A password-style editor with a reveal toggle and the stored value shown masked."""
 
-    def __init__(self, name: str, value: str | None, placeholder: str, parent: QWidget | None = None):
+    def __init__(
+        self, name: str, value: str | None, placeholder: str, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.name = name
         self.original = value or ""
@@ -105,8 +107,9 @@ class AccountsDialog(QDialog):
 
     tokens_changed = Signal(list)  # names of the secrets that were set or removed
 
-    def __init__(self, tokens: TokenStore, settings: SettingsStore,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, tokens: TokenStore, settings: SettingsStore, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.tokens = tokens
         self.settings = settings
@@ -118,8 +121,7 @@ class AccountsDialog(QDialog):
     def setup_ui(self) -> None:
         layout = QVBoxLayout(self)
         where = "in your system keyring and " if self.tokens.is_secure else ""
-        intro = QLabel(
-            f"Tokens are kept {where}never in settings, logs or exports.", self)
+        intro = QLabel(f"Tokens are kept {where}never in settings, logs or exports.", self)
         intro.setObjectName("DialogHint")
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -129,7 +131,8 @@ class AccountsDialog(QDialog):
         if not self.tokens.is_secure:
             where = self.tokens.path if isinstance(self.tokens, FileTokenStore) else "a file"
             self.storage_warning.setText(
-                f"No system keyring found: tokens are saved in {where}, readable only by you.")
+                f"No system keyring found: tokens are saved in {where}, readable only by you."
+            )
         self.storage_warning.setVisible(not self.tokens.is_secure)
         layout.addWidget(self.storage_warning)
         self.env_note = QLabel(self)
@@ -137,7 +140,8 @@ class AccountsDialog(QDialog):
         self.env_note.setWordWrap(True)
         self.env_note.setText(
             f"{AUDD_TOKEN_ENV} is set in the environment; it is used instead of the AudD token "
-            "saved here.")
+            "saved here."
+        )
         self.env_note.setVisible(bool(os.environ.get(AUDD_TOKEN_ENV, "").strip()))
         layout.addWidget(self.env_note)
 
@@ -160,12 +164,16 @@ class AccountsDialog(QDialog):
                 self.udio_url = QLineEdit(self)
                 self.udio_url.setPlaceholderText("https://api.your-udio-provider.example")
                 self.udio_url.setText(self.settings.current.udio_base_url)
-                self.udio_url.setToolTip("Udio has no official public API; enter your provider's address.")
+                self.udio_url.setToolTip(
+                    "Udio has no official public API; enter your provider's address."
+                )
                 form.addRow("Udio base URL:", self.udio_url)
                 self.udio_path = QLineEdit(self)
                 self.udio_path.setText(self.settings.current.udio_path_template)
-                self.udio_path.setToolTip("The request path; {ids} is replaced by comma-separated "
-                                          "task ids, {id} by one id")
+                self.udio_path.setToolTip(
+                    "The request path; {ids} is replaced by comma-separated "
+                    "task ids, {id} by one id"
+                )
                 form.addRow("Udio request path:", self.udio_path)
                 self.udio_auth = QComboBox(self)
                 for scheme in UDIO_AUTH_SCHEMES:
@@ -177,7 +185,8 @@ class AccountsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -190,9 +199,11 @@ class AccountsDialog(QDialog):
         """Write what changed; on any error keep the dialog open and say what went wrong."""
         self.error_label.hide()
         url = self.udio_url.text().strip()
-        udio = {"udio_base_url": url,
-                "udio_path_template": self.udio_path.text().strip() or "/udio/query?ids={ids}",
-                "udio_auth_scheme": self.udio_auth.currentData()}
+        udio = {
+            "udio_base_url": url,
+            "udio_path_template": self.udio_path.text().strip() or "/udio/query?ids={ids}",
+            "udio_auth_scheme": self.udio_auth.currentData(),
+        }
         current = self.settings.current
         if any(getattr(current, key) != value for key, value in udio.items()):
             try:

@@ -48,8 +48,13 @@ EXAMPLE_STATIONS: tuple[tuple[str, str], ...] = (
 class FirstRunAssistant(QDialog):
     """Modal-less dialog; `finished` tells the app to start the backend."""
 
-    def __init__(self, settings: SettingsStore, tokens: TokenStore, stations: StationStore,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: SettingsStore,
+        tokens: TokenStore,
+        stations: StationStore,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.tokens = tokens
@@ -74,8 +79,9 @@ class FirstRunAssistant(QDialog):
         layout.addWidget(self.error_label)
         buttons = QHBoxLayout()
         self.skip_button = QPushButton("Skip", self)
-        self.skip_button.setToolTip("Use the local engine with the demo station; change it "
-                                    "later in Settings")
+        self.skip_button.setToolTip(
+            "Use the local engine with the demo station; change it later in Settings"
+        )
         self.back_button = QPushButton("Back", self)
         self.next_button = QPushButton("Next", self)
         self.next_button.setObjectName("PrimaryButton")
@@ -98,13 +104,19 @@ class FirstRunAssistant(QDialog):
         layout.addWidget(title)
         self.choice_group = QButtonGroup(page)
         self.demo_radio = QRadioButton(
-            "Try it now: the local engine with the demo station (free, offline)", page)
+            "Try it now: the local engine with the demo station (free, offline)", page
+        )
         self.folder_radio = QRadioButton(
-            "My own music: the local engine recognises the files in a folder", page)
+            "My own music: the local engine recognises the files in a folder", page
+        )
         self.audd_radio = QRadioButton(
-            "Everything: the AudD cloud's music database (needs an AudD API token)", page)
-        for button, key in ((self.demo_radio, CHOICE_DEMO), (self.folder_radio, CHOICE_FOLDER),
-                            (self.audd_radio, CHOICE_AUDD)):
+            "Everything: the AudD cloud's music database (needs an AudD API token)", page
+        )
+        for button, key in (
+            (self.demo_radio, CHOICE_DEMO),
+            (self.folder_radio, CHOICE_FOLDER),
+            (self.audd_radio, CHOICE_AUDD),
+        ):
             self.choice_group.addButton(button)
             button.setProperty("choice", key)
             layout.addWidget(button)
@@ -172,8 +184,11 @@ class FirstRunAssistant(QDialog):
         return button.property("choice") if button is not None else CHOICE_DEMO
 
     def choose(self, choice: str) -> None:
-        {CHOICE_DEMO: self.demo_radio, CHOICE_FOLDER: self.folder_radio,
-         CHOICE_AUDD: self.audd_radio}[choice].setChecked(True)
+        {
+            CHOICE_DEMO: self.demo_radio,
+            CHOICE_FOLDER: self.folder_radio,
+            CHOICE_AUDD: self.audd_radio,
+        }[choice].setChecked(True)
 
     def go(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
@@ -206,8 +221,9 @@ class FirstRunAssistant(QDialog):
                 self._show_error(str(exc))
                 return False
         elif self.choice != CHOICE_DEMO:
-            self._show_error("Paste a stream URL or pick an example, so there is something to "
-                             "monitor.")
+            self._show_error(
+                "Paste a stream URL or pick an example, so there is something to monitor."
+            )
             return False
         try:
             self._save_backend()
@@ -219,12 +235,14 @@ class FirstRunAssistant(QDialog):
 
     def _check_backend(self) -> bool:
         if self.choice == CHOICE_FOLDER and not Path(self.folder_edit.text().strip()).is_dir():
-            self._show_error("Choose a folder that exists (it holds the audio files of your "
-                             "catalog).")
+            self._show_error(
+                "Choose a folder that exists (it holds the audio files of your catalog)."
+            )
             return False
         if self.choice == CHOICE_AUDD and len(self.token_edit.text().strip()) < 8:
-            self._show_error("Paste your AudD API token (from dashboard.audd.io), or choose the "
-                             "local engine.")
+            self._show_error(
+                "Paste your AudD API token (from dashboard.audd.io), or choose the local engine."
+            )
             return False
         self.error_label.hide()
         return True
@@ -235,8 +253,9 @@ class FirstRunAssistant(QDialog):
             self.settings.update(backend="audd", first_run_done=True)
         elif self.choice == CHOICE_FOLDER:
             folder = str(Path(self.folder_edit.text().strip()).expanduser().resolve())
-            self.settings.update(backend="local", engine_demo=False, catalog_folder=folder,
-                                 first_run_done=True)
+            self.settings.update(
+                backend="local", engine_demo=False, catalog_folder=folder, first_run_done=True
+            )
         else:
             self.settings.update(backend="local", engine_demo=True, first_run_done=True)
 
@@ -249,8 +268,9 @@ class FirstRunAssistant(QDialog):
         self.next_button.setText("Start monitoring" if on_last else "Next")
         self.station_hint.setText(
             "The demo station is added for you. Add one of your own too, or leave this empty."
-            if choice == CHOICE_DEMO else
-            "Paste the address of a stream you want to watch, or pick an example.")
+            if choice == CHOICE_DEMO
+            else "Paste the address of a stream you want to watch, or pick an example."
+        )
 
     def _example_picked(self, index: int) -> None:
         url = self.example_combo.itemData(index)
@@ -266,5 +286,3 @@ class FirstRunAssistant(QDialog):
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
-
-

@@ -21,53 +21,77 @@ class TabInfo:
 
 TABS: tuple[TabInfo, ...] = (
     TabInfo(
-        "monitor", "Monitor", "Live airplay, station by station",
+        "monitor",
+        "Monitor",
+        "Live airplay, station by station",
         "Once your stations are being monitored, this page shows what each one is playing right "
         "now, the songs just before, and any stream that has gone quiet.",
-        ("Now playing for every station at a glance",
-         "Alerts when a song on your watchlist is played",
-         "Stream problems reported as they happen"),
+        (
+            "Now playing for every station at a glance",
+            "Alerts when a song on your watchlist is played",
+            "Stream problems reported as they happen",
+        ),
         "Stations you add in the sidebar (Ctrl+N) appear here.",
     ),
     TabInfo(
-        "history", "History", "Every play, kept and searchable",
+        "history",
+        "History",
+        "Every play, kept and searchable",
         "Each song recognised on your stations is recorded once, with station, time and length, "
         "so you can prove airplay later.",
-        ("Search by artist, title, station or date",
-         "Correct a match or mark a false positive",
-         "Export play logs that open cleanly in Excel and LibreOffice"),
+        (
+            "Search by artist, title, station or date",
+            "Correct a match or mark a false positive",
+            "Export play logs that open cleanly in Excel and LibreOffice",
+        ),
         "Plays appear here as soon as monitoring recognises them.",
     ),
     TabInfo(
-        "recognize", "Recognize", "Identify a clip or a whole recording",
+        "recognize",
+        "Recognize",
+        "Identify a clip or a whole recording",
         "Drop an audio file, or a long recording of a broadcast, to find every song in it.",
-        ("Single clips: the best match with links",
-         "Long recordings: a timeline of every song found",
-         "Works with the local engine or the AudD cloud"),
+        (
+            "Single clips: the best match with links",
+            "Long recordings: a timeline of every song found",
+            "Works with the local engine or the AudD cloud",
+        ),
     ),
     TabInfo(
-        "catalog", "Catalog", "Your own music, recognisable offline",
+        "catalog",
+        "Catalog",
+        "Your own music, recognisable offline",
         "The local engine recognises the tracks in your catalog without any cloud account: "
         "your releases, your jingles, your ads.",
-        ("Add folders of audio files to the catalog",
-         "Tag tracks as songs, jingles or ads",
-         "See what the engine knows and remove what it should forget"),
+        (
+            "Add folders of audio files to the catalog",
+            "Tag tracks as songs, jingles or ads",
+            "See what the engine knows and remove what it should forget",
+        ),
     ),
     TabInfo(
-        "resize", "Resize", "Fit a song to the time you have",
+        "resize",
+        "Resize",
+        "Fit a song to the time you have",
         "Make a track longer or shorter by repeating or cutting whole musical sections, so the "
         "edit still sounds like the song.",
-        ("Pick a target length; get seamless cut points",
-         "Preview before exporting",
-         "Local analysis, or Audjust with your API key"),
+        (
+            "Pick a target length; get seamless cut points",
+            "Preview before exporting",
+            "Local analysis, or Audjust with your API key",
+        ),
     ),
     TabInfo(
-        "udio", "Udio", "Bring AI-generated songs into your catalog",
+        "udio",
+        "Udio",
+        "Bring AI-generated songs into your catalog",
         "Fetch songs you generated with Udio, by task id, and add them to your catalog so "
         "their airplay is tracked like any other release.",
-        ("Look up tasks and download the finished songs",
-         "Keep prompt, model and provenance with each track",
-         "Plays of AI-generated songs are marked in the history"),
+        (
+            "Look up tasks and download the finished songs",
+            "Keep prompt, model and provenance with each track",
+            "Plays of AI-generated songs are marked in the history",
+        ),
         "Set your Udio base URL and key in File → Accounts & tokens.",
     ),
 )

@@ -55,14 +55,16 @@ class SettingsDialog(QDialog):
         self.engine_demo.setChecked(current.engine_demo)
         self.engine_demo.setToolTip(
             "A built-in station playing generated songs from a demo catalog, so you can see "
-            "monitoring work without any account. Turn off once your own stations run.")
+            "monitoring work without any account. Turn off once your own stations run."
+        )
         form.addRow("", self.engine_demo)
         layout.addWidget(backend_box)
 
         window_box = QGroupBox("Window", self)
         window_form = QVBoxLayout(window_box)
         self.close_to_tray = QCheckBox(
-            "Keep monitoring in the tray when the window is closed", window_box)
+            "Keep monitoring in the tray when the window is closed", window_box
+        )
         self.close_to_tray.setChecked(current.close_to_tray)
         self.start_minimised = QCheckBox("Start minimised to the tray", window_box)
         self.start_minimised.setChecked(current.start_minimised)
@@ -74,14 +76,15 @@ class SettingsDialog(QDialog):
             self.autostart.setToolTip("Adds radiowatch to your desktop's autostart programs")
         else:
             self.autostart.setEnabled(False)
-            self.autostart.setToolTip("Not available on this system yet; use the system's "
-                                      "login items settings")
-        self.close_to_tray.setToolTip("Closing the window keeps monitoring; quit from the "
-                                      "tray menu or with Ctrl+Q")
+            self.autostart.setToolTip(
+                "Not available on this system yet; use the system's login items settings"
+            )
+        self.close_to_tray.setToolTip(
+            "Closing the window keeps monitoring; quit from the tray menu or with Ctrl+Q"
+        )
         self.start_minimised.setToolTip("Only the tray icon appears at start")
         self.notifications.setToolTip("Alerts for plays matching your watchlist rules")
-        for box in (self.close_to_tray, self.start_minimised, self.notifications,
-                    self.autostart):
+        for box in (self.close_to_tray, self.start_minimised, self.notifications, self.autostart):
             window_form.addWidget(box)
         layout.addWidget(window_box)
 
@@ -91,7 +94,8 @@ class SettingsDialog(QDialog):
         self.error_label.hide()
         layout.addWidget(self.error_label)
         buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -112,7 +116,8 @@ class SettingsDialog(QDialog):
             return False
         try:
             self.settings.update(
-                backend=backend, remote_engine_url=url,
+                backend=backend,
+                remote_engine_url=url,
                 close_to_tray=self.close_to_tray.isChecked(),
                 start_minimised=self.start_minimised.isChecked(),
                 notifications=self.notifications.isChecked(),

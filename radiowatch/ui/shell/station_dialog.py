@@ -41,8 +41,14 @@ class StationDialog(QDialog):
 
     saved = Signal(object)
 
-    def __init__(self, store: StationStore, station: Station | None = None,
-                 parent: QWidget | None = None, *, fetch_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        store: StationStore,
+        station: Station | None = None,
+        parent: QWidget | None = None,
+        *,
+        fetch_timeout: float = 10.0,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.station = station
@@ -89,7 +95,8 @@ class StationDialog(QDialog):
         self.radio_id_spin = QSpinBox(self)
         self.radio_id_spin.setRange(1, MAX_RADIO_ID)
         self.radio_id_spin.setToolTip(
-            "The number AudD uses for this stream; unique among your stations.")
+            "The number AudD uses for this stream; unique among your stations."
+        )
         form.addRow("&radio_id:", self._with_error("radio_id", self.radio_id_spin))
 
         self.enabled_check = QCheckBox("Monitor this station", self)
@@ -115,7 +122,8 @@ class StationDialog(QDialog):
         self._set_busy(False)
 
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setDefault(True)
         self.buttons.accepted.connect(self.submit)
@@ -184,7 +192,8 @@ class StationDialog(QDialog):
             problems.append(exc)
         try:
             self.store.check_radio_id_free(
-                self.radio_id_spin.value(), self.station.id if self.station else None)
+                self.radio_id_spin.value(), self.station.id if self.station else None
+            )
         except StationError as exc:
             problems.append(exc)
         return problems
@@ -197,9 +206,13 @@ class StationDialog(QDialog):
             else:
                 resolved = await resolve_source(entered, timeout=self.fetch_timeout)
                 source, note = resolved.source, resolved.note
-            fields = dict(name=self.name_edit.text(), source=source, entered=entered,
-                          radio_id=self.radio_id_spin.value(),
-                          enabled=self.enabled_check.isChecked())
+            fields = dict(
+                name=self.name_edit.text(),
+                source=source,
+                entered=entered,
+                radio_id=self.radio_id_spin.value(),
+                enabled=self.enabled_check.isChecked(),
+            )
             if self.station is None:
                 station = self.store.add(**fields)
             else:
@@ -226,8 +239,13 @@ class StationDialog(QDialog):
     def _set_busy(self, busy: bool) -> None:
         self.progress_label.setVisible(busy)
         self.progress.setVisible(busy)
-        for widget in (self.name_edit, self.source_edit, self.browse_button, self.radio_id_spin,
-                       self.enabled_check):
+        for widget in (
+            self.name_edit,
+            self.source_edit,
+            self.browse_button,
+            self.radio_id_spin,
+            self.enabled_check,
+        ):
             widget.setEnabled(not busy)
         if hasattr(self, "save_button"):
             self.save_button.setEnabled(not busy)
@@ -252,8 +270,11 @@ class StationDialog(QDialog):
         label.setText(error.message)
         label.show()
         self._fit_height()
-        editor = {"name": self.name_edit, "source": self.source_edit,
-                  "radio_id": self.radio_id_spin}.get(error.field)
+        editor = {
+            "name": self.name_edit,
+            "source": self.source_edit,
+            "radio_id": self.radio_id_spin,
+        }.get(error.field)
         if editor is not None and not any(
             not self.errors[f].isHidden() for f in FIELDS[: FIELDS.index(error.field)]
         ):
@@ -261,6 +282,7 @@ class StationDialog(QDialog):
 
     def _on_browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a playlist file", "", "Playlists (*.pls *.m3u *.m3u8);;All files (*)")
+            self, "Choose a playlist file", "", "Playlists (*.pls *.m3u *.m3u8);;All files (*)"
+        )
         if path:
             self.source_edit.setText(path)

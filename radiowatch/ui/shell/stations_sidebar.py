@@ -66,16 +66,21 @@ class _StationDelegate(QStyledItemDelegate):
         painter.setPen(QColor("#0f2a66") if selected else QColor("#1f2937"))
         name_rect = QRect(text_left, rect.top(), rect.right() - text_left, line + 2)
         metrics = painter.fontMetrics()
-        painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_rect.width()))
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_rect.width()),
+        )
         painter.setFont(option.font)
         painter.setPen(QColor("#6b7280"))
         status_rect = QRect(text_left, rect.top() + line + 4, rect.right() - text_left, line + 2)
         status_text = index.data(STATUS_LINE_ROLE) or ""
         painter.drawText(
-            status_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            painter.fontMetrics().elidedText(status_text, Qt.TextElideMode.ElideRight,
-                                             status_rect.width()),
+            status_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(
+                status_text, Qt.TextElideMode.ElideRight, status_rect.width()
+            ),
         )
         painter.restore()
 
@@ -123,7 +128,9 @@ class StationsSidebar(QWidget):
         empty_text = QLabel(
             "No stations yet.\nAdd an internet radio stream, a playlist link, "
             "or a Twitch or YouTube channel to start monitoring. You can also drop a "
-            "stream link or playlist file here.", empty)
+            "stream link or playlist file here.",
+            empty,
+        )
         empty_text.setObjectName("SidebarHint")
         empty_text.setWordWrap(True)
         empty_text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -140,7 +147,8 @@ class StationsSidebar(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._on_context_menu)
         self.list.itemDoubleClicked.connect(
-            lambda item: self.edit_requested.emit(int(item.data(STATION_ID_ROLE))))
+            lambda item: self.edit_requested.emit(int(item.data(STATION_ID_ROLE)))
+        )
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack.addWidget(empty)
         self.stack.addWidget(self.list)
@@ -162,7 +170,9 @@ class StationsSidebar(QWidget):
                 self.list.setCurrentItem(item)
         self.stack.setCurrentIndex(1 if stations else 0)
 
-    def set_station_status(self, station_id: int, status: StationStatus | str, detail: str = "") -> None:
+    def set_station_status(
+        self, station_id: int, status: StationStatus | str, detail: str = ""
+    ) -> None:
         """Record and show a station's status; unknown station ids are ignored."""
         if station_id not in self._stations:
             return
@@ -249,7 +259,9 @@ class StationsSidebar(QWidget):
             station = self._stations[station_id]
             menu.addAction("Edit…", lambda: self.edit_requested.emit(station_id))
             toggle = "Pause monitoring" if station.enabled else "Resume monitoring"
-            menu.addAction(toggle, lambda: self.enabled_toggled.emit(station_id, not station.enabled))
+            menu.addAction(
+                toggle, lambda: self.enabled_toggled.emit(station_id, not station.enabled)
+            )
             menu.addSeparator()
             menu.addAction("Remove…", lambda: self.remove_requested.emit(station_id))
             menu.addSeparator()

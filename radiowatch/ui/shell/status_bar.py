@@ -39,7 +39,9 @@ class BackendIndicator(QWidget):
 
     def set_state(self, state: str, detail: str = "") -> None:
         if state not in BACKEND_STATE_LABELS:
-            raise ValueError(f"unknown backend state {state!r}; one of {sorted(BACKEND_STATE_LABELS)}")
+            raise ValueError(
+                f"unknown backend state {state!r}; one of {sorted(BACKEND_STATE_LABELS)}"
+            )
         self.state, self.detail = state, detail
         self._refresh()
 

@@ -45,8 +45,7 @@ def monitor_tab(app: RadiowatchApp) -> QWidget:
 def open_watchlist(app: RadiowatchApp) -> QWidget:
     from radiowatch.ui.monitor.watchlist_dialog import WatchlistDialog
 
-    dialog = WatchlistDialog(app.monitoring.watchlist, app.monitoring.source.stations(),
-                             app.window)
+    dialog = WatchlistDialog(app.monitoring.watchlist, app.monitoring.source.stations(), app.window)
     dialog.setModal(True)
     dialog.open()
     app.window._dialogs["watchlist"] = dialog
@@ -65,8 +64,7 @@ def history_tab(app: RadiowatchApp) -> QWidget:
 def resize_tab(app: RadiowatchApp) -> QWidget:
     from radiowatch.ui.resize.tab import ResizeTab
 
-    tab = ResizeTab(app.services.dirs.cache,
-                    lambda: app.services.tokens.get(AUDJUST_API_KEY))
+    tab = ResizeTab(app.services.dirs.cache, lambda: app.services.tokens.get(AUDJUST_API_KEY))
     app.services.add_closer("resize tab", tab.shutdown)
     return tab
 
@@ -74,11 +72,14 @@ def resize_tab(app: RadiowatchApp) -> QWidget:
 def udio_tab(app: RadiowatchApp) -> QWidget:
     from radiowatch.ui.udio.tab import UdioTab
 
-    tab = UdioTab(lambda: app.services.settings.current,
-                  lambda: app.services.tokens.get(UDIO_API_KEY),
-                  app.services.dirs.data / "udio",
-                  add_to_catalog=lambda path, meta: upload_to_catalog(
-                      app.client_provider(), path, meta, unavailable=app.backend_reason()))
+    tab = UdioTab(
+        lambda: app.services.settings.current,
+        lambda: app.services.tokens.get(UDIO_API_KEY),
+        app.services.dirs.data / "udio",
+        add_to_catalog=lambda path, meta: upload_to_catalog(
+            app.client_provider(), path, meta, unavailable=app.backend_reason()
+        ),
+    )
     app.window.tokens_changed.connect(lambda _names: tab.refresh_configuration())
     app.services.settings.subscribe(lambda _s: tab.refresh_configuration())
     app.services.add_closer("udio tab", tab.aclose)

@@ -24,8 +24,9 @@ def engine(tmp_path_factory):
 def test_tracks_need_the_engine_token(engine):
     body = httpx.get(engine.base_url + "/catalog/tracks/").json()
     assert body["status"] == "error" and body["error"]["error_code"] == 901
-    body = httpx.get(engine.base_url + "/catalog/tracks/",
-                     params={"api_token": "wrong-token-value"}).json()
+    body = httpx.get(
+        engine.base_url + "/catalog/tracks/", params={"api_token": "wrong-token-value"}
+    ).json()
     assert body["error"]["error_code"] == 900
     assert "wrong-token-value" not in str(body)
 
@@ -64,7 +65,8 @@ def test_a_wrong_token_is_a_typed_error_without_the_token(engine):
 
 
 def test_adding_without_a_file_says_what_to_send(engine):
-    body = httpx.post(engine.base_url + "/catalog/tracks/",
-                      data={"api_token": engine.token, "title": "x"}).json()
+    body = httpx.post(
+        engine.base_url + "/catalog/tracks/", data={"api_token": engine.token, "title": "x"}
+    ).json()
     assert body["error"]["error_code"] == 700
     assert "multipart `file`" in body["error"]["error_message"]

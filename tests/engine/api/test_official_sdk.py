@@ -50,17 +50,24 @@ def sdk(engine):
 def catalog(engine, sdk):
     """One song uploaded with our title/artist extension, one through the SDK (bare audio_id)."""
     titled = wav_bytes(render_song(TITLED, SONG_S, RATE), RATE)
-    reply = httpx.post(engine.base_url + "/upload/", timeout=60,
-                       data={"api_token": engine.token, "audio_id": "1", "title": TITLED.title,
-                             "artist": TITLED.artist},
-                       files={"file": ("song.wav", titled, "audio/wav")}).json()
+    reply = httpx.post(
+        engine.base_url + "/upload/",
+        timeout=60,
+        data={
+            "api_token": engine.token,
+            "audio_id": "1",
+            "title": TITLED.title,
+            "artist": TITLED.artist,
+        },
+        files={"file": ("song.wav", titled, "audio/wav")},
+    ).json()
     assert reply == {"status": "success", "result": None}
     sdk.custom_catalog.add(2, wav_bytes(render_song(UNTITLED, SONG_S, RATE), RATE))
 
 
 def _clip(recipe, start_s: float, end_s: float) -> bytes:
     samples = render_song(recipe, SONG_S, RATE)
-    return wav_bytes(samples[int(start_s * RATE):int(end_s * RATE)], RATE)
+    return wav_bytes(samples[int(start_s * RATE) : int(end_s * RATE)], RATE)
 
 
 def test_sdk_recognizes_an_uploaded_clip_with_artist_and_title(sdk, catalog):
@@ -75,7 +82,7 @@ def test_sdk_recognizes_a_song_added_through_its_custom_catalog(sdk, catalog):
     result = sdk.recognize(_clip(UNTITLED, 4, 12))
     assert result is not None and result.is_custom_match
     assert result.audio_id == 2
-    assert result.artist is None      # AudD's custom-match shape: timecode + audio_id only
+    assert result.artist is None  # AudD's custom-match shape: timecode + audio_id only
 
 
 def test_sdk_recognizes_by_url_and_gets_null_for_unknown_audio(sdk, catalog):
@@ -88,8 +95,13 @@ def test_sdk_recognizes_by_url_and_gets_null_for_unknown_audio(sdk, catalog):
 
 def test_sdk_enterprise_finds_both_songs_of_a_long_recording_with_offsets(sdk, catalog):
     # talk 0-12 s, the titled song 12-22 s, the other song 22-36 s; chunks start at 0, 12, 24
-    recording = np.concatenate([render_talk(12, RATE), render_song(TITLED, SONG_S, RATE)[:10 * RATE],
-                                render_song(UNTITLED, SONG_S, RATE)])
+    recording = np.concatenate(
+        [
+            render_talk(12, RATE),
+            render_song(TITLED, SONG_S, RATE)[: 10 * RATE],
+            render_song(UNTITLED, SONG_S, RATE),
+        ]
+    )
     matches = sdk.recognize_enterprise(wav_bytes(recording, RATE), accurate_offsets=True)
     assert [m.audio_id for m in matches] == [1, 2]
     assert matches[0].title == TITLED.title
@@ -99,8 +111,12 @@ def test_sdk_enterprise_finds_both_songs_of_a_long_recording_with_offsets(sdk, c
 
 
 def test_sdk_enterprise_scan_pattern_and_limit(sdk, catalog):
-    recording = np.concatenate([render_song(TITLED, SONG_S, RATE)[:12 * RATE],
-                                render_song(UNTITLED, SONG_S, RATE)[:12 * RATE]])
+    recording = np.concatenate(
+        [
+            render_song(TITLED, SONG_S, RATE)[: 12 * RATE],
+            render_song(UNTITLED, SONG_S, RATE)[: 12 * RATE],
+        ]
+    )
     only_second = sdk.recognize_enterprise(wav_bytes(recording, RATE), skip_first_seconds=13)
     assert [m.audio_id for m in only_second] == [2]
     first_only = sdk.recognize_enterprise(wav_bytes(recording, RATE), limit=1)
@@ -130,8 +146,10 @@ def test_sdk_runs_every_stream_method_and_receives_a_notification_by_longpoll(sd
 
 def test_sdk_sees_a_wrong_token_as_an_authentication_error(engine):
     client = httpx.Client(transport=RedirectTransport(engine.base_url), timeout=30)
-    with audd.AudD("not-the-token", httpx_client=client, max_retries=1) as wrong, \
-            pytest.raises(audd.errors.AudDAuthenticationError) as caught:
+    with (
+        audd.AudD("not-the-token", httpx_client=client, max_retries=1) as wrong,
+        pytest.raises(audd.errors.AudDAuthenticationError) as caught,
+    ):
         wrong.recognize(b"\0" * 1000)
     assert caught.value.error_code == 900
     assert "not-the-token" not in str(caught.value.raw_response)

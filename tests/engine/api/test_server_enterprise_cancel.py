@@ -26,8 +26,15 @@ CHUNK_S = 12
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     with running_engine(tmp_path_factory.mktemp("enterprise-cancel") / "engine") as e:
-        assert e.upload(1, wav_bytes(render_song(SONG, 14, RATE), RATE), title=SONG.title,
-                        artist=SONG.artist)["status"] == "success"
+        assert (
+            e.upload(
+                1,
+                wav_bytes(render_song(SONG, 14, RATE), RATE),
+                title=SONG.title,
+                artist=SONG.artist,
+            )["status"]
+            == "success"
+        )
         yield e
 
 
@@ -44,9 +51,12 @@ def counters(engine) -> dict[str, int]:
 
 def enterprise_request(engine, audio: bytes) -> tuple[bytes, dict[str, str]]:
     """The bytes of a multipart enterprise request, as httpx would send them."""
-    request = httpx.Request("POST", engine.base_url + "/enterprise/",
-                            data={"api_token": engine.token},
-                            files={"file": ("long.wav", audio, "audio/wav")})
+    request = httpx.Request(
+        "POST",
+        engine.base_url + "/enterprise/",
+        data={"api_token": engine.token},
+        files={"file": ("long.wav", audio, "audio/wav")},
+    )
     return request.read(), dict(request.headers)
 
 
@@ -67,18 +77,26 @@ def test_a_scan_whose_client_disconnects_stops_before_the_end_of_the_file(engine
     body, headers = enterprise_request(engine, recording(minutes))
     host, port = engine.base_url.removeprefix("http://").rsplit(":", 1)
     client = socket.create_connection((host, int(port)))
-    head = f"POST /enterprise/ HTTP/1.1\r\nHost: {host}:{port}\r\n" + "".join(
-        f"{k}: {v}\r\n" for k, v in headers.items() if k.lower() != "host") + "\r\n"
+    head = (
+        f"POST /enterprise/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items() if k.lower() != "host")
+        + "\r\n"
+    )
     client.sendall(head.encode() + body)
 
     # The scan has started: chunks are being recognised for this request.
-    wait_for(lambda: counters(engine)["enterprise_chunks"] > before["enterprise_chunks"],
-             "the scan to start")
+    wait_for(
+        lambda: counters(engine)["enterprise_chunks"] > before["enterprise_chunks"],
+        "the scan to start",
+    )
     client.close()  # what the Recognize tab's Cancel does to its connection
 
     after = wait_for(
-        lambda: (c := counters(engine))["enterprise_abandoned"] > before["enterprise_abandoned"] and c,
-        "the engine to notice the client left")
+        lambda: (
+            (c := counters(engine))["enterprise_abandoned"] > before["enterprise_abandoned"] and c
+        ),
+        "the engine to notice the client left",
+    )
     scanned = after["enterprise_chunks"] - before["enterprise_chunks"]
     assert after["enterprise_scans"] == before["enterprise_scans"] + 1
     assert 0 < scanned < total_chunks
@@ -87,8 +105,12 @@ def test_a_scan_whose_client_disconnects_stops_before_the_end_of_the_file(engine
 
     # The engine is free for the next request, which is answered in full.
     short = wav_bytes(render_song(SONG, 14, RATE), RATE)
-    reply = httpx.post(engine.base_url + "/enterprise/", data={"api_token": engine.token},
-                       files={"file": ("short.wav", short, "audio/wav")}, timeout=60).json()
+    reply = httpx.post(
+        engine.base_url + "/enterprise/",
+        data={"api_token": engine.token},
+        files={"file": ("short.wav", short, "audio/wav")},
+        timeout=60,
+    ).json()
     assert reply["status"] == "success"
     assert reply["result"] and reply["result"][0]["songs"][0]["title"] == SONG.title
 
@@ -100,8 +122,9 @@ def test_cancelling_the_audd_client_call_stops_the_engine_scan(engine, tmp_path)
     before = counters(engine)
 
     async def start_then_cancel() -> None:
-        async with AudDClient(engine.token, base_url=engine.base_url,
-                              enterprise_url=engine.base_url + "/enterprise") as client:
+        async with AudDClient(
+            engine.token, base_url=engine.base_url, enterprise_url=engine.base_url + "/enterprise"
+        ) as client:
             scan = asyncio.create_task(client.recognize_enterprise(path))
             while counters(engine)["enterprise_chunks"] == before["enterprise_chunks"]:
                 assert not scan.done(), scan
@@ -112,16 +135,23 @@ def test_cancelling_the_audd_client_call_stops_the_engine_scan(engine, tmp_path)
 
     asyncio.run(start_then_cancel())
     after = wait_for(
-        lambda: (c := counters(engine))["enterprise_abandoned"] > before["enterprise_abandoned"] and c,
-        "the engine to notice the cancelled call")
+        lambda: (
+            (c := counters(engine))["enterprise_abandoned"] > before["enterprise_abandoned"] and c
+        ),
+        "the engine to notice the cancelled call",
+    )
     assert 0 < after["enterprise_chunks"] - before["enterprise_chunks"] < 40 * 60 // CHUNK_S
 
 
 def test_a_scan_with_its_client_still_waiting_counts_every_chunk(engine):
     before = counters(engine)
     audio = recording(1)  # 5 chunks
-    reply = httpx.post(engine.base_url + "/enterprise/", data={"api_token": engine.token},
-                       files={"file": ("minute.wav", audio, "audio/wav")}, timeout=120).json()
+    reply = httpx.post(
+        engine.base_url + "/enterprise/",
+        data={"api_token": engine.token},
+        files={"file": ("minute.wav", audio, "audio/wav")},
+        timeout=120,
+    ).json()
     assert reply["status"] == "success"
     after = counters(engine)
     assert after["enterprise_chunks"] - before["enterprise_chunks"] == 5

@@ -11,8 +11,8 @@ import pytest
 
 from tests.support.engine_process import running_engine
 
-GB = 1024 ** 3
-MB = 1024 ** 2
+GB = 1024**3
+MB = 1024**2
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,14 @@ def _raw_request(engine, head: str, body_prefix: bytes) -> bytes:
 @pytest.mark.parametrize("path", ["/", "/enterprise/", "/upload/"])
 def test_an_announced_2_gb_upload_gets_a_413_audd_error_at_once(engine, path):
     boundary = "rwboundary"
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {2 * GB}\r\n\r\n")
-    prefix = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-              f"filename=\"huge.mp3\"\r\n\r\n").encode() + b"\xff" * 4096
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {2 * GB}\r\n\r\n"
+    )
+    prefix = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.mp3"\r\n\r\n'
+    ).encode() + b"\xff" * 4096
     reply = _raw_request(engine, head, prefix)
     status_line, _, rest = reply.partition(b"\r\n")
     assert b" 413 " in status_line
@@ -65,11 +68,15 @@ def test_a_streamed_2_gb_upload_without_length_is_cut_off_early(engine):
             yield chunk
 
     try:
-        response = httpx.post(engine.base_url + "/", content=two_gigabytes(), timeout=30,
-                              headers={"Content-Type": "application/octet-stream"},
-                              params={"api_token": engine.token})
+        response = httpx.post(
+            engine.base_url + "/",
+            content=two_gigabytes(),
+            timeout=30,
+            headers={"Content-Type": "application/octet-stream"},
+            params={"api_token": engine.token},
+        )
     except httpx.TransportError:
-        pass                  # the engine closed the connection while we were still sending
+        pass  # the engine closed the connection while we were still sending
     else:
         assert response.status_code == 413
         assert response.json()["error"]["error_code"] == 400
@@ -77,8 +84,11 @@ def test_a_streamed_2_gb_upload_without_length_is_cut_off_early(engine):
 
 
 def test_small_methods_refuse_megabyte_bodies(engine):
-    response = httpx.post(engine.base_url + "/getStreams/", timeout=30,
-                          data={"api_token": engine.token, "padding": "x" * (2 * MB)})
+    response = httpx.post(
+        engine.base_url + "/getStreams/",
+        timeout=30,
+        data={"api_token": engine.token, "padding": "x" * (2 * MB)},
+    )
     assert response.status_code == 413
     assert response.json()["request_api_method"] == "getStreams"
 

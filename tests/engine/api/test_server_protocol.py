@@ -21,15 +21,24 @@ SONG = songs(1)[0]
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    with running_engine(tmp_path_factory.mktemp("protocol") / "engine",
-                        settings={"recognize_mb": 1}) as e:
-        assert e.upload(1, wav_bytes(render_song(SONG, 14, RATE), RATE), title=SONG.title,
-                        artist=SONG.artist, album=SONG.album)["status"] == "success"
+    with running_engine(
+        tmp_path_factory.mktemp("protocol") / "engine", settings={"recognize_mb": 1}
+    ) as e:
+        assert (
+            e.upload(
+                1,
+                wav_bytes(render_song(SONG, 14, RATE), RATE),
+                title=SONG.title,
+                artist=SONG.artist,
+                album=SONG.album,
+            )["status"]
+            == "success"
+        )
         yield e
 
 
 def clip(start_s: float = 2, end_s: float = 10) -> bytes:
-    return wav_bytes(render_song(SONG, 14, RATE)[int(start_s * RATE):int(end_s * RATE)], RATE)
+    return wav_bytes(render_song(SONG, 14, RATE)[int(start_s * RATE) : int(end_s * RATE)], RATE)
 
 
 def post(engine, path: str = "/", *, host: str | None = None, **kwargs) -> httpx.Response:
@@ -63,8 +72,11 @@ def test_recognition_answers_the_song_object_or_null(engine):
     body = post(engine, data={"api_token": engine.token}, files={"file": ("c.wav", clip())}).json()
     assert body["status"] == "success"
     result = body["result"]
-    assert (result["artist"], result["title"], result["album"]) == (SONG.artist, SONG.title,
-                                                                   SONG.album)
+    assert (result["artist"], result["title"], result["album"]) == (
+        SONG.artist,
+        SONG.title,
+        SONG.album,
+    )
     assert result["audio_id"] == 1
     assert result["timecode"] in ("00:01", "00:02", "00:03")
     noise = wav_bytes(render_noise(8, RATE), RATE)
@@ -72,10 +84,17 @@ def test_recognition_answers_the_song_object_or_null(engine):
     assert body == {"status": "success", "result": None}
 
 
-@pytest.mark.parametrize(("case", "code"), [
-    ("nothing", 700), ("unreachable url", 600), ("file url", 600), ("not audio", 500),
-    ("too short", 300), ("too large", 400),
-])
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("nothing", 700),
+        ("unreachable url", 600),
+        ("file url", 600),
+        ("not audio", 500),
+        ("too short", 300),
+        ("too large", 400),
+    ],
+)
 def test_bad_recognition_input_gets_audds_error_code(engine, case, code):
     data = {"api_token": engine.token}
     files = None
@@ -87,7 +106,7 @@ def test_bad_recognition_input_gets_audds_error_code(engine, case, code):
         files = {"file": ("x.mp3", b"this is not audio at all" * 100)}
     elif case == "too short":
         files = {"file": ("s.wav", clip(2, 2.5))}
-    elif case == "too large":   # this engine's standard limit is 1 MB (settings)
+    elif case == "too large":  # this engine's standard limit is 1 MB (settings)
         files = {"file": ("big.wav", wav_bytes(render_noise(40, RATE), RATE))}
     response = post(engine, data=data, files=files)
     body = response.json()
@@ -99,20 +118,32 @@ def test_bad_recognition_input_gets_audds_error_code(engine, case, code):
 
 def test_enterprise_host_and_path_prefix_route_to_enterprise(engine):
     long_clip = wav_bytes(render_song(SONG, 14, RATE), RATE)
-    by_host = post(engine, host="enterprise.audd.io", data={"api_token": engine.token},
-                   files={"file": ("l.wav", long_clip)}).json()
-    by_path = post(engine, "/enterprise", data={"api_token": engine.token},
-                   files={"file": ("l.wav", long_clip)}).json()
+    by_host = post(
+        engine,
+        host="enterprise.audd.io",
+        data={"api_token": engine.token},
+        files={"file": ("l.wav", long_clip)},
+    ).json()
+    by_path = post(
+        engine,
+        "/enterprise",
+        data={"api_token": engine.token},
+        files={"file": ("l.wav", long_clip)},
+    ).json()
     for body in (by_host, by_path):
         assert body["status"] == "success"
         assert body["execution_time"].endswith(("ms", "s", "µs"))
         [chunk] = body["result"]
         assert chunk["offset"] == "00:00"
         assert chunk["songs"][0]["title"] == SONG.title
-        assert "start_offset" not in chunk["songs"][0]      # only with accurate_offsets=true
-    standard = post(engine, host="api.audd.io", data={"api_token": engine.token},
-                    files={"file": ("l.wav", long_clip)}).json()
-    assert standard["result"]["title"] == SONG.title     # api host: the standard object
+        assert "start_offset" not in chunk["songs"][0]  # only with accurate_offsets=true
+    standard = post(
+        engine,
+        host="api.audd.io",
+        data={"api_token": engine.token},
+        files={"file": ("l.wav", long_clip)},
+    ).json()
+    assert standard["result"]["title"] == SONG.title  # api host: the standard object
 
 
 def test_enterprise_errors_use_the_enterprise_envelope(engine):
@@ -123,9 +154,13 @@ def test_enterprise_errors_use_the_enterprise_envelope(engine):
 
 
 def test_enterprise_accurate_offsets_are_ms_inside_the_chunk(engine):
-    recording = np.concatenate([render_noise(5, RATE), render_song(SONG, 14, RATE)[:7 * RATE]])
-    body = post(engine, "/enterprise/", data={"api_token": engine.token, "accurate_offsets": "true"},
-                files={"file": ("r.wav", wav_bytes(recording, RATE))}).json()
+    recording = np.concatenate([render_noise(5, RATE), render_song(SONG, 14, RATE)[: 7 * RATE]])
+    body = post(
+        engine,
+        "/enterprise/",
+        data={"api_token": engine.token, "accurate_offsets": "true"},
+        files={"file": ("r.wav", wav_bytes(recording, RATE))},
+    ).json()
     [chunk] = body["result"]
     song = chunk["songs"][0]
     assert song["start_offset"] == pytest.approx(5000, abs=1000)
@@ -133,9 +168,12 @@ def test_enterprise_accurate_offsets_are_ms_inside_the_chunk(engine):
 
 
 def test_parameters_merge_query_and_body_and_the_body_wins(engine):
-    response = httpx.post(engine.base_url + "/getCallbackUrl?api_token=wrong", timeout=10,
-                          data={"api_token": engine.token})
-    assert response.json()["error"]["error_code"] == 19      # authorised by the body's token
+    response = httpx.post(
+        engine.base_url + "/getCallbackUrl?api_token=wrong",
+        timeout=10,
+        data={"api_token": engine.token},
+    )
+    assert response.json()["error"]["error_code"] == 19  # authorised by the body's token
     by_query = httpx.get(engine.base_url + f"/getStreams/?api_token={engine.token}", timeout=10)
     assert by_query.json()["status"] == "success"
 

@@ -37,8 +37,10 @@ async def test_demo_station_is_monitored_and_its_first_song_is_reported(tmp_path
     data_dir.mkdir()
     (data_dir / "engine-settings.json").write_text(json.dumps(SETTINGS))
     token = "demo-token"
-    async with EngineLauncher(mode="demo", data_dir=data_dir, token=token) as engine, \
-            httpx.AsyncClient(base_url=engine.base_url, timeout=30) as client:
+    async with (
+        EngineLauncher(mode="demo", data_dir=data_dir, token=token) as engine,
+        httpx.AsyncClient(base_url=engine.base_url, timeout=30) as client,
+    ):
 
         async def api(method: str) -> dict:
             return (await client.post(f"/{method}/", data={"api_token": token})).json()
@@ -56,33 +58,55 @@ async def test_demo_station_is_monitored_and_its_first_song_is_reported(tmp_path
 
         play = None
         for _ in range(30):
-            reply = (await client.get("/longpoll/", params={
-                "category": stream["longpoll_category"], "timeout": 2, "since_time": 0})).json()
+            reply = (
+                await client.get(
+                    "/longpoll/",
+                    params={"category": stream["longpoll_category"], "timeout": 2, "since_time": 0},
+                )
+            ).json()
             if "result" in reply:
                 play = reply["result"]
                 break
         assert play is not None, engine.stderr_tail()
     first = DEMO_SONGS[0]
     song = play["results"][0]
-    assert (song["artist"], song["title"], song["album"]) == (first.artist, first.title, first.album)
+    assert (song["artist"], song["title"], song["album"]) == (
+        first.artist,
+        first.title,
+        first.album,
+    )
     assert play["stream_title"] == f"{first.artist} - {first.title}"
     assert SONG_S - 2 <= play["play_length"] <= SONG_S + 2
     with Catalog.open(data_dir) as catalog:
         marked = demo_tracks(catalog)
     assert sorted((t.artist, t.title) for t in marked) == sorted(
-        (recipe.artist, recipe.title) for recipe in DEMO_SONGS)
+        (recipe.artist, recipe.title) for recipe in DEMO_SONGS
+    )
     assert {t.kind for t in marked} == {"song"}
 
 
 def test_demo_songs_are_listed_as_the_demos_and_removed_without_the_users_own(tmp_path):
     with Catalog.open(tmp_path) as catalog:
-        own = catalog.add_samples(render_song(DEMO_SONGS[0], 4, 8000), title="My Own Song",
-                                  artist="Me")
+        own = catalog.add_samples(
+            render_song(DEMO_SONGS[0], 4, 8000), title="My Own Song", artist="Me"
+        )
         assert ensure_demo_catalog(catalog, song_s=3) == len(DEMO_SONGS)
-        assert ensure_demo_catalog(catalog, song_s=3) == 0      # added once only
+        assert ensure_demo_catalog(catalog, song_s=3) == 0  # added once only
     listed = subprocess.run(
-        [sys.executable, "-m", "radiowatch.engine.cli", "catalog", "--data-dir", str(tmp_path),
-         "list", "--json"], capture_output=True, text=True, check=True).stdout
+        [
+            sys.executable,
+            "-m",
+            "radiowatch.engine.cli",
+            "catalog",
+            "--data-dir",
+            str(tmp_path),
+            "list",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     tracks = [json.loads(line) for line in listed.splitlines()]
     demo = [t for t in tracks if t["provenance"] == DEMO_PROVENANCE]
     assert len(demo) == len(DEMO_SONGS) and {t["kind"] for t in demo} == {"song"}

@@ -13,7 +13,7 @@ from tests.engine.conftest import RATE, add_noise, synth_song
 
 
 def clip(samples: np.ndarray, start_s: float, seconds: float) -> np.ndarray:
-    return samples[int(start_s * RATE):int((start_s + seconds) * RATE)]
+    return samples[int(start_s * RATE) : int((start_s + seconds) * RATE)]
 
 
 @pytest.fixture
@@ -86,15 +86,29 @@ def test_second_process_sees_a_new_track_after_refresh(tmp_path, songs):
 
 def test_metadata_is_stored_updated_and_reopened(tmp_path, songs):
     with Catalog.open(tmp_path) as cat:
-        cat.add_samples(songs[11], track_id="x", title="T", artist="A", album="Al",
-                        isrc="USRC17607839", kind="jingle", provenance="udio:abc")
+        cat.add_samples(
+            songs[11],
+            track_id="x",
+            title="T",
+            artist="A",
+            album="Al",
+            isrc="USRC17607839",
+            kind="jingle",
+            provenance="udio:abc",
+        )
         cat.update("x", title="New title")
         with pytest.raises(ValueError, match="kind"):
             cat.update("x", kind="symphony")
     with Catalog.open(tmp_path) as cat:
         t = cat.get("x")
         assert (t.title, t.artist, t.album, t.isrc, t.kind, t.provenance) == (
-            "New title", "A", "Al", "USRC17607839", "jingle", "udio:abc")
+            "New title",
+            "A",
+            "Al",
+            "USRC17607839",
+            "jingle",
+            "udio:abc",
+        )
         assert abs(t.duration_s - 40.0) < 0.01
 
 
@@ -151,8 +165,13 @@ def test_identify_from_several_threads_while_adding(tmp_path, songs):
 
 # --- regressions: the track is where the matched hashes are, not where the query starts -------
 
-_DEMO_TITLES = ("Harbour Lights", "Copper Sunrise", "Static Orchard", "Glass Elevator",
-                "Lowland Parade")
+_DEMO_TITLES = (
+    "Harbour Lights",
+    "Copper Sunrise",
+    "Static Orchard",
+    "Glass Elevator",
+    "Lowland Parade",
+)
 
 
 @pytest.fixture(scope="module")
@@ -173,8 +192,9 @@ def demo_catalog(tmp_path_factory, demo_songs):
 
 
 @pytest.mark.parametrize("title", _DEMO_TITLES)
-def test_the_first_seconds_of_each_song_match_that_song_at_offset_zero(demo_catalog, demo_songs,
-                                                                       title):
+def test_the_first_seconds_of_each_song_match_that_song_at_offset_zero(
+    demo_catalog, demo_songs, title
+):
     # was: the start frame landed one frame before the song's base, so the PREVIOUS song was
     # reported 42 s into a 40 s track (and the server then dropped it as impossible)
     for seconds in (12.0, 5.0):
@@ -185,8 +205,12 @@ def test_the_first_seconds_of_each_song_match_that_song_at_offset_zero(demo_cata
 
 def test_a_song_starting_inside_the_query_has_a_negative_offset(demo_catalog, demo_songs):
     # the query holds the last 3 s of one song then the first 7 s of the next one
-    q = np.concatenate([clip(demo_songs["Harbour Lights"], 37.0, 3.0),
-                        clip(demo_songs["Copper Sunrise"], 0.0, 7.0)])
+    q = np.concatenate(
+        [
+            clip(demo_songs["Harbour Lights"], 37.0, 3.0),
+            clip(demo_songs["Copper Sunrise"], 0.0, 7.0),
+        ]
+    )
     match = demo_catalog.identify(q)
     assert match is not None and match.track.title == "Copper Sunrise"
     assert abs(match.offset_s + 3.0) < 0.2  # the song starts 3 s into the query
@@ -195,8 +219,9 @@ def test_a_song_starting_inside_the_query_has_a_negative_offset(demo_catalog, de
 
 def test_silence_then_a_short_song_start_does_not_match_another_song(demo_catalog, demo_songs):
     # was: 8 s of silence then Copper Sunrise's first 4 s matched Harbour Lights at 00:34
-    q = np.concatenate([np.zeros(8 * RATE, np.float32),
-                        clip(demo_songs["Copper Sunrise"], 0.0, 4.0)])
+    q = np.concatenate(
+        [np.zeros(8 * RATE, np.float32), clip(demo_songs["Copper Sunrise"], 0.0, 4.0)]
+    )
     match = demo_catalog.best_guess(q)
     assert match is not None and match.track.title == "Copper Sunrise"
     # 4 s of music cannot pin the tempo to 1 %, so the offset (reference seconds) is loose;

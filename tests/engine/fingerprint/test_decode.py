@@ -78,12 +78,17 @@ def test_tags_are_read_for_catalog_metadata(tmp_path):
     path = tmp_path / "tagged.flac"
     pcm = (synth_song(6, 2.0) * 32767).astype(np.int16)
     with av.open(str(path), "w") as out:
-        out.metadata.update({"TITLE": "Night Drive", "ARTIST": "The Synths", "ISRC": "GBAYE0601498"})
+        out.metadata.update(
+            {"TITLE": "Night Drive", "ARTIST": "The Synths", "ISRC": "GBAYE0601498"}
+        )
         stream = out.add_stream("flac", rate=8000, layout="mono")
         frame = av.AudioFrame.from_ndarray(pcm[None, :], format="s16", layout="mono")
         frame.sample_rate = 8000
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             out.mux(packet)
-    assert read_tags(path) == {"title": "Night Drive", "artist": "The Synths",
-                               "isrc": "GBAYE0601498"}
+    assert read_tags(path) == {
+        "title": "Night Drive",
+        "artist": "The Synths",
+        "isrc": "GBAYE0601498",
+    }
     assert read_tags(tmp_path / "missing.flac") == {}

@@ -32,8 +32,9 @@ while True:
 
 def test_killing_a_writer_mid_ingest_leaves_a_readable_index(tmp_path, songs):
     root = tmp_path / "cat"
-    child = subprocess.Popen([sys.executable, "-c", _ADD_FOREVER, str(root)], cwd=REPO,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _ADD_FOREVER, str(root)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     try:
         added = [child.stdout.readline().strip() for _ in range(2)]
         time.sleep(0.05 + (os.getpid() % 7) / 20)  # somewhere inside a later add
@@ -48,7 +49,7 @@ def test_killing_a_writer_mid_ingest_leaves_a_readable_index(tmp_path, songs):
         assert all(not p.name.endswith(".tmp") for p in (root / index.SEGMENT_DIR).iterdir())
         assert len(committed) == cat.stats()["segments"]
         cat.add_samples(songs[11], track_id="after")
-        match = cat.identify(songs[11][5 * RATE:15 * RATE])
+        match = cat.identify(songs[11][5 * RATE : 15 * RATE])
         assert match is not None and match.track.track_id == "after"
 
 
@@ -62,7 +63,7 @@ def test_uncommitted_and_half_written_segments_are_never_read(tmp_path, songs):
         (tmp_path / index.SEGMENT_DIR / "seg-deadbeef.npy.tmp").write_bytes(b"\x93NUMPY half")
     with Catalog.open(tmp_path) as cat:
         assert cat.stats()["segments"] == 1
-        assert cat.identify(songs[12][5 * RATE:15 * RATE]) is None
+        assert cat.identify(songs[12][5 * RATE : 15 * RATE]) is None
         cat.sweep()
     left = sorted(p.name for p in (tmp_path / index.SEGMENT_DIR).iterdir())
     assert f"{orphan}.npy" not in left and len(left) == 1
@@ -75,7 +76,7 @@ def test_many_small_adds_are_merged_and_still_match(tmp_path, songs):
             cat.add_fingerprints([(f"t{i}", fps[i % 3])])
         assert cat.stats()["segments"] <= index.MAX_SEGMENTS
         assert len(cat) == index.MAX_SEGMENTS + 3
-        match = cat.identify(songs[13][20 * RATE:30 * RATE])
+        match = cat.identify(songs[13][20 * RATE : 30 * RATE])
         assert match is not None and match.track.track_id.startswith("t")
     with Catalog.open(tmp_path) as cat:  # merged state survives reopening
         assert len(cat) == index.MAX_SEGMENTS + 3

@@ -66,21 +66,22 @@ def _both(snapshot, q, monkeypatch):
     return got, staged.lookups, want, full.lookups
 
 
-def test_a_clear_match_at_its_own_speed_stops_after_the_first_ring(snapshot, songs,
-                                                                     monkeypatch):
-    got, n_staged, want, n_full = _both(snapshot, songs[12][17 * RATE:27 * RATE], monkeypatch)
+def test_a_clear_match_at_its_own_speed_stops_after_the_first_ring(snapshot, songs, monkeypatch):
+    got, n_staged, want, n_full = _both(snapshot, songs[12][17 * RATE : 27 * RATE], monkeypatch)
     # the first ring: speed 1.00, +-1 % speed, +-1 % tempo
     assert n_staged == 5 and n_full == len(matcher.CANDIDATES)
     assert got.score >= 25.0
-    assert (got.position, got.ref_position, got.candidate) == (want.position, want.ref_position,
-                                                                want.candidate)
+    assert (got.position, got.ref_position, got.candidate) == (
+        want.position,
+        want.ref_position,
+        want.candidate,
+    )
 
 
-def test_a_speed_changed_clip_is_not_reported_at_a_neighbouring_speed(snapshot, songs,
-                                                                        monkeypatch):
+def test_a_speed_changed_clip_is_not_reported_at_a_neighbouring_speed(snapshot, songs, monkeypatch):
     # this clip also verifies at 27 at speed 1.00 (47 at 1.02): stopping there would report
     # the wrong speed and a start 4 frames off
-    q = resample_poly(songs[11][10 * RATE:21 * RATE], 100, 102).astype(np.float32)[:10 * RATE]
+    q = resample_poly(songs[11][10 * RATE : 21 * RATE], 100, 102).astype(np.float32)[: 10 * RATE]
     got, n_staged, want, _n_full = _both(snapshot, q, monkeypatch)
     assert n_staged == 13  # up to the +-3 % ring: 1.02's neighbours are 1.01 and 1.03
     assert got.candidate.speed == want.candidate.speed == 1.02
@@ -88,13 +89,13 @@ def test_a_speed_changed_clip_is_not_reported_at_a_neighbouring_speed(snapshot, 
 
 
 def test_audio_not_in_the_catalog_searches_every_candidate(snapshot, songs, monkeypatch):
-    got, n_staged, want, _n_full = _both(snapshot, songs[14][8 * RATE:18 * RATE], monkeypatch)
+    got, n_staged, want, _n_full = _both(snapshot, songs[14][8 * RATE : 18 * RATE], monkeypatch)
     assert n_staged == len(matcher.CANDIDATES)
     assert got.score == want.score < 8.0
 
 
 def test_a_weak_match_gets_the_full_search(snapshot, songs, monkeypatch):
-    q = add_noise(songs[13][5 * RATE:15 * RATE], -9)
+    q = add_noise(songs[13][5 * RATE : 15 * RATE], -9)
     got, n_staged, want, _n_full = _both(snapshot, q, monkeypatch)
     assert 8.0 <= want.score < 25.0
     assert n_staged == len(matcher.CANDIDATES)

@@ -20,7 +20,7 @@ from tests.engine.conftest import RATE, add_noise
 
 
 def clip(samples: np.ndarray, start_s: float, seconds: float) -> np.ndarray:
-    return samples[int(start_s * RATE):int((start_s + seconds) * RATE)]
+    return samples[int(start_s * RATE) : int((start_s + seconds) * RATE)]
 
 
 def test_peaks_round_trip_exactly_in_frame_order(songs):
@@ -45,8 +45,10 @@ def test_stored_peaks_cost_a_few_kilobytes_per_minute(songs):
 
 
 def test_a_window_returns_the_peaks_of_every_track_it_covers_on_the_global_axis():
-    blobs = {"a": encode_peaks(Peaks(np.array([0, 10, 20], np.int32), np.full(3, 5.0, np.float32))),
-             "b": encode_peaks(Peaks(np.array([0, 5], np.int32), np.full(2, 7.0, np.float32)))}
+    blobs = {
+        "a": encode_peaks(Peaks(np.array([0, 10, 20], np.int32), np.full(3, 5.0, np.float32))),
+        "b": encode_peaks(Peaks(np.array([0, 5], np.int32), np.full(2, 7.0, np.float32))),
+    }
     ref = ReferencePeaks(np.array([0, 100]), np.array([30, 120]), ("a", "b"), blobs.__getitem__)
     t, f = ref(10, 106)
     assert t.tolist() == [10, 20, 100, 105]

@@ -20,8 +20,14 @@ from tests.support.stations import (
     wav_bytes,
 )
 
-SETTINGS = {"window_s": 4, "hop_s": 2, "silence_notify_s": 4, "reconnect_initial_s": 0.5,
-            "connect_timeout_s": 2, "read_timeout_s": 4}
+SETTINGS = {
+    "window_s": 4,
+    "hop_s": 2,
+    "silence_notify_s": 4,
+    "reconnect_initial_s": 0.5,
+    "connect_timeout_s": 2,
+    "read_timeout_s": 4,
+}
 RATE = 16000
 
 
@@ -32,20 +38,26 @@ def first_notification(engine, radio_id: int) -> dict | None:
 
 
 def engine_longpoll(engine, category: str) -> dict:
-    return httpx.get(engine.base_url + "/longpoll/", timeout=10,
-                     params={"category": category, "timeout": 1, "since_time": 0}).json()
+    return httpx.get(
+        engine.base_url + "/longpoll/",
+        timeout=10,
+        params={"category": category, "timeout": 1, "since_time": 0},
+    ).json()
 
 
 @pytest.mark.slow
 def test_broken_streams_notify_and_the_engine_keeps_serving(tmp_path):
     song = songs(1)[0]
-    with BackgroundLoop() as bg, \
-            running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
+    with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
         engine.upload(1, wav_bytes(render_song(song, 12, RATE), RATE), title=song.title)
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
         silent = bg.start_station(silence_programme(60))
-        urls = {11: unreachable_url(), 12: bg.html_page_url(), 13: bg.garbage_stream_url(),
-                14: silent.url}
+        urls = {
+            11: unreachable_url(),
+            12: bg.html_page_url(),
+            13: bg.garbage_stream_url(),
+            14: silent.url,
+        }
         for radio_id, url in urls.items():
             assert engine.api("addStream", url=url, radio_id=radio_id)["status"] == "success"
 
@@ -57,9 +69,13 @@ def test_broken_streams_notify_and_the_engine_keeps_serving(tmp_path):
                     notes[radio_id] = note
             time.sleep(0.3)
 
-        clip = wav_bytes(render_song(song, 12, RATE)[2 * RATE:10 * RATE], RATE)
-        recognised = httpx.post(engine.base_url + "/", data={"api_token": engine.token},
-                                files={"file": ("c.wav", clip)}, timeout=30).json()
+        clip = wav_bytes(render_song(song, 12, RATE)[2 * RATE : 10 * RATE], RATE)
+        recognised = httpx.post(
+            engine.base_url + "/",
+            data={"api_token": engine.token},
+            files={"file": ("c.wav", clip)},
+            timeout=30,
+        ).json()
         streams = {s["radio_id"]: s for s in engine.api("getStreams")["result"]}
 
     assert set(notes) == set(urls), (notes, engine.stderr_text()[-3000:])
@@ -67,7 +83,8 @@ def test_broken_streams_notify_and_the_engine_keeps_serving(tmp_path):
         assert notes[radio_id]["notification_code"] == 650
         assert notes[radio_id]["stream_running"] is False
         assert notes[radio_id]["notification_message"].startswith(
-            "Recognition failed: can't connect to the audiostream")
+            "Recognition failed: can't connect to the audiostream"
+        )
     assert "connect" in notes[11]["notification_message"].lower()
     assert "web page" in notes[12]["notification_message"]
     assert "audio" in notes[13]["notification_message"].split("audiostream", 1)[1]

@@ -48,7 +48,7 @@ async def test_events_survive_a_reopen_and_new_ones_sort_after_them(tmp_path):
     store = EngineStore.open(tmp_path)
     old = EventLog(store).publish("a", 1, {"n": 1})
     store.close()
-    log = EventLog(EngineStore.open(tmp_path), clock=lambda: 0.0)   # even with a clock behind
+    log = EventLog(EngineStore.open(tmp_path), clock=lambda: 0.0)  # even with a clock behind
     assert (await log.wait("a", 0, 1)).body["n"] == 1
     assert log.publish("a", 1, {"n": 2}) > old
 

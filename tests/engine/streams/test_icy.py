@@ -11,17 +11,17 @@ from radiowatch.engine.streams.ingest import IcyReader, parse_stream_title
 def _icy_stream(audio: bytes, metaint: int, titles: list[str | None]) -> bytes:
     out = bytearray()
     for i in range(0, len(audio), metaint):
-        out += audio[i:i + metaint]
-        if len(audio[i:i + metaint]) == metaint:
+        out += audio[i : i + metaint]
+        if len(audio[i : i + metaint]) == metaint:
             out += _metadata_block(titles[(i // metaint) % len(titles)])
     return bytes(out)
 
 
 def test_icy_reader_returns_only_audio_and_reports_titles():
-    audio = bytes(range(256)) * 40          # 10240 bytes
+    audio = bytes(range(256)) * 40  # 10240 bytes
     wire = _icy_stream(audio, 1000, ["Artist - Song", None, "Other - Tune"])
     titles: list[str] = []
-    chunks = (wire[i:i + 777] for i in range(0, len(wire), 777))   # odd chunking on purpose
+    chunks = (wire[i : i + 777] for i in range(0, len(wire), 777))  # odd chunking on purpose
     reader = IcyReader(chunks, 1000, titles.append, threading.Event())
     got = bytearray()
     while data := reader.read(333):

@@ -57,7 +57,7 @@ def test_one_stray_window_does_not_make_a_play():
 
 def test_a_window_with_a_jumping_offset_is_not_the_same_play():
     detector = PlayDetector(DetectionSettings(), listening_since=0)
-    started, _ = feed(detector, [(0, "t1", 0), (2, "t1", 20)])   # anchor 0 vs -18
+    started, _ = feed(detector, [(0, "t1", 0), (2, "t1", 20)])  # anchor 0 vs -18
     assert started == []
 
 
@@ -74,12 +74,12 @@ def test_back_to_back_songs_make_two_plays_that_do_not_overlap():
 def test_joining_mid_song_starts_the_play_when_listening_began():
     detector = PlayDetector(DetectionSettings(), listening_since=100)
     started, _ = feed(detector, [(100, "t1", 12), (102, "t1", 14)])
-    assert started[0].start == 100          # not 88: we did not hear the song's beginning
+    assert started[0].start == 100  # not 88: we did not hear the song's beginning
 
 
 def test_play_end_is_clamped_to_the_song_length():
     detector = PlayDetector(DetectionSettings(), listening_since=0)
-    timeline = [(t, "t1", t) for t in range(0, 30, 2)]      # windows run past a 20 s song
+    timeline = [(t, "t1", t) for t in range(0, 30, 2)]  # windows run past a 20 s song
     match_windows = [(s, "t1", p) for s, _, p in timeline]
     for start, track, position in match_windows:
         detector.observe(start, start + WINDOW, WindowMatch(track, position, 50, 20.0, {}))
@@ -91,8 +91,7 @@ def test_a_restored_play_continues_and_is_reported_once():
     feed(first, [(0, "t1", 0), (2, "t1", 2), (4, "t1", 4)])
     saved = first.play.to_state()
     # "restart": a new detector from the saved state keeps extending the same play
-    second = PlayDetector(DetectionSettings(), listening_since=20,
-                          restored=Play.from_state(saved))
+    second = PlayDetector(DetectionSettings(), listening_since=20, restored=Play.from_state(saved))
     started, ended = feed(second, [(20, "t1", 20), (22, "t1", 22), (24, None, 0), (26, None, 0)])
     assert started == []
     [play] = ended

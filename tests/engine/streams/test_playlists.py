@@ -35,39 +35,57 @@ HLS_ID, PLS_ID, M3U_ID = 21, 22, 23
 @pytest.mark.slow
 def test_hls_pls_and_m3u_stations_each_produce_their_play(tmp_path):
     hls_song, pls_song, m3u_song = songs(3)
-    hls_audio = np.concatenate([render_noise(2, STATION_RATE, seed=5),
-                                render_song(hls_song, SONG_S, STATION_RATE),
-                                render_talk(14, STATION_RATE, seed=6)])
+    hls_audio = np.concatenate(
+        [
+            render_noise(2, STATION_RATE, seed=5),
+            render_song(hls_song, SONG_S, STATION_RATE),
+            render_talk(14, STATION_RATE, seed=6),
+        ]
+    )
     segments = hls_segments(hls_audio, tmp_path / "hls")
-    with BackgroundLoop() as bg, \
-            running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
+    with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
         for audio_id, recipe in enumerate((hls_song, pls_song, m3u_song), start=1):
-            reply = engine.upload(audio_id, wav_bytes(render_song(recipe, SONG_S, RATE), RATE),
-                                  title=recipe.title, artist=recipe.artist)
+            reply = engine.upload(
+                audio_id,
+                wav_bytes(render_song(recipe, SONG_S, RATE), RATE),
+                title=recipe.title,
+                artist=recipe.artist,
+            )
             assert reply["status"] == "success", reply
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
         pls_station, m3u_station = (
-            bg.start_station(song_programme((recipe,), SONG_S, 2, lead_in_s=1, tail_s=10),
-                             loop_programme=False)
-            for recipe in (pls_song, m3u_song))
-        with PlaylistServer(segments, pls_target=pls_station.url,
-                            m3u_target=m3u_station.url) as web:
-            for radio_id, path in ((HLS_ID, "/live/index.m3u8"), (PLS_ID, "/radio.pls"),
-                                   (M3U_ID, "/radio.m3u")):
+            bg.start_station(
+                song_programme((recipe,), SONG_S, 2, lead_in_s=1, tail_s=10), loop_programme=False
+            )
+            for recipe in (pls_song, m3u_song)
+        )
+        with PlaylistServer(
+            segments, pls_target=pls_station.url, m3u_target=m3u_station.url
+        ) as web:
+            for radio_id, path in (
+                (HLS_ID, "/live/index.m3u8"),
+                (PLS_ID, "/radio.pls"),
+                (M3U_ID, "/radio.m3u"),
+            ):
                 reply = engine.api("addStream", url=web.url + path, radio_id=radio_id)
                 assert reply["status"] == "success", reply
-            categories = {s["radio_id"]: s["longpoll_category"]
-                          for s in engine.api("getStreams")["result"]}
+            categories = {
+                s["radio_id"]: s["longpoll_category"] for s in engine.api("getStreams")["result"]
+            }
             with contextlib.ExitStack() as stack:
                 collectors = {
                     radio_id: stack.enter_context(
-                        LongpollCollector(engine.base_url, category, poll_timeout=1))
-                    for radio_id, category in categories.items()}
+                        LongpollCollector(engine.base_url, category, poll_timeout=1)
+                    )
+                    for radio_id, category in categories.items()
+                }
                 deadline = time.monotonic() + 60
                 for collector in collectors.values():
-                    collector.wait_for(lambda e: len(e.matches()) >= 1,
-                                       timeout=max(0.0, deadline - time.monotonic()))
-                time.sleep(1.5)   # time for a duplicate to show up, if the engine sent one
+                    collector.wait_for(
+                        lambda e: len(e.matches()) >= 1,
+                        timeout=max(0.0, deadline - time.monotonic()),
+                    )
+                time.sleep(1.5)  # time for a duplicate to show up, if the engine sent one
                 plays = {radio_id: c.matches() for radio_id, c in collectors.items()}
             served = set(web.requests)
 
@@ -91,21 +109,33 @@ def hls_segments(samples: np.ndarray, folder: Path) -> list[tuple[float, bytes]]
     returns (duration, bytes) per segment, in order."""
     folder.mkdir()
     playlist = folder / "index.m3u8"
-    with av.open(str(playlist), "w", format="hls", options={
-            "hls_time": str(SEGMENT_S), "hls_list_size": "0", "hls_playlist_type": "vod",
-            "hls_segment_filename": str(folder / "seg%03d.ts")}) as container:
+    with av.open(
+        str(playlist),
+        "w",
+        format="hls",
+        options={
+            "hls_time": str(SEGMENT_S),
+            "hls_list_size": "0",
+            "hls_playlist_type": "vod",
+            "hls_segment_filename": str(folder / "seg%03d.ts"),
+        },
+    ) as container:
         stream = container.add_stream("aac", rate=STATION_RATE, layout="mono")
         stream.bit_rate = 96_000
         for start in range(0, samples.size, 1024):
-            frame = av.AudioFrame.from_ndarray(samples[start:start + 1024].reshape(1, -1),
-                                               format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                samples[start : start + 1024].reshape(1, -1), format="fltp", layout="mono"
+            )
             frame.sample_rate = STATION_RATE
             frame.pts = start
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     lines = playlist.read_text().splitlines()
-    return [(float(line.split(":", 1)[1].rstrip(",")), (folder / lines[i + 1]).read_bytes())
-            for i, line in enumerate(lines) if line.startswith("#EXTINF:")]
+    return [
+        (float(line.split(":", 1)[1].rstrip(",")), (folder / lines[i + 1]).read_bytes())
+        for i, line in enumerate(lines)
+        if line.startswith("#EXTINF:")
+    ]
 
 
 class PlaylistServer:
@@ -113,17 +143,24 @@ class PlaylistServer:
     (a sliding window of the latest six, like a broadcaster's), its segments, and a .pls and an
     .m3u file pointing at Icecast stations."""
 
-    def __init__(self, segments: list[tuple[float, bytes]], *, pls_target: str,
-                 m3u_target: str) -> None:
+    def __init__(
+        self, segments: list[tuple[float, bytes]], *, pls_target: str, m3u_target: str
+    ) -> None:
         self.segments = segments
         self.requests: list[str] = []
         self._started = time.monotonic()
         self._files = {
-            "/radio.pls": ("audio/x-scpls", (
-                f"[playlist]\nNumberOfEntries=1\nFile1={pls_target}\nTitle1=Test FM\n"
-                "Length1=-1\nVersion=2\n").encode()),
-            "/radio.m3u": ("audio/x-mpegurl",
-                           f"#EXTM3U\n#EXTINF:-1,Test FM\n{m3u_target}\n".encode()),
+            "/radio.pls": (
+                "audio/x-scpls",
+                (
+                    f"[playlist]\nNumberOfEntries=1\nFile1={pls_target}\nTitle1=Test FM\n"
+                    "Length1=-1\nVersion=2\n"
+                ).encode(),
+            ),
+            "/radio.m3u": (
+                "audio/x-mpegurl",
+                f"#EXTM3U\n#EXTINF:-1,Test FM\n{m3u_target}\n".encode(),
+            ),
         }
         server = self
 
@@ -168,8 +205,12 @@ class PlaylistServer:
     def live_playlist(self) -> bytes:
         last = self.published()
         first = max(0, last - 6)
-        lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{SEGMENT_S}",
-                 f"#EXT-X-MEDIA-SEQUENCE:{first}"]
+        lines = [
+            "#EXTM3U",
+            "#EXT-X-VERSION:3",
+            f"#EXT-X-TARGETDURATION:{SEGMENT_S}",
+            f"#EXT-X-MEDIA-SEQUENCE:{first}",
+        ]
         for index in range(first, last):
             lines += [f"#EXTINF:{self.segments[index][0]:.3f},", f"seg{index:03d}.ts"]
         return ("\n".join(lines) + "\n").encode()

@@ -35,16 +35,21 @@ SETTINGS = {"window_s": 3, "hop_s": 1.5, "reconnect_initial_s": 0.3, "connect_ti
 @pytest.mark.slow
 def test_each_play_is_reported_once_even_across_an_engine_kill(tmp_path):
     first, second = songs(2)
-    with BackgroundLoop() as bg, \
-            running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
-        for audio_id, (recipe, seconds) in enumerate(((first, FIRST_S), (second, SECOND_S)),
-                                                     start=1):
-            reply = engine.upload(audio_id, wav_bytes(render_song(recipe, seconds, RATE), RATE),
-                                  title=recipe.title, artist=recipe.artist)
+    with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
+        for audio_id, (recipe, seconds) in enumerate(
+            ((first, FIRST_S), (second, SECOND_S)), start=1
+        ):
+            reply = engine.upload(
+                audio_id,
+                wav_bytes(render_song(recipe, seconds, RATE), RATE),
+                title=recipe.title,
+                artist=recipe.artist,
+            )
             assert reply["status"] == "success", reply
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
-        station = bg.start_station(_programme((first, FIRST_S), (second, SECOND_S)),
-                                   loop_programme=False)
+        station = bg.start_station(
+            _programme((first, FIRST_S), (second, SECOND_S)), loop_programme=False
+        )
         assert engine.api("addStream", url=station.url, radio_id=RADIO_ID)["status"] == "success"
         category = engine.api("getStreams")["result"][0]["longpoll_category"]
 
@@ -58,7 +63,7 @@ def test_each_play_is_reported_once_even_across_an_engine_kill(tmp_path):
             engine.restart()
             # ... and expect both plays, each once, after the second song ended.
             done = events.wait_for(lambda e: len(e.matches()) >= 2, timeout=45)
-            time.sleep(1.5)   # time for a duplicate to show up, if the engine sent one
+            time.sleep(1.5)  # time for a duplicate to show up, if the engine sent one
             plays = events.matches()
 
     assert done, engine.stderr_text()[-4000:]
@@ -79,8 +84,9 @@ def _programme(*songs_and_lengths):
     def programme():
         yield Segment("station - lead in", render_noise(1, STATION_RATE, seed=99))
         for i, (recipe, seconds) in enumerate(songs_and_lengths):
-            yield Segment(f"{recipe.artist} - {recipe.title}",
-                          render_song(recipe, seconds, STATION_RATE))
+            yield Segment(
+                f"{recipe.artist} - {recipe.title}", render_song(recipe, seconds, STATION_RATE)
+            )
             yield Segment("station - talk", render_talk(GAP_S, STATION_RATE, seed=i))
         yield Segment("station - talk", render_talk(6, STATION_RATE, seed=98))
 

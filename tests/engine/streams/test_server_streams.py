@@ -51,12 +51,14 @@ def test_without_a_callback_url_there_is_error_19_and_no_events(engine):
     assert body["error"]["error_code"] == 19
     assert body["error"]["error_message"] == "Getting the URL for callbacks failed: Internal error."
     engine.api("addStream", url=unreachable_url(), radio_id=5)
-    time.sleep(2)   # the stream has failed (and would have notified) by now
+    time.sleep(2)  # the stream has failed (and would have notified) by now
     assert "timeout" in longpoll(engine, category(engine.token, 5), since=0).json()
 
     assert engine.api("setCallbackUrl", url="ftp://nope")["error"]["error_code"] == 50
-    assert engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL) == \
-        {"status": "success", "result": None}
+    assert engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL) == {
+        "status": "success",
+        "result": None,
+    }
     assert engine.api("getCallbackUrl") == {"status": "success", "result": PLACEHOLDER_CALLBACK_URL}
     engine.api("deleteStream", radio_id=5)
     engine.api("addStream", url=unreachable_url(), radio_id=5)
@@ -68,16 +70,19 @@ def test_without_a_callback_url_there_is_error_19_and_no_events(engine):
 def test_stream_methods_follow_audds_rules(engine):
     dead = unreachable_url()
     assert engine.api("addStream", url=dead, radio_id=1)["status"] == "success"
-    assert engine.api("addStream", url=dead, radio_id=1)["status"] == "success"   # retry-safe
+    assert engine.api("addStream", url=dead, radio_id=1)["status"] == "success"  # retry-safe
     assert engine.api("addStream", url=dead + "?x", radio_id=1)["error"]["error_code"] == 50
     assert engine.api("addStream", url=dead, radio_id="one")["error"]["error_code"] == 50
-    assert engine.api("addStream", url="twitch:somechannel", radio_id=2)["error"]["error_code"] == 50
+    assert (
+        engine.api("addStream", url="twitch:somechannel", radio_id=2)["error"]["error_code"] == 50
+    )
     assert engine.api("addStream", url=dead, radio_id=2, callbacks="before")["status"] == "success"
     assert engine.api("addStream", url=dead, radio_id=3)["status"] == "success"
     limit = engine.api("addStream", url=dead, radio_id=4)
     assert limit["error"]["error_code"] == 902
     assert limit["error"]["error_message"].startswith(
-        "Adding a stream stream failed: authorization failed: the limit was reached.")
+        "Adding a stream stream failed: authorization failed: the limit was reached."
+    )
     assert engine.api("setStreamUrl", radio_id=9, url=dead)["error"]["error_code"] == 50
     assert engine.api("deleteStream", radio_id=9)["error"]["error_code"] == 50
 
@@ -113,7 +118,7 @@ def test_events_replay_from_since_time_in_order_and_survive_a_restart(engine):
     engine.api("setStreamUrl", radio_id=7, url=unreachable_url())
     second = wait_event(engine, cat, since=first["timestamp"])
 
-    for event in (first, second):           # the hybrid envelope (docs/protocols/audd.md §7.4 C)
+    for event in (first, second):  # the hybrid envelope (docs/protocols/audd.md §7.4 C)
         [inner] = event["events"]
         assert inner["category"] == cat
         assert inner["timestamp"] == event["timestamp"]
@@ -124,7 +129,7 @@ def test_events_replay_from_since_time_in_order_and_survive_a_restart(engine):
     assert second["timestamp"] > first["timestamp"]
     after = longpoll(engine, cat, since=second["timestamp"]).json()
     assert "timeout" in after and after["timestamp"] > second["timestamp"]
-    assert "timeout" in longpoll(engine, cat).json()   # no since_time: only newer events
+    assert "timeout" in longpoll(engine, cat).json()  # no since_time: only newer events
 
     engine.restart()
     assert longpoll(engine, cat, since=0).json() == first
@@ -149,5 +154,5 @@ def test_callbacks_are_posted_as_json_to_the_callback_url(engine):
     assert body["notification"]["notification_code"] == 650
     assert isinstance(body["time"], int)
     event = wait_event(engine, category(engine.token, 8))
-    assert event["notification"] == body["notification"]   # the long poll has the same event
+    assert event["notification"] == body["notification"]  # the long poll has the same event
     engine.api("deleteStream", radio_id=8)

@@ -25,8 +25,12 @@ from tests.ui.recognize.recognition_engine import (  # noqa: F401 - fixtures
     write_wav,
 )
 
-pytestmark = [pytest.mark.qt, pytest.mark.qt_log_ignore(
-    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia")]
+pytestmark = [
+    pytest.mark.qt,
+    pytest.mark.qt_log_ignore(
+        r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia"
+    ),
+]
 
 WITH_ACCESS = "catalog-token-0123456789"
 WITHOUT_ACCESS = "plain-token-0123456789"
@@ -100,8 +104,7 @@ def select(tab: CatalogTab, title: str) -> None:
     tab.table.selectRow(row)
 
 
-def test_adding_a_folder_shows_progress_and_lists_per_file_errors(make_tab, qtbot,
-                                                                  songs_folder):
+def test_adding_a_folder_shows_progress_and_lists_per_file_errors(make_tab, qtbot, songs_folder):
     tab = make_tab()
     tab.add_paths([songs_folder])
     assert tab.busy and tab.cancel_button.isEnabled()
@@ -131,7 +134,11 @@ def test_search_edit_and_kind_are_saved_in_the_engine(make_tab, qtbot, catalog, 
     wait_idle(qtbot, tab)
     stored = {t.title: t for t in drive(qtbot, qloop, catalog.tracks())}[SONGS[1].title]
     assert (stored.artist, stored.album, stored.isrc, stored.kind) == (
-        "Deltawave", "Signal Trees", "GBABC2600001", "jingle")
+        "Deltawave",
+        "Signal Trees",
+        "GBABC2600001",
+        "jingle",
+    )
     assert "Saved" in tab.status.text()
     tab.search.clear()
     qtbot.waitUntil(lambda: len(tab.tracks) == 2, timeout=5000)
@@ -141,7 +148,7 @@ def test_an_added_song_is_recognised_in_the_recognize_tab(qtbot, qloop, engine, 
     client = engine_client(engine)
     recognize = RecognizeTab(lambda: client)
     qtbot.addWidget(recognize)
-    clip = write_wav(tmp_path / "clip.wav", song_audio(0)[6 * RATE:16 * RATE])
+    clip = write_wav(tmp_path / "clip.wav", song_audio(0)[6 * RATE : 16 * RATE])
     recognize.clip.recognize(str(clip))
     qtbot.waitUntil(lambda: not recognize.clip.busy, timeout=30000)
     assert recognize.clip.card.state == "match", recognize.clip.status.text()

@@ -25,8 +25,9 @@ def write_tone(path: Path) -> Path:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(22050)
-        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i * 0.05)))
-                                 for i in range(22050)))
+        out.writeframes(
+            b"".join(struct.pack("<h", int(8000 * math.sin(i * 0.05))) for i in range(22050))
+        )
     return path
 
 

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 UI = Path(__file__).resolve().parents[3] / "radiowatch" / "ui"
-PLAYER_ONLY = {"setSource", "setSourceDevice", "setPosition"}  # (setAudioOutput at creation is fine)
+PLAYER_ONLY = {
+    "setSource",
+    "setSourceDevice",
+    "setPosition",
+}  # (setAudioOutput at creation is fine)
 PLAYER_VERBS = {"play", "pause", "stop"}
 
 
@@ -35,9 +39,12 @@ def test_the_check_finds_direct_calls():
 
 
 def test_no_ui_module_calls_a_media_player_directly():
-    offences = [f"{path.name}:{where}"
-                for path in sorted(UI.rglob("*.py")) if path.name != "media_control.py"
-                for where in direct_player_calls(path.read_text(encoding="utf-8"))]
+    offences = [
+        f"{path.name}:{where}"
+        for path in sorted(UI.rglob("*.py"))
+        if path.name != "media_control.py"
+        for where in direct_player_calls(path.read_text(encoding="utf-8"))
+    ]
     assert offences == [], "use radiowatch.ui.common.media_control instead: " + ", ".join(offences)
 
 

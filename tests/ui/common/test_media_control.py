@@ -31,8 +31,14 @@ def test_stopping_players_while_the_backend_tears_down_never_freezes():
     # thread while an FFmpeg worker waits for it under the signal lock); it must finish.
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     try:
-        done = subprocess.run([sys.executable, "-m", "tests.ui.common.media_stress", "200"], cwd=ROOT,
-                              env=env, capture_output=True, text=True, timeout=90)
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.ui.common.media_stress", "200"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("a media player command froze the GUI thread")
     assert done.returncode == 0, done.stderr[-2000:]

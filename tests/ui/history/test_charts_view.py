@@ -28,9 +28,34 @@ def db(db_path):
     plays = []
     for day in range(10):
         for n in range(day + 1):  # Radio One: 1 play ten days ago ... 10 plays today
-            plays.append(Play(radio_id=1, station_name="Radio One", start=NOW - timedelta(days=9 - day, minutes=n * 5), artist="Queen", title=f"Song {n % 3}"))
-    plays += [Play(radio_id=2, station_name="Jazz FM", start=NOW - timedelta(hours=h), artist="Miles Davis", title="So What") for h in range(5)]
-    plays.append(Play(radio_id=2, station_name="Jazz FM", start=NOW - timedelta(days=200), artist="Old", title="Outside the period"))
+            plays.append(
+                Play(
+                    radio_id=1,
+                    station_name="Radio One",
+                    start=NOW - timedelta(days=9 - day, minutes=n * 5),
+                    artist="Queen",
+                    title=f"Song {n % 3}",
+                )
+            )
+    plays += [
+        Play(
+            radio_id=2,
+            station_name="Jazz FM",
+            start=NOW - timedelta(hours=h),
+            artist="Miles Davis",
+            title="So What",
+        )
+        for h in range(5)
+    ]
+    plays.append(
+        Play(
+            radio_id=2,
+            station_name="Jazz FM",
+            start=NOW - timedelta(days=200),
+            artist="Old",
+            title="Outside the period",
+        )
+    )
     PlayStore(database).add_many(plays)
     yield database
     database.close()
@@ -86,7 +111,9 @@ def test_a_longer_period_includes_older_plays_and_an_empty_history_draws(charts,
 
 
 def test_refreshes_asked_for_while_loading_are_not_lost(charts, qtbot, db):
-    PlayStore(db).add(Play(radio_id=3, station_name="Rock 101", start=NOW, artist="New", title="Band"))
+    PlayStore(db).add(
+        Play(radio_id=3, station_name="Rock 101", start=NOW, artist="New", title="Band")
+    )
     charts.refresh()
     charts.refresh()  # arrives while the first one runs: runs after it
     qtbot.waitUntil(lambda: "Rock 101" in charts.series and not charts.busy(), timeout=10000)

@@ -180,7 +180,13 @@ def test_false_positive_delete_and_restore(tab):
 
 def test_add_a_manual_play_and_show_it(tab):
     added = tab.add_manual_play(
-        Play(radio_id=2, station_name="Jazz FM", start=T0 + timedelta(hours=5, seconds=7), artist="Live Band", title="Studio Session")
+        Play(
+            radio_id=2,
+            station_name="Jazz FM",
+            start=T0 + timedelta(hours=5, seconds=7),
+            artist="Live Band",
+            title="Studio Session",
+        )
     )
     assert added.origin == "manual"
     assert tab.selected_play_id() == added.id
@@ -254,7 +260,15 @@ def test_new_plays_appear_on_the_next_poll(tab, history):
     tab.view.selectRow(3)
     selected = tab.selected_play_id()
     db = open_database(history)
-    PlayStore(db).add(Play(radio_id=1, station_name="Radio One", start=T0 + timedelta(days=30), artist="New", title="Arrival"))
+    PlayStore(db).add(
+        Play(
+            radio_id=1,
+            station_name="Radio One",
+            start=T0 + timedelta(days=30),
+            artist="New",
+            title="Arrival",
+        )
+    )
     db.close()
     tab._on_poll()
     assert tab.model.rowCount() == 301
@@ -314,4 +328,9 @@ def test_the_add_dialog_builds_a_manual_play_for_the_chosen_station(tab, qtbot):
     dialog.artist.setText("Band")
     dialog.title.setText("Tune")
     play = dialog.manual_play()
-    assert (play.radio_id, play.station_name, play.start, play.play_length) == (3, "Rock 101", T0, 180.0)
+    assert (play.radio_id, play.station_name, play.start, play.play_length) == (
+        3,
+        "Rock 101",
+        T0,
+        180.0,
+    )

@@ -83,7 +83,9 @@ def test_the_tab_connection_waits_only_briefly_for_another_writer(tab):
     assert tab._db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == GUI_BUSY_TIMEOUT_MS
 
 
-def test_a_correction_refused_while_busy_stays_in_the_dialog_and_saves_on_retry(tab, history, qtbot):
+def test_a_correction_refused_while_busy_stays_in_the_dialog_and_saves_on_retry(
+    tab, history, qtbot
+):
     tab.view.selectRow(0)
     play_id = tab.selected_play_id()
     before = stored(history, play_id)
@@ -139,7 +141,9 @@ def test_adding_a_play_while_busy_keeps_the_dialog_and_adds_it_once_on_retry(tab
     tab.station.setCurrentIndex(tab.station.findText("Jazz FM"))
     tab.add_play_dialog()
     dialog = tab.edit_dialog
-    dialog.start.setDateTime(QDateTime.fromSecsSinceEpoch(int((T0 + timedelta(hours=1)).timestamp())))
+    dialog.start.setDateTime(
+        QDateTime.fromSecsSinceEpoch(int((T0 + timedelta(hours=1)).timestamp()))
+    )
     dialog.artist.setText("Live Band")
     dialog.title.setText("Studio Session")
 
@@ -154,11 +158,16 @@ def test_adding_a_play_while_busy_keeps_the_dialog_and_adds_it_once_on_retry(tab
     assert count_plays(history) == 31
     added = tab.store.require(tab.selected_play_id())
     assert (added.artist, added.title, added.station_name, added.origin) == (
-        "Live Band", "Studio Session", "Jazz FM", "manual"
+        "Live Band",
+        "Studio Session",
+        "Jazz FM",
+        "manual",
     )
 
 
-def test_an_export_started_while_another_program_writes_still_exports_every_play(tab, history, qtbot, tmp_path):
+def test_an_export_started_while_another_program_writes_still_exports_every_play(
+    tab, history, qtbot, tmp_path
+):
     out = tmp_path / "all.csv"
     with write_lock(history), qtbot.waitSignal(tab.export_finished, timeout=10000) as signal:
         assert tab.export_to(out)

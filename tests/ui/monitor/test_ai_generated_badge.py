@@ -23,9 +23,16 @@ UDIO = "udio:4f6532fa-ef6f-495b-a7fe-98b58453c9bc"
 
 
 def play(i: int, *, provenance: str | None = None) -> Play:
-    return Play(radio_id=1, station_name="Radio One", start=T0 + timedelta(minutes=5 * i),
-                play_length=180, artist=f"Artist {i}", title=f"Song {i}", backend="local",
-                provenance=provenance)
+    return Play(
+        radio_id=1,
+        station_name="Radio One",
+        start=T0 + timedelta(minutes=5 * i),
+        play_length=180,
+        artist=f"Artist {i}",
+        title=f"Song {i}",
+        backend="local",
+        provenance=provenance,
+    )
 
 
 @pytest.fixture
@@ -42,8 +49,7 @@ def tab(qtbot, tmp_path):
 
 def row_of(tab: HistoryTab, title: str) -> int:
     model = tab.model
-    return next(r for r in range(model.rowCount())
-                if model.index(r, TITLE_COLUMN).data() == title)
+    return next(r for r in range(model.rowCount()) if model.index(r, TITLE_COLUMN).data() == title)
 
 
 def test_history_row_of_an_udio_play_shows_the_ai_badge(tab):

@@ -59,17 +59,26 @@ def test_the_monitoring_works_on_its_thread_and_feeds_the_gui_thread(
     stations = StationStore(db)
     one = stations.add(name="Radio One", source="https://s.example/1", radio_id=1)
     sidebar = OnWhichThread()
-    live = LiveMonitoring(db, stations, SettingsStore(tmp_path / "settings.json"),
-                          on_station_status=sidebar)
+    live = LiveMonitoring(
+        db, stations, SettingsStore(tmp_path / "settings.json"), on_station_status=sidebar
+    )
     notifier = ThreadCheckingNotifier()
     live.notifier.target = notifier
     plays = OnWhichThread()
     live.play_recorded.connect(plays)
     client = AudDClient(TOKEN, base_url=fake_audd.base_url, backoff_factor=0.02)
     try:
-        service = drive(qtbot, qloop, live.start(
-            client, state_key="audd", timestamp_tz=AUDD_CALLBACK_TZ, longpoll_timeout=2,
-            retry_first_delay=0.05))
+        service = drive(
+            qtbot,
+            qloop,
+            live.start(
+                client,
+                state_key="audd",
+                timestamp_tz=AUDD_CALLBACK_TZ,
+                longpoll_timeout=2,
+                retry_first_delay=0.05,
+            ),
+        )
         worker = service.thread
         assert worker is not threading.main_thread() and worker.is_alive()
         qtbot.waitUntil(lambda: 1 in fake_audd.account().streams, timeout=10000)
@@ -109,8 +118,9 @@ def test_a_restarted_monitoring_resumes_without_doubling_plays(qtbot, qloop, tmp
     stations.add(name="Radio One", source="https://s.example/1", radio_id=1)
     live = LiveMonitoring(db, stations, SettingsStore(tmp_path / "settings.json"))
     client = AudDClient(TOKEN, base_url=fake_audd.base_url, backoff_factor=0.02)
-    options = dict(state_key="audd", timestamp_tz=AUDD_CALLBACK_TZ, longpoll_timeout=2,
-                   retry_first_delay=0.05)
+    options = dict(
+        state_key="audd", timestamp_tz=AUDD_CALLBACK_TZ, longpoll_timeout=2, retry_first_delay=0.05
+    )
 
     def count() -> int:
         return db.execute("SELECT COUNT(*) FROM plays").fetchone()[0]

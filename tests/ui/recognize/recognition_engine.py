@@ -70,8 +70,9 @@ def silent_wav(path: Path, seconds: float, rate: int = 1000) -> Path:
     return path
 
 
-def mix_of_three(gap_s: float = 24.0, song_s: float = 36.0
-                 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def mix_of_three(
+    gap_s: float = 24.0, song_s: float = 36.0
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Noise, song 0, noise, song 1, noise, song 2, noise; returns the audio and where each
     song plays (start, end) in seconds.
 
@@ -84,7 +85,7 @@ def mix_of_three(gap_s: float = 24.0, song_s: float = 36.0
     for i in range(3):
         parts.append(render_noise(gap_s, RATE, seed=i) * 0.3)
         at += gap_s
-        parts.append(song_audio(i)[:int(song_s * RATE)])
+        parts.append(song_audio(i)[: int(song_s * RATE)])
         places.append((at, at + song_s))
         at += song_s
     parts.append(render_noise(gap_s, RATE, seed=9) * 0.3)
@@ -109,8 +110,13 @@ def engine(tmp_path_factory):
     proc.start()
     try:
         for i, recipe in enumerate(SONGS):
-            reply = proc.upload(i + 1, wav_bytes(song_audio(i), RATE), title=recipe.title,
-                                artist=recipe.artist, album=recipe.album)
+            reply = proc.upload(
+                i + 1,
+                wav_bytes(song_audio(i), RATE),
+                title=recipe.title,
+                artist=recipe.artist,
+                album=recipe.album,
+            )
             assert reply["status"] == "success", reply
         yield proc
     finally:
@@ -118,11 +124,29 @@ def engine(tmp_path_factory):
 
 
 def engine_client(engine: EngineProcess) -> AudDClient:
-    return AudDClient(engine.token, base_url=engine.base_url,
-                      enterprise_url=engine.base_url + "/enterprise", backoff_factor=0.01,
-                      max_retries=1)
+    return AudDClient(
+        engine.token,
+        base_url=engine.base_url,
+        enterprise_url=engine.base_url + "/enterprise",
+        backoff_factor=0.01,
+        max_retries=1,
+    )
 
 
-__all__ = ["DEFAULT_TOKEN", "collect_garbage_on_the_gui_thread", "RATE", "SONGS", "SONG_S", "CatalogEngine", "engine",
-           "engine_client", "io", "mix_of_three", "os", "silent_wav", "song_audio", "sys",
-           "write_wav"]
+__all__ = [
+    "DEFAULT_TOKEN",
+    "collect_garbage_on_the_gui_thread",
+    "RATE",
+    "SONGS",
+    "SONG_S",
+    "CatalogEngine",
+    "engine",
+    "engine_client",
+    "io",
+    "mix_of_three",
+    "os",
+    "silent_wav",
+    "song_audio",
+    "sys",
+    "write_wav",
+]

@@ -34,8 +34,12 @@ from tests.ui.recognize.recognition_engine import (  # noqa: F401 - `engine` is 
 )
 
 # QtMultimedia on a headless machine: no PipeWire, no PulseAudio server, no devices.
-pytestmark = [pytest.mark.qt, pytest.mark.qt_log_ignore(
-    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia")]
+pytestmark = [
+    pytest.mark.qt,
+    pytest.mark.qt_log_ignore(
+        r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia"
+    ),
+]
 
 CLOUD_TOKEN = "cloud-token-0123456789"
 SHOTS = os.environ.get("RADIOWATCH_SCREENSHOTS")
@@ -69,8 +73,9 @@ def wait_idle(qtbot, panel, timeout=30000):
 
 # --- clip mode against the local engine ------------------------------------------------------
 
+
 def test_catalog_clip_is_recognised_with_the_offset_it_starts_at(tab, qtbot, tmp_path):
-    clip = write_wav(tmp_path / "clip.wav", song_audio(1)[14 * RATE:24 * RATE])
+    clip = write_wav(tmp_path / "clip.wav", song_audio(1)[14 * RATE : 24 * RATE])
     tab.clip.recognize(str(clip))
     wait_idle(qtbot, tab.clip)
     card = tab.clip.card
@@ -135,6 +140,7 @@ def test_without_a_backend_every_mode_says_so(qtbot, qloop, tmp_path):
 
 # --- long-file mode against the local engine -------------------------------------------------
 
+
 def test_long_file_of_three_songs_and_noise_gives_three_timeline_entries(tab, qtbot, tmp_path):
     audio, places = mix_of_three()
     mix = write_wav(tmp_path / "mix.wav", audio)
@@ -168,9 +174,13 @@ def test_long_file_of_three_songs_and_noise_gives_three_timeline_entries(tab, qt
 
         player = panel._player
         assert player.source().toLocalFile() == str(mix)
-        settled = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia,
-                   QMediaPlayer.MediaStatus.BufferingMedia, QMediaPlayer.MediaStatus.EndOfMedia,
-                   QMediaPlayer.MediaStatus.InvalidMedia)
+        settled = (
+            QMediaPlayer.MediaStatus.LoadedMedia,
+            QMediaPlayer.MediaStatus.BufferedMedia,
+            QMediaPlayer.MediaStatus.BufferingMedia,
+            QMediaPlayer.MediaStatus.EndOfMedia,
+            QMediaPlayer.MediaStatus.InvalidMedia,
+        )
         qtbot.waitUntil(lambda: player.mediaStatus() in settled, timeout=10000)
 
     exported = panel.export(tmp_path / "cues.csv")
@@ -200,8 +210,9 @@ def test_three_hour_silent_file_is_too_large_for_a_clip_and_has_no_songs(tab, qt
     panel.scan()
     wait_idle(qtbot, panel, timeout=90000)
     assert panel.cues == []
-    assert "No songs found in the 36:00 scanned of this 3:00:00 recording" in \
-        panel.status.text(), panel.status.text()
+    assert "No songs found in the 36:00 scanned of this 3:00:00 recording" in panel.status.text(), (
+        panel.status.text()
+    )
     assert panel.status.kind == "info"
 
 
@@ -220,13 +231,14 @@ def test_cancelling_a_long_scan_stops_promptly_and_the_tab_stays_usable(tab, qtb
     assert "cancelled" in panel.status.text().lower()
     assert panel.scan_button.isEnabled() and not panel.cancel_button.isEnabled()
     # and the app still recognises
-    clip = write_wav(tmp_path / "after.wav", song_audio(2)[5 * RATE:15 * RATE])
+    clip = write_wav(tmp_path / "after.wav", song_audio(2)[5 * RATE : 15 * RATE])
     tab.clip.recognize(str(clip))
     wait_idle(qtbot, tab.clip)
     assert tab.clip.card.state == "match" and tab.clip.card.result.title == SONGS[2].title
 
 
 # --- listen and batch modes over the WebSocket session ---------------------------------------
+
 
 class GeneratedInput:
     """Stands in for a microphone: the song as if heard live, four times faster than real
@@ -255,7 +267,7 @@ class GeneratedInput:
 
 
 def test_listen_mode_stops_at_the_first_match(qtbot, qloop, client, tmp_path):
-    heard = song_audio(0)[8 * RATE:]
+    heard = song_audio(0)[8 * RATE :]
     widget = RecognizeTab(lambda: client, recorder_factory=lambda: GeneratedInput(heard))
     qtbot.addWidget(widget)
     widget.show()
@@ -284,9 +296,9 @@ def test_record_buttons_are_disabled_with_a_reason_when_there_is_no_input_device
 def test_batch_mode_recognises_a_folder_and_exports_the_table(tab, qtbot, tmp_path):
     folder = tmp_path / "recorder"
     folder.mkdir()
-    write_wav(folder / "a.wav", song_audio(0)[3 * RATE:13 * RATE])
+    write_wav(folder / "a.wav", song_audio(0)[3 * RATE : 13 * RATE])
     write_wav(folder / "b.wav", render_noise(8, RATE, seed=2) * 0.3)
-    write_wav(folder / "c.wav", song_audio(2)[20 * RATE:30 * RATE])
+    write_wav(folder / "c.wav", song_audio(2)[20 * RATE : 30 * RATE])
     (folder / "d.mp3").write_bytes(b"not audio at all" * 100)
     (folder / "notes.txt").write_text("ignored")
     panel = tab.batch
@@ -306,6 +318,7 @@ def test_batch_mode_recognises_a_folder_and_exports_the_table(tab, qtbot, tmp_pa
 
 # --- against the fake AudD cloud -------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def fake_cloud():
     with FakeAudD(tokens=[CLOUD_TOKEN]) as fake:
@@ -318,9 +331,13 @@ def cloud_tab(qtbot, qloop, fake_cloud):
     clients = []
 
     def make(token=CLOUD_TOKEN):
-        c = AudDClient(token, base_url=fake_cloud.base_url,
-                       enterprise_url=fake_cloud.enterprise_url, backoff_factor=0.01,
-                       max_retries=1)
+        c = AudDClient(
+            token,
+            base_url=fake_cloud.base_url,
+            enterprise_url=fake_cloud.enterprise_url,
+            backoff_factor=0.01,
+            max_retries=1,
+        )
         clients.append(c)
         widget = RecognizeTab(lambda: c)
         qtbot.addWidget(widget)
@@ -373,26 +390,37 @@ def test_invalid_token_is_explained(cloud_tab, qtbot, tmp_path):
 
 
 def _error_body(code: int, message: str) -> dict:
-    return {"status": "error", "error": {"error_code": code, "error_message": message},
-            "request_params": {}, "request_api_method": "recognize",
-            "request_http_method": "POST", "see api documentation": "https://docs.audd.io",
-            "contact us": "api@audd.io"}
+    return {
+        "status": "error",
+        "error": {"error_code": code, "error_message": message},
+        "request_params": {},
+        "request_api_method": "recognize",
+        "request_http_method": "POST",
+        "see api documentation": "https://docs.audd.io",
+        "contact us": "api@audd.io",
+    }
 
 
 def test_quota_reached_is_explained(cloud_tab, fake_cloud, qtbot, tmp_path):
     tab = cloud_tab()
-    fake_cloud.next_reply("/", _error_body(902, "Recognition failed: authorization failed: "
-                                               "the limit was reached."))
+    fake_cloud.next_reply(
+        "/", _error_body(902, "Recognition failed: authorization failed: the limit was reached.")
+    )
     tab.clip.recognize(str(clip_file(tmp_path)))
     wait_idle(qtbot, tab.clip, 10000)
     assert "request limit for this token was reached (#902)" in tab.clip.status.text()
 
 
 def test_file_too_large_for_the_standard_endpoint_points_to_long_file_mode(
-        cloud_tab, fake_cloud, qtbot, tmp_path):
+    cloud_tab, fake_cloud, qtbot, tmp_path
+):
     tab = cloud_tab()
-    fake_cloud.next_reply("/", _error_body(400, "Recognition failed: file is too large for "
-                                               "the standard endpoint, use enterprise."))
+    fake_cloud.next_reply(
+        "/",
+        _error_body(
+            400, "Recognition failed: file is too large for the standard endpoint, use enterprise."
+        ),
+    )
     tab.clip.recognize(str(clip_file(tmp_path)))
     wait_idle(qtbot, tab.clip, 10000)
     assert tab.clip.status.text().startswith(TOO_LARGE_FOR_CLIP)
@@ -411,11 +439,16 @@ def test_dropping_a_file_on_clip_mode_recognises_it(tab, qtbot, tmp_path):
     from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
     from PySide6.QtGui import QDropEvent
 
-    clip = write_wav(tmp_path / "dropped.wav", song_audio(2)[10 * RATE:20 * RATE])
+    clip = write_wav(tmp_path / "dropped.wav", song_audio(2)[10 * RATE : 20 * RATE])
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(clip))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     tab.clip.dropEvent(event)
     assert tab.clip.source_edit.text() == str(clip)
     wait_idle(qtbot, tab.clip)
@@ -423,15 +456,16 @@ def test_dropping_a_file_on_clip_mode_recognises_it(tab, qtbot, tmp_path):
 
 
 def test_recording_a_clip_recognises_what_was_heard(qtbot, qloop, client):
-    heard = song_audio(1)[12 * RATE:]
+    heard = song_audio(1)[12 * RATE :]
     widget = RecognizeTab(lambda: client, recorder_factory=lambda: GeneratedInput(heard))
     qtbot.addWidget(widget)
     panel = widget.clip
     assert panel.record_button.isEnabled()
     panel.record_button.click()
     assert "Stop" in panel.record_button.text()
-    qtbot.waitUntil(lambda: panel._recorder is not None and panel._recorder.seconds() >= 8,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: panel._recorder is not None and panel._recorder.seconds() >= 8, timeout=10000
+    )
     panel.record_button.click()
     wait_idle(qtbot, panel)
     assert panel.card.state == "match", panel.status.text()

@@ -12,7 +12,12 @@ from tests.audjust.music import make_song, write_wav
 from tests.conftest import drive
 from tests.fakes.fake_audjust import VALID_KEY, FakeAudjust
 
-pytestmark = [pytest.mark.qt, pytest.mark.qt_log_ignore(r"^qt\.multimedia", r"PulseAudio", r"pipewire", r"^No audio device detected")]
+pytestmark = [
+    pytest.mark.qt,
+    pytest.mark.qt_log_ignore(
+        r"^qt\.multimedia", r"PulseAudio", r"pipewire", r"^No audio device detected"
+    ),
+]
 
 
 @pytest.fixture
@@ -60,10 +65,14 @@ def test_open_analyse_pick_and_export_a_30_second_edit(qtbot, qloop, make_tab, s
         timeout=20_000,
     )
 
-    files = drive(qtbot, qloop, tab.export_candidates([0], ExportFormat.WAV, tmp_path / "out"), timeout=30_000)
+    files = drive(
+        qtbot, qloop, tab.export_candidates([0], ExportFormat.WAV, tmp_path / "out"), timeout=30_000
+    )
     assert len(files) == 1 and files[0].name == "abab song - 30s edit 1.wav"
     with wave.open(str(files[0])) as w:
-        assert w.getnframes() / w.getframerate() == pytest.approx(tab.candidates[0].durationSeconds, abs=0.01)
+        assert w.getnframes() / w.getframerate() == pytest.approx(
+            tab.candidates[0].durationSeconds, abs=0.01
+        )
 
 
 def _short(tmp_path):
@@ -94,12 +103,19 @@ def test_bad_files_show_a_clear_message(qtbot, qloop, make_tab, tmp_path, make_f
     assert not tab.progress.isVisible()
 
 
-def test_a_dropped_file_is_opened_and_a_huge_target_shows_the_limit(qtbot, qloop, make_tab, song_file):
+def test_a_dropped_file_is_opened_and_a_huge_target_shows_the_limit(
+    qtbot, qloop, make_tab, song_file
+):
     tab = make_tab()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(song_file))])
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(tab.candidates_ready, timeout=90_000):
         tab.dropEvent(drop)
     assert tab.path == song_file
@@ -124,11 +140,15 @@ def test_the_audjust_backend_analyses_and_resizes_in_the_cloud(qtbot, qloop, mak
         tab.audjust_base_url, tab.audjust_poll_interval = fake.url, 0.01
         tab.backend_combo.setCurrentIndex(1)
         with qtbot.waitSignal(tab.candidates_ready, timeout=60_000):
-            tab.open_track(song_file, preset_seconds=30, source_url="https://files.example.com/song.mp3")
+            tab.open_track(
+                song_file, preset_seconds=30, source_url="https://files.example.com/song.mp3"
+            )
         assert tab.entry.analysis.boundaries == fake.analysis["boundaries"]
         assert len(tab.candidates) == 20 and tab.table.rowCount() == 20
         assert "credits" in tab.status.text()
-        assert fake.posts("/analyze")[0].body["sourceFileUrl"] == "https://files.example.com/song.mp3"
+        assert (
+            fake.posts("/analyze")[0].body["sourceFileUrl"] == "https://files.example.com/song.mp3"
+        )
         assert fake.posts("/resize")[0].body["targetLengthSeconds"] == 30
         assert VALID_KEY not in tab.status.text()
     finally:

@@ -24,8 +24,12 @@ from radiowatch.ui.shell.accounts_dialog import AccountsDialog
 
 # The app-level test loads the real tabs, hence QtMultimedia: no PipeWire/PulseAudio here.
 pytestmark = pytest.mark.qt_log_ignore(
-    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",
-    r"^QObject::~QObject: Timers cannot be stopped from another thread")
+    r"pipewire",
+    r"PulseAudio",
+    r"^No audio device detected",
+    r"^Using Qt multimedia",
+    r"^QObject::~QObject: Timers cannot be stopped from another thread",
+)
 
 
 AUDD = "audd-0123456789abcdefXY"
@@ -117,7 +121,9 @@ def test_environment_token_is_announced(qtbot, dirs, monkeypatch):
     assert "from-the-environment" not in dialog.env_note.text()
 
 
-def test_no_token_reaches_any_file_except_the_private_fallback(qtbot, qapp, qloop, isolated_profile):
+def test_no_token_reaches_any_file_except_the_private_fallback(
+    qtbot, qapp, qloop, isolated_profile
+):
     """Set and change tokens in the running app, log, shut down, then read every file."""
     dirs = profile_dirs().ensure()
     configure_logging(dirs, "DEBUG", stderr=False)
@@ -157,4 +163,3 @@ def test_no_token_reaches_any_file_except_the_private_fallback(qtbot, qapp, qloo
                 assert secret.encode() not in data, f"{secret[:4]}… leaked into {path}"
     assert checked >= 4  # settings, database (+ WAL), log, token file
     assert "au***XY" in dirs.log_file.read_text()
-

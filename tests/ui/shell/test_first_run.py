@@ -14,10 +14,17 @@ from radiowatch.ui.shell.first_run import (
     FirstRunAssistant,
 )
 
-pytestmark = [pytest.mark.qt, pytest.mark.qt_log_ignore(
-    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",
-    # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-    r"^QObject::~QObject: Timers cannot be stopped from another thread")]
+pytestmark = [
+    pytest.mark.qt,
+    pytest.mark.qt_log_ignore(
+        r"pipewire",
+        r"PulseAudio",
+        r"^No audio device detected",
+        r"^Using Qt multimedia",
+        # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
+        r"^QObject::~QObject: Timers cannot be stopped from another thread",
+    ),
+]
 
 
 @pytest.fixture
@@ -70,7 +77,10 @@ def test_own_folder_needs_a_real_folder_and_turns_the_demo_off(qtbot, services, 
     assert dialog.finish()
     current = services.settings.current
     assert (current.backend, current.engine_demo, current.catalog_folder) == (
-        "local", False, str(tmp_path.resolve()))
+        "local",
+        False,
+        str(tmp_path.resolve()),
+    )
 
 
 def test_demo_choice_needs_no_station(qtbot, services):
@@ -81,8 +91,7 @@ def test_demo_choice_needs_no_station(qtbot, services):
     assert services.stations.list() == []
 
 
-def test_the_app_shows_the_assistant_once_then_lands_on_now_playing(qtbot, qapp, qloop,
-                                                                    services):
+def test_the_app_shows_the_assistant_once_then_lands_on_now_playing(qtbot, qapp, qloop, services):
     services.settings.update(current_tab="udio")
     app = RadiowatchApp(qapp, services, first_run=True, start_backend=False)
     run = qloop.create_task(app.run(handle_signals=False))
@@ -92,8 +101,12 @@ def test_the_app_shows_the_assistant_once_then_lands_on_now_playing(qtbot, qapp,
     assert app.window.tabs.currentWidget() is app.window.tab("monitor")
     app.request_shutdown("test")
     qtbot.waitUntil(run.done, timeout=15000)
-    again = RadiowatchApp(qapp, build_services(profile_dirs(), tokens=MemoryTokenStore()),
-                          first_run=True, start_backend=False)
+    again = RadiowatchApp(
+        qapp,
+        build_services(profile_dirs(), tokens=MemoryTokenStore()),
+        first_run=True,
+        start_backend=False,
+    )
     run = qloop.create_task(again.run(handle_signals=False))
     qtbot.waitUntil(again.window.isVisible)
     assert again.assistant is None

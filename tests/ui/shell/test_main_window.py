@@ -24,8 +24,12 @@ def profile():
 
 def make_window(qtbot, profile):
     dirs, db = profile
-    window = MainWindow(dirs=dirs, settings=SettingsStore(dirs.settings_file),
-                        stations=StationStore(db), tokens=default_token_store(dirs))
+    window = MainWindow(
+        dirs=dirs,
+        settings=SettingsStore(dirs.settings_file),
+        stations=StationStore(db),
+        tokens=default_token_store(dirs),
+    )
     qtbot.addWidget(window)
     window.allow_close()  # let qtbot close it at teardown
     window.show()
@@ -60,8 +64,11 @@ def test_empty_sidebar_invites_adding_a_station(qtbot, profile):
     assert window.sidebar.stack.currentIndex() == 0
     assert window.status.stations_label.text() == "No stations"
     qtbot.mouseClick(window.sidebar.empty_add_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window._dialogs.get("station") is not None
-                    and window._dialogs["station"].isVisible())
+    qtbot.waitUntil(
+        lambda: (
+            window._dialogs.get("station") is not None and window._dialogs["station"].isVisible()
+        )
+    )
     window._dialogs["station"].reject()
 
 
@@ -161,8 +168,11 @@ def test_ctrl_n_opens_the_add_station_dialog(qtbot, profile):
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window._dialogs.get("station") is not None
-                    and window._dialogs["station"].isVisible())
+    qtbot.waitUntil(
+        lambda: (
+            window._dialogs.get("station") is not None and window._dialogs["station"].isVisible()
+        )
+    )
     dialog = window._dialogs["station"]
     assert dialog.windowTitle() == "Add station"
     dialog.reject()
@@ -190,8 +200,13 @@ def test_dropping_a_playlist_file_on_the_sidebar_starts_adding_it(qtbot, profile
     playlist.write_text("File1=http://ice.example.net/live\n")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(playlist))])
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     # Qt delivers drop events only during a real drag session, so hand the event over directly.
     window.sidebar.dropEvent(drop)
     assert drop.isAccepted()

@@ -52,19 +52,33 @@ def test_a_stale_socket_from_a_crashed_instance_is_reclaimed(tmp_path):
 
 
 def test_second_app_process_exits_zero_and_the_first_shows_its_window(isolated_profile):
-    env = dict(os.environ, RADIOWATCH_HOME=str(isolated_profile), QT_QPA_PLATFORM="offscreen",
-               RADIOWATCH_EXIT_AFTER_MS="60000")
+    env = dict(
+        os.environ,
+        RADIOWATCH_HOME=str(isolated_profile),
+        QT_QPA_PLATFORM="offscreen",
+        RADIOWATCH_EXIT_AFTER_MS="60000",
+    )
     log = isolated_profile / "logs" / "radiowatch.log"
-    first = subprocess.Popen([sys.executable, "-m", "radiowatch"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "radiowatch"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (log.exists() and "started" in log.read_text()):
             assert first.poll() is None, first.communicate()[1]
             assert time.monotonic() < deadline, "the first instance did not start"
             time.sleep(0.1)
-        second = subprocess.run([sys.executable, "-m", "radiowatch"], env=env,
-                                capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [sys.executable, "-m", "radiowatch"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == 0, second.stderr
         assert "already runs" in log.read_text()
     finally:

@@ -17,10 +17,17 @@ from tests.fakes.fake_audd import FakeAudD
 
 TOKEN = "wiring-test-token-1234"
 # The Resize/Udio tabs load QtMultimedia: no PipeWire, PulseAudio or audio device here.
-pytestmark = [pytest.mark.qt, pytest.mark.qt_log_ignore(
-    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",
-    # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-    r"^QObject::~QObject: Timers cannot be stopped from another thread")]
+pytestmark = [
+    pytest.mark.qt,
+    pytest.mark.qt_log_ignore(
+        r"pipewire",
+        r"PulseAudio",
+        r"^No audio device detected",
+        r"^Using Qt multimedia",
+        # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
+        r"^QObject::~QObject: Timers cannot be stopped from another thread",
+    ),
+]
 
 
 @pytest.fixture
@@ -33,8 +40,9 @@ def fake_audd():
 def cloud_app(qtbot, qapp, qloop, fake_audd):
     services = build_services(profile_dirs(), tokens=MemoryTokenStore({AUDD_API_TOKEN: TOKEN}))
     services.settings.update(backend="audd")
-    station = services.stations.add(name="Wiring FM", source="https://streams.example/w.mp3",
-                                    radio_id=7)
+    station = services.stations.add(
+        name="Wiring FM", source="https://streams.example/w.mp3", radio_id=7
+    )
     app = RadiowatchApp(qapp, services, audd_url=fake_audd.base_url)
     run = qloop.create_task(app.run(handle_signals=False))
     qtbot.waitUntil(app.window.isVisible)
@@ -52,10 +60,16 @@ def registered(qtbot, fake_audd):
 
 
 def test_real_tabs_replace_the_placeholders(cloud_app):
-    names = {key: type(cloud_app.window.tab(key)).__name__
-             for key in ("monitor", "history", "resize", "udio")}
-    assert names == {"monitor": "MonitorTab", "history": "HistoryTab", "resize": "ResizeTab",
-                     "udio": "UdioTab"}
+    names = {
+        key: type(cloud_app.window.tab(key)).__name__
+        for key in ("monitor", "history", "resize", "udio")
+    }
+    assert names == {
+        "monitor": "MonitorTab",
+        "history": "HistoryTab",
+        "resize": "ResizeTab",
+        "udio": "UdioTab",
+    }
 
 
 def test_a_play_reaches_the_card_the_sidebar_and_the_history(qtbot, cloud_app, fake_audd):
@@ -63,17 +77,23 @@ def test_a_play_reaches_the_card_the_sidebar_and_the_history(qtbot, cloud_app, f
     registered(qtbot, fake_audd)
     assert app.client_provider() is not None
     assert app.window.status.backend.text() == "AudD cloud  —  Ready"
-    qtbot.waitUntil(lambda: app.window.sidebar.station_status(app.station.id)[0]
-                    is StationStatus.CONNECTING or
-                    app.window.sidebar.station_status(app.station.id)[0] is StationStatus.LIVE,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            app.window.sidebar.station_status(app.station.id)[0] is StationStatus.CONNECTING
+            or app.window.sidebar.station_status(app.station.id)[0] is StationStatus.LIVE
+        ),
+        timeout=10000,
+    )
 
     fake_audd.push_match(7, artist="Tears For Fears", title="Mad World", score=97)
     monitor = app.window.tab("monitor")
-    qtbot.waitUntil(lambda: 7 in monitor.cards
-                    and monitor.cards[7].title_label.text() == "Mad World", timeout=10000)
-    play_id = app.services.db.execute("SELECT id FROM plays WHERE title = 'Mad World'"
-                                      ).fetchone()[0]
+    qtbot.waitUntil(
+        lambda: 7 in monitor.cards and monitor.cards[7].title_label.text() == "Mad World",
+        timeout=10000,
+    )
+    play_id = app.services.db.execute("SELECT id FROM plays WHERE title = 'Mad World'").fetchone()[
+        0
+    ]
     assert app.open_play(play_id)
     assert app.window.tabs.currentWidget() is app.window.tab("history")
     assert app.window.tab("history").selected_play_id() == play_id
@@ -101,8 +121,10 @@ def test_notifications_off_in_settings_silences_alerts(qtbot, cloud_app, fake_au
     app.monitoring.watchlist.save(WatchRule(field="artist", pattern="Tears For Fears"))
     registered(qtbot, fake_audd)
     fake_audd.push_match(7, artist="Tears For Fears", title="Shout")
-    qtbot.waitUntil(lambda: app.services.db.execute("SELECT COUNT(*) FROM plays").fetchone()[0]
-                    == 1, timeout=10000)
+    qtbot.waitUntil(
+        lambda: app.services.db.execute("SELECT COUNT(*) FROM plays").fetchone()[0] == 1,
+        timeout=10000,
+    )
     qtbot.wait(200)
     assert not app.window.tab("monitor").banner.isVisible()
 
@@ -113,14 +135,17 @@ def test_switching_the_backend_restarts_monitoring_on_the_new_client(qtbot, clou
     first = app.client_provider()
     app.services.tokens.delete(AUDD_API_TOKEN)
     app.window.tokens_changed.emit([AUDD_API_TOKEN])
-    qtbot.waitUntil(lambda: app.client_provider() is None and app.monitoring.service is None,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: app.client_provider() is None and app.monitoring.service is None, timeout=10000
+    )
     assert "token" in app.backend_reason().lower()
     assert app.window.status.backend.text() == "AudD cloud  —  API token needed"
     app.services.tokens.set(AUDD_API_TOKEN, TOKEN)
     app.window.tokens_changed.emit([AUDD_API_TOKEN])
-    qtbot.waitUntil(lambda: app.client_provider() is not None
-                    and app.monitoring.service is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: app.client_provider() is not None and app.monitoring.service is not None,
+        timeout=10000,
+    )
     assert app.client_provider() is not first
 
 
@@ -129,8 +154,9 @@ def test_pausing_from_the_tray_menu_pauses_the_monitor_tab_too(qtbot, cloud_app,
     qtbot.waitUntil(lambda: app.monitoring.service is not None, timeout=10000)
     app.tray_controller.pause_action.trigger()
     monitor = app.window.tab("monitor")
-    qtbot.waitUntil(lambda: app.monitoring.service.paused and monitor.pause_button.isChecked(),
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: app.monitoring.service.paused and monitor.pause_button.isChecked(), timeout=15000
+    )
     monitor.pause_button.click()
     qtbot.waitUntil(lambda: not app.monitoring.service.paused, timeout=15000)
     assert not app.tray_controller.pause_action.isChecked()

@@ -12,10 +12,18 @@ from radiowatch.config.secrets import MemoryTokenStore
 from tests.conftest import drive
 from tests.support.stations import song_wav, songs
 
-pytestmark = [pytest.mark.qt, pytest.mark.slow, pytest.mark.qt_log_ignore(
-    r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia",
-    # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-    r"^QObject::~QObject: Timers cannot be stopped from another thread")]
+pytestmark = [
+    pytest.mark.qt,
+    pytest.mark.slow,
+    pytest.mark.qt_log_ignore(
+        r"pipewire",
+        r"PulseAudio",
+        r"^No audio device detected",
+        r"^Using Qt multimedia",
+        # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
+        r"^QObject::~QObject: Timers cannot be stopped from another thread",
+    ),
+]
 
 
 def test_local_engine_child_serves_the_tabs_and_stops_with_the_app(qtbot, qapp, qloop, tmp_path):
@@ -34,8 +42,12 @@ def test_local_engine_child_serves_the_tabs_and_stops_with_the_app(qtbot, qapp, 
     recipe = songs(1)[0]
     song = tmp_path / "udio-song.wav"
     song.write_bytes(song_wav(recipe, 12.0))
-    metadata = {"title": "Neon Tide", "artist": "Udio Dreams", "provenance": "udio:abc123",
-                "kind": "song"}
+    metadata = {
+        "title": "Neon Tide",
+        "artist": "Udio Dreams",
+        "provenance": "udio:abc123",
+        "kind": "song",
+    }
     drive(qtbot, qloop, upload_to_catalog(app.client_provider(), song, metadata), timeout=60000)
     result = drive(qtbot, qloop, app.client_provider().recognize(song), timeout=60000)
     assert result is not None
