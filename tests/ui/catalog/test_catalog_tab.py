@@ -37,9 +37,10 @@ WITHOUT_ACCESS = "plain-token-0123456789"
 SHOTS = os.environ.get("RADIOWATCH_SCREENSHOTS")
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    proc = CatalogEngine(tmp_path_factory.mktemp("catalog") / "engine")
+@pytest.fixture
+def engine(tmp_path):
+    """A fresh engine per test: each test passes alone and in any order."""
+    proc = CatalogEngine(tmp_path / "engine")
     proc.start()
     yield proc
     proc.stop()
@@ -67,6 +68,15 @@ def catalog(qtbot, qloop, engine):
     client = CatalogClient(engine.base_url, engine.token)
     yield client
     drive(qtbot, qloop, client.aclose())
+
+
+@pytest.fixture
+def two_songs(qtbot, qloop, catalog, songs_folder):
+    """The engine's catalog holds SONGS[0] and SONGS[1] (catalog ids 1 and 2), added in order."""
+    for recipe in SONGS[:2]:
+        path = songs_folder / f"{recipe.title.replace(' ', '_')}.wav"
+        drive(qtbot, qloop, catalog.add_file(path, title=recipe.title), timeout=60000)
+    return SONGS[:2]
 
 
 @pytest.fixture
@@ -120,7 +130,7 @@ def test_adding_a_folder_shows_progress_and_lists_per_file_errors(make_tab, qtbo
     assert "Added 2 of 3 files" in tab.status.text() and tab.status.kind == "warning"
 
 
-def test_search_edit_and_kind_are_saved_in_the_engine(make_tab, qtbot, catalog, qloop):
+def test_search_edit_and_kind_are_saved_in_the_engine(two_songs, make_tab, qtbot, catalog, qloop):
     tab = make_tab()
     tab.search.setText(SONGS[1].title.split()[0].lower())
     qtbot.waitUntil(lambda: len(tab.tracks) == 1, timeout=5000)
@@ -144,7 +154,9 @@ def test_search_edit_and_kind_are_saved_in_the_engine(make_tab, qtbot, catalog, 
     qtbot.waitUntil(lambda: len(tab.tracks) == 2, timeout=5000)
 
 
-def test_an_added_song_is_recognised_in_the_recognize_tab(qtbot, qloop, engine, tmp_path):
+def test_an_added_song_is_recognised_in_the_recognize_tab(
+    two_songs, qtbot, qloop, engine, tmp_path
+):
     client = engine_client(engine)
     recognize = RecognizeTab(lambda: client)
     qtbot.addWidget(recognize)
@@ -156,7 +168,7 @@ def test_an_added_song_is_recognised_in_the_recognize_tab(qtbot, qloop, engine, 
     drive(qtbot, qloop, client.aclose())
 
 
-def test_push_to_audd_uploads_under_the_same_catalog_ids(make_tab, qtbot, cloud):
+def test_push_to_audd_uploads_under_the_same_catalog_ids(two_songs, make_tab, qtbot, cloud):
     cloud.reset()
     tab = make_tab(WITH_ACCESS)
     tab.table.selectAll()
@@ -171,7 +183,7 @@ def test_push_to_audd_uploads_under_the_same_catalog_ids(make_tab, qtbot, cloud)
         tab.grab().save(str(Path(SHOTS) / "catalog_tab.png"))
 
 
-def test_push_without_custom_catalog_access_says_so(make_tab, qtbot):
+def test_push_without_custom_catalog_access_says_so(two_songs, make_tab, qtbot):
     tab = make_tab(WITHOUT_ACCESS)
     tab.table.selectRow(0)
     tab.push_selected()
@@ -180,14 +192,14 @@ def test_push_without_custom_catalog_access_says_so(make_tab, qtbot):
     assert "no access to the custom catalog (#904)" in tab.status.text()
 
 
-def test_push_without_an_audd_token_says_where_to_add_one(make_tab):
+def test_push_without_an_audd_token_says_where_to_add_one(two_songs, make_tab):
     tab = make_tab(None)
     tab.table.selectRow(0)
     tab.push_selected()
     assert tab.status.text() == NO_CLOUD and not tab.busy
 
 
-def test_remove_takes_the_track_out_of_the_engine(make_tab, qtbot, qloop, catalog):
+def test_remove_takes_the_track_out_of_the_engine(two_songs, make_tab, qtbot, qloop, catalog):
     tab = make_tab()
     select(tab, SONGS[1].title)
     tab.remove_selected()
@@ -196,7 +208,7 @@ def test_remove_takes_the_track_out_of_the_engine(make_tab, qtbot, qloop, catalo
     assert tab.table.rowCount() == 1
 
 
-def test_cancelling_an_add_keeps_what_was_added(make_tab, qtbot, tmp_path):
+def test_cancelling_an_add_keeps_what_was_added(two_songs, make_tab, qtbot, tmp_path):
     tab = make_tab()
     files = [write_wav(tmp_path / f"t{i}.wav", song_audio(2, 12 + i)) for i in range(6)]
     tab.add_paths(files)
