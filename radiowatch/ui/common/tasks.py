@@ -62,12 +62,8 @@ def _report(task: asyncio.Task[Any], on_error: ErrorHandler) -> None:
 
 async def _after(previous: asyncio.Task[Any] | None, coro: Coroutine[Any, Any, Any]) -> Any:
     """Run `coro` once `previous` has ended (however it ends)."""
-    try:
-        if previous is not None and not previous.done():
-            await asyncio.wait([previous])
-    except BaseException:
-        coro.close()  # cancelled while waiting: `coro` never ran, and must not warn so
-        raise
+    if previous is not None and not previous.done():
+        await asyncio.wait([previous])
     return await coro
 
 
@@ -84,6 +80,8 @@ class TaskSlot:
         previous = self.task
         self.cancel()
         self.task = spawn(_after(previous, coro), self.name, on_error=self.on_error)
+        # Cancelled before `coro` began: close it, or Python warns it was never awaited.
+        self.task.add_done_callback(lambda _task: coro.close())
         return self.task
 
     def running(self) -> bool:

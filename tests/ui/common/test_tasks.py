@@ -132,3 +132,20 @@ def test_a_task_set_cancels_and_awaits_everything_it_started():
     asyncio.run(main())
     assert sorted(stopped) == ["a", "b"]
     assert seen == []  # report=False: the awaiting caller shows the failure
+
+
+def test_a_job_cancelled_before_the_loop_ran_it_is_closed_too():
+    async def never():
+        raise AssertionError("must not run")
+
+    async def main():
+        slot = TaskSlot("preview")
+        coro = never()
+        task = slot.start(coro)
+        slot.cancel()  # before the task's first step
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.sleep(0)
+        assert task.cancelled()
+        assert inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED
+
+    asyncio.run(main())
