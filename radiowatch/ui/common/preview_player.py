@@ -123,11 +123,15 @@ class PreviewPlayer(QObject):
 
     def settled(self) -> bool:
         """The source has been opened, or found unplayable (no longer loading)."""
-        if self._player is None:
+        if self._player is None or self._player.source().isEmpty():
             return True
-        return self._player.mediaStatus() not in (
-            QMediaPlayer.MediaStatus.LoadingMedia,
-            QMediaPlayer.MediaStatus.StalledMedia,
+        status = QMediaPlayer.MediaStatus
+        return self._player.mediaStatus() in (
+            status.LoadedMedia,
+            status.BufferingMedia,
+            status.BufferedMedia,
+            status.EndOfMedia,
+            status.InvalidMedia,
         )
 
     def position(self) -> float:

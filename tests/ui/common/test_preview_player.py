@@ -28,15 +28,17 @@ def test_a_preview_plays_reports_seconds_and_stops(qtbot, owner, tmp_path):
     assert not preview.created()  # no FFmpeg backend until something is previewed
     positions: list[float] = []
     playing: list[bool] = []
+    durations: list[float] = []
     preview.position_changed.connect(positions.append)
     preview.playing_changed.connect(playing.append)
+    preview.duration_changed.connect(durations.append)
     url = QUrl.fromLocalFile(str(write_tone(tmp_path / "tone.wav")))
 
     preview.load(url)
     assert preview.created() and preview.source() == url
-    with qtbot.waitSignal(preview.duration_changed, timeout=10_000) as duration:
-        preview.play()
-    assert duration.args[0] == pytest.approx(preview.duration()) and preview.duration() > 0.5
+    qtbot.waitUntil(preview.settled, timeout=10_000)
+    assert durations[-1] == pytest.approx(preview.duration()) == pytest.approx(1.0, abs=0.05)
+    preview.play()
     qtbot.waitUntil(lambda: preview.is_playing() and preview.position() > 0.05, timeout=10_000)
     assert positions and all(0 <= p < 60 for p in positions)  # seconds, not milliseconds
 
