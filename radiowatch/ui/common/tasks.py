@@ -76,10 +76,11 @@ class TaskSlot:
         self.on_error = on_error
         self.task: asyncio.Task[Any] | None = None
 
-    def start(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    def start(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
+        """Run `coro` as this slot's job (`name` overrides the slot's for this one run)."""
         previous = self.task
         self.cancel()
-        self.task = spawn(_after(previous, coro), self.name, on_error=self.on_error)
+        self.task = spawn(_after(previous, coro), name or self.name, on_error=self.on_error)
         # Cancelled before `coro` began: close it, or Python warns it was never awaited.
         self.task.add_done_callback(lambda _task: coro.close())
         return self.task
