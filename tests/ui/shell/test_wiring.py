@@ -160,8 +160,9 @@ def test_pausing_from_the_tray_menu_pauses_the_monitor_tab_too(qtbot, cloud_app,
     monitor.pause_button.click()
     # The service flips `paused` on its own thread; the tray hears of it a moment later.
     qtbot.waitUntil(
-        lambda: not app.monitoring.service.paused
-        and not app.tray_controller.pause_action.isChecked(),
+        lambda: (
+            not app.monitoring.service.paused and not app.tray_controller.pause_action.isChecked()
+        ),
         timeout=15000,
     )
     drive(qtbot, qloop, app.monitoring.set_paused(False))
