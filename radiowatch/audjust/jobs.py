@@ -1,8 +1,9 @@
 """Functions that run inside the Resize worker process (see worker.py for the GUI-side owner).
 
 They are module-level so `spawn` can pickle them by name. Progress goes back through a
-multiprocessing queue and cancellation comes in through an event, both handed over once when
-the process starts (ProcessPoolExecutor's initializer), because queues cannot travel as
+multiprocessing queue and cancellation comes in through a shared counter ("every job up to
+this id is cancelled", so cancelling one job can never cancel the next), both handed over once
+when the process starts (ProcessPoolExecutor's initializer), because queues cannot travel as
 arguments of individual jobs.
 """
 
@@ -21,13 +22,13 @@ from radiowatch.audjust.local import LocalAudjust
 from radiowatch.audjust.models import Analysis, ExportFormat, ResizeResult
 
 _progress_queue = None
-_cancel_event = None
+_cancelled_upto = None  # multiprocessing.Value("q"): job ids <= this are cancelled
 _local = LocalAudjust()  # one per process, so the decoded song is shared by analyze and export
 
 
-def init_worker(progress_queue, cancel_event) -> None:
-    global _progress_queue, _cancel_event
-    _progress_queue, _cancel_event = progress_queue, cancel_event
+def init_worker(progress_queue, cancelled_upto) -> None:
+    global _progress_queue, _cancelled_upto
+    _progress_queue, _cancelled_upto = progress_queue, cancelled_upto
 
 
 def warm_up() -> float:
@@ -54,7 +55,7 @@ def analyze_job(
     job_id: int, path: str, cache_dir: str | None, raw_features: bool
 ) -> CachedAnalysis:
     def progress(fraction: float, stage: str) -> None:
-        if _cancel_event is not None and _cancel_event.is_set():
+        if _cancelled_upto is not None and _cancelled_upto.value >= job_id:
             raise AnalysisCancelled("Analysis cancelled.")
         if _progress_queue is not None:
             # A full or closed queue only loses a progress tick.

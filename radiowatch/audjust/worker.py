@@ -3,6 +3,11 @@
 Analysis is CPU work that must never run in the GUI process, so every job goes to a
 one-process `ProcessPoolExecutor` started with "spawn" (fork would copy the Qt state of the
 GUI). One process keeps the decoded song in memory between analysis, previews and exports.
+
+Cancelling an analysis names the job: the process stops it at its next stage, and an analysis
+started right after (opening another song) is never caught by a stop meant for the one before.
+Cancelling the awaiting asyncio task stops the job in the process too, instead of leaving it to
+run to the end in front of the next job.
 """
 
 from __future__ import annotations
@@ -31,19 +36,19 @@ class ResizeWorker:
         self._ctx = multiprocessing.get_context("spawn")
         self._pool: ProcessPoolExecutor | None = None
         self._progress = None
-        self._cancel = None
+        self._cancelled_upto = None  # shared with the process: job ids <= this are cancelled
         self._job_id = 0
         self.warm_up_seconds: float | None = None
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._progress = self._ctx.Queue()
-            self._cancel = self._ctx.Event()
+            self._cancelled_upto = self._ctx.Value("q", self._job_id)
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=self._ctx,
                 initializer=jobs.init_worker,
-                initargs=(self._progress, self._cancel),
+                initargs=(self._progress, self._cancelled_upto),
             )
         return self._pool
 
@@ -77,7 +82,6 @@ class ResizeWorker:
         on_progress: ProgressCallback | None = None,
     ) -> CachedAnalysis:
         self._ensure_pool()
-        self._cancel.clear()
         self._drain_progress(None)
         self._job_id += 1
         job_id = self._job_id
@@ -87,6 +91,9 @@ class ResizeWorker:
         try:
             cache = str(self.cache_dir) if self.cache_dir is not None else None
             return await self._run(jobs.analyze_job, job_id, str(path), cache, raw_features)
+        except asyncio.CancelledError:
+            self._cancel_upto(job_id)  # or the process would go on with it
+            raise
         finally:
             if poller is not None:
                 poller.cancel()
@@ -95,9 +102,14 @@ class ResizeWorker:
             self._drain_progress(job_id, on_progress)
 
     def cancel(self) -> None:
-        """Ask the running analysis to stop at its next stage (it raises AnalysisCancelled)."""
-        if self._cancel is not None:
-            self._cancel.set()
+        """Ask the running analysis to stop at its next stage (it raises AnalysisCancelled);
+        analyses started after this call are not affected."""
+        self._cancel_upto(self._job_id)
+
+    def _cancel_upto(self, job_id: int) -> None:
+        if self._cancelled_upto is not None:
+            with self._cancelled_upto.get_lock():
+                self._cancelled_upto.value = max(self._cancelled_upto.value, job_id)
 
     async def waveform(self, path: str | Path) -> Waveform:
         return await self._run(jobs.waveform_job, str(path))
@@ -148,8 +160,7 @@ class ResizeWorker:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        if self._cancel is not None:
-            self._cancel.set()
+        self.cancel()
         processes = list(getattr(pool, "_processes", {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
@@ -160,7 +171,7 @@ class ResizeWorker:
             if q is not None:
                 q.close()
                 q.join_thread()
-        self._progress = self._cancel = None
+        self._progress = self._cancelled_upto = None
 
 
 __all__ = ["AnalysisCancelled", "ResizeWorker"]

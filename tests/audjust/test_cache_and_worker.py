@@ -100,3 +100,32 @@ def test_cancel_stops_a_running_analysis(tmp_path):
 
     with pytest.raises(AnalysisCancelled):
         asyncio.run(run())
+
+
+def test_cancelling_one_analysis_never_cancels_the_next(tmp_path):
+    """Opening another song cancels the running analysis and starts the next one at once: the
+    stop is meant for the first job only."""
+    from radiowatch.audjust.errors import AnalysisCancelled
+    from tests.audjust.music import make_song, write_wav
+
+    long_song = write_wav(tmp_path / "long.wav", make_song(form="ABAB" * 3).samples, channels=2)
+    next_song = write_wav(tmp_path / "next.wav", make_song().samples, channels=2)
+
+    async def run():
+        worker = ResizeWorker(None)
+        following: list[asyncio.Future] = []
+        try:
+
+            def on_progress(fraction, stage):
+                if not following:
+                    worker.cancel()
+                    following.append(asyncio.ensure_future(worker.analyze(next_song)))
+
+            with pytest.raises(AnalysisCancelled):
+                await worker.analyze(long_song, on_progress=on_progress)
+            return await following[0]
+        finally:
+            worker.close()
+
+    entry = asyncio.run(run())
+    assert entry.analysis.duration > 10

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from radiowatch.audd.client import AudDClient
 from radiowatch.ui.common.backend_messages import NO_BACKEND, friendly_error
-from radiowatch.ui.common.tasks import spawn
+from radiowatch.ui.common.tasks import TaskSlot
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +72,14 @@ class JobPanel(QWidget):
         super().__init__(parent)
         self._client_provider = client_provider
         self.status = StatusLine()
-        self.task: asyncio.Task[Any] | None = None
+        self._job = TaskSlot("job")
+        # Separate from the task's own state: the job's clean-up (set_busy(False)) runs inside
+        # the task and must already read "not busy".
+        self._job_running = False
 
     @property
     def busy(self) -> bool:
         return self._job_running
-
-    _job_running = False
 
     def client(self) -> AudDClient | None:
         """The active backend's client, or None after telling the user there is none."""
@@ -93,9 +94,9 @@ class JobPanel(QWidget):
 
     def start_job(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         self._job_running = True
-        self.task = spawn(self._guarded(coro), name=name)
+        task = self._job.start(self._guarded(coro), name)
         self.set_busy(True)
-        return self.task
+        return task
 
     async def _guarded(self, coro: Coroutine[Any, Any, Any]) -> Any:
         try:
@@ -114,13 +115,10 @@ class JobPanel(QWidget):
                 self.set_busy(False)
 
     def cancel(self) -> None:
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
+        self._job.cancel()
 
     async def aclose(self) -> None:
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-            await asyncio.wait({self.task})
+        await self._job.cancel_and_wait()
 
     # --- hooks ----------------------------------------------------------------------
 

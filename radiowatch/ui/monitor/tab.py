@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from radiowatch.monitoring.cover_art import CoverArtCache
 from radiowatch.monitoring.now_playing import NowPlayingBoard, StationPanel, cover_art_url
+from radiowatch.ui.common.tasks import spawn
 from radiowatch.ui.monitor.now_playing_card import CARD_STYLE, CARD_WIDTH, NowPlayingCard, rounded
 from radiowatch.ui.shell.tray import NotificationBanner
 
@@ -272,10 +273,10 @@ class MonitorTab(QWidget):
         if self._covers is None or url in self._fetching:
             return
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
             return  # no qasync loop (a plain widget test): keep the placeholder
-        self._fetching[url] = loop.create_task(self._load_cover(url))
+        self._fetching[url] = spawn(self._load_cover(url), "monitor-cover")
 
     async def _load_cover(self, url: str) -> None:
         try:

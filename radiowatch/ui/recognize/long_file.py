@@ -14,7 +14,6 @@ import logging
 import time
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,10 +42,10 @@ from radiowatch.audd.enterprise_cost import (
     format_duration,
     scanned_seconds,
 )
-from radiowatch.ui.common import media_control
 from radiowatch.ui.common.audio_files import AUDIO_FILTER
 from radiowatch.ui.common.job_panel import ClientProvider, JobPanel, loaded_source
-from radiowatch.ui.common.tasks import spawn
+from radiowatch.ui.common.preview_player import PreviewPlayer
+from radiowatch.ui.common.tasks import TaskSlot
 from radiowatch.ui.recognize.timeline import TimelineBar
 
 log = logging.getLogger(__name__)
@@ -77,10 +76,14 @@ class LongFilePanel(JobPanel):
         self.cues: list[Cue] = []
         self.source: str | None = None
         self.last_seek_s: float | None = None
-        self._player = None
-        self._audio_output = None
+        self.preview = PreviewPlayer(self)
+        self.preview.position_changed.connect(self._on_position)
+        self.preview.playing_changed.connect(self._on_playing_changed)
+        self.preview.failed.connect(
+            lambda reason: self.position_label.setText(f"Playback failed: {reason}.")
+        )
         self._started = 0.0
-        self._probe_task: asyncio.Task | None = None
+        self._probe = TaskSlot("probe-duration")
         self._tick = QTimer(self)
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._on_tick)
@@ -228,10 +231,9 @@ class LongFilePanel(JobPanel):
             self.status.show_message(f"There is no file at {path}.", "error")
             return None
         self.status.show_message("Reading the file's length…", "busy")
-        self._probe_task = spawn(self._probe(str(path)), name="probe-duration")
-        return self._probe_task
+        return self._probe.start(self._read_duration(str(path)))
 
-    async def _probe(self, path: str) -> None:
+    async def _read_duration(self, path: str) -> None:
         duration = await asyncio.to_thread(probe_duration, path)
         if path != self._local_path():
             return
@@ -355,50 +357,30 @@ class LongFilePanel(JobPanel):
             )
             for col, value in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(value))
-        self.play_button.setEnabled(bool(cues) and self._player_problem() is None)
+        self.play_button.setEnabled(bool(cues) and self.preview.available())
+        self.play_button.setToolTip(PreviewPlayer.unavailable_reason() or "")
 
     # --- listening ------------------------------------------------------------------
-
-    def _player_problem(self) -> str | None:
-        try:
-            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer  # noqa: F401
-        except ImportError as exc:
-            return f"Playback is unavailable: QtMultimedia could not load ({exc})."
-        return None
-
-    def _ensure_player(self):
-        if self._player is None:
-            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-
-            self._player = QMediaPlayer(self)
-            self._audio_output = QAudioOutput(self)
-            self._player.setAudioOutput(self._audio_output)
-            self._player.positionChanged.connect(self._on_position)
-            self._player.playbackStateChanged.connect(self._on_playback_state)
-        return self._player
 
     def play_at(self, seconds: float) -> None:
         """Listen to the scanned file from ``seconds``."""
         self.last_seek_s = seconds
         self.timeline.set_playhead(seconds)
-        problem = self._player_problem()
+        problem = PreviewPlayer.unavailable_reason()
         if problem or not self.source:
             self.position_label.setText(problem or "")
             return
-        player = self._ensure_player()
         local = self._local_path()
-        url = QUrl.fromLocalFile(local) if local else QUrl(self.source)
-        if player.source() != url:
-            media_control.load(player, url)
-        media_control.seek(player, int(seconds * 1000))
-        media_control.play(player)
+        self.preview.load(QUrl.fromLocalFile(local) if local else QUrl(self.source))
+        self.preview.seek(seconds)
+        self.preview.play()
         cue = self.timeline.cue_at(seconds)
         where = f" — {cue.name}" if cue else ""
         self.position_label.setText(f"Playing from {format_duration(seconds)}{where}")
 
     def _on_play_pause(self) -> None:
-        if self._player is not None and self._player.isPlaying():
-            media_control.pause(self._player)
+        if self.preview.is_playing():
+            self.preview.pause()
         else:
             self.play_at(
                 self.last_seek_s
@@ -406,16 +388,11 @@ class LongFilePanel(JobPanel):
                 else (self.cues[0].start_s if self.cues else 0.0)
             )
 
-    def _on_position(self, ms: int) -> None:
-        self.timeline.set_playhead(ms / 1000)
+    def _on_position(self, seconds: float) -> None:
+        self.timeline.set_playhead(seconds)
 
-    def _on_playback_state(self, _state) -> None:
-        playing = self._player is not None and self._player.isPlaying()
+    def _on_playing_changed(self, playing: bool) -> None:
         self.play_button.setText("⏸ Pause" if playing else "▶ Play")
-
-    def stop_playback(self) -> None:
-        if self._player is not None and shiboken6.isValid(self._player):
-            media_control.stop(self._player)
 
     # --- export ---------------------------------------------------------------------
 
@@ -448,21 +425,7 @@ class LongFilePanel(JobPanel):
         local = self._local_path()
         return Path(local).name if local else self.source
 
-    def release_player(self) -> None:
-        """Stop and free the media player on the GUI thread (its decoder threads own timers that
-        must not be torn down later from elsewhere, e.g. by garbage collection)."""
-        player, output, self._player, self._audio_output = (
-            self._player,
-            self._audio_output,
-            None,
-            None,
-        )
-        if player is not None and shiboken6.isValid(player):
-            media_control.unload(player)
-            player.deleteLater()
-        if output is not None and shiboken6.isValid(output):
-            output.deleteLater()
-
     async def aclose(self) -> None:
-        self.release_player()
+        self._probe.cancel()
+        self.preview.release()
         await super().aclose()

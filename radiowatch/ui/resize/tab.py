@@ -1,37 +1,36 @@
 """The Resize tab: fit a song to a target length (a 30 s radio edit, a 60 s ad bed), Audjust-style.
 
-Open a file (button, drag-and-drop, or `open_track` from History/Catalog's "make a cut-down");
-it is analysed in the Resize worker process (never in the GUI process) or by the Audjust cloud
-when the user has a key; candidates for the target length are listed best first; selecting one
+Open a file (button, drag-and-drop, or `open_track` from History's "Make a cut-down"); it is
+analysed in the Resize worker process (never in the GUI process) or by the Audjust cloud when
+the user has a key; candidates for the target length are listed best first; selecting one
 shades its segments on the waveform, marks its seams on the similarity map and plays a rendered
-preview with a moving cursor; selected candidates export as WAV or MP3.
+preview with a moving cursor (edit_preview.py); selected candidates export as WAV or MP3.
+Until a song's analysis is on screen the plots are replaced by an empty state (empty_state.py).
+
+Each kind of work is one TaskSlot: opening another song stops the analysis still running, a
+new target stops the search for the old one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -47,14 +46,17 @@ from radiowatch.audjust.client import (
 from radiowatch.audjust.errors import AnalysisCancelled, AudjustError
 from radiowatch.audjust.models import ExportFormat, ResizeResult
 from radiowatch.audjust.worker import ResizeWorker
-from radiowatch.ui.common import media_control
-from radiowatch.ui.common.tasks import spawn
-from radiowatch.ui.resize.waveform_view import SimilarityView, WaveformView
+from radiowatch.ui.common.elided_label import ElidedLabel
+from radiowatch.ui.common.tasks import TaskSlot, spawn
+from radiowatch.ui.resize.candidate_table import CandidateTable, ranked, seams
+from radiowatch.ui.resize.edit_preview import EditPreview, clock
+from radiowatch.ui.resize.empty_state import NoSongPage
+from radiowatch.ui.resize.waveform_view import SimilarityPanel, WaveformView
 
 BACKEND_LOCAL = "local"
 BACKEND_AUDJUST = "audjust"
 PRESETS = (15, 30, 60)
-CURSOR_HZ = 30
+NO_SONG_TEXT = "No song open"
 AUDIO_SUFFIXES = {
     ".mp3",
     ".wav",
@@ -70,7 +72,6 @@ AUDIO_SUFFIXES = {
     ".mp4",
     ".webm",
 }
-COLUMNS = ("#", "Length", "Cuts", "Worst seam", "Score", "Segments")
 
 
 class ResizeTab(QWidget):
@@ -96,19 +97,11 @@ class ResizeTab(QWidget):
         self.source_url: str | None = None
         self.entry: CachedAnalysis | None = None
         self.candidates: list[ResizeResult] = []
-        self.task: asyncio.Task | None = None
-        self._resize_task: asyncio.Task | None = None
-        self._preview_task: asyncio.Task | None = None
-        self._preview_dir = Path(tempfile.mkdtemp(prefix="radiowatch-resize-"))
-        self._preview_segments: list[tuple[float, float]] = []
-        self._player = None
-        self._audio_out = None
-        self._preview_error: str | None = None
+        self._warming = TaskSlot("resize-warm-up")
+        self._analysis = TaskSlot("resize-open")
+        self._search = TaskSlot("resize-candidates")
         self.setAcceptDrops(True)
         self.setup_ui()
-        self._cursor_timer = QTimer(self)
-        self._cursor_timer.setInterval(1000 // CURSOR_HZ)
-        self._cursor_timer.timeout.connect(self._on_cursor_tick)
         QTimer.singleShot(0, self._warm_up)
 
     # -- layout ------------------------------------------------------------------------------
@@ -123,8 +116,8 @@ class ResizeTab(QWidget):
             self._on_open_clicked,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        self.file_label = QLabel("No song open. Drop an audio file here or click Open….")
-        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Elided: a long file name must not widen the window past the screen.
+        self.file_label = ElidedLabel(NO_SONG_TEXT)
         self.backend_combo = QComboBox()
         self.backend_combo.addItem("Local (free, on this computer)", BACKEND_LOCAL)
         self.backend_combo.addItem("Audjust API (cloud, uses credits)", BACKEND_AUDJUST)
@@ -144,10 +137,30 @@ class ResizeTab(QWidget):
         top.addWidget(QLabel("Backend:"))
         top.addWidget(self.backend_combo)
 
+        self.no_song = NoSongPage()
+        self.no_song.open_requested.connect(self._on_open_clicked)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.no_song)
+        self.pages.addWidget(self._song_page())
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.status)
+        self._refresh_backends()
+
+    def _song_page(self) -> QWidget:
+        """The waveform over the target row, the edits beside the similarity map, and the
+        preview and export row, each across the whole width."""
         self.waveform = WaveformView()
-        self.waveform.setMinimumHeight(170)
-        self.similarity_view = SimilarityView()
-        self.similarity_view.setMinimumWidth(260)
+        self.waveform.setMinimumHeight(150)
+        self.similarity = SimilarityPanel()
+        self.similarity.setMinimumWidth(240)
+        self.similarity_view = self.similarity.view
 
         self.target_spin = QDoubleSpinBox()
         self.target_spin.setRange(1.0, 36000.0)
@@ -173,26 +186,13 @@ class ResizeTab(QWidget):
         target_row.addWidget(self.find_button)
         target_row.addStretch(1)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = CandidateTable()
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
-        self.table.setToolTip(
-            "Edits for the target length, best first. Select one to preview it; "
-            "select several to export them together."
-        )
 
-        self.play_button = QPushButton("▶ Play")
-        self.play_button.clicked.connect(self.toggle_playback)
-        self.play_button.setEnabled(False)
-        self.position_label = QLabel("")
+        self.edit_preview = EditPreview(self.worker)
+        self.edit_preview.cursor_moved.connect(self.waveform.set_cursor)
+        self.edit_preview.failed.connect(self._show_error)
+        self.play_button = self.edit_preview.play_button
         self.format_combo = QComboBox()
         for fmt in (
             ExportFormat.WAV,
@@ -205,38 +205,37 @@ class ResizeTab(QWidget):
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._on_export_clicked)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.play_button)
-        bottom.addWidget(self.position_label)
+        bottom.addWidget(self.edit_preview)
         bottom.addStretch(1)
         bottom.addWidget(QLabel("Format:"))
         bottom.addWidget(self.format_combo)
         bottom.addWidget(self.export_button)
 
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        edits = QSplitter(Qt.Orientation.Horizontal)
+        edits.setChildrenCollapsible(False)
+        edits.addWidget(self.table)
+        edits.addWidget(self.similarity)
+        # The map is square: a third of the width is about its height at any window size.
+        edits.setStretchFactor(0, 2)
+        edits.setStretchFactor(1, 1)
+        edits.setSizes([2000, 1000])
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addLayout(target_row)
+        lower_layout.addWidget(edits, 1)
+        lower_layout.addLayout(bottom)
+        page = QSplitter(Qt.Orientation.Vertical)
+        page.setChildrenCollapsible(False)
+        page.addWidget(self.waveform)
+        page.addWidget(lower)
+        page.setStretchFactor(0, 2)
+        page.setStretchFactor(1, 3)
+        return page
 
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(target_row)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addLayout(bottom)
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(left)
-        lower.addWidget(self.similarity_view)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 2)
-        main = QSplitter(Qt.Orientation.Vertical)
-        main.addWidget(self.waveform)
-        main.addWidget(lower)
-        main.setStretchFactor(0, 2)
-        main.setStretchFactor(1, 3)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(main, 1)
-        layout.addWidget(self.status)
-        self._refresh_backends()
+    def song_shown(self) -> bool:
+        """Whether the plots show an analysed song (else the empty state is up)."""
+        return self.pages.currentIndex() == 1
 
     # -- public API --------------------------------------------------------------------------
 
@@ -259,10 +258,7 @@ class ResizeTab(QWidget):
         if preset_seconds is not None:
             with QSignalBlocker(self.target_spin):
                 self.target_spin.setValue(float(preset_seconds))
-        previous = self.task
-        self.cancel()
-        self.task = spawn(self._open(Path(path), previous), name="resize-open")
-        return self.task
+        return self._analysis.start(self._open(Path(path)))
 
     def set_target(self, seconds: float) -> None:
         with QSignalBlocker(self.target_spin):
@@ -270,18 +266,19 @@ class ResizeTab(QWidget):
         self._on_target_changed()
 
     def cancel(self) -> None:
-        """Stop a running analysis (local: at its next stage; cloud: stop waiting)."""
-        if self.task is not None and not self.task.done():
-            self.worker.cancel()
-            if self.backend == BACKEND_AUDJUST:
-                self.task.cancel()
+        """Stop a running analysis (local: the worker stops it at its next stage; cloud: stop
+        waiting)."""
+        self._analysis.cancel()
 
     @property
     def backend(self) -> str:
         return self.backend_combo.currentData()
 
     def select_candidate(self, index: int) -> None:
-        self.table.selectRow(self._row_of(index))
+        self.table.select_candidate(index)
+
+    def selected_indexes(self) -> list[int]:
+        return self.table.selected_indexes()
 
     async def export_candidates(
         self, indexes: list[int], fmt: ExportFormat, directory: Path
@@ -318,26 +315,20 @@ class ResizeTab(QWidget):
 
     def shutdown(self) -> None:
         """Stop playback and the worker process, remove preview files. Call from app shutdown."""
-        self._cursor_timer.stop()
-        for task in (self.task, self._resize_task, self._preview_task):
-            if task is not None and not task.done():
-                task.cancel()
-        if self._player is not None:
-            media_control.unload(self._player)
+        for job in (self._warming, self._analysis, self._search):
+            job.cancel()  # before the worker closes under them
+        self.edit_preview.shutdown()
         self.worker.close()
-        shutil.rmtree(self._preview_dir, ignore_errors=True)
 
     # -- analysis ----------------------------------------------------------------------------
 
     def _warm_up(self) -> None:
         with contextlib.suppress(RuntimeError):  # no running loop (e.g. constructed headless)
-            spawn(self.worker.warm_up(), name="resize-warm-up")
+            self._warming.start(self.worker.warm_up())
 
-    async def _open(self, path: Path, previous: asyncio.Task | None = None) -> None:
-        if previous is not None and not previous.done():
-            # Let the cancelled analysis stop first, or the next one would clear its cancel flag.
-            await asyncio.wait([previous])
-        self._stop_playback()
+    async def _open(self, path: Path) -> None:
+        self._search.cancel()
+        self.edit_preview.clear()
         self.path = path
         self.entry = None
         self.candidates = []
@@ -345,29 +336,42 @@ class ResizeTab(QWidget):
         self.waveform.set_segments([])
         self.file_label.setText(path.name)
         self.file_label.setToolTip(str(path))
+        self.no_song.show_analysing(path.name)
+        self.pages.setCurrentIndex(0)
         self._refresh_backends()
         self._set_busy(True)
         try:
             if self.backend == BACKEND_AUDJUST:
                 entry = await self._analyze_with_audjust(path)
                 if entry is None:
+                    self._show_no_song()
                     return
             else:
                 self._show(f"Analysing {path.name}…")
                 entry = await self.worker.analyze(path, on_progress=self._on_progress)
         except AnalysisCancelled:
             self._show("Analysis cancelled.")
+            self._show_no_song()
             return
         except asyncio.CancelledError:
             self._show("Analysis cancelled.")
+            self._show_no_song()
             raise
         except AudjustError as exc:
             self._show_error(str(exc))
+            self._show_no_song()
             return
         finally:
             self._set_busy(False)
         self._show_analysis(entry)
-        await self._find_candidates()
+        await self._search.start(self._find_candidates())
+
+    def _show_no_song(self) -> None:
+        """Back to the empty state; `path` stays, for the next Open dialog's folder."""
+        self.file_label.setText(NO_SONG_TEXT)
+        self.file_label.setToolTip("")
+        self.no_song.show_idle()
+        self.pages.setCurrentIndex(0)
 
     async def _analyze_with_audjust(self, path: Path) -> CachedAnalysis | None:
         cached = self._cloud_cache.get(path) if path.is_file() else None
@@ -420,24 +424,22 @@ class ResizeTab(QWidget):
         self.similarity_view.set_matrix(similarity_codec.decode(a.similarity))
         beats = len(a.boundaries) - 1
         self.file_label.setText(
-            f"{self.path.name if self.path else ''} — {_clock(a.duration)}, {a.tempo:.1f} BPM, {beats} beats"
+            f"{self.path.name if self.path else ''} — {clock(a.duration)}, {a.tempo:.1f} BPM, {beats} beats"
         )
+        self.pages.setCurrentIndex(1)
         self.analysis_ready.emit()
 
     # -- candidates --------------------------------------------------------------------------
 
     def _on_target_changed(self) -> None:
-        if self.entry is None:
-            return
-        if self._resize_task is not None and not self._resize_task.done():
-            self._resize_task.cancel()
-        self._resize_task = spawn(self._find_candidates(), name="resize-candidates")
+        if self.entry is not None:
+            self._search.start(self._find_candidates())
 
     async def _find_candidates(self) -> None:
         if self.entry is None:
             return
         target = self.target_spin.value()
-        self._stop_playback()
+        self.edit_preview.clear()
         self._show(f"Finding edits for {target:g} s…")
         try:
             if self.backend == BACKEND_AUDJUST and self._key_provider():
@@ -456,7 +458,7 @@ class ResizeTab(QWidget):
             self._fill_table()
             self._show_error(str(exc))
             return
-        self.candidates = _ranked(results, target)
+        self.candidates = ranked(results, target)
         self._fill_table()
         self._show(
             note + " Select one to preview it." if results else "No edit found for this target."
@@ -466,42 +468,9 @@ class ResizeTab(QWidget):
             self.table.selectRow(0)
 
     def _fill_table(self) -> None:
-        with QSignalBlocker(self.table):
-            self.table.setSortingEnabled(False)
-            self.table.setRowCount(len(self.candidates))
-            for row, r in enumerate(self.candidates):
-                worst = r.worstSeam if r.worstSeam is not None else _worst_seam(r, self.entry)
-                cells = [
-                    (row + 1, f"{row + 1}"),
-                    (r.durationSeconds, _clock(r.durationSeconds)),
-                    (r.cut_count, str(r.cut_count)),
-                    (worst, f"{worst:.2f}"),
-                    (r.blendedScore, f"{r.blendedScore:.2f}"),
-                    (None, "  ".join(f"{_clock(s)}–{_clock(e)}" for s, e in r.segmentsSeconds)),
-                ]
-                for col, (value, text) in enumerate(cells):
-                    item = QTableWidgetItem(text)
-                    if value is not None:
-                        item.setData(Qt.ItemDataRole.UserRole + 1, value)
-                    item.setData(Qt.ItemDataRole.UserRole, row)
-                    if col < 5:
-                        item.setTextAlignment(
-                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                        )
-                    self.table.setItem(row, col, item)
-            self.table.clearSelection()
+        self.table.fill(self.candidates, self.entry)
         self.export_button.setEnabled(False)
-        self.play_button.setEnabled(False)
-
-    def _row_of(self, index: int) -> int:
-        for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == index:
-                return row
-        return -1
-
-    def selected_indexes(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()})
-        return [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in rows]
+        self.edit_preview.clear()
 
     def _on_selection_changed(self) -> None:
         picked = self.selected_indexes()
@@ -509,88 +478,13 @@ class ResizeTab(QWidget):
         if not picked:
             self.waveform.set_segments([])
             self.similarity_view.set_seams([])
-            self.play_button.setEnabled(False)
+            self.edit_preview.clear()
             return
         r = self.candidates[picked[0]]
         self.waveform.set_segments(r.segmentsSeconds)
-        self.similarity_view.set_seams(_seams(r))
-        if self._preview_task is not None and not self._preview_task.done():
-            self._preview_task.cancel()
-        self._preview_task = spawn(self._preview(r), name="resize-preview")
-
-    # -- preview -----------------------------------------------------------------------------
-
-    async def _preview(self, r: ResizeResult) -> None:
-        self._stop_playback()
-        if self.path is None:
-            return
-        player = self._ensure_player()
-        if player is None:
-            self.play_button.setEnabled(False)
-            self.play_button.setToolTip(self._preview_error or "Audio preview is unavailable")
-            return
-        dest = self._preview_dir / f"preview-{abs(hash(tuple(r.segmentsSeconds))):x}.wav"
-        try:
-            if not dest.exists():
-                await self.worker.export(self.path, [r.segmentsSeconds], ExportFormat.WAV, [dest])
-        except AudjustError as exc:
-            self._show_error(f"Preview failed: {exc}")
-            return
-        self._preview_segments = [tuple(s) for s in r.segmentsSeconds]
-        media_control.load(player, QUrl.fromLocalFile(str(dest)))
-        self.play_button.setEnabled(True)
-        media_control.play(player)
-        self._cursor_timer.start()
-
-    def _ensure_player(self):
-        if self._player is not None or self._preview_error is not None:
-            return self._player
-        try:
-            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-        except ImportError as exc:  # QtMultimedia missing, or libpulse not installed
-            self._preview_error = f"Audio preview is unavailable: {exc}"
-            return None
-        self._audio_out = QAudioOutput(self)
-        self._player = QMediaPlayer(self)
-        self._player.setAudioOutput(self._audio_out)
-        self._player.playbackStateChanged.connect(self._on_playback_state)
-        return self._player
-
-    def toggle_playback(self) -> None:
-        if self._player is None:
-            return
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        if self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            media_control.pause(self._player)
-        else:
-            media_control.play(self._player)
-            self._cursor_timer.start()
-
-    def _on_playback_state(self, state) -> None:
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setText("❚❚ Pause" if playing else "▶ Play")
-        if state == QMediaPlayer.PlaybackState.StoppedState:
-            self._cursor_timer.stop()
-            self.waveform.set_cursor(None)
-
-    def _stop_playback(self) -> None:
-        self._cursor_timer.stop()
-        self.waveform.set_cursor(None)
-        self.position_label.setText("")
-        if self._player is not None:
-            media_control.stop(self._player)
-
-    def _on_cursor_tick(self) -> None:
-        """Fixed-rate repaint: map the preview's position back onto the source waveform."""
-        if self._player is None:
-            return
-        out_seconds = self._player.position() / 1000.0
-        self.waveform.set_cursor(source_time(self._preview_segments, out_seconds))
-        total = sum(e - s for s, e in self._preview_segments)
-        self.position_label.setText(f"{_clock(out_seconds)} / {_clock(total)}")
+        self.similarity_view.set_seams(seams(r))
+        if self.path is not None:
+            self.edit_preview.show_edit(self.path, r)
 
     # -- export ------------------------------------------------------------------------------
 
@@ -669,53 +563,6 @@ class ResizeTab(QWidget):
         if path is not None:
             event.acceptProposedAction()
             self.open_track(path)
-
-
-def source_time(segments: list[tuple[float, float]], out_seconds: float) -> float | None:
-    """Where in the source the preview is at `out_seconds` of output."""
-    elapsed = 0.0
-    for start, end in segments:
-        length = end - start
-        if out_seconds < elapsed + length:
-            return start + (out_seconds - elapsed)
-        elapsed += length
-    return segments[-1][1] if segments else None
-
-
-def _ranked(results: list[ResizeResult], target: float) -> list[ResizeResult]:
-    """Best first: Audjust's blended score, ties broken by closeness to target, cuts, worst seam."""
-    return sorted(
-        results,
-        key=lambda r: (
-            -r.blendedScore,
-            abs(r.durationSeconds - target),
-            r.cut_count,
-            r.worstSeam or 0.0,
-        ),
-    )
-
-
-def _seams(r: ResizeResult) -> list[tuple[int, int]]:
-    return [(e, j) for (_, e), (j, _) in zip(r.segmentsBeats, r.segmentsBeats[1:], strict=False)]
-
-
-def _worst_seam(r: ResizeResult, entry: CachedAnalysis | None) -> float:
-    """Audjust's results carry no worst seam; compute it from the similarity matrix."""
-    if entry is None or not r.segmentsBeats[1:]:
-        return 0.0
-    flat = similarity_codec.decode_flat(entry.analysis.similarity)
-    n = len(entry.analysis.boundaries)
-    costs = [
-        1.0 - float(flat[similarity_codec.diag_index(min(e, n - 1), min(j, n - 1))])
-        for e, j in _seams(r)
-    ]
-    return max(costs, default=0.0)
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    m, s = divmod(seconds, 60)
-    return f"{int(m)}:{s:04.1f}"
 
 
 def _first_local_file(mime) -> Path | None:

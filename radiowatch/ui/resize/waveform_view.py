@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 SEGMENT_COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948"]
 SEAM_COLOUR = "#e15759"
@@ -135,6 +136,21 @@ def _gaps(segments: Sequence[Sequence[float]], duration: float) -> list[tuple[fl
     return gaps
 
 
+class _BeatAxis(pg.AxisItem):
+    """Ticks only over the matrix: with the aspect locked the view has blank margins beside
+    it, and "beat -100" would mean nothing."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.beats = 0
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph override
+        return [
+            (spacing, [v for v in values if 0 <= v <= self.beats])
+            for spacing, values in super().tickValues(minVal, maxVal, size)
+        ]
+
+
 class SimilarityView(pg.PlotWidget):
     """The beat self-similarity matrix as a heatmap; the chosen candidate's seams as dots.
 
@@ -142,14 +158,13 @@ class SimilarityView(pg.PlotWidget):
     """
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+        self._axes = {side: _BeatAxis(side) for side in ("bottom", "left")}
+        super().__init__(parent, axisItems=self._axes)
         _style(self)
         self.setAspectLocked(True)
-        self.setTitle(
-            "Beat similarity (bright = alike; dots = the selected edit's seams)",
-            size="9pt",
-            color="#333333",
-        )
+        # A short title: a plot title does not wrap, and this view can be narrow. The legend
+        # goes underneath, in a label that wraps (SimilarityPanel).
+        self.setTitle("Beat similarity", size="9pt", color="#333333")
         self.setLabel("bottom", "beat")
         self.setLabel("left", "beat")
         self.getPlotItem().invertY(True)
@@ -165,10 +180,48 @@ class SimilarityView(pg.PlotWidget):
 
     def set_matrix(self, matrix: np.ndarray) -> None:
         self.matrix = matrix
+        for axis in self._axes.values():
+            axis.beats = matrix.shape[0]
         self.image.setImage(matrix, levels=(float(np.percentile(matrix, 5)), 1.0))
-        self.setRange(xRange=(0, matrix.shape[1]), yRange=(0, matrix.shape[0]), padding=0)
         self._seams.setData([], [])
+        # Auto-range (not a fixed range): pyqtgraph then fits the whole matrix again after every
+        # resize, until the user pans or zooms. A fixed range was cropped by later resizes.
+        self.getViewBox().setDefaultPadding(0.03)
+        self.enableAutoRange()
+
+    def shows_whole_matrix(self) -> bool:
+        """Every beat of the matrix lies inside the visible range (nothing is cut off)."""
+        if self.matrix is None:
+            return False
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        rows, cols = self.matrix.shape
+        tolerance = 0.5  # half a beat: rounding of the aspect correction
+        return (
+            x0 <= tolerance
+            and x1 >= cols - tolerance
+            and y0 <= tolerance
+            and y1 >= rows - tolerance
+        )
 
     def set_seams(self, seams: Sequence[tuple[int, int]]) -> None:
         """(e, j): the beat that would have played next, and the beat played instead."""
         self._seams.setData([j + 0.5 for _, j in seams], [e + 0.5 for e, _ in seams])
+
+
+class SimilarityPanel(QWidget):
+    """The similarity map with its legend underneath."""
+
+    LEGEND = "Bright = bars that sound alike. Red dots = where the selected edit jumps."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = SimilarityView()
+        self.legend = QLabel(self.LEGEND)
+        self.legend.setObjectName("PlaceholderFootnote")
+        self.legend.setWordWrap(True)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.legend)

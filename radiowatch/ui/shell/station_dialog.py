@@ -31,7 +31,7 @@ from radiowatch.stations.errors import StationError
 from radiowatch.stations.playlists import resolve_source
 from radiowatch.stations.sources import SOURCE_HELP, classify_source
 from radiowatch.stations.store import MAX_RADIO_ID, Station, StationStore, validate_name
-from radiowatch.ui.common.tasks import spawn
+from radiowatch.ui.common.tasks import TaskSlot
 
 FIELDS = ("name", "source", "radio_id")
 
@@ -54,7 +54,7 @@ class StationDialog(QDialog):
         self.station = station
         self.fetch_timeout = fetch_timeout
         self.result_note = ""
-        self._task: asyncio.Task | None = None
+        self._save = TaskSlot("station-dialog-save")
         self.setWindowTitle("Edit station" if station else "Add station")
         self.setMinimumWidth(520)
         self.setup_ui()
@@ -154,7 +154,7 @@ class StationDialog(QDialog):
     # -- state for callers and tests -------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._save.running()
 
     def error_text(self, field: str) -> str:
         label = self.errors.get(field, self.general_error)
@@ -178,7 +178,7 @@ class StationDialog(QDialog):
                 self._show_error(error)
             return
         self._set_busy(True)
-        self._task = spawn(self._resolve_and_save(), name="station-dialog-save")
+        self._save.start(self._resolve_and_save())
 
     def _local_problems(self) -> list[StationError]:
         problems = []
@@ -231,8 +231,7 @@ class StationDialog(QDialog):
 
     def reject(self) -> None:
         """Cancel stops a playlist fetch in progress; nothing has been saved at that point."""
-        if self.busy and self._task is not None:
-            self._task.cancel()
+        self._save.cancel()
         super().reject()
 
     # -- presentation ---------------------------------------------------------------------------

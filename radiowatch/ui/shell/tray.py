@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from radiowatch.ui.common.artwork import app_icon
+from radiowatch.ui.common.tasks import spawn
 
 log = logging.getLogger(__name__)
 
@@ -244,12 +245,12 @@ class TrayController(QObject):
     def _pause_service(self, paused: bool) -> None:
         if self._service is None:
             return
-        coro = self._service.pause() if paused else self._service.resume()
         try:
-            asyncio.get_running_loop().create_task(coro)
+            asyncio.get_running_loop()
         except RuntimeError:
-            coro.close()
             log.warning("cannot pause monitoring: no event loop is running")
+            return
+        spawn(self._service.pause() if paused else self._service.resume(), "tray-pause")
 
     def _mute_rule(self, rule_id: int) -> None:
         if self._service is not None:

@@ -169,19 +169,9 @@ def test_long_file_of_three_songs_and_noise_gives_three_timeline_entries(tab, qt
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(int(bar.x_for(middle)), 15))
     assert abs(panel.last_seek_s - middle) <= panel.duration_s / bar.width() * 2
     assert bar.cue_at(panel.last_seek_s).title == SONGS[1].title
-    if panel._player is not None:
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        player = panel._player
-        assert player.source().toLocalFile() == str(mix)
-        settled = (
-            QMediaPlayer.MediaStatus.LoadedMedia,
-            QMediaPlayer.MediaStatus.BufferedMedia,
-            QMediaPlayer.MediaStatus.BufferingMedia,
-            QMediaPlayer.MediaStatus.EndOfMedia,
-            QMediaPlayer.MediaStatus.InvalidMedia,
-        )
-        qtbot.waitUntil(lambda: player.mediaStatus() in settled, timeout=10000)
+    if panel.preview.available():
+        assert panel.preview.source().toLocalFile() == str(mix)
+        qtbot.waitUntil(panel.preview.settled, timeout=10000)
 
     exported = panel.export(tmp_path / "cues.csv")
     rows = list(csv.DictReader(exported.open(encoding="utf-8-sig")))
@@ -189,7 +179,7 @@ def test_long_file_of_three_songs_and_noise_gives_three_timeline_entries(tab, qt
     body = json.loads(panel.export(tmp_path / "cues.json").read_text())
     assert body["source"] == "mix.wav" and len(body["cues"]) == 3
     assert abs(body["cues"][2]["start_seconds"] - places[2][0]) <= 3
-    panel.release_player()
+    panel.preview.release()
     if SHOTS:
         tab.grab().save(str(Path(SHOTS) / "recognize_tab_long_file.png"))
     qtbot.wait(200)

@@ -7,7 +7,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QStandardItemModel
 
 from radiowatch.audjust.models import ExportFormat
-from radiowatch.ui.resize.tab import ResizeTab, source_time
+from radiowatch.ui.resize.edit_preview import source_time
+from radiowatch.ui.resize.tab import ResizeTab
 from tests.audjust.music import make_song, write_wav
 from tests.conftest import drive
 from tests.fakes.fake_audjust import VALID_KEY, FakeAudjust

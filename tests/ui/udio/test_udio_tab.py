@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt
 from radiowatch.config.secrets import UDIO_API_KEY, MemoryTokenStore
 from radiowatch.config.settings import Settings
 from radiowatch.udio.client import PollPolicy
-from radiowatch.ui.udio.tab import MULTIMEDIA_ERROR, NO_CATALOG_TIP, UdioTab
+from radiowatch.ui.common.preview_player import PreviewPlayer
+from radiowatch.ui.udio.detail_pane import NO_CATALOG_TIP
+from radiowatch.ui.udio.tab import UdioTab
 from tests.conftest import drive
 from tests.fakes.fake_udio import SEED_SONG_IDS, TEST_KEY, FakeUdio
 
@@ -101,18 +103,21 @@ def test_selecting_a_song_shows_its_cover_prompt_tags_and_lyrics_as_sections(qtb
     _fetch(qtbot, tab, f"{FIRST}\n{SECOND}")
     tab.select_song(SECOND)
     qtbot.waitUntil(lambda: tab.cover_loaded(SECOND), timeout=5000)
-    assert tab.title_label.text() == "Echoes of Tomorrow"
-    assert "EYST HINE" in tab.creator_label.text() and "2:11" in tab.creator_label.text()
-    assert tab.provenance_label.text() == f"Catalog provenance: udio:{SECOND}"
-    assert "The last song ever sung" in tab.prompt_label.text()
-    assert "dance-punk" in tab.tags_label.text()
-    lyrics = tab.lyrics_view.toPlainText()
+    assert tab.detail.title_label.text() == "Echoes of Tomorrow"
+    assert (
+        "EYST HINE" in tab.detail.creator_label.text() and "2:11" in tab.detail.creator_label.text()
+    )
+    assert tab.detail.provenance_label.text() == f"Catalog provenance: udio:{SECOND}"
+    assert "The last song ever sung" in tab.detail.prompt_label.text()
+    assert "dance-punk" in tab.detail.tags_label.text()
+    lyrics = tab.detail.lyrics_view.toPlainText()
     assert "VERSE 1" in lyrics and "BRIDGE" in lyrics and "-verse 1-" not in lyrics
     assert lyrics.index("VERSE 1") < lyrics.index("Last light fading") < lyrics.index("CHORUS")
-    assert not tab.cover_label.pixmap().isNull()
+    assert not tab.detail.cover_label.pixmap().isNull()
     tab.select_song(FIRST)
     assert (
-        "[Verse]" not in tab.lyrics_view.toPlainText() and "VERSE" in tab.lyrics_view.toPlainText()
+        "[Verse]" not in tab.detail.lyrics_view.toPlainText()
+        and "VERSE" in tab.detail.lyrics_view.toPlainText()
     )
 
 
@@ -120,21 +125,21 @@ def test_download_writes_an_mp3_that_decodes(qtbot, qloop, make_tab, tmp_path):
     tab = make_tab()
     _fetch(qtbot, tab, FIRST)
     tab.select_song(FIRST)
-    qtbot.mouseClick(tab.download_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.detail.download_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.model.row_for(FIRST).audio_path is not None, timeout=10000)
     path = tab.model.row_for(FIRST).audio_path
     assert path.parent == tmp_path / "downloads"
     with av.open(str(path)) as container:
         assert sum(f.samples for f in container.decode(audio=0)) > 44100
-    assert tab.download_button.text() == "Downloaded ✓"
+    assert tab.detail.download_button.text() == "Downloaded ✓"
 
 
 def test_add_to_catalog_calls_the_apps_coroutine_with_provenance(qtbot, make_tab, catalog_calls):
     tab = make_tab()
     _fetch(qtbot, tab, FIRST)
     tab.select_song(FIRST)
-    assert tab.catalog_button.isEnabled()
-    qtbot.mouseClick(tab.catalog_button, Qt.MouseButton.LeftButton)
+    assert tab.detail.catalog_button.isEnabled()
+    qtbot.mouseClick(tab.detail.catalog_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(catalog_calls) == 1, timeout=10000)
     path, metadata = catalog_calls[0]
     assert metadata == {
@@ -145,15 +150,15 @@ def test_add_to_catalog_calls_the_apps_coroutine_with_provenance(qtbot, make_tab
     }
     assert path.is_file() and path.read_bytes()[:3] == b"ID3"
     qtbot.waitUntil(lambda: "in catalog" in tab.model.index(0, 0).data(), timeout=5000)
-    assert not tab.catalog_button.isEnabled()
+    assert not tab.detail.catalog_button.isEnabled()
 
 
 def test_without_a_catalog_the_button_is_disabled_and_says_why(qtbot, make_tab):
     tab = make_tab(with_catalog=False)
     _fetch(qtbot, tab, FIRST)
     tab.select_song(FIRST)
-    assert not tab.catalog_button.isEnabled()
-    assert tab.catalog_button.toolTip() == NO_CATALOG_TIP
+    assert not tab.detail.catalog_button.isEnabled()
+    assert tab.detail.catalog_button.toolTip() == NO_CATALOG_TIP
 
 
 def test_an_expired_audio_link_keeps_the_metadata_and_explains_per_song(
@@ -164,8 +169,8 @@ def test_an_expired_audio_link_keeps_the_metadata_and_explains_per_song(
     _fetch(qtbot, tab, f"{FIRST}\n{SECOND}")
     tab.select_song(FIRST)
     assert drive(qtbot, qloop, tab.download_selected()) is None
-    assert "expired" in tab.song_message.text()
-    assert tab.title_label.text() == "Final Echoes"  # metadata kept
+    assert "expired" in tab.detail.song_message.text()
+    assert tab.detail.title_label.text() == "Final Echoes"  # metadata kept
     assert tab.model.index(0, 0).data() == "finished · no audio"
     assert drive(qtbot, qloop, tab.download(SECOND)) is not None  # other songs unaffected
 
@@ -229,23 +234,25 @@ def test_export_leaves_personal_data_out_unless_ticked(qtbot, make_tab, tmp_path
     assert "user_id" in json.loads((tmp_path / "out2.json").read_text())["songs"][0]
 
 
-@pytest.mark.skipif(MULTIMEDIA_ERROR is not None, reason="QtMultimedia not available")
+@pytest.mark.skipif(PreviewPlayer.unavailable_reason() is not None, reason="no QtMultimedia")
 @pytest.mark.qt_log_ignore("PulseAudioService", "No audio device detected")  # headless machine
 def test_preview_plays_the_downloaded_mp3_and_moves_the_slider(qtbot, qloop, make_tab):
     tab = make_tab()
     _fetch(qtbot, tab, f"{FIRST}\n{SECOND}")
     tab.select_song(FIRST)
-    assert tab.time_label.text() == "0:00 / 0:33"  # the song's own duration before playing
-    qtbot.mouseClick(tab.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.position_slider.maximum() > 1500, timeout=10000)
+    assert tab.detail.time_label.text() == "0:00 / 0:33"  # the song's own duration before playing
+    qtbot.mouseClick(tab.detail.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.detail.position_slider.maximum() > 1500, timeout=10000)
     assert tab.model.row_for(FIRST).audio_path is not None
-    assert tab.time_label.text().endswith("/ 0:02")  # the (short) file actually served
-    qtbot.waitUntil(lambda: tab.position_slider.value() > 0, timeout=10000)
-    qtbot.mouseClick(tab.play_button, Qt.MouseButton.LeftButton)  # pause
-    qtbot.waitUntil(lambda: tab.play_button.text() == "▶ Preview", timeout=5000)
+    assert tab.detail.time_label.text().endswith("/ 0:02")  # the (short) file actually served
+    qtbot.waitUntil(lambda: tab.detail.position_slider.value() > 0, timeout=10000)
+    qtbot.mouseClick(tab.detail.play_button, Qt.MouseButton.LeftButton)  # pause
+    qtbot.waitUntil(lambda: tab.detail.play_button.text() == "▶ Preview", timeout=5000)
     tab.select_song(SECOND)  # another song: the preview stops and the slider resets
-    assert tab.player().playbackState() == tab.player().PlaybackState.StoppedState
-    assert tab.time_label.text() == "0:00 / 2:11" and tab.position_slider.maximum() == 0
+    assert tab.detail.preview.is_stopped() and tab.detail.playing_id is None
+    assert (
+        tab.detail.time_label.text() == "0:00 / 2:11" and tab.detail.position_slider.maximum() == 0
+    )
 
 
 def test_search_box_filters_by_lyrics_tags_and_prompt(qtbot, make_tab):
@@ -277,3 +284,23 @@ def test_a_long_generation_shows_progress_and_can_be_cancelled(qtbot, make_tab, 
     assert _status(tab, SECOND) == "pending"
     assert "Cancelled" in tab.model.row_for(SECOND).result.message
     assert not tab.progress.isVisible() and tab.status_label.text() == "Fetch cancelled."
+
+
+@pytest.mark.skipif(PreviewPlayer.unavailable_reason() is not None, reason="no QtMultimedia")
+@pytest.mark.qt_log_ignore("PulseAudioService", "No audio device detected")  # headless machine
+def test_a_preview_asked_for_a_song_no_longer_on_show_never_plays(qtbot, make_tab, monkeypatch):
+    tab = make_tab()
+    _fetch(qtbot, tab, f"{FIRST}\n{SECOND}")
+    played: list[str] = []
+    play_file = tab.detail.play_file
+    monkeypatch.setattr(
+        tab.detail,
+        "play_file",
+        lambda song_id, path: (played.append(song_id), play_file(song_id, path)),
+    )
+    tab.select_song(FIRST)
+    qtbot.mouseClick(tab.detail.play_button, Qt.MouseButton.LeftButton)  # FIRST: download, play
+    tab.select_song(SECOND)  # ... but the user moved on before it was downloaded
+    qtbot.mouseClick(tab.detail.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.detail.preview.is_playing(), timeout=10000)
+    assert played == [SECOND] and tab.detail.playing_id == SECOND
