@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -46,6 +45,7 @@ from radiowatch.audjust.client import (
 from radiowatch.audjust.errors import AnalysisCancelled, AudjustError
 from radiowatch.audjust.models import ExportFormat, ResizeResult
 from radiowatch.audjust.worker import ResizeWorker
+from radiowatch.ui.common.dialogs import ask_text
 from radiowatch.ui.common.elided_label import ElidedLabel
 from radiowatch.ui.common.tasks import TaskSlot, spawn
 from radiowatch.ui.resize.candidate_table import CandidateTable, ranked, seams
@@ -378,15 +378,15 @@ class ResizeTab(QWidget):
         if cached is not None:
             self._show("Loaded the Audjust analysis from the cache (no credits used).")
             return cached
-        url, ok = self.source_url or "", True
+        url: str | None = self.source_url or ""
         if not url:
-            url, ok = QInputDialog.getText(
+            url = await ask_text(
                 self,
                 "Public link for Audjust",
                 "Audjust downloads the song from a public link (it cannot read files on this computer).\n"
                 "Paste an https:// link where this file can be downloaded several times:",
             )
-        if not ok or not url.strip().lower().startswith(("http://", "https://")):
+        if not url or not url.strip().lower().startswith(("http://", "https://")):
             self._show(
                 "Audjust analysis needs a public https:// link to the file. "
                 "Switch the backend to Local to work offline."

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import wave
 
@@ -5,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from radiowatch.audjust.models import ExportFormat
 from radiowatch.ui.resize.edit_preview import source_time
@@ -154,6 +156,39 @@ def test_the_audjust_backend_analyses_and_resizes_in_the_cloud(qtbot, qloop, mak
         assert VALID_KEY not in tab.status.text()
     finally:
         fake.stop()
+
+
+def test_the_audjust_link_is_asked_without_blocking_the_loop(qtbot, qloop, make_tab, song_file):
+    """The link dialog is window-modal and awaited: other tasks keep running meanwhile."""
+    fake = FakeAudjust().start()
+    try:
+        tab = make_tab(key=VALID_KEY)
+        tab.audjust_base_url, tab.audjust_poll_interval = fake.url, 0.01
+        tab.backend_combo.setCurrentIndex(1)
+        task = tab.open_track(song_file, preset_seconds=30)
+        qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QInputDialog))
+        dialog = QApplication.activeModalWidget()
+        ticks = []
+        other = qloop.create_task(asyncio.sleep(0.05, result="ran"))
+        other.add_done_callback(lambda t: ticks.append(t.result()))
+        qtbot.waitUntil(lambda: ticks == ["ran"], timeout=5000)  # the loop is not stuck
+        dialog.setTextValue("https://files.example.com/song.mp3")
+        dialog.accept()
+        qtbot.waitUntil(task.done, timeout=60_000)
+        assert fake.posts("/analyze")[0].body["sourceFileUrl"].endswith("/song.mp3")
+        assert tab.table.rowCount() > 0
+    finally:
+        fake.stop()
+
+
+def test_cancelling_the_audjust_link_dialog_says_what_is_needed(qtbot, qloop, make_tab, song_file):
+    tab = make_tab(key=VALID_KEY)
+    tab.backend_combo.setCurrentIndex(1)
+    task = tab.open_track(song_file)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QInputDialog))
+    QApplication.activeModalWidget().reject()
+    qtbot.waitUntil(task.done, timeout=30_000)
+    assert "public https:// link" in tab.status.text()
 
 
 def test_the_audjust_rate_limit_is_shown_in_the_tab(qtbot, qloop, make_tab, song_file):
