@@ -393,7 +393,8 @@ def _write_coverage_csv(temp: Path, rows: list[CoverageRow], utc: bool) -> None:
 
 
 def _coverage_sheet(coverage: CoverageReport, utc: bool) -> SmallSheet:
-    kinds: list[Kind] = ["text", "text", "datetime", "datetime", "text"] + ["number"] * 4
+    number: Kind = "number"
+    kinds: list[Kind] = ["text", "text", "datetime", "datetime", "text", *[number] * 4]
     widths = [22, 14, 19, 19, 12, 14, 14, 12, 18]
     return SmallSheet(
         "Coverage",
