@@ -815,7 +815,8 @@ class HistoryTab(QWidget):
 
     def _on_export_done(self, result: ExportResult) -> None:
         self._finish_export()
-        self._show_status(f"Exported {result.rows:,} plays to {result.path}")
+        also = f" and the coverage to {result.coverage_path.name}" if result.coverage_path else ""
+        self._show_status(f"Exported {result.rows:,} plays to {result.path}{also}")
         self.export_finished.emit(result)
 
     def _on_export_failed(self, message: str) -> None:
