@@ -158,6 +158,18 @@ class CoverageStore:
             ).fetchall()
         return [_span(r) for r in rows]
 
+    def bounds(self, radio_id: int, since_ms: int, until_ms: int) -> list[tuple[int, int]]:
+        """(start_ms, end_ms) of the station's non-empty spans overlapping the period, clipped
+        to it, by start: the plain tuples a report over a year of spans needs (building a
+        Span per row costs more than the query)."""
+        with friendly_errors("read when the station was heard"):
+            return self._conn.execute(
+                "SELECT MAX(start_ms, ?1), MIN(end_ms, ?2) FROM coverage "
+                "WHERE radio_id = ?3 AND end_ms > ?1 AND start_ms < ?2 AND end_ms > start_ms "
+                "ORDER BY start_ms",
+                (since_ms, until_ms, radio_id),
+            ).fetchall()
+
     def latest(self, radio_id: int, limit: int = 2) -> list[Span]:
         """The station's most recent spans, newest (by end) first."""
         with friendly_errors("read when the station was last heard"):

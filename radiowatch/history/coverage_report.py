@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from radiowatch.history.coverage import CoverageStore, Span, from_ms, to_ms
+from radiowatch.history.coverage import CoverageStore, from_ms, to_ms
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.queries import PlayQueries
 
 Window = tuple[int, int]  # [start_ms, end_ms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     """A stretch of the requested period when the station was not heard."""
 
@@ -111,7 +111,7 @@ def coverage_report(
     windows = requested_windows(since_ms, until_ms, daypart_hours)
     stations = []
     for radio_id in ids:
-        spans = store.spans(radio_id, since_ms, until_ms) if windows else []
+        spans = store.bounds(radio_id, since_ms, until_ms) if windows else []
         covered, gaps = covered_within(radio_id, spans, windows)
         stations.append(
             StationCoverage(
@@ -170,18 +170,24 @@ def requested_windows(
 
 
 def covered_within(
-    radio_id: int, spans: Sequence[Span], windows: Sequence[Window]
+    radio_id: int, spans: Sequence[tuple[int, int]], windows: Sequence[Window]
 ) -> tuple[int, list[Gap]]:
-    """Covered milliseconds inside `windows` and the gaps there, from spans that may overlap
-    or touch (they are merged first)."""
-    merged: list[list[int]] = []
-    for span in sorted(spans, key=lambda s: s.start_ms):
-        if span.end_ms <= span.start_ms:
+    """Covered milliseconds inside `windows` and the gaps there, from (start_ms, end_ms)
+    spans sorted by start, which may overlap or touch (they are merged as they come)."""
+    merged: list[tuple[int, int]] = []
+    run_start = run_end = None
+    for start, end in spans:
+        if end <= start:
             continue  # a run that crashed before its first beat vouches for nothing
-        if merged and span.start_ms <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], span.end_ms)
-        else:
-            merged.append([span.start_ms, span.end_ms])
+        if run_end is not None and start <= run_end:
+            if end > run_end:
+                run_end = end
+            continue
+        if run_start is not None and run_end is not None:
+            merged.append((run_start, run_end))
+        run_start, run_end = start, end
+    if run_start is not None and run_end is not None:
+        merged.append((run_start, run_end))
     covered = 0
     gaps: list[Gap] = []
     first = 0  # the first merged span that can still overlap a window (both lists are sorted)

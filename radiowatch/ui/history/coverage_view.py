@@ -7,12 +7,14 @@ not monitored), the worst-covered stations first, and a line naming the latest g
 numbers come from history/coverage_report.py, computed on a worker thread with its own
 connection (a year of spans for many stations is more than the GUI thread should wait for).
 The band refreshes itself every half minute while it is shown, as the monitoring's heartbeat
-moves the coverage on.
+moves the coverage on; less often when a load takes long (a year of many stations' spans), so
+the worker never takes more than a few per cent of a core.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +37,7 @@ from radiowatch.history.errors import HistoryError
 from radiowatch.history.queries import PlayFilter
 
 REFRESH_MS = 30_000
+REFRESH_COST_SHARE = 0.03  # at most this share of the time spent loading, between refreshes
 MAX_BARS = 4
 GAPS_NAMED = 3
 TOOLTIP_GAPS = 40
@@ -132,6 +135,7 @@ class CoverageView(QWidget):
         self.last_error: str | None = None
         self._filter: PlayFilter | None = None
         self._worker: threading.Thread | None = None
+        self._started = 0.0
         self._pending = False
         self._signals = _LoadSignals(self)
         self._signals.loaded.connect(self._on_loaded)
@@ -194,6 +198,7 @@ class CoverageView(QWidget):
             daemon=True,
             name="history-coverage",
         )
+        self._started = time.monotonic()
         self._worker.start()
 
     def busy(self) -> bool:
@@ -222,6 +227,8 @@ class CoverageView(QWidget):
     def _finish(self) -> None:
         if self._worker is not None:
             self._worker.join(timeout=5)
+            took_ms = (time.monotonic() - self._started) * 1000
+            self._timer.setInterval(max(REFRESH_MS, int(took_ms / REFRESH_COST_SHARE)))
         self._worker = None
         if self._pending:
             self._pending = False
