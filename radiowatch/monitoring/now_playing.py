@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from radiowatch.audd.models import CallbackSong
 from radiowatch.history.coverage import CoverageStore
@@ -157,7 +157,7 @@ class NowPlayingBoard:
             return
         panel.status = status
         gap = panel.not_heard
-        moment = status.since
+        moment = status.since or datetime.now(UTC)
         if status.covered:
             if gap is not None and gap.ongoing:
                 # Heard again: the stretch ends now. Never heard before: nothing to report.

@@ -639,7 +639,10 @@ class MonitoringService:
         assert self._coverage is not None
         while True:
             await asyncio.sleep(self._coverage.heartbeat_s)
-            self._coverage.heartbeat()
+            try:
+                self._coverage.heartbeat()
+            except Exception:  # a bug here must not end the beats: spans would end early
+                log.exception("the coverage heartbeat failed")
 
     async def _watch_silence(self) -> None:
         """A live stream with nothing recognised for `silence_after` is shown as silent; streams
