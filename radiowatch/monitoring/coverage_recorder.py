@@ -32,8 +32,10 @@ from radiowatch.history.errors import HistoryError, transaction
 
 log = logging.getLogger(__name__)
 
-# Without a beat for this many periods, the stretch since the last one was not watched.
+# Without a beat for this many periods (and at least this long: a busy loop's hiccup is not a
+# sleeping machine), the stretch since the last one was not watched.
 UNWATCHED_AFTER_BEATS = 3
+UNWATCHED_AFTER_MIN_S = 10.0
 
 
 @dataclass
@@ -55,7 +57,9 @@ class CoverageRecorder:
         self._store = store
         self._backend = backend
         self.heartbeat_s = heartbeat_s
-        self._unwatched_ms = int(heartbeat_s * 1000 * UNWATCHED_AFTER_BEATS)
+        self._unwatched_ms = int(
+            1000 * max(heartbeat_s * UNWATCHED_AFTER_BEATS, UNWATCHED_AFTER_MIN_S)
+        )
         self._clock = clock
         self._open: dict[int, _OpenSpan] = {}
         self._unwritten: dict[int, int] = {}  # radio_id -> when it started being heard
