@@ -154,6 +154,7 @@ async def test_a_crashed_app_leaves_the_span_ending_at_its_last_heartbeat(
 ):
     db_path = tmp_path / "history.db"
     beat = 0.3
+    log = (tmp_path / "child.log").open("wb")  # a file, not a pipe nobody reads: never blocks
     child = subprocess.Popen(
         [
             sys.executable,
@@ -165,8 +166,8 @@ async def test_a_crashed_app_leaves_the_span_ending_at_its_last_heartbeat(
             str(beat),
         ],
         env={**os.environ, TOKEN_ENV: TOKEN},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=log,
     )
     try:
         seen: list[tuple[int, int, int]] = []
@@ -182,7 +183,10 @@ async def test_a_crashed_app_leaves_the_span_ending_at_its_last_heartbeat(
             seen[:] = rows
             return len(rows) == 1 and rows[0][1] - rows[0][0] >= 3 * beat * 1000
 
-        await until(beating, timeout=30, what="the child's monitoring heartbeat")
+        try:
+            await until(beating, timeout=30, what="the child's monitoring heartbeat")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{(tmp_path / 'child.log').read_text()[-3000:]}") from None
         last_seen_end = seen[0][1]
         os.kill(child.pid, signal.SIGKILL)
         killed = now_ms()
@@ -191,10 +195,7 @@ async def test_a_crashed_app_leaves_the_span_ending_at_its_last_heartbeat(
         if child.poll() is None:
             child.kill()
             child.wait(10)
-        if child.stderr is not None:
-            child.stderr.close()
-        if child.stdout is not None:
-            child.stdout.close()
+        log.close()
 
     with sqlite3.connect(db_path) as conn:
         [(start, end, is_open)] = conn.execute(
