@@ -59,7 +59,6 @@ class EngineSettings(BaseModel):
     reconnect_max_s: float = 60.0
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
-    file_speed: float = 1.0
     max_streams: int = 100
     workers: int = 0  # recognition threads; 0 = one per CPU core
     recognize_mb: int = 10
@@ -97,7 +96,6 @@ class EngineSettings(BaseModel):
             ingest=IngestOptions(
                 connect_timeout_s=self.connect_timeout_s,
                 read_timeout_s=self.read_timeout_s,
-                file_speed=self.file_speed,
             ),
         )
 

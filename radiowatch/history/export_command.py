@@ -4,7 +4,9 @@
         --station "Radio One" --station "Jazz FM" --out ~/reports/november.csv
 
 Exit codes: 0 written, 2 bad arguments, 1 the database or the file could not be used. Messages
-go to stderr and say what to do; nothing is printed on success unless --verbose.
+go to stderr and say what to do; nothing is printed on success unless --verbose, which also
+prints how much of the period each station was monitored. The files always say it (a second
+`<name>.coverage.csv` for CSV, a "Coverage" sheet, a `coverage` object in JSON).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import NoReturn
 
+from radiowatch.history.coverage_export import describe
 from radiowatch.history.play_log_export import ExportError, ExportFormat, export_plays
 from radiowatch.history.queries import Daypart, PlayFilter, PlayQueries
 
@@ -156,6 +159,11 @@ def run_export(argv: Sequence[str]) -> int:
         db.close()
     if args.verbose:
         print(f"Wrote {result.rows} plays to {result.path}")
+        if result.coverage_path is not None:
+            print(f"Wrote the monitoring coverage to {result.coverage_path}")
+        if result.coverage is not None:
+            for line in describe(result.coverage):
+                print(f"  {line}")
     return 0
 
 

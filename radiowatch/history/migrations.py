@@ -225,9 +225,37 @@ def _v4_ai_generated_plays(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_coverage(conn: sqlite3.Connection) -> None:
+    """When each station was actually being heard (history/coverage.py explains the rules).
+
+    Times are epoch milliseconds: a stream that drops for a second is a real gap. `end_ms` is
+    the last moment monitoring confirmed, moved forward by a heartbeat while the span is
+    `open`; a span left open by a crash therefore ends at its last heartbeat, never later.
+    The index serves both "spans overlapping a period" (radio_id, end_ms > from) and "the
+    latest span of a station".
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE coverage (
+            id          INTEGER PRIMARY KEY,
+            radio_id    INTEGER NOT NULL,
+            backend     TEXT NOT NULL DEFAULT '',
+            start_ms    INTEGER NOT NULL,
+            end_ms      INTEGER NOT NULL,
+            open        INTEGER NOT NULL DEFAULT 1,   -- 1 while the monitoring extends it
+            CHECK (end_ms >= start_ms)
+        );
+        CREATE INDEX coverage_radio_end ON coverage(radio_id, end_ms);
+        CREATE INDEX coverage_open ON coverage(open) WHERE open = 1;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "stations", _v1_stations),
     Migration(2, "play history", _v2_play_history),
     Migration(3, "monitoring: stream state and watchlist", _v3_monitoring),
     Migration(4, "AI-generated plays index", _v4_ai_generated_plays),
+    Migration(5, "coverage: when each station was heard", _v5_coverage),
 ]

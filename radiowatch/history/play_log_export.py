@@ -5,6 +5,11 @@ between batches, so a million-row export neither fills memory nor blocks a cance
 They write a temporary file beside the target and rename it at the end: a cancelled, failed or
 disk-full export never leaves a half file where the person expects a finished one.
 
+Every export also says how much of the requested period each station was actually heard and
+where it was not (history/coverage_export.py): CSV in a second file beside the plays
+(`<name>.coverage.csv`, so the play columns stay as programs expect them), XLSX in a "Coverage"
+sheet, JSON in a `coverage` object.
+
 CSV cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are
 prefixed with an apostrophe (the OWASP advice); XLSX cells are written as typed strings, which
 Excel never evaluates.
@@ -26,9 +31,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
+from radiowatch.history.coverage_export import (
+    CoverageRow,
+    coverage_for,
+    coverage_json,
+    coverage_path_for,
+    coverage_rows,
+    headers,
+    wall_clock,
+)
+from radiowatch.history.coverage_report import CoverageReport
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.queries import PlayFilter, PlayQueries, where_clause
-from radiowatch.history.xlsx_stream import Kind, SheetColumn, write_xlsx
+from radiowatch.history.xlsx_stream import Kind, SheetColumn, SmallSheet, write_xlsx
 
 BATCH_ROWS = 5000
 
@@ -61,6 +76,8 @@ class ExportResult:
     path: Path
     rows: int
     format: ExportFormat
+    coverage: CoverageReport | None = None
+    coverage_path: Path | None = None  # the CSV export's second file
 
 
 @dataclass(frozen=True)
@@ -174,14 +191,18 @@ def export_plays(
     columns = _columns(utc, fmt)
     where, params = where_clause(filt)
     total = PlayQueries(conn).count(filt)
+    coverage = coverage_for(conn, filt)
     report = progress or (lambda _d, _t: None)
     stop = _Cancel(cancel)
 
+    coverage_target = coverage_path_for(target) if fmt is ExportFormat.CSV else None
     temp = _temp_path(target)
+    coverage_temp: Path | None = None
     try:
         with friendly_errors("read the plays to export"):
             if fmt is ExportFormat.XLSX:
-                rows = _write_xlsx(conn, temp, where, params, utc, total, report, stop)
+                small = [_coverage_sheet(coverage, utc)]
+                rows = _write_xlsx(conn, temp, where, params, utc, total, report, stop, small)
             else:
                 # Each row is rendered to its final text by SQLite's C code (one string per
                 # row): 3-4x faster than building tuples and formatting them in Python, where
@@ -195,14 +216,19 @@ def export_plays(
                 if fmt is ExportFormat.CSV:
                     rows = _write_csv(temp, cursor, columns, total, report, stop)
                 else:
-                    rows = _write_json(temp, cursor, total, report, stop, filt)
+                    rows = _write_json(temp, cursor, total, report, stop, filt, coverage)
+        if coverage_target is not None:
+            coverage_temp = _temp_path(coverage_target)
+            _write_coverage_csv(coverage_temp, coverage_rows(coverage), utc)
+            os.replace(coverage_temp, coverage_target)
         os.replace(temp, target)
     except OSError as exc:
         raise ExportError(describe_os_error(exc, target)) from exc
     finally:
-        if temp.exists():
-            temp.unlink(missing_ok=True)
-    return ExportResult(target, rows, fmt)
+        for leftover in (temp, coverage_temp):
+            if leftover is not None and leftover.exists():
+                leftover.unlink(missing_ok=True)
+    return ExportResult(target, rows, fmt, coverage, coverage_target)
 
 
 def _temp_path(target: Path) -> Path:
@@ -320,23 +346,76 @@ def _sheet_columns(utc: bool) -> list[SheetColumn]:
     ]
 
 
-def _write_xlsx(conn, temp, where, params, utc, total, progress, cancel) -> int:
+def _write_xlsx(conn, temp, where, params, utc, total, progress, cancel, small) -> int:
     def fetch(row_expression: str):
         cursor = conn.execute(
             f"SELECT {row_expression} FROM plays WHERE {where} ORDER BY start_ts, id", params
         )
         return _batches(cursor, cancel)
 
-    return write_xlsx(temp, _sheet_columns(utc), total, fetch, lambda done: progress(done, total))
+    return write_xlsx(
+        temp, _sheet_columns(utc), total, fetch, lambda done: progress(done, total), small
+    )
 
 
-def _write_json(temp, cursor, total, progress, cancel, filt: PlayFilter) -> int:
+def _coverage_cells(row: CoverageRow, utc: bool) -> list[object]:
+    return [
+        row.station,
+        row.row,
+        wall_clock(row.start, utc),
+        wall_clock(row.end, utc),
+        row.hours,
+        row.requested_s,
+        row.covered_s,
+        row.covered_percent,
+        row.not_monitored_s,
+    ]
+
+
+def _write_coverage_csv(temp: Path, rows: list[CoverageRow], utc: bool) -> None:
+    with open(temp, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(headers(utc))
+        for row in rows:
+            cells = _coverage_cells(row, utc)
+            writer.writerow(
+                [
+                    ""
+                    if value is None
+                    else value.strftime("%Y-%m-%d %H:%M:%S")
+                    if isinstance(value, datetime)
+                    else formula_safe(value)
+                    if isinstance(value, str)
+                    else value
+                    for value in cells
+                ]
+            )
+
+
+def _coverage_sheet(coverage: CoverageReport, utc: bool) -> SmallSheet:
+    number: Kind = "number"
+    kinds: list[Kind] = ["text", "text", "datetime", "datetime", "text", *[number] * 4]
+    widths = [22, 14, 19, 19, 12, 14, 14, 12, 18]
+    return SmallSheet(
+        "Coverage",
+        [
+            SheetColumn(header, "", kind, width)
+            for header, kind, width in zip(headers(utc), kinds, widths, strict=True)
+        ],
+        [_coverage_cells(row, utc) for row in coverage_rows(coverage)],
+    )
+
+
+def _write_json(
+    temp, cursor, total, progress, cancel, filt: PlayFilter, coverage: CoverageReport
+) -> int:
     header = {
         "format": "radiowatch-play-log",
         "version": 1,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "filter": json.loads(filt.model_dump_json()),
         "total": total,
+        "coverage": coverage_json(coverage),
     }
     with open(temp, "w", encoding="utf-8") as out:
         out.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "plays": [')

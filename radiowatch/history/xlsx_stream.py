@@ -6,6 +6,7 @@ is split: XlsxWriter writes a small template workbook (content types, styles, co
 frozen header, sheet names: every part Excel is picky about), and the rows, which are only
 repetitive `<c>` elements of the same form XlsxWriter itself writes in constant_memory mode,
 are built as text by SQLite's C code and streamed into the sheet part of a copy of the template.
+Small sheets that follow the plays (the coverage) are written whole by XlsxWriter.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +35,17 @@ class SheetColumn:
     sql: str  # an SQL expression over the plays table
     kind: Kind
     width: float = 14
+
+
+@dataclass(frozen=True)
+class SmallSheet:
+    """A sheet written whole after the plays: its columns (kind and width from each
+    SheetColumn; `sql` unused) and rows of plain values (None: an empty cell; datetimes
+    naive, in the wall-clock time to show)."""
+
+    name: str
+    columns: Sequence[SheetColumn]
+    rows: Sequence[Sequence[object]]
 
 
 def _letters(index: int) -> str:
@@ -78,9 +91,11 @@ def _control_escape(match: re.Match[str]) -> str:
     return f"_x{ord(match.group()):04X}_"
 
 
-def template(columns: Sequence[SheetColumn], sheets: int) -> tuple[bytes, int]:
-    """The workbook XlsxWriter would write with headers only; returns (xlsx bytes, the style
-    index of the date-time format)."""
+def template(
+    columns: Sequence[SheetColumn], sheets: int, small: Sequence[SmallSheet] = ()
+) -> tuple[bytes, int]:
+    """The workbook XlsxWriter would write with headers only, then the small sheets whole;
+    returns (xlsx bytes, the style index of the date-time format)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
     bold = workbook.add_format({"bold": True})
@@ -91,6 +106,22 @@ def template(columns: Sequence[SheetColumn], sheets: int) -> tuple[bytes, int]:
             sheet.set_column(col, col, column.width, stamp if column.kind == "datetime" else None)
             sheet.write_string(0, col, column.header, bold)
         sheet.freeze_panes(1, 0)
+    for extra in small:
+        sheet = workbook.add_worksheet(extra.name)
+        for col, column in enumerate(extra.columns):
+            sheet.set_column(col, col, column.width, stamp if column.kind == "datetime" else None)
+            sheet.write_string(0, col, column.header, bold)
+        sheet.freeze_panes(1, 0)
+        for number, values in enumerate(extra.rows, start=1):
+            for col, (column, value) in enumerate(zip(extra.columns, values, strict=True)):
+                if value is None:
+                    continue
+                if column.kind == "datetime" and isinstance(value, datetime):
+                    sheet.write_datetime(number, col, value, stamp)
+                elif column.kind == "number" and isinstance(value, int | float):
+                    sheet.write_number(number, col, value)
+                else:  # text is never a formula
+                    sheet.write_string(number, col, str(value)[:MAX_CELL_CHARS])
     workbook.close()
     return buffer.getvalue(), stamp.xf_index
 
@@ -101,16 +132,18 @@ def write_xlsx(
     total: int,
     fetch: Callable[[str], Iterable[list[tuple[str]]]],
     on_rows: Callable[[int], None],
+    small: Sequence[SmallSheet] = (),
 ) -> int:
     """Write an XLSX at `path`. `fetch(row_expression)` runs the caller's query selecting that
     one SQL expression (see `row_sql`) and yields batches of 1-tuples, in order.
 
     `total` sizes the number of sheets; `on_rows(done)` is called after each batch. Returns the
-    number of rows written. Raises OSError from the file system as is.
+    number of rows written. `small` sheets come after the plays. Raises OSError from the file
+    system as is.
     """
     per_sheet = MAX_ROWS - 1
     sheets = max(1, -(-total // per_sheet))
-    scaffold, style = template(columns, sheets)
+    scaffold, style = template(columns, sheets, small)
     last_col = _letters(len(columns) - 1)
     done = 0
     rows = _flatten(fetch(row_sql(columns, style)), on_rows)
@@ -120,7 +153,7 @@ def write_xlsx(
     ):
         for item in source.infolist():
             match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", item.filename)
-            if match is None:
+            if match is None or int(match.group(1)) > sheets:
                 target.writestr(item, source.read(item))
                 continue
             # The dimension comes before the rows, so it uses the count taken beforehand.

@@ -18,6 +18,10 @@ from radiowatch.stations.status import StationStatus as SidebarStatus
 
 StreamState = Literal["connecting", "live", "down", "silent", "paused", "stopped"]
 
+# The states in which the station is being heard (history/coverage.py): the stream is running
+# and the backend answers. "silent" is heard too: talk or noise, but someone is listening.
+COVERED_STATES: frozenset[StreamState] = frozenset({"live", "silent"})
+
 # AudD lifecycle notification codes (docs/protocols/audd.md §6.2).
 CODE_RECOVERED = 0
 CODE_CANNOT_CONNECT = 650
@@ -32,6 +36,11 @@ class StreamStatus:
     message: str = ""
     since: datetime | None = None
     last_play_at: datetime | None = None
+
+    @property
+    def covered(self) -> bool:
+        """Whether the station is being heard in this state (counts as coverage)."""
+        return self.state in COVERED_STATES
 
     def sidebar_status(self) -> SidebarStatus:
         """The coarser status the Stations sidebar shows (silent counts as down, with why)."""

@@ -7,7 +7,8 @@ app restart, a backend coming back) held the window for 55–128 ms
 
 - its own SQLite connection, opened on that thread with `open_database` (WAL: it writes while
   the GUI's connection reads). Every store that holds the connection (PlayStore,
-  StreamStateStore, WatchlistStore, StreamEventLog) is created, used and closed there;
+  StreamStateStore, WatchlistStore, StreamEventLog, CoverageStore) is created, used and
+  closed there;
 - its own `AudDClient`, built there from a `ClientRecipe` of the GUI's client (an httpx client
   belongs to one loop) and closed there;
 - its own copy of the stations list (`PushedStations`), which the GUI side pushes in.
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from radiowatch.audd.models import AUDD_CALLBACK_TZ
+from radiowatch.history.coverage import CoverageStore
 from radiowatch.history.database import open_database
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEventLog
@@ -186,6 +188,7 @@ class MonitoringThread:
             state=StreamStateStore(db, self._state_key),
             watchlist=self._watchlist,
             stream_events=StreamEventLog(db),
+            coverage=CoverageStore(db),
             timestamp_tz=self._timestamp_tz,
             local_tz=self._local_tz,
             on_play=self._deliver_here,

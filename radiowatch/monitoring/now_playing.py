@@ -4,6 +4,11 @@ Plays and statuses are pushed in as they happen (`apply_play`, `apply_status`, o
 that owns the board: the GUI thread in the app); the Monitor tab pulls `changed_since(version)`
 from a fixed-rate timer and repaints only the cards that changed. A burst of 100
 events therefore costs one repaint per card, not 100 repaints.
+
+Each panel also says when the station was last not heard (`StationPanel.not_heard`, worded by
+`not_heard_text`): after a restart from the coverage the history kept (history/coverage.py),
+then from the statuses as they change, so a card can say "not heard 12:30–12:35" or "not heard
+since 12:30" without asking the database again.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from radiowatch.audd.models import CallbackSong
+from radiowatch.history.coverage import CoverageStore
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PLAY_COLUMNS, play_from_row
@@ -34,6 +40,20 @@ def cover_art_url(play: Play, size: int = 300) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class NotHeard:
+    """The station's latest stretch of not being heard (backend unreachable, stream down,
+    monitoring paused, app not running): from `start` (None: never heard before, as far as
+    the history knows) to `end` (None: still not heard)."""
+
+    start: datetime | None
+    end: datetime | None
+
+    @property
+    def ongoing(self) -> bool:
+        return self.end is None
+
+
 @dataclass
 class StationPanel:
     radio_id: int
@@ -41,6 +61,7 @@ class StationPanel:
     status: StreamStatus | None = None
     recent: deque[Play] = field(default_factory=lambda: deque(maxlen=6))
     version: int = 0
+    not_heard: NotHeard | None = None  # None: heard without a break as far as is known
 
     @property
     def current(self) -> Play | None:
@@ -93,8 +114,11 @@ class NowPlayingBoard:
         self.version += 1  # the set of panels changed: the view re-lays out
 
     def load_recent(self, conn: sqlite3.Connection) -> None:
-        """Fill panels with the last plays already in the history (after an app restart)."""
+        """Fill panels with the last plays already in the history (after an app restart),
+        and, for stations with no status yet, since when they have not been heard."""
         for radio_id, panel in self._panels.items():
+            if panel.status is None:
+                self._load_not_heard(conn, panel)
             with friendly_errors("read the latest plays"):
                 rows = conn.execute(
                     f"SELECT {PLAY_COLUMNS} FROM plays WHERE radio_id = ? AND deleted = 0 "
@@ -105,6 +129,15 @@ class NowPlayingBoard:
                 panel.recent.clear()
                 panel.recent.extend(play_from_row(r) for r in rows)
                 self._touch(panel)
+
+    def _load_not_heard(self, conn: sqlite3.Connection, panel: StationPanel) -> None:
+        """Before its first status a station counts as not heard since its last span ended
+        (the app was closed or crashed then): the statuses that follow say when it is again."""
+        latest = CoverageStore(conn).latest(panel.radio_id, limit=1)
+        not_heard = NotHeard(latest[0].end if latest else None, None)
+        if panel.not_heard != not_heard:
+            panel.not_heard = not_heard
+            self._touch(panel)
 
     def apply_play(self, recorded: RecordedPlay) -> None:
         panel = self._panels.get(recorded.station.radio_id)
@@ -123,6 +156,14 @@ class NowPlayingBoard:
         if panel is None:
             return
         panel.status = status
+        gap = panel.not_heard
+        moment = status.since or datetime.now(UTC)
+        if status.covered:
+            if gap is not None and gap.ongoing:
+                # Heard again: the stretch ends now. Never heard before: nothing to report.
+                panel.not_heard = NotHeard(gap.start, moment) if gap.start is not None else None
+        elif gap is None or not gap.ongoing:
+            panel.not_heard = NotHeard(moment, None)
         self._touch(panel)
 
     def station_ids(self) -> list[int]:
@@ -133,6 +174,28 @@ class NowPlayingBoard:
 
     def changed_since(self, version: int) -> list[StationPanel]:
         return [p for rid in self._order if (p := self._panels[rid]).version > version]
+
+
+def not_heard_text(not_heard: NotHeard | None, now: datetime, tz: tzinfo | None = None) -> str:
+    """The card's words for `StationPanel.not_heard`, in local time (`tz`, default the
+    system's): 'Not heard 12:30–12:35', 'Not heard since 12:30', with the day when it is not
+    today ('Not heard since 4 May 18:02'); '' when there is nothing to say."""
+    if not_heard is None:
+        return ""
+    if not_heard.start is None:
+        return "Not heard yet" if not_heard.ongoing else ""
+    today = now.astimezone(tz).date()
+
+    def when(moment: datetime) -> str:
+        local = moment.astimezone(tz)
+        return f"{local:%H:%M}" if local.date() == today else f"{local.day} {local:%b %H:%M}"
+
+    if not_heard.end is None:
+        return f"Not heard since {when(not_heard.start)}"
+    start, end = not_heard.start.astimezone(tz), not_heard.end.astimezone(tz)
+    if start.date() == end.date():
+        return f"Not heard {when(start)}–{end:%H:%M}"
+    return f"Not heard {when(start)} – {when(end)}"
 
 
 def how_long_ago(moment: datetime | None, now: datetime) -> str:

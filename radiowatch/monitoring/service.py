@@ -13,6 +13,9 @@ Why it is built this way:
   at most the last event, which the insert ignores: no play lost, none doubled.
 - If the history cannot be written (locked, full disk), the stream stops on that event and
   retries it; it never moves on past a play it did not store.
+- Coverage (when each station was actually heard) is recorded as the statuses change, by a
+  `CoverageRecorder` (coverage_recorder.py) with its own heartbeat task, when the service is
+  given a `CoverageStore`.
 - Both backends speak the AudD protocol, so the same code runs against the AudD cloud and the
   local engine. Streams are registered with addStream/setStreamUrl/deleteStream; only streams
   radiowatch registered itself are ever deleted (others on the account are left alone).
@@ -44,10 +47,12 @@ from radiowatch.audd import (
     parse_callback,
 )
 from radiowatch.audd.models import AUDD_CALLBACK_TZ
+from radiowatch.history.coverage import HEARTBEAT_S, CoverageStore, to_ms
 from radiowatch.history.errors import HistoryError, transaction
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEvent, StreamEventLog
+from radiowatch.monitoring.coverage_recorder import CoverageRecorder
 from radiowatch.monitoring.events import (
     RecordedPlay,
     StreamState,
@@ -110,6 +115,8 @@ class MonitoringService:
         watchlist: WatchlistStore | None = None,
         notifier: Notifier | None = None,
         stream_events: StreamEventLog | None = None,
+        coverage: CoverageStore | None = None,
+        coverage_heartbeat: float = HEARTBEAT_S,
         timestamp_tz: tzinfo = AUDD_CALLBACK_TZ,
         local_tz: tzinfo | None = None,
         on_play: Callable[[RecordedPlay], object] | None = None,
@@ -132,6 +139,11 @@ class MonitoringService:
         self._watchlist = watchlist
         self._notifier = notifier
         self._stream_events = stream_events
+        self._coverage = (
+            CoverageRecorder(coverage, state.backend, heartbeat_s=coverage_heartbeat)
+            if coverage is not None
+            else None
+        )
         self._timestamp_tz = timestamp_tz
         self._local_tz = local_tz
         self._longpoll_timeout = longpoll_timeout
@@ -158,6 +170,7 @@ class MonitoringService:
         self._before_outage: dict[int, StreamStatus] = {}
         self._supervisor: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._reconcile_lock = asyncio.Lock()
         self._connections: LongpollConnections | None = None  # built by the supervisor
         self._pacer = Pacer()
@@ -192,6 +205,11 @@ class MonitoringService:
             return
         if self._client is None and self._client_factory is not None:
             self._client = self._client_factory()
+        if self._coverage is not None:
+            self._coverage.begin_run()
+            self._heartbeat = asyncio.get_running_loop().create_task(
+                self._beat_coverage(), name="monitoring-coverage-heartbeat"
+            )
         for station in self._enabled_stations():
             self._set_status(station, "paused" if self._paused else "connecting")
         self._supervisor = asyncio.get_running_loop().create_task(
@@ -221,6 +239,8 @@ class MonitoringService:
             for radio_id in list(self._statuses):
                 if radio_id not in wanted:
                     del self._statuses[radio_id]
+                    if self._coverage is not None:
+                        self._coverage.observe(radio_id, heard=False)
             if not self._paused:
                 await self._ensure_connections()
             if not self._paused:  # checked again: a pause may have come during the await
@@ -311,11 +331,13 @@ class MonitoringService:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        pending = (self._supervisor, self._watchdog, self._pending_reconcile)
+        pending = (self._supervisor, self._watchdog, self._heartbeat, self._pending_reconcile)
         tasks = [t for t in (*pending, *self._tasks.values()) if t]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._coverage is not None:
+            self._coverage.close_all()  # a clean stop: heard until now, not after
         self._tasks.clear()
         self._followed.clear()
         if self._connections is not None:
@@ -552,6 +574,8 @@ class MonitoringService:
             recorded = self._plays.add(play) if play is not None else None
             if item.timestamp is not None:
                 self._state.save_since_time(station.radio_id, item.timestamp)
+            if self._coverage is not None:
+                self._coverage.touch(station.radio_id)
         if play is None or recorded is None:
             return
         self._last_activity[station.radio_id] = _now()
@@ -590,7 +614,7 @@ class MonitoringService:
             if item.timestamp is not None:
                 self._state.save_since_time(station.radio_id, item.timestamp)
         self._last_activity[station.radio_id] = _now()
-        self._set_status(station, state, text)
+        self._set_status(station, state, text, at=at)
 
     # -- watchlist -------------------------------------------------------------------------
 
@@ -609,6 +633,16 @@ class MonitoringService:
             self.alert_raised.emit(alert)
 
     # -- status ----------------------------------------------------------------------------
+
+    async def _beat_coverage(self) -> None:
+        """Confirm, every few seconds, that the stations heard are still heard."""
+        assert self._coverage is not None
+        while True:
+            await asyncio.sleep(self._coverage.heartbeat_s)
+            try:
+                self._coverage.heartbeat()
+            except Exception:  # a bug here must not end the beats: spans would end early
+                log.exception("the coverage heartbeat failed")
 
     async def _watch_silence(self) -> None:
         """A live stream with nothing recognised for `silence_after` is shown as silent; streams
@@ -634,7 +668,10 @@ class MonitoringService:
         message: str = "",
         *,
         last_play_at: datetime | None = None,
+        at: datetime | None = None,
     ) -> None:
+        """`at` is when the backend says the change happened (a notification's time); the
+        coverage may end there, never start there."""
         old = self._statuses.get(station.radio_id)
         last = last_play_at or (old.last_play_at if old else None)
         if (
@@ -647,6 +684,8 @@ class MonitoringService:
         since = old.since if old is not None and old.state == state else _now()
         status = StreamStatus(station.radio_id, station.name, state, message, since, last)
         self._statuses[station.radio_id] = status
+        if self._coverage is not None:
+            self._coverage.observe(station.radio_id, status.covered, to_ms(at) if at else None)
         self.status_changed.emit(status)
 
     # -- helpers ---------------------------------------------------------------------------

@@ -176,7 +176,8 @@ def test_progress_is_reported_and_cancel_leaves_no_file(db, tmp_path, monkeypatc
                 progress=lambda d, t, c=cancel: c.set(),
             )
         assert not target.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # a cancelled export leaves nothing
+        "a.coverage.csv",
         "a.csv",
         "history.sqlite3",
         "history.sqlite3-shm",
@@ -254,6 +255,6 @@ def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(db, tmp_path, monkeypa
             for i in (1, 2, 3)
             for r in sheet_cells(book, f"xl/worksheets/sheet{i}.xml")[1:]
         ]
-    assert names == ["Plays", "Plays 2", "Plays 3"]
+    assert names == ["Plays", "Plays 2", "Plays 3", "Coverage"]
     assert counts == [10, 10, 5]
     assert titles == [f"Song {i}" for i in range(25)]

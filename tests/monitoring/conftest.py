@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from radiowatch.audd import AudDClient
+from radiowatch.history.coverage import CoverageStore
 from radiowatch.history.database import open_database
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEventLog
@@ -58,6 +59,7 @@ class Running:
     state: StreamStateStore
     watchlist: WatchlistStore
     notifier: RecordingNotifier
+    coverage: CoverageStore
     recorded: list[RecordedPlay] = field(default_factory=list)
     statuses: list[StreamStatus] = field(default_factory=list)
 
@@ -87,6 +89,7 @@ async def make_service(tmp_path: Path):
             state=StreamStateStore(db, "audd"),
             watchlist=WatchlistStore(db),
             notifier=RecordingNotifier(),
+            coverage=CoverageStore(db),
         )
         options.setdefault("longpoll_timeout", 2)
         options.setdefault("retry_first_delay", 0.05)
@@ -98,6 +101,7 @@ async def make_service(tmp_path: Path):
             watchlist=running.watchlist,
             notifier=running.notifier,
             stream_events=StreamEventLog(db),
+            coverage=running.coverage,
             on_play=running.recorded.append,
             on_status=running.statuses.append,
             **options,

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from radiowatch.history.coverage import CoverageStore, to_ms
 from radiowatch.history.database import open_database
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PlayStore
 from radiowatch.monitoring.events import RecordedPlay, StreamStatus
-from radiowatch.monitoring.now_playing import NowPlayingBoard, cover_art_url, how_long_ago
+from radiowatch.monitoring.now_playing import (
+    NotHeard,
+    NowPlayingBoard,
+    cover_art_url,
+    how_long_ago,
+    not_heard_text,
+)
 from tests.monitoring.conftest import station
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -69,3 +76,55 @@ def test_how_long_ago_reads_naturally():
     assert how_long_ago(T0, T0 + timedelta(hours=3)) == "3 h ago"
     assert how_long_ago(T0, T0 + timedelta(days=1, hours=1)) == "yesterday"
     assert how_long_ago(None, T0) == ""
+
+
+def test_a_panel_says_when_its_station_was_last_not_heard(tmp_path):
+    db = open_database(tmp_path / "history.db")
+    coverage = CoverageStore(db)
+    span = coverage.open_span(1, to_ms(T0 - timedelta(hours=2)), "local")
+    coverage.extend([span], to_ms(T0 - timedelta(hours=1)))  # then the app was closed
+    board = NowPlayingBoard()
+    board.set_stations([station(1), station(2)])
+    board.load_recent(db.conn)
+    assert board.panel(1).not_heard == NotHeard(T0 - timedelta(hours=1), None)
+    assert board.panel(2).not_heard == NotHeard(None, None), "never heard so far"
+
+    seen = board.version
+    board.apply_status(StreamStatus(1, "Radio 1", "connecting", since=T0))
+    assert board.panel(1).not_heard == NotHeard(T0 - timedelta(hours=1), None), "still the same"
+    board.apply_status(StreamStatus(1, "Radio 1", "live", since=T0 + timedelta(seconds=5)))
+    assert board.panel(1).not_heard == NotHeard(T0 - timedelta(hours=1), T0 + timedelta(seconds=5))
+    assert [p.radio_id for p in board.changed_since(seen)] == [1]
+    board.apply_status(StreamStatus(1, "Radio 1", "silent", since=T0 + timedelta(minutes=20)))
+    assert board.panel(1).not_heard.end == T0 + timedelta(seconds=5), "silence is still heard"
+
+    down = T0 + timedelta(minutes=30)
+    board.apply_status(StreamStatus(1, "Radio 1", "down", "Cannot reach the backend", since=down))
+    assert board.panel(1).not_heard == NotHeard(down, None)
+    board.apply_status(StreamStatus(1, "Radio 1", "paused", since=down + timedelta(minutes=1)))
+    assert board.panel(1).not_heard == NotHeard(down, None), "one stretch, whatever the reason"
+    board.apply_status(StreamStatus(1, "Radio 1", "live", since=down + timedelta(minutes=5)))
+    assert board.panel(1).not_heard == NotHeard(down, down + timedelta(minutes=5))
+
+    board.apply_status(StreamStatus(2, "Radio 2", "live", since=T0))
+    assert board.panel(2).not_heard is None, "heard for the first time: no gap to tell"
+
+    # Statuses are the live truth: re-loading (a station was added) leaves known panels alone.
+    board.load_recent(db.conn)
+    assert board.panel(1).not_heard == NotHeard(down, down + timedelta(minutes=5))
+    db.close()
+
+
+def test_not_heard_reads_naturally():
+    utc = UTC
+    now = datetime(2026, 5, 4, 13, 0, tzinfo=UTC)
+    at = datetime(2026, 5, 4, 12, 30, tzinfo=UTC)
+    assert not_heard_text(None, now, utc) == ""
+    assert not_heard_text(NotHeard(None, None), now, utc) == "Not heard yet"
+    assert not_heard_text(NotHeard(at, None), now, utc) == "Not heard since 12:30"
+    assert (
+        not_heard_text(NotHeard(at, at + timedelta(minutes=5)), now, utc) == "Not heard 12:30–12:35"
+    )
+    evening = datetime(2026, 5, 3, 18, 2, tzinfo=UTC)
+    assert not_heard_text(NotHeard(evening, None), now, utc) == "Not heard since 3 May 18:02"
+    assert not_heard_text(NotHeard(evening, at), now, utc) == "Not heard 3 May 18:02 – 12:30"

@@ -4,9 +4,15 @@ Supported sources:
 - Icecast/SHOUTcast over HTTP(S) (MP3, AAC, Ogg...): read with httpx asking for ICY metadata
   (`Icy-MetaData: 1`); the `StreamTitle` blocks are cut out of the byte stream and reported, the
   audio bytes go to PyAV through a small file-like object.
-- `.m3u`/`.pls` playlists: the first entry is followed. HLS (`.m3u8`) is handed to FFmpeg's own
-  HLS demuxer, which refreshes the live playlist itself.
-- Local files (a path or `file://`), looped and paced to real time: a test fixture, a recording.
+- `.m3u`/`.pls` playlists: the first http(s) entry is followed. HLS (`.m3u8`) is handed to
+  FFmpeg's own HLS demuxer, which refreshes the live playlist itself.
+
+Only the network is read, never the engine's disk: a stream URL must be http(s) (the registry
+refuses anything else before it gets here; this module checks again for streams stored by an
+older engine), playlist entries must be http(s), and every FFmpeg open is limited to the
+protocols a network stream needs (`PROTOCOL_WHITELIST`). Without that limit a remote server
+could name a local file to FFmpeg: an HLS playlist or an `.m3u` entry pointing at `file:` or
+`concat:`, or a body that FFmpeg probes as an `ffconcat` list naming a file beside the engine.
 
 Failures raise IngestError with a reason fit for a notification ("the URL returns a web page,
 not audio"). The caller (stream_monitor) owns retries, windows and plays; this module only turns
@@ -20,8 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import av
 import httpx
@@ -48,12 +53,15 @@ class IngestError(Exception):
     """The stream cannot be read; `str(e)` says why, in words a user can act on."""
 
 
+# What FFmpeg may open on behalf of a stream: plain and TLS HTTP, and what HLS is made of
+# (its demuxer, AES-128 segments). No file, concat, subfile, pipe, data, udp or rtp.
+PROTOCOL_WHITELIST = "http,https,tcp,tls,hls,crypto"
+
+
 @dataclass(frozen=True)
 class IngestOptions:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
-    # Local files are paced to real time times this factor (tests may speed them up).
-    file_speed: float = 1.0
 
 
 class IngestSink:
@@ -71,48 +79,19 @@ def ingest(
     if re.match(r"(?i)(twitch|youtube|youtube-ch):", url):
         raise IngestError(
             "twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
-            "local engine the direct stream URL (Icecast, HLS or a file)"
+            "local engine the direct stream URL (Icecast, SHOUTcast or HLS over http(s))"
         )
-    if _is_local(url):
-        _ingest_file(_local_path(url), sink, stop, options)
-        return
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise IngestError(
-            f"unsupported stream URL scheme {scheme or '(none)'!r}: use http(s) "
-            "(Icecast/SHOUTcast/HLS) or a local file path"
-        )
+    _check_network_url(url, "stream URL")
     _ingest_http(url, sink, stop, options, depth=0)
 
 
-# -- local files ----------------------------------------------------------------------------
-
-
-def _is_local(url: str) -> bool:
-    return url.startswith("file://") or "://" not in url
-
-
-def _local_path(url: str) -> Path:
-    return Path(unquote(urlsplit(url).path)) if url.startswith("file://") else Path(url)
-
-
-def _ingest_file(
-    path: Path, sink: IngestSink, stop: threading.Event, options: IngestOptions
-) -> None:
-    if not path.is_file():
-        raise IngestError(f"the file {path} does not exist")
-    started = time.monotonic()
-    produced = 0.0
-    while not stop.is_set():
-        before = produced
-        for samples in _decode(_open(str(path)), stop):
-            sink.audio(samples)
-            produced += samples.size / SAMPLE_RATE
-            ahead = produced / options.file_speed - (time.monotonic() - started)
-            if ahead > 1.0:
-                stop.wait(ahead - 1.0)
-        if produced == before:
-            raise IngestError(f"the file {path.name} contains no decodable audio")
+def _check_network_url(url: str, what: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise IngestError(
+            f"the {what} {url[:80]!r} is not an http(s) address; the engine reads only "
+            "network streams (Icecast, SHOUTcast, HLS), never local files"
+        )
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -224,6 +203,7 @@ def _follow_playlist(
     ]
     if not urls:
         raise IngestError("the playlist contains no stream URL")
+    _check_network_url(urls[0], "playlist entry")
     _ingest_http(urls[0], sink, stop, options, depth + 1)
 
 
@@ -340,7 +320,12 @@ _SMALL_PROBE = {"formatprobesize": "65536", "probesize": "65536", "analyzedurati
 
 
 def _open(source, timeout=None, format: str | None = None):
-    options = {} if format or isinstance(source, str) else _SMALL_PROBE
+    """Open a URL or a file object with PyAV, FFmpeg limited to `PROTOCOL_WHITELIST`.
+
+    The limit also applies to a file object: its bytes choose the demuxer when no format is
+    named, and demuxers such as HLS and concat open further addresses themselves."""
+    options = {} if format or isinstance(source, str) else dict(_SMALL_PROBE)
+    options["protocol_whitelist"] = PROTOCOL_WHITELIST
     try:
         return av.open(source, mode="r", timeout=timeout, format=format, options=options)
     except av.FFmpegError as exc:

@@ -9,6 +9,13 @@ Choices where AudD's behaviour is unknown (docs/protocols/audd.md §15.6), made 
 - More than `max_streams` streams is AudD's 902 ("the limit was reached").
 - The long-poll category is derived from the token the stream was added with (docs/protocols/audd.md §7.1) and
   stored, so a later token change does not move a stream's events to another category.
+
+What a stream may be is checked here, for every caller (the HTTP API and the demo alike): only
+an http(s) URL with a host, because the engine hands the URL to its ingest and FFmpeg, which
+would otherwise read whatever `file:`, `concat:` or other address it is given from the engine's
+own disk. twitch:/youtube: forms are AudD-cloud shortcuts the engine cannot resolve, and say so.
+`radio_id` must be 1..2^31-1, the range AudD's 32-bit ids allow (and the station editor
+enforces), so a negative or overflowing id is never stored.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from radiowatch.audd.longpoll import longpoll_category
 from radiowatch.engine.api.replies import INVALID_REQUEST, LIMIT_REACHED, ApiError
@@ -23,6 +31,9 @@ from radiowatch.engine.store import EngineStore, StoredStream
 from radiowatch.engine.streams.monitor import StreamMonitor
 
 MonitorFactory = Callable[[StoredStream], StreamMonitor]
+
+MAX_RADIO_ID = 2**31 - 1
+MAX_URL_LENGTH = 2048
 
 
 class StreamRegistry:
@@ -49,7 +60,8 @@ class StreamRegistry:
         monitor.start()
 
     async def add(self, radio_id: int, url: str, *, callbacks_before: bool, token: str) -> None:
-        _check_stream_url(url)
+        check_radio_id(radio_id)
+        check_stream_url(url)
         existing = self._store.stream(radio_id)
         if existing is not None:
             if existing.url == url and existing.callbacks_before == callbacks_before:
@@ -71,7 +83,8 @@ class StreamRegistry:
         self._run(stream)
 
     async def set_url(self, radio_id: int, url: str) -> None:
-        _check_stream_url(url)
+        check_radio_id(radio_id)
+        check_stream_url(url)
         existing = self._require(radio_id)
         if existing.url == url:
             return
@@ -124,13 +137,33 @@ class StreamRegistry:
         return stream
 
 
-def _check_stream_url(url: str) -> None:
+def check_radio_id(radio_id: int) -> None:
+    if not 1 <= radio_id <= MAX_RADIO_ID:
+        raise ApiError(
+            INVALID_REQUEST,
+            f"the `radio_id` parameter must be a whole number from 1 to {MAX_RADIO_ID} "
+            f"(got {str(radio_id)[:24]}).",
+        )
+
+
+def check_stream_url(url: str) -> None:
+    """Refuse anything but an http(s) stream URL (see the module docstring for why)."""
     if re.match(r"(?i)(twitch|youtube|youtube-ch):", url):
         raise ApiError(
             INVALID_REQUEST,
             "twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
-            "local engine the stream's direct URL (Icecast/SHOUTcast, HLS .m3u8, .pls/"
-            ".m3u, or a local file path).",
+            "local engine the stream's direct http(s) URL (Icecast/SHOUTcast, HLS .m3u8, "
+            ".pls/.m3u).",
         )
-    if len(url) > 2048:
-        raise ApiError(INVALID_REQUEST, "the stream URL is too long (over 2048 characters)")
+    if len(url) > MAX_URL_LENGTH:
+        raise ApiError(
+            INVALID_REQUEST, f"the stream URL is too long (over {MAX_URL_LENGTH} characters)"
+        )
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ApiError(
+            INVALID_REQUEST,
+            "the `url` parameter must be the stream's http:// or https:// URL (Icecast/"
+            f"SHOUTcast, HLS .m3u8, .pls/.m3u); got {url[:80]!r}. The engine does not read "
+            "local files or other kinds of address.",
+        )

@@ -61,6 +61,7 @@ from radiowatch.history.play_log_export import (
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.queries import Daypart, PlayFilter, PlayQueries, SortKey
 from radiowatch.ui.history.charts_view import ChartsView
+from radiowatch.ui.history.coverage_view import CoverageView
 from radiowatch.ui.history.play_edit_dialog import PlayEditDialog
 from radiowatch.ui.history.table_model import PLAY_ID_ROLE, HistoryTableModel
 
@@ -199,6 +200,8 @@ class HistoryTab(QWidget):
         layout = QVBoxLayout(plays)
         layout.addLayout(self._filter_bar())
         layout.addLayout(self._action_bar())
+        self.coverage = CoverageView(self._db_path)
+        layout.addWidget(self.coverage)
         self.view = self._table()
         layout.addWidget(self.view, 1)
         self.status = QLabel()
@@ -395,6 +398,7 @@ class HistoryTab(QWidget):
         self._stations = stations
 
     def _after_reload(self) -> None:
+        self.coverage.show_filter(self.model.play_filter)
         if self.model.last_error:
             self._show_status(self.model.last_error, error=True)
         else:
@@ -811,7 +815,8 @@ class HistoryTab(QWidget):
 
     def _on_export_done(self, result: ExportResult) -> None:
         self._finish_export()
-        self._show_status(f"Exported {result.rows:,} plays to {result.path}")
+        also = f" and the coverage to {result.coverage_path.name}" if result.coverage_path else ""
+        self._show_status(f"Exported {result.rows:,} plays to {result.path}{also}")
         self.export_finished.emit(result)
 
     def _on_export_failed(self, message: str) -> None:
