@@ -132,7 +132,7 @@ class EngineFailure:
             lines.append("It wrote nothing to its log before it stopped.")
         lines.append("")
         if self.log_path is not None:
-            lines.append(f"The full log is {self.log_path}.")
+            lines += [f"The full log is {self.log_path}.", ""]
         lines.append(
             "What to do: look at the end of the log for the cause (a full disk, a damaged file "
             "in the engine's data folder, too little memory), fix it, then choose Restart "
