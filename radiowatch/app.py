@@ -32,7 +32,7 @@ from importlib import import_module
 from typing import Any
 
 import sqlite_utils
-from PySide6.QtCore import QSocketNotifier, Qt
+from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from radiowatch import __version__
@@ -55,6 +55,7 @@ from radiowatch.ui.common import tasks
 from radiowatch.ui.common.artwork import app_icon
 from radiowatch.ui.common.palette import follow_system_palette
 from radiowatch.ui.monitor.live_monitoring import LiveMonitoring
+from radiowatch.ui.shell.engine_failure import EngineFailureBox
 from radiowatch.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class RadiowatchApp:
         self._notifier: QSocketNotifier | None = None
         self._backend_task = tasks.TaskSlot("backend")  # start or restart: one at a time
         self._resume_task = tasks.TaskSlot("monitoring after an engine restart")
-        self.engine_failure_box: QMessageBox | None = None
+        self.engine_failure_box: EngineFailureBox | None = None
         self._backend_fields = self._backend_key(services.settings.current)
         self._autostart = services.settings.current.autostart
         self.window = MainWindow(
@@ -233,15 +234,12 @@ class RadiowatchApp:
             self.services.dirs,
             self.services.settings.current,
             self.services.tokens,
-            on_state=self._on_backend_state,
+            on_state=self._show_backend_state,
             cloud_url=self.audd_url,
         )
         session.engine_up.connect(lambda _outage: self._on_engine_back(session))
         session.engine_failed.connect(lambda _failure: self._on_engine_failed(session))
         return session
-
-    def _on_backend_state(self, state: str, detail: str) -> None:
-        self._show_backend_state(state, detail)
 
     def _show_backend_state(self, state: str, detail: str) -> None:
         self.window.set_backend_state(state, detail)
@@ -256,8 +254,11 @@ class RadiowatchApp:
             self._resume_task.start(self._resume_monitoring(session))
 
     async def _resume_monitoring(self, session: BackendSession) -> None:
+        starting = self._backend_task.task
+        if starting is not None and not starting.done():
+            await asyncio.wait({starting})  # its monitoring start must not race this one
         client = session.client
-        if client is None:
+        if client is None or session is not self.session:
             return
         await self.monitoring.start(
             client, state_key=session.state_key, timestamp_tz=session.timestamp_tz
@@ -272,32 +273,21 @@ class RadiowatchApp:
         if self.tray is not None and self.window.isHidden():
             self.tray.icon.showMessage(
                 "radiowatch: the local engine stopped",
-                "It kept crashing and is not restarted; monitoring is off. "
-                "Open radiowatch to see why.",
+                "It kept crashing and is not restarted. Open radiowatch to see why.",
                 QSystemTrayIcon.MessageIcon.Warning,
                 15000,
             )
 
-    def show_engine_failure(self) -> QMessageBox | None:
-        """Why the local engine is no longer restarted, with "Restart engine" (None if it is
-        not in that state)."""
-        supervisor = self.session.supervisor
-        failure = supervisor.failure if supervisor is not None else None
-        if failure is None or self.session.state != "failed":
+    def show_engine_failure(self) -> EngineFailureBox | None:
+        """Why the local engine is no longer restarted (None while it is not in that state)."""
+        failure = self.session.engine_failure
+        if failure is None:
             return None
-        box = self.engine_failure_box
-        if box is None:
-            box = QMessageBox(self.window)
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("The local engine keeps crashing")
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            restart = box.addButton("Restart engine", QMessageBox.ButtonRole.AcceptRole)
-            box.addButton(QMessageBox.StandardButton.Close)
-            restart.clicked.connect(self._restart_after_failure)
-            self.engine_failure_box = box
-        box.setText(failure.message)
-        box.open()
-        return box
+        if self.engine_failure_box is None:
+            self.engine_failure_box = EngineFailureBox(self.window)
+            self.engine_failure_box.restart_requested.connect(self._restart_after_failure)
+        self.engine_failure_box.show_failure(failure.message)
+        return self.engine_failure_box
 
     def _restart_after_failure(self) -> None:
         if self.start_backend and not self.closed:

@@ -59,7 +59,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as home:
             rows.append(asyncio.run(one_run(Path(home))))
     print(f"load average (1, 5, 15 min) after the runs: {os.getloadavg()}")
-    print("| run | noticed after kill (ms) | new engine answering after kill (s) | clean stop (s) |")
+    print(
+        "| run | noticed after kill (ms) | new engine answering after kill (s) | clean stop (s) |"
+    )
     print("|---|---|---|---|")
     for i, (down, up, stop) in enumerate(rows, 1):
         print(f"| {i} | {down * 1000:.1f} | {up:.2f} | {stop:.2f} |")

@@ -308,7 +308,7 @@ class EngineSupervisor:
     # -- health ---------------------------------------------------------------------------------
     def _running(self, launcher: EngineLauncher, note: str) -> None:
         self._silent_since = None
-        detail = f"Local engine at {launcher.base_url}" + (f" ({note})" if note else "")
+        detail = f"Local engine at {launcher.base_url}" + (f"; {note}" if note else "")
         self._set_state("running", detail)
         assert launcher.base_url is not None
         self._health = HealthWatch(

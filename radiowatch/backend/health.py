@@ -98,17 +98,12 @@ class HealthWatch:
         self._timeout = timeout
         self._name = name
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
         self.checked = False
         self.problem: str | None = None
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=self._name)
-
-    def check_soon(self) -> None:
-        """Check now instead of at the next tick (something else hinted at a change)."""
-        self._wake.set()
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
@@ -127,6 +122,4 @@ class HealthWatch:
                     self._on_check(problem)
                 if changed and self._on_change is not None:
                     self._on_change(problem)
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.interval)
+                await asyncio.sleep(self.interval)

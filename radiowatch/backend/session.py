@@ -155,6 +155,13 @@ class BackendSession:
         self.engine_failed: Signal[[EngineFailure]] = Signal("engine_failed")
 
     @property
+    def engine_failure(self) -> EngineFailure | None:
+        """Why the local engine is no longer restarted, while that is so."""
+        if self.supervisor is None or self.state != "failed":
+            return None
+        return self.supervisor.failure
+
+    @property
     def engine(self) -> EngineLauncher | None:
         """The local engine child running now (a new one after each restart), or None."""
         return self.supervisor.launcher if self.supervisor is not None else None
