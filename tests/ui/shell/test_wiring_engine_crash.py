@@ -1,8 +1,8 @@
 """The engine-crash scenario end to end: the real app monitors a loopback station on its own
-local engine; the engine is SIGKILLed while a song is on air; the app notices from the process
-exit, shows it (status bar and tray, never "Connected" while the engine is dead), starts a new
-engine on the same data within 10 s, moves the monitoring to it, and the song that was on air
-during the crash is recorded exactly once.
+local engine; the engine is SIGKILLed a second before a song ends; the app notices from the
+process exit, shows it (status bar and tray, never "Connected" while the engine is dead),
+starts a new engine on the same data within 10 s, moves the monitoring to it, and the song,
+which ended while no engine ran, is recorded exactly once.
 
 (The app restart case, plays the engine reported while the app was closed fetched once on
 the next start, is proven by tests/monitoring/test_service.py
@@ -90,12 +90,14 @@ def test_a_killed_engine_is_replaced_and_the_song_on_air_is_recorded_once(
             assert plays(app) == [(first.artist, first.title)]
             assert app.window.status.backend.text() == "Local engine  —  Connected"
 
-            # Kill the engine a few seconds into the second song.
+            # Kill the engine 1.5 s before the second song ends: the engine has its play in
+            # progress on disk, and the song ends while no engine runs (a restart takes more
+            # than the policy's first delay of 1 s).
             second_title = f"{second.artist} - {second.title}"
             qtbot.waitUntil(
                 lambda: (
                     radio.schedule[-1].title == second_title
-                    and time.time() > radio.schedule[-1].start + 4
+                    and time.time() > radio.schedule[-1].start + SONG_S - 1.5
                 ),
                 timeout=60000,
             )
@@ -138,8 +140,11 @@ def test_a_killed_engine_is_replaced_and_the_song_on_air_is_recorded_once(
             assert outage.base_url == new_url and outage.exit_code == -signal.SIGKILL
             assert 0 < outage.seconds < 10.0
 
-            # The song that was on air when the engine died is recorded, once.
+            # The song that ended while the engine was down is recorded, once.
             qtbot.waitUntil(lambda: len(plays(app)) == 2, timeout=60000)
+            aired = next(a for a in radio.schedule if a.title == second_title)
+            assert aired.end is not None and outage.up_at is not None
+            assert outage.down_at.timestamp() < aired.end < outage.up_at.timestamp()
             qtbot.wait(4000)  # room for a duplicate, if one were coming
             assert plays(app) == [(first.artist, first.title), (second.artist, second.title)]
             stations = httpx.post(
