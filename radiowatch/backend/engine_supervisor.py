@@ -239,7 +239,7 @@ class EngineSupervisor:
             hung, self._hung = self._hung, False
             why = "it stopped answering" if hung else describe_exit(code)
             log.warning("the local engine ended (%s); pid was %s", why, launcher.pid)
-            self._set_state("restarting", f"The local engine ended ({why}).")
+            self._set_state("restarting", f"The local engine ended: {why}.")
             self.went_down.emit(outage)
             await self._stop_health()
             await launcher.stop(self.policy.stop_timeout_s)  # drains its log pumps
@@ -250,7 +250,7 @@ class EngineSupervisor:
             back = replace(outage, up_at=_now(), base_url=new.base_url)
             self.outages[-1] = back
             log.info("a new local engine answers at %s (%.1f s down)", new.base_url, back.seconds)
-            self._running(new, f"restarted after it ended ({why})")
+            self._running(new, f"restarted (the previous one ended: {why})")
             self.came_back.emit(back)
 
     async def _restart(
@@ -263,11 +263,10 @@ class EngineSupervisor:
             if delay is None:
                 self._give_up(outage, last, code)
                 return None
-            self._set_state(
-                "restarting", f"The local engine ended ({why}); starting it again in {delay:.0f} s…"
-            )
+            ended = f"The local engine ended: {why}."
+            self._set_state("restarting", f"{ended} Starting it again in {delay:g} s…")
             await asyncio.sleep(delay)
-            self._set_state("restarting", f"The local engine ended ({why}); starting it again…")
+            self._set_state("restarting", f"{ended} Starting it again…")
             launcher = self._make_launcher()
             try:
                 await self._start(launcher)
@@ -275,7 +274,7 @@ class EngineSupervisor:
             except EngineStartError as exc:
                 log.warning("the local engine did not start again: %s", self._redacted(str(exc)))
                 last, code = launcher, launcher.returncode
-                why = f"the new one did not start ({describe_exit(code)})"
+                why = f"a new one did not start ({describe_exit(code)})"
 
     async def _start(self, launcher: EngineLauncher) -> None:
         try:
