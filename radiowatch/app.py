@@ -9,6 +9,9 @@ closes the database. Nothing calls `app.quit()` (docs/qt-and-asyncio.md, rule A)
 
 Where things plug in:
 - `backend.choice.choose_backend` is the one place the recognition backend is picked from the settings.
+- The backend session keeps the local engine running (backend/engine_supervisor.py); when it
+  comes back after a crash the monitoring is restarted on the new engine's client, and when it
+  is given up on the user is told why (`_on_engine_failed`).
 - `AppServices.add_closer` registers async clean-ups (engine process, HTTP clients, long-polls).
 - `PANEL_FACTORIES` maps a tab key to "module:function"; `function(app)` returns the tab widget.
 """
@@ -30,7 +33,7 @@ from typing import Any
 
 import sqlite_utils
 from PySide6.QtCore import QSocketNotifier
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from radiowatch import __version__
 from radiowatch.backend.choice import BackendChoice, choose_backend
@@ -52,6 +55,7 @@ from radiowatch.ui.common import tasks
 from radiowatch.ui.common.artwork import app_icon
 from radiowatch.ui.common.palette import follow_system_palette
 from radiowatch.ui.monitor.live_monitoring import LiveMonitoring
+from radiowatch.ui.shell.engine_failure import EngineFailureBox
 from radiowatch.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -165,6 +169,8 @@ class RadiowatchApp:
         self._signal_sockets: tuple[socket.socket, socket.socket] | None = None
         self._notifier: QSocketNotifier | None = None
         self._backend_task = tasks.TaskSlot("backend")  # start or restart: one at a time
+        self._resume_task = tasks.TaskSlot("monitoring after an engine restart")
+        self.engine_failure_box: EngineFailureBox | None = None
         self._backend_fields = self._backend_key(services.settings.current)
         self._autostart = services.settings.current.autostart
         self.window = MainWindow(
@@ -187,6 +193,7 @@ class RadiowatchApp:
             database_path=services.dirs.database,
         )
         self.tray_controller = self._make_tray_controller()
+        self.window.status.backend.details_requested.connect(self.show_engine_failure)
         # Closers run last-added first: the tabs, then the monitoring, then the backend.
         services.add_closer("backend", lambda: self.session.aclose())
         services.add_closer("monitoring", self.monitoring.aclose)
@@ -215,25 +222,76 @@ class RadiowatchApp:
     def apply_backend(self) -> BackendChoice:
         self.backend = choose_backend(self.services.settings.current, self.services.tokens)
         self.window.set_backend(self.backend.description)
-        if not (
-            self.session.started
-            and self.session.kind == self.backend.kind
-            and self.session.state in ("connected", "connecting", "idle")
-        ):
-            self.window.set_backend_state(self.backend.state, self.backend.detail)
+        if self.session.started and self.session.kind == self.backend.kind:
+            # The running session knows better than the settings: it checked.
+            self._show_backend_state(self.session.state, self.session.detail)
+        else:
+            self._show_backend_state(self.backend.state, self.backend.detail)
         return self.backend
 
     def _new_session(self) -> BackendSession:
-        return BackendSession(
+        session = BackendSession(
             self.services.dirs,
             self.services.settings.current,
             self.services.tokens,
-            on_state=self._on_backend_state,
+            on_state=self._show_backend_state,
             cloud_url=self.audd_url,
         )
+        session.engine_up.connect(lambda _outage: self._on_engine_back(session))
+        session.engine_failed.connect(lambda _failure: self._on_engine_failed(session))
+        return session
 
-    def _on_backend_state(self, state: str, detail: str) -> None:
+    def _show_backend_state(self, state: str, detail: str) -> None:
         self.window.set_backend_state(state, detail)
+        indicator = self.window.status.backend
+        self.tray_controller.set_backend_state(
+            state, f"{indicator.backend} — {indicator.state_label()}"
+        )
+
+    def _on_engine_back(self, session: BackendSession) -> None:
+        """A new engine runs after a crash: the monitoring follows it to its new port."""
+        if session is self.session and not self.closed:
+            self._resume_task.start(self._resume_monitoring(session))
+
+    async def _resume_monitoring(self, session: BackendSession) -> None:
+        starting = self._backend_task.task
+        if starting is not None and not starting.done():
+            await asyncio.wait({starting})  # its monitoring start must not race this one
+        client = session.client
+        if client is None or session is not self.session:
+            return
+        await self.monitoring.start(
+            client, state_key=session.state_key, timestamp_tz=session.timestamp_tz
+        )
+        if session.runs_demo:
+            await self.ensure_demo_station()  # the demo station moved to a new port too
+
+    def _on_engine_failed(self, session: BackendSession) -> None:
+        if session is not self.session or self.closed:
+            return
+        self.show_engine_failure()
+        if self.tray is not None and self.window.isHidden():
+            self.tray.icon.showMessage(
+                "radiowatch: the local engine stopped",
+                "It kept crashing and is not restarted. Open radiowatch to see why.",
+                QSystemTrayIcon.MessageIcon.Warning,
+                15000,
+            )
+
+    def show_engine_failure(self) -> EngineFailureBox | None:
+        """Why the local engine is no longer restarted (None while it is not in that state)."""
+        failure = self.session.engine_failure
+        if failure is None:
+            return None
+        if self.engine_failure_box is None:
+            self.engine_failure_box = EngineFailureBox(self.window)
+            self.engine_failure_box.restart_requested.connect(self._restart_after_failure)
+        self.engine_failure_box.show_failure(failure.message)
+        return self.engine_failure_box
+
+    def _restart_after_failure(self) -> None:
+        if self.start_backend and not self.closed:
+            self._backend_task.start(self.restart_backend())
 
     async def start_backend_and_monitoring(self) -> None:
         """Start the backend (the local engine child, if chosen) and monitor every station."""
@@ -254,6 +312,7 @@ class RadiowatchApp:
             self._loop.call_later(GC_FREEZE_DELAY_S, gc.freeze)
 
     async def restart_backend(self) -> None:
+        await self._resume_task.cancel_and_wait()
         await self.monitoring.stop()
         await self.session.aclose()
         self.session = self._new_session()

@@ -95,8 +95,17 @@ class EngineLauncher:
     def returncode(self) -> int | None:
         return self._process.returncode if self._process else None
 
-    def stderr_tail(self) -> str:
-        return "\n".join(self._stderr_tail)
+    def stderr_tail(self, lines: int | None = None) -> str:
+        """The engine's last log lines (all that are kept, or the last `lines`)."""
+        kept = list(self._stderr_tail)
+        return "\n".join(kept if lines is None else kept[-lines:])
+
+    async def wait(self) -> int | None:
+        """Until the engine process exits, however it ends (a crash, a kill, `stop()`); its
+        exit code, negative for a signal. None if it was never started."""
+        if self._process is None:
+            return None
+        return await self._process.wait()
 
     async def start(self, timeout: float = 60.0) -> str:
         """Spawn the engine and return its base URL once it answers /health/."""
@@ -169,6 +178,12 @@ class EngineLauncher:
         finally:
             if log is not None:
                 log.close()
+
+    def kill(self) -> None:
+        """SIGKILL, for an engine that no longer answers (a clean stop would wait on it)."""
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
 
     async def stop(self, timeout: float = 10.0) -> int | None:
         """Terminate (the engine saves its state and answers long polls), wait, then kill."""

@@ -113,6 +113,11 @@ class MonitoringThread:
         return self._worker.running
 
     @property
+    def client_base_url(self) -> str:
+        """The backend this monitoring follows (a restarted local engine has a new port)."""
+        return self._recipe.base_url
+
+    @property
     def paused(self) -> bool:
         return self._paused
 

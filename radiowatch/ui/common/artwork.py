@@ -30,6 +30,8 @@ BACKEND_COLOURS = {
     "offline": "#9aa3b2",
     "needs_token": "#f0a020",
     "error": "#d64545",
+    "restarting": "#f0a020",
+    "failed": "#d64545",
 }
 
 APP_ICON_SIZES = (48, 128, 256)
@@ -76,6 +78,30 @@ def dot_pixmap(colour: str, size: int = 12, ring: bool = False) -> QPixmap:
         painter.drawEllipse(QRectF(inner, inner, size - 2 * inner, size - 2 * inner))
     painter.end()
     return pixmap
+
+
+def icon_with_status_dot(
+    base: QIcon, colour: str, sizes: tuple[int, ...] = (16, 22, 24, 32, 48, 64)
+) -> QIcon:
+    """`base` with a status dot in its lower right corner (the tray shows the backend's state)."""
+    icon = QIcon()
+    for size in sizes:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.drawPixmap(0, 0, base.pixmap(size, size))
+        dot = size * 0.5
+        corner = QRectF(size - dot, size - dot, dot, dot)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#ffffff"))  # a ring keeps the dot apart from the icon
+        painter.drawEllipse(corner)
+        painter.setBrush(QColor(colour))
+        ring = dot * 0.16
+        painter.drawEllipse(corner.adjusted(ring, ring, -ring, -ring))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
 
 
 @cache

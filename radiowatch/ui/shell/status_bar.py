@@ -1,7 +1,14 @@
-"""The status bar: which recognition backend is active and whether it is reachable."""
+"""The status bar: which recognition backend is active and whether it is reachable.
+
+The state comes from the backend session (backend/session.py), which only reports what it
+checked: the local engine's process and `/health/`, or a remote engine or the AudD cloud
+answering. Clicking the indicator asks for the details (the app shows why the engine stopped).
+"""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from radiowatch.ui.common.artwork import BACKEND_COLOURS, dot_pixmap
@@ -13,11 +20,15 @@ BACKEND_STATE_LABELS = {
     "offline": "Not running",
     "needs_token": "API token needed",
     "error": "Unreachable",
+    "restarting": "Restarting…",
+    "failed": "Stopped after repeated crashes",
 }
 
 
 class BackendIndicator(QWidget):
     """`● Local engine — Not running`, with the detail in the tooltip."""
+
+    details_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +58,13 @@ class BackendIndicator(QWidget):
 
     def text(self) -> str:
         return self.label.text()
+
+    def state_label(self) -> str:
+        return BACKEND_STATE_LABELS[self.state]
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self.details_requested.emit()
+        super().mousePressEvent(event)
 
     def _refresh(self) -> None:
         self.dot.setPixmap(dot_pixmap(BACKEND_COLOURS[self.state], 12))

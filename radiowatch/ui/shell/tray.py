@@ -1,7 +1,9 @@
 """The tray icon, its menu, and where watchlist alerts appear.
 
 - `TrayController` owns the QSystemTrayIcon and its menu (Show/Hide window, Pause monitoring,
-  Mute the last alert's rule, Quit). It emits signals and never quits the app itself: the
+  Mute the last alert's rule, Quit). Its icon carries a dot in the backend's state colour and
+  its tooltip says the state (`set_backend_state`), so a dead engine shows with the window
+  hidden too. It emits signals and never quits the app itself: the
   composition root connects `quit_requested` to its single shutdown coroutine (docs/qt-and-asyncio.md,
   rule A: calling app.quit() with coroutines pending breaks qasync).
 - `TrayNotifier` implements the core's `Notifier`: a tray balloon when a tray exists, else the
@@ -40,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from radiowatch.ui.common.artwork import app_icon
+from radiowatch.ui.common.artwork import BACKEND_COLOURS, app_icon, icon_with_status_dot
 from radiowatch.ui.common.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -134,8 +136,10 @@ class TrayController(QObject):
         super().__init__(parent)
         self.window = window
         self._describe_rule = describe_rule
-        self.icon = QSystemTrayIcon(icon or app_icon(), self)
+        self.base_icon = icon or app_icon()
+        self.icon = QSystemTrayIcon(self.base_icon, self)
         self.icon.setToolTip("radiowatch — monitoring")
+        self.backend_state: str | None = None
         self.last_rule_id: int | None = None
         self.last_play_id: int | None = None
         self._service = None
@@ -223,6 +227,16 @@ class TrayController(QObject):
     def _mute_last(self) -> None:
         if self.last_rule_id is not None:
             self.mute_rule_requested.emit(self.last_rule_id)
+
+    # -- backend state ---------------------------------------------------------------------
+
+    def set_backend_state(self, state: str, text: str) -> None:
+        """Show the backend's state: a dot in its colour on the icon, `text` in the tooltip
+        (e.g. "Local engine — Restarting…")."""
+        if state != self.backend_state:
+            self.backend_state = state
+            self.icon.setIcon(icon_with_status_dot(self.base_icon, BACKEND_COLOURS[state]))
+        self.icon.setToolTip(f"radiowatch\n{text}")
 
     # -- pause -----------------------------------------------------------------------------
 

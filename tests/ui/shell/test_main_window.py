@@ -94,6 +94,13 @@ def test_backend_and_its_state_show_in_the_status_bar(qtbot, profile):
     window.set_backend_state("connected", "engine 0.1.0")
     assert window.status.backend.text() == "Remote engine at http://box:8765  —  Connected"
     assert "engine 0.1.0" in window.status.backend.toolTip()
+    window.set_backend_state("restarting", "The local engine ended (killed by SIGKILL).")
+    assert window.status.backend.text().endswith("—  Restarting…")
+    window.set_backend_state("failed", "The local engine stopped 3 times within 5 minutes")
+    assert window.status.backend.text().endswith("—  Stopped after repeated crashes")
+    assert "stopped 3 times" in window.status.backend.toolTip()
+    with qtbot.waitSignal(window.status.backend.details_requested):
+        qtbot.mouseClick(window.status.backend, Qt.MouseButton.LeftButton)
     with pytest.raises(ValueError):
         window.set_backend_state("sleepy")
 

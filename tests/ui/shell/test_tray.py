@@ -16,6 +16,7 @@ from radiowatch.monitoring.service import MonitoringService
 from radiowatch.monitoring.stations_source import MonitoredStation, StaticStations
 from radiowatch.monitoring.stream_state import StreamStateStore
 from radiowatch.monitoring.watchlist import WatchlistStore, WatchRule
+from radiowatch.ui.common.artwork import BACKEND_COLOURS
 from radiowatch.ui.shell.tray import NotificationBanner, TrayController, TrayNotifier
 from tests.conftest import drive
 from tests.fakes.fake_audd import FakeAudD
@@ -127,3 +128,19 @@ def test_a_watchlist_hit_reaches_the_banner_and_its_rule_can_be_muted_and_paused
             drive(qtbot, qloop, service.aclose())
             drive(qtbot, qloop, client.aclose())
             db.conn.close()
+
+
+def test_the_tray_icon_and_tooltip_show_the_backend_state(tray):
+    def dot_colour() -> str:
+        image = tray.icon.icon().pixmap(32, 32).toImage()
+        return image.pixelColor(24, 24).name()  # the middle of the lower right dot
+
+    tray.set_backend_state("connected", "Local engine — Connected")
+    assert dot_colour() == BACKEND_COLOURS["connected"]
+    assert tray.icon.toolTip() == "radiowatch\nLocal engine — Connected"
+    tray.set_backend_state("restarting", "Local engine — Restarting…")
+    assert dot_colour() == BACKEND_COLOURS["restarting"]
+    assert "Restarting…" in tray.icon.toolTip()
+    tray.set_backend_state("failed", "Local engine — Stopped after repeated crashes")
+    assert dot_colour() == BACKEND_COLOURS["failed"]
+    assert tray.backend_state == "failed"

@@ -76,7 +76,10 @@ def test_a_play_reaches_the_card_the_sidebar_and_the_history(qtbot, cloud_app, f
     app = cloud_app
     registered(qtbot, fake_audd)
     assert app.client_provider() is not None
-    assert app.window.status.backend.text() == "AudD cloud  —  Ready"
+    # Shown once checked: the cloud answered HTTP (backend/health.py).
+    qtbot.waitUntil(
+        lambda: app.window.status.backend.text() == "AudD cloud  —  Connected", timeout=10000
+    )
     qtbot.waitUntil(
         lambda: (
             app.window.sidebar.station_status(app.station.id)[0] is StationStatus.CONNECTING
@@ -158,7 +161,7 @@ def test_pausing_from_the_tray_menu_pauses_the_monitor_tab_too(qtbot, cloud_app,
         lambda: app.monitoring.service.paused and monitor.pause_button.isChecked(), timeout=15000
     )
     monitor.pause_button.click()
-    # The service flips `paused` on its own thread; the tray hears of it a moment later.
+    # The service flips at once; the tray follows when the thread has resumed (paused_changed).
     qtbot.waitUntil(
         lambda: (
             not app.monitoring.service.paused and not app.tray_controller.pause_action.isChecked()
