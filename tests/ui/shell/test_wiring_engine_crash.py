@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from radiowatch.app import RadiowatchApp, build_services
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import MemoryTokenStore
+from radiowatch.history.coverage import CoverageStore
 from tests.support.stations import BackgroundLoop, song_programme, song_wav, songs
 
 SONG_S = 16.0
@@ -49,6 +50,12 @@ pytestmark = [
 def plays(app) -> list[tuple[str, str]]:
     rows = app.services.db.execute("SELECT artist, title FROM plays ORDER BY start_ts")
     return [tuple(row) for row in rows.fetchall()]
+
+
+def heard(app) -> list:
+    """The station's coverage spans (when it was being heard) so far."""
+    now = int(time.time() * 1000)
+    return CoverageStore(app.services.db).spans(RADIO_ID, now - 3_600_000, now + 60_000)
 
 
 def test_a_killed_engine_is_replaced_and_the_song_on_air_is_recorded_once(
@@ -151,6 +158,12 @@ def test_a_killed_engine_is_replaced_and_the_song_on_air_is_recorded_once(
                 new_url + "/getStreams/", data={"api_token": token}, timeout=10
             ).json()["result"]
             assert [s["radio_id"] for s in stations] == [RADIO_ID], "registered once"
+            # Where nobody listened, the history says so: the outage is a coverage gap.
+            mid = outage.down_at + (outage.up_at - outage.down_at) / 2
+            qtbot.waitUntil(lambda: len(heard(app)) >= 2, timeout=20000)
+            spans = heard(app)
+            assert not any(s.start <= mid <= s.end for s in spans), spans
+            assert any(s.end <= mid for s in spans) and any(s.start >= mid for s in spans)
         finally:
             app.request_shutdown("test")
             qtbot.waitUntil(run.done, timeout=30000)
