@@ -1,0 +1,61 @@
+"""Layout tests look at a tab inside the real main window, at the sizes people use.
+
+    with main_window(qtbot, dirs, db) as window:
+        window.set_tab("history", tab)
+        show_at(qtbot, window, DEFAULT_SIZE)
+
+DEFAULT_SIZE is the window a new user gets; LARGE_SIZE a big desktop window. The sidebar keeps
+its default width, so a tab gets the width it really has at each size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QWidget
+
+from radiowatch.config.paths import ProfileDirs
+from radiowatch.config.secrets import MemoryTokenStore
+from radiowatch.config.settings import SettingsStore
+from radiowatch.stations.store import StationStore
+from radiowatch.ui.shell.main_window import MainWindow
+
+DEFAULT_SIZE = (1120, 700)
+LARGE_SIZE = (1600, 1000)
+SIZES = (DEFAULT_SIZE, LARGE_SIZE)
+
+
+@contextmanager
+def main_window(qtbot, dirs: ProfileDirs, db, stations: StationStore | None = None) -> Iterator:
+    window = MainWindow(
+        dirs=dirs,
+        settings=SettingsStore(dirs.settings_file),
+        stations=stations or StationStore(db),
+        tokens=MemoryTokenStore(),
+    )
+    qtbot.addWidget(window)
+    window.allow_close()
+    yield window
+
+
+def show_at(qtbot, window: QWidget, size: tuple[int, int]) -> None:
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(50)  # layouts settle in posted events
+    hint = window.minimumSizeHint()
+    assert (window.width(), window.height()) == size, (
+        f"the window cannot be {size[0]}x{size[1]}: it is {window.width()}x{window.height()},"
+        f" its content needs at least {hint.width()}x{hint.height()}"
+    )
+
+
+def rect_in(widget: QWidget, ancestor: QWidget) -> QRect:
+    """The widget's rectangle in `ancestor`'s coordinates."""
+    return QRect(widget.mapTo(ancestor, widget.rect().topLeft()), widget.size())
+
+
+def fully_inside(widget: QWidget, ancestor: QWidget) -> bool:
+    return widget.isVisible() and ancestor.rect().contains(rect_in(widget, ancestor))
