@@ -4,6 +4,11 @@ Plays and statuses are pushed in as they happen (`apply_play`, `apply_status`, o
 that owns the board: the GUI thread in the app); the Monitor tab pulls `changed_since(version)`
 from a fixed-rate timer and repaints only the cards that changed. A burst of 100
 events therefore costs one repaint per card, not 100 repaints.
+
+The latest play is shown as playing only while the stream is live. When the stream or the
+backend is down, monitoring is paused, nothing was recognised for a while, or the app has just
+started and not heard from the backend yet, nobody knows what is on air: the card then says
+when the song was last heard (`current_song_line`) instead of implying it still plays.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 
 from radiowatch.audd.models import CallbackSong
 from radiowatch.history.errors import friendly_errors
@@ -49,6 +54,24 @@ class StationPanel:
     @property
     def earlier(self) -> list[Play]:
         return list(self.recent)[1:]
+
+    @property
+    def on_air(self) -> bool:
+        """The latest play may be shown as playing now: the stream is live (so the backend
+        answers and hears it). Every other state means nobody knows what is on air."""
+        return self.current is not None and self.status is not None and self.status.state == "live"
+
+    def last_heard(self) -> datetime | None:
+        """When the latest play was last heard: its end as the backend reported it (else its
+        start), but never after the stream stopped being live."""
+        play = self.current
+        if play is None:
+            return None
+        heard = play.effective_end or play.start
+        status = self.status
+        if status is not None and status.state != "live" and status.since is not None:
+            heard = max(play.start, min(heard, status.since))
+        return heard
 
 
 class NowPlayingBoard:
@@ -153,3 +176,38 @@ def how_long_ago(moment: datetime | None, now: datetime) -> str:
         return f"{hours:.0f} h ago" if hours >= 2 else f"{round(seconds / 60)} min ago"
     days = int(seconds // 86400)
     return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def last_heard_text(moment: datetime, now: datetime, local_tz: tzinfo | None = None) -> str:
+    """'Last heard at 14:32', with the day when it was not today: 'yesterday at 23:50',
+    'on 2 May at 09:15', 'on 30 Dec 2025 at 18:00'."""
+    when = moment.astimezone(local_tz)
+    today = now.astimezone(local_tz).date()
+    clock = when.strftime("%H:%M")
+    if when.date() == today:
+        return f"Last heard at {clock}"
+    if when.date() == today - timedelta(days=1):
+        return f"Last heard yesterday at {clock}"
+    day = f"{when.day} {when.strftime('%b')}"
+    if when.year != today.year:
+        day += f" {when.year}"
+    return f"Last heard on {day} at {clock}"
+
+
+def current_song_line(panel: StationPanel, now: datetime, local_tz: tzinfo | None = None) -> str:
+    """The line under the latest song on a card: score, age and length while the stream is
+    live; when it is not, only when the song was last heard."""
+    play = panel.current
+    if play is None:
+        return ""
+    if not panel.on_air:
+        heard = panel.last_heard()
+        return last_heard_text(heard, now, local_tz) if heard is not None else ""
+    parts = []
+    if play.score is not None:
+        parts.append(f"score {play.score}")
+    parts.append(how_long_ago(play.effective_end or play.start, now) or "just now")
+    if play.duration:
+        minutes, seconds = divmod(int(play.duration), 60)
+        parts.append(f"{minutes}:{seconds:02d}")
+    return " · ".join(parts)

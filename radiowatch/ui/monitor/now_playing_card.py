@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from radiowatch.history.play import Play
-from radiowatch.monitoring.now_playing import StationPanel, how_long_ago
+from radiowatch.monitoring.now_playing import StationPanel, current_song_line
 
 CARD_WIDTH = 330
 COVER_SIZE = 72
@@ -46,6 +46,7 @@ QFrame#nowPlayingCard { background: #ffffff; border: 1px solid #dde1e8; border-r
 QLabel#stationName { font-weight: 600; font-size: 11pt; color: #1d2430; }
 QLabel#songTitle { font-weight: 600; font-size: 10.5pt; color: #1d2430; }
 QLabel#songArtist { color: #3b4556; }
+QLabel#songTitle[heard="past"], QLabel#songArtist[heard="past"] { color: #8a93a3; }
 QLabel#songMeta, QLabel#statusDetail { color: #6b7484; font-size: 8.5pt; }
 QLabel#recentRow { color: #4a5468; font-size: 8.5pt; }
 QLabel#recentTime { color: #8a93a3; font-size: 8.5pt; }
@@ -124,8 +125,10 @@ class NowPlayingCard(QFrame):
         self.setFixedWidth(CARD_WIDTH)
         # Cards keep their natural height; a taller neighbour must not stretch them.
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Maximum)
+        self._panel: StationPanel | None = None
         self._current: Play | None = None
         self._recent: list[Play] = []
+        self._local_tz = None
         self._status_since: datetime | None = None
         self._cover_url: str | None = None
         self.setup_ui()
@@ -199,6 +202,8 @@ class NowPlayingCard(QFrame):
         self.name_label.setText(panel.name)
         self.name_label.setToolTip(f"{panel.name} (radio_id {panel.radio_id})")
         self._show_status(panel)
+        self._panel = panel
+        self._local_tz = local_tz
         self._current = panel.current
         self._recent = panel.earlier[:RECENT_ROWS]
         self._show_current(local_tz)
@@ -233,6 +238,13 @@ class NowPlayingCard(QFrame):
         title, artist = song_text(play)
         self._set_elided(self.title_label, title)
         self._set_elided(self.artist_label, artist)
+        # Greyed when it is only the song last heard, not one known to be on air now.
+        heard = "now" if self._panel is not None and self._panel.on_air else "past"
+        for label in (self.title_label, self.artist_label):
+            if label.property("heard") != heard:
+                label.setProperty("heard", heard)
+                label.style().unpolish(label)
+                label.style().polish(label)
         tip = [f"{artist} — {title}"]
         if play.album:
             tip.append(f"Album: {play.album}")
@@ -240,6 +252,8 @@ class NowPlayingCard(QFrame):
             tip.append(f"Label: {play.label}")
         if play.isrc:
             tip.append(f"ISRC: {play.isrc}")
+        if play.score is not None:
+            tip.append(f"Score: {play.score}")
         if play.ai_generated:
             tip.append(ai_badge_tooltip(play.provenance))
             self.ai_badge.setToolTip(ai_badge_tooltip(play.provenance))
@@ -268,17 +282,9 @@ class NowPlayingCard(QFrame):
 
     def refresh_age(self, now: datetime) -> None:
         """Rewrite the age text only (called by the tab's slow timer)."""
-        play = self._current
-        if play is None:
+        if self._panel is None or self._current is None:
             return
-        parts = []
-        if play.score is not None:
-            parts.append(f"score {play.score}")
-        parts.append(how_long_ago(play.effective_end or play.start, now) or "just now")
-        if play.duration:
-            minutes, seconds = divmod(int(play.duration), 60)
-            parts.append(f"{minutes}:{seconds:02d}")
-        self.meta_label.setText(" · ".join(parts))
+        self.meta_label.setText(current_song_line(self._panel, now, self._local_tz))
 
     def cover_url(self) -> str | None:
         return self._cover_url

@@ -164,6 +164,7 @@ def test_cover_art_is_fetched_once_and_shared_between_cards(qtbot, qloop, tmp_pa
             raw_event=raw,
         )
         board.apply_play(RecordedPlay(play, stations(2)[radio_id - 1]))
+        board.apply_status(StreamStatus(radio_id, f"Station {radio_id}", "live", since=now))
 
     def has_cover(radio_id):
         image = tab.cards[radio_id].cover_label.pixmap().toImage()
@@ -190,3 +191,28 @@ def test_bridge_turns_service_events_into_qt_signals(qtbot, qloop, tmp_path, fak
         drive(qtbot, qloop, service.aclose())
         drive(qtbot, qloop, client.aclose())
         db.conn.close()
+
+
+def test_a_card_says_when_the_song_was_last_heard_once_the_stream_is_down(qtbot):
+    board = NowPlayingBoard()
+    board.set_stations(stations(1))
+    tab = MonitorTab(board, refresh_interval_ms=20)
+    qtbot.addWidget(tab)
+    tab.show()
+    start = datetime.now(UTC) - timedelta(minutes=3)
+    play = Play(id=1, radio_id=1, start=start, play_length=120, title="Shout", score=90)
+    board.apply_play(RecordedPlay(play, stations(1)[0]))
+    board.apply_status(StreamStatus(1, "Station 1", "live", since=start))
+    qtbot.waitUntil(lambda: 1 in tab.cards and "ago" in tab.cards[1].meta_label.text())
+    card = tab.cards[1]
+    assert card.title_label.text() == "Shout" and card.title_label.property("heard") == "now"
+
+    board.apply_status(
+        StreamStatus(1, "Station 1", "down", "Cannot reach the backend", datetime.now(UTC))
+    )
+    qtbot.waitUntil(lambda: card.meta_label.text().startswith("Last heard at "))
+    ended = (start + timedelta(seconds=120)).astimezone().strftime("%H:%M")
+    assert card.meta_label.text() == f"Last heard at {ended}"
+    assert card.title_label.property("heard") == "past"
+    assert card.status_pill.text() == "Down"
+    tab.shutdown()
