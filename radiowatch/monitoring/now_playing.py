@@ -44,7 +44,7 @@ class StationPanel:
     radio_id: int
     name: str
     status: StreamStatus | None = None
-    recent: deque[Play] = field(default_factory=lambda: deque(maxlen=6))
+    recent: deque[Play] = field(default_factory=lambda: deque(maxlen=9))
     version: int = 0
 
     @property
@@ -77,7 +77,9 @@ class StationPanel:
 class NowPlayingBoard:
     """Panels by radio_id, each stamped with the board version of its last change."""
 
-    def __init__(self, recent_limit: int = 6) -> None:
+    # The current play and up to eight before it: what a roomy card lists (one or two
+    # stations); compact cards show fewer.
+    def __init__(self, recent_limit: int = 9) -> None:
         self._recent_limit = recent_limit
         self._panels: dict[int, StationPanel] = {}
         self._order: list[int] = []

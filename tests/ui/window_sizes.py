@@ -1,8 +1,8 @@
 """Layout tests look at a tab inside the real main window, at the sizes people use.
 
-    with main_window(qtbot, dirs, db) as window:
-        window.set_tab("history", tab)
-        show_at(qtbot, window, DEFAULT_SIZE)
+    window = main_window(qtbot, dirs, db)
+    window.set_tab("history", tab)
+    show_at(qtbot, window, DEFAULT_SIZE)
 
 DEFAULT_SIZE is the window a new user gets; LARGE_SIZE a big desktop window. The sidebar keeps
 its default width, so a tab gets the width it really has at each size.
@@ -20,6 +20,7 @@ from radiowatch.config.paths import ProfileDirs
 from radiowatch.config.secrets import MemoryTokenStore
 from radiowatch.config.settings import SettingsStore
 from radiowatch.stations.store import StationStore
+from radiowatch.ui.common.palette import apply_scheme
 from radiowatch.ui.shell.main_window import MainWindow
 
 DEFAULT_SIZE = (1120, 700)
@@ -27,8 +28,8 @@ LARGE_SIZE = (1600, 1000)
 SIZES = (DEFAULT_SIZE, LARGE_SIZE)
 
 
-@contextmanager
-def main_window(qtbot, dirs: ProfileDirs, db, stations: StationStore | None = None) -> Iterator:
+def main_window(qtbot, dirs: ProfileDirs, db, stations: StationStore | None = None) -> MainWindow:
+    """A real main window (closed by qtbot at the end of the test)."""
     window = MainWindow(
         dirs=dirs,
         settings=SettingsStore(dirs.settings_file),
@@ -37,7 +38,19 @@ def main_window(qtbot, dirs: ProfileDirs, db, stations: StationStore | None = No
     )
     qtbot.addWidget(window)
     window.allow_close()
-    yield window
+    return window
+
+
+@contextmanager
+def app_theme(qapp, scheme: str = "light") -> Iterator[None]:
+    """The app's palette and stylesheet, as `radiowatch` applies them; restored afterwards."""
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_scheme(qapp, scheme)
+    try:
+        yield
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
 
 
 def show_at(qtbot, window: QWidget, size: tuple[int, int]) -> None:

@@ -18,12 +18,12 @@ def window_with_history(qtbot):
     dirs = profile_dirs().ensure()
     write_history(dirs.database, 50)
     db = open_database(dirs.database)
-    with main_window(qtbot, dirs, db) as window:
-        tab = HistoryTab(dirs.database)
-        window.set_tab("history", tab)
-        window.show_tab("history")
-        yield window, tab
-        tab.close_database()
+    window = main_window(qtbot, dirs, db)
+    tab = HistoryTab(dirs.database)
+    window.set_tab("history", tab)
+    window.show_tab("history")
+    yield window, tab
+    tab.close_database()
     db.conn.close()
 
 
