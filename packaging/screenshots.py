@@ -108,12 +108,12 @@ async def shoot(app, out: Path, wait_s: float) -> list[Path]:
     assistant = FirstRunAssistant(
         app.services.settings, app.services.tokens, app.services.stations, window
     )
-    assistant.show()
+    window.show_first_run(assistant)  # the page a new user's window opens on
     await settle()
     await asyncio.sleep(0.5)
-    assistant.grab().save(str(out / "first-run.png"), "PNG", 9)
+    window.grab().save(str(out / "first-run.png"), "PNG", 9)
     saved.append(out / "first-run.png")
-    assistant.close()
+    assistant.reject()  # closes the page; the profile's settings stay as they are
     return saved
 
 

@@ -1,5 +1,10 @@
 """The first-run assistant: from a fresh install to a station being monitored in a minute.
 
+It is a page of the main window (`MainWindow.show_first_run`), opaque and covering the sidebar
+and the tabs, not a window floating over them: drawn over the Monitor tab, the tab's own
+"no stations yet" text showed beside the assistant's buttons, and without a window manager
+(a kiosk, a remote desktop, a screenshot) a dialog has no frame to tell it apart.
+
 Two steps. 1) How should songs be recognised: the local engine with the demo station (nothing
 to set up), the local engine with the user's own music folder, or the AudD cloud with a token.
 2) A first station: paste a stream URL or pick an example (optional with the demo, which brings
@@ -11,12 +16,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -45,8 +51,17 @@ EXAMPLE_STATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-class FirstRunAssistant(QDialog):
-    """Modal-less dialog; `finished` tells the app to start the backend."""
+PAGE_WIDTH = 640  # the assistant's column; the rest of the window is its quiet background
+
+
+class FirstRunAssistant(QWidget):
+    """A full-window page. `accepted` (finished), `rejected` (skipped or closed) and then
+    `finished(result)` tell the app to start the backend, as a dialog's signals would."""
+
+    accepted = Signal()
+    rejected = Signal()
+    finished = Signal(int)
+    ACCEPTED, REJECTED = 1, 0
 
     def __init__(
         self,
@@ -60,14 +75,52 @@ class FirstRunAssistant(QDialog):
         self.tokens = tokens
         self.stations = stations
         self.added_station = None
-        self.setWindowTitle("Welcome to radiowatch")
-        self.setMinimumWidth(560)
+        self.result: int | None = None
+        self.setObjectName("FirstRunPage")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setAutoFillBackground(True)  # opaque even without the app's stylesheet
         self.setup_ui()
         self._sync()
 
     # -- layout ----------------------------------------------------------------------------------
     def setup_ui(self) -> None:
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
+        row = QHBoxLayout()
+        self.card = QFrame(self)
+        self.card.setObjectName("FirstRunCard")
+        self.card.setMaximumWidth(PAGE_WIDTH)
+        self.card.setMinimumWidth(min(PAGE_WIDTH, 520))
+        row.addStretch(1)
+        row.addWidget(self.card, 10)
+        row.addStretch(1)
+        outer.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+        layout = QVBoxLayout(self.card)
+        layout.setContentsMargins(28, 24, 28, 20)
+        layout.setSpacing(10)
+        header = QHBoxLayout()
+        welcome = QLabel("Welcome to radiowatch", self.card)
+        welcome.setObjectName("FirstRunWelcome")
+        self.step_label = QLabel(self.card)
+        self.step_label.setObjectName("DialogHint")
+        header.addWidget(welcome, 1)
+        header.addWidget(self.step_label, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+        intro = QLabel(
+            "Know what music plays on the radio. Two quick steps, and the first songs "
+            "appear on the Monitor tab within a minute or two.",
+            self.card,
+        )
+        intro.setObjectName("DialogHint")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        rule = QFrame(self.card)
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setObjectName("FirstRunRule")
+        layout.addWidget(rule)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._backend_page())
         self.pages.addWidget(self._station_page())
@@ -91,6 +144,7 @@ class FirstRunAssistant(QDialog):
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
         layout.addLayout(buttons)
+        self.setWindowTitle("Welcome to radiowatch")
         self.skip_button.clicked.connect(self.skip)
         self.back_button.clicked.connect(lambda: self.go(0))
         self.next_button.clicked.connect(self.next)
@@ -98,8 +152,9 @@ class FirstRunAssistant(QDialog):
     def _backend_page(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         title = QLabel("How should radiowatch recognise songs?", page)
-        title.setObjectName("PlaceholderTitle")
+        title.setObjectName("FirstRunQuestion")
         title.setWordWrap(True)
         layout.addWidget(title)
         self.choice_group = QButtonGroup(page)
@@ -152,8 +207,9 @@ class FirstRunAssistant(QDialog):
     def _station_page(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         title = QLabel("Add a first station", page)
-        title.setObjectName("PlaceholderTitle")
+        title.setObjectName("FirstRunQuestion")
         layout.addWidget(title)
         self.station_hint = QLabel(page)
         self.station_hint.setWordWrap(True)
@@ -264,6 +320,7 @@ class FirstRunAssistant(QDialog):
         self.folder_row.setVisible(choice == CHOICE_FOLDER)
         self.token_row.setVisible(choice == CHOICE_AUDD)
         on_last = self.pages.currentIndex() == 1
+        self.step_label.setText(f"Step {self.pages.currentIndex() + 1} of {self.pages.count()}")
         self.back_button.setVisible(on_last)
         self.next_button.setText("Start monitoring" if on_last else "Next")
         self.station_hint.setText(
@@ -286,3 +343,17 @@ class FirstRunAssistant(QDialog):
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+
+    # -- closing, as a dialog would ----------------------------------------------------------------
+    def accept(self) -> None:
+        self._done(self.ACCEPTED)
+
+    def reject(self) -> None:
+        self._done(self.REJECTED)
+
+    def _done(self, result: int) -> None:
+        if self.result is not None:
+            return
+        self.result = result
+        (self.accepted if result == self.ACCEPTED else self.rejected).emit()
+        self.finished.emit(result)

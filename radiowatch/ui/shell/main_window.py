@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QWidget,
 )
@@ -106,7 +107,10 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([240, 760])
-        self.setCentralWidget(self.splitter)
+        # The window's pages: the stations and tabs, or a page over all of them (first run).
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.splitter)
+        self.setCentralWidget(self.pages)
 
         self.status = MainStatusBar(self)
         self.setStatusBar(self.status)
@@ -185,6 +189,18 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         if was_current:
             self.tabs.setCurrentIndex(index)
+
+    def show_first_run(self, page: QWidget) -> None:
+        """Show `page` in place of the stations and tabs until it emits `finished`."""
+        self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
+        page.finished.connect(lambda _result: self.close_first_run(page))
+
+    def close_first_run(self, page: QWidget) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+        if self.pages.indexOf(page) >= 0:
+            self.pages.removeWidget(page)
+            page.deleteLater()
 
     def tab(self, key: str) -> QWidget:
         return self.tabs.widget(self._tab_index(key))
