@@ -214,3 +214,17 @@ def test_dropping_a_playlist_file_on_the_sidebar_starts_adding_it(qtbot, profile
     assert dialog.windowTitle() == "Add station"
     assert dialog.source_edit.text() == str(playlist)
     dialog.reject()
+
+
+def test_a_station_added_from_the_command_line_appears_while_the_window_is_open(qtbot, profile):
+    from radiowatch import cli
+
+    window = make_window(qtbot, profile)
+    window.station_watch.setInterval(50)
+    heard = []
+    window.stations.subscribe(lambda: heard.append(True))  # what the monitoring listens to
+    assert cli.main(["stations", "add", "Scripted FM", "https://s.example/scripted.mp3"]) == 0
+    qtbot.waitUntil(lambda: window.sidebar.list.count() == 1, timeout=5000)
+    assert "Scripted FM" in window.sidebar.list.item(0).text() and heard
+    assert cli.main(["stations", "remove", "Scripted FM"]) == 0
+    qtbot.waitUntil(lambda: window.sidebar.list.count() == 0, timeout=5000)
