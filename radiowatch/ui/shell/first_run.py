@@ -14,6 +14,7 @@ Monitor tab's live now-playing. "Skip" keeps the defaults (local engine with the
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -36,7 +37,9 @@ from PySide6.QtWidgets import (
 from radiowatch.config.secrets import AUDD_API_TOKEN, TokenStore, TokenStoreError
 from radiowatch.config.settings import SettingsStore
 from radiowatch.stations.errors import StationError
+from radiowatch.stations.station_input import input_problems, needs_resolving, save_station
 from radiowatch.stations.store import StationStore
+from radiowatch.ui.common.tasks import spawn
 
 CHOICE_DEMO = "demo"
 CHOICE_FOLDER = "folder"
@@ -76,6 +79,7 @@ class FirstRunAssistant(QWidget):
         self.stations = stations
         self.added_station = None
         self.result: int | None = None
+        self._task: asyncio.Task[None] | None = None
         self.setObjectName("FirstRunPage")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAutoFillBackground(True)  # opaque even without the app's stylesheet
@@ -263,24 +267,54 @@ class FirstRunAssistant(QWidget):
         self.reject()
 
     def finish(self) -> bool:
-        if not self._check_backend():
-            self.go(0)
+        """Save the choices and close; False (with the reason shown) if something is missing.
+
+        A playlist link is resolved to its stream first, as the station dialog does: that
+        takes a moment, so it runs in the background and the page closes when it is done
+        (True is returned at once)."""
+        if self.busy or not self._check_backend():
+            if not self.busy:
+                self.go(0)
             return False
         url = self.url_edit.text().strip()
-        if url:
+        if url and self.added_station is None:
             name = self.name_edit.text().strip() or self.example_combo.currentText()
             if self.example_combo.currentData() is None and not self.name_edit.text().strip():
                 name = ""
+            problems = input_problems(self.stations, name=name, entered=url)
+            if problems:
+                self._show_error(problems[0].message)
+                return False
+            if needs_resolving(url):
+                self._set_busy(True)
+                self._task = spawn(self._resolve_then_finish(name, url), name="first-run-station")
+                return True
             try:
                 self.added_station = self.stations.add(name=name, source=url)
             except StationError as exc:
                 self._show_error(str(exc))
                 return False
-        elif self.choice != CHOICE_DEMO:
+        elif not url and self.choice != CHOICE_DEMO:
             self._show_error(
                 "Paste a stream URL or pick an example, so there is something to monitor."
             )
             return False
+        return self._finish_backend()
+
+    async def _resolve_then_finish(self, name: str, url: str) -> None:
+        try:
+            saved = await save_station(self.stations, name=name, entered=url)
+        except StationError as exc:
+            self._set_busy(False)
+            self._show_error(exc.message)
+            return
+        finally:
+            self._task = None
+        self._set_busy(False)
+        self.added_station = saved.station
+        self._finish_backend()
+
+    def _finish_backend(self) -> bool:
         try:
             self._save_backend()
         except TokenStoreError as exc:
@@ -288,6 +322,17 @@ class FirstRunAssistant(QWidget):
             return False
         self.accept()
         return True
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def _set_busy(self, busy: bool) -> None:
+        for widget in (self.skip_button, self.back_button, self.next_button, self.pages):
+            widget.setEnabled(not busy)
+        self.error_label.setVisible(busy)
+        if busy:
+            self.error_label.setText("Resolving the playlist to its stream…")
 
     def _check_backend(self) -> bool:
         if self.choice == CHOICE_FOLDER and not Path(self.folder_edit.text().strip()).is_dir():
@@ -349,6 +394,9 @@ class FirstRunAssistant(QWidget):
         self._done(self.ACCEPTED)
 
     def reject(self) -> None:
+        if self._task is not None:
+            self._task.cancel()  # nothing is saved before the playlist is resolved
+            self._task = None
         self._done(self.REJECTED)
 
     def _done(self, result: int) -> None:

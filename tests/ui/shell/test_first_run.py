@@ -151,3 +151,29 @@ def test_the_assistant_is_an_opaque_page_over_the_whole_window(qtbot, qapp, serv
         with qtbot.waitSignal(dialog.finished):
             dialog.skip()
         assert window.tabs.isVisible() and window.sidebar.isVisible()
+
+
+def test_a_playlist_link_is_resolved_to_its_stream_as_in_the_station_dialog(qtbot, qloop, services):
+    from tests.stations.playlist_server import running_playlist_server
+
+    with running_playlist_server() as server:
+        stream = server.url("/stream.mp3")
+        url = server.route("/listen.pls", f"[playlist]\nFile1={stream}\n")
+        dialog = assistant(qtbot, services)
+        assert dialog.next()
+        dialog.url_edit.setText(url)
+        dialog.name_edit.setText("Harbour City")
+        with qtbot.waitSignal(dialog.accepted, timeout=10000):
+            assert dialog.finish()
+            assert dialog.busy and not dialog.next_button.isEnabled()
+        [station] = services.stations.list()
+        assert (station.name, station.source, station.entered) == ("Harbour City", stream, url)
+
+        dialog = assistant(qtbot, services)
+        dialog.next()
+        dialog.url_edit.setText(server.url("/gone.pls"))
+        dialog.name_edit.setText("Gone")
+        assert dialog.finish()
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=10000)
+        assert "HTTP 404" in dialog.error_label.text() and dialog.result is None
+        assert [s.name for s in services.stations.list()] == ["Harbour City"]
