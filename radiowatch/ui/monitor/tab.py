@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -37,6 +38,7 @@ from radiowatch.monitoring.now_playing import NowPlayingBoard, StationPanel, cov
 from radiowatch.ui.monitor.add_station_tile import AddStationTile
 from radiowatch.ui.monitor.card_grid import (
     CARD_SPACING,
+    ROOMY,
     CardStyle,
     GridShape,
     card_style,
@@ -48,6 +50,12 @@ from radiowatch.ui.shell.tray import NotificationBanner
 log = logging.getLogger(__name__)
 
 REFRESH_BUDGET_S = 0.004
+COVERS_KEPT = 400
+
+
+def _trim(cache: OrderedDict) -> None:
+    while len(cache) > COVERS_KEPT:
+        cache.popitem(last=False)
 
 
 class MonitorTab(QWidget):
@@ -83,8 +91,10 @@ class MonitorTab(QWidget):
         self._shape: GridShape | None = None
         self._style: CardStyle | None = None
         self.cards: dict[int, NowPlayingCard] = {}
-        self._pixmaps: dict[str, QPixmap | None] = {}  # downloaded covers, as they came
-        self._rounded: dict[tuple[str, int], QPixmap] = {}  # ...rounded, per cover size
+        # Downloaded covers (at most the largest card's size), and those rounded per size: the
+        # most recent ones only, a day of 100 stations plays thousands of songs.
+        self._pixmaps: OrderedDict[str, QPixmap | None] = OrderedDict()
+        self._rounded: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
         self._fetching: dict[str, asyncio.Task[None]] = {}
         self._ready_urls: set[str] = set()
         self._pending: dict[int, StationPanel] = {}
@@ -355,6 +365,8 @@ class MonitorTab(QWidget):
         key = (url, size)
         if key not in self._rounded:
             self._rounded[key] = rounded(pixmap, size)
+            _trim(self._rounded)
+        self._rounded.move_to_end(key)
         return self._rounded[key]
 
     def _fetch_cover(self, url: str) -> None:
@@ -370,7 +382,17 @@ class MonitorTab(QWidget):
         try:
             data = await self._covers.get(url) if self._covers else None
             pixmap = QPixmap()
-            self._pixmaps[url] = pixmap if data and pixmap.loadFromData(data) else None
+            if data and pixmap.loadFromData(data):
+                side = ROOMY.cover
+                self._pixmaps[url] = pixmap.scaled(
+                    side,
+                    side,
+                    Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            else:
+                self._pixmaps[url] = None
+            _trim(self._pixmaps)
             self._ready_urls.add(url)
         finally:
             self._fetching.pop(url, None)

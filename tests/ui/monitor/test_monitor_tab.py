@@ -216,3 +216,31 @@ def test_a_card_says_when_the_song_was_last_heard_once_the_stream_is_down(qtbot)
     assert card.title_label.property("heard") == "past"
     assert card.status_pill.text() == "Down"
     tab.shutdown()
+
+
+def test_only_the_most_recent_covers_are_kept_in_memory(
+    qtbot, qloop, tmp_path, cover_server, monkeypatch
+):
+    import radiowatch.ui.monitor.tab as monitor_tab
+
+    monkeypatch.setattr(monitor_tab, "COVERS_KEPT", 2)
+    base, hits = cover_server
+    board = NowPlayingBoard()
+    board.set_stations(stations(3))
+    cache = CoverArtCache(tmp_path / "covers")
+    tab = MonitorTab(board, cover_cache=cache, refresh_interval_ms=20)
+    qtbot.addWidget(tab)
+    tab.show()
+    now = datetime.now(UTC)
+    for radio_id in (1, 2, 3):
+        art = {"artwork": {"url": f"{base}/art{radio_id}/{{w}}x{{h}}.png"}}
+        raw = {"results": [{"title": "T", "apple_music": art}]}
+        play = Play(id=radio_id, radio_id=radio_id, start=now, title="T", raw_event=raw)
+        board.apply_play(RecordedPlay(play, stations(3)[radio_id - 1]))
+    qtbot.waitUntil(lambda: len(hits) == 3 and not tab._fetching, timeout=5000)
+    qtbot.wait(100)
+    assert len(tab._pixmaps) <= 2 and len(tab._rounded) <= 2
+    # Kept at the largest card's cover size, whatever size was downloaded.
+    assert {p.width() for p in tab._pixmaps.values() if p} == {120}
+    drive(qtbot, qloop, cache.aclose())
+    tab.shutdown()
