@@ -11,9 +11,9 @@ from PySide6.QtGui import (
     QFont,
     QIcon,
     QPainter,
-    QPalette,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -64,8 +64,10 @@ class _StationDelegate(QStyledItemDelegate):
         bold.setWeight(QFont.Weight.DemiBold)
         painter.setFont(bold)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        # Dark text on the light theme's surfaces, light text on the dark theme's.
-        dark = option.palette.color(QPalette.ColorRole.Window).lightness() < 128
+        # Dark text on the light theme's surfaces, light text on the dark theme's (the scheme
+        # ui/common/palette.py applied: the list's palette is transparent, it cannot tell).
+        app = QApplication.instance()
+        dark = app is not None and app.property("radiowatch_scheme") == "dark"
         if dark:
             painter.setPen(QColor("#ffffff") if selected else QColor("#e6e8eb"))
         else:
