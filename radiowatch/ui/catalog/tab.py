@@ -180,8 +180,10 @@ class CatalogTab(JobPanel):
         self.table.itemChanged.connect(self._on_item_edited)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The title takes the spare width (none to spare: it narrows before anything scrolls).
+        header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(False)
         self.table.itemSelectionChanged.connect(self._on_selection)
         split.addWidget(self.table)
@@ -326,13 +328,8 @@ class CatalogTab(JobPanel):
                 self.table.setItem(row, col, item)
             self._show_suggestion(row, t)
         self.table.blockSignals(False)
-        self.table.resizeColumnsToContents()
-        for col, least in ((TITLE_COLUMN, 220), (ARTIST_COLUMN, 160), (2, 120)):
-            self.table.setColumnWidth(col, max(least, self.table.columnWidth(col)))
-        # Sizing to contents resized the last column too; it takes the spare width again.
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setStretchLastSection(True)
+        for col in range(1, len(HEADERS)):  # the title stretches over the rest
+            self.table.resizeColumnToContents(col)
         self._on_selection()
 
     def _show_suggestion(self, row: int, track: CatalogTrack) -> None:
