@@ -152,6 +152,9 @@ class FirstRunAssistant(QWidget):
         self.skip_button.clicked.connect(self.skip)
         self.back_button.clicked.connect(lambda: self.go(0))
         self.next_button.clicked.connect(self.next)
+        # A page, not a dialog: Enter in a field does not reach a default button by itself.
+        for edit in (self.folder_edit, self.token_edit, self.url_edit, self.name_edit):
+            edit.returnPressed.connect(self.next_button.click)
 
     def _backend_page(self) -> QWidget:
         page = QWidget(self)

@@ -177,3 +177,18 @@ def test_a_playlist_link_is_resolved_to_its_stream_as_in_the_station_dialog(qtbo
         qtbot.waitUntil(lambda: not dialog.busy, timeout=10000)
         assert "HTTP 404" in dialog.error_label.text() and dialog.result is None
         assert [s.name for s in services.stations.list()] == ["Harbour City"]
+
+
+def test_enter_in_a_field_moves_on_as_next_does(qtbot, services):
+    from PySide6.QtCore import Qt
+
+    dialog = assistant(qtbot, services)
+    dialog.choose(CHOICE_AUDD)
+    dialog.token_edit.setText("my-audd-token-123456")
+    qtbot.keyClick(dialog.token_edit, Qt.Key.Key_Return)
+    assert dialog.pages.currentIndex() == 1
+    dialog.url_edit.setText("https://streams.example/mine.mp3")
+    dialog.name_edit.setText("Mine")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    assert [s.name for s in services.stations.list()] == ["Mine"]
