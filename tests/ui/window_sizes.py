@@ -45,12 +45,14 @@ def main_window(qtbot, dirs: ProfileDirs, db, stations: StationStore | None = No
 def app_theme(qapp, scheme: str = "light") -> Iterator[None]:
     """The app's palette and stylesheet, as `radiowatch` applies them; restored afterwards."""
     palette, sheet = qapp.palette(), qapp.styleSheet()
+    applied = qapp.property("radiowatch_scheme")
     apply_scheme(qapp, scheme)
     try:
         yield
     finally:
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
+        qapp.setProperty("radiowatch_scheme", applied)
 
 
 def show_at(qtbot, window: QWidget, size: tuple[int, int]) -> None:
