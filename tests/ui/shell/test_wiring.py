@@ -159,7 +159,8 @@ def test_pausing_from_the_tray_menu_pauses_the_monitor_tab_too(qtbot, cloud_app,
     )
     monitor.pause_button.click()
     qtbot.waitUntil(lambda: not app.monitoring.service.paused, timeout=15000)
-    assert not app.tray_controller.pause_action.isChecked()
+    # The service resumes on its thread first; the tray hears of it when set_paused returns.
+    qtbot.waitUntil(lambda: not app.tray_controller.pause_action.isChecked(), timeout=5000)
     drive(qtbot, qloop, app.monitoring.set_paused(False))
 
 
