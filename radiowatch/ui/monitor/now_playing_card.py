@@ -311,11 +311,11 @@ class NowPlayingCard(QFrame):
     def _show_current(self, local_tz) -> None:
         play = self._current
         if play is None:
-            self.title_label.setText("Waiting for the first song…")
+            self.ai_badge.hide()
+            self._set_elided(self.title_label, "Waiting for the first song…")
+            self.title_label.setToolTip("")
             self.artist_label.setText("")
             self.meta_label.setText("")
-            self.ai_badge.hide()
-            self._full_texts.pop(self.title_label, None)
             self._full_texts.pop(self.artist_label, None)
             self.cover_label.setPixmap(placeholder_cover(self.style_.cover, str(self.radio_id)))
             self._cover_url = None
