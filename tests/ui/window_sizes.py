@@ -5,11 +5,13 @@
     show_at(qtbot, window, DEFAULT_SIZE)
 
 DEFAULT_SIZE is the window a new user gets; LARGE_SIZE a big desktop window. The sidebar keeps
-its default width, so a tab gets the width it really has at each size.
+its default width, so a tab gets the width it really has at each size. With
+RADIOWATCH_SCREENSHOTS=DIR, `save_shot` keeps what the test saw as DIR/<name>.png, to look at.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -74,3 +76,9 @@ def rect_in(widget: QWidget, ancestor: QWidget) -> QRect:
 
 def fully_inside(widget: QWidget, ancestor: QWidget) -> bool:
     return widget.isVisible() and ancestor.rect().contains(rect_in(widget, ancestor))
+
+
+def save_shot(window: QWidget, name: str) -> None:
+    folder = os.environ.get("RADIOWATCH_SCREENSHOTS")
+    if folder:
+        window.grab().save(os.path.join(folder, f"{name}.png"))

@@ -8,7 +8,15 @@ from radiowatch.config.paths import profile_dirs
 from radiowatch.history.database import open_database
 from radiowatch.ui.history.tab import HistoryTab
 from tests.ui.history.test_history_tab import write_history
-from tests.ui.window_sizes import DEFAULT_SIZE, LARGE_SIZE, SIZES, main_window, rect_in, show_at
+from tests.ui.window_sizes import (
+    DEFAULT_SIZE,
+    LARGE_SIZE,
+    SIZES,
+    main_window,
+    rect_in,
+    save_shot,
+    show_at,
+)
 
 pytestmark = pytest.mark.qt
 
@@ -41,6 +49,7 @@ def test_the_search_field_stays_usable_and_every_filter_shows(qtbot, window_with
         tab.ai_only,
         tab.show_deleted,
     ]
+    save_shot(window, f"history-{size[0]}x{size[1]}")
     assert tab.search.width() >= 300, f"search squeezed to {tab.search.width()} px"
     rects = [rect_in(widget, bar) for widget in filters]
     for widget, rect in zip(filters, rects, strict=True):

@@ -17,7 +17,7 @@ from radiowatch.monitoring.now_playing import NowPlayingBoard
 from radiowatch.monitoring.stations_source import MonitoredStation
 from radiowatch.ui.monitor.card_grid import CARD_SPACING, COMPACT, ROOMY, grid_shape
 from radiowatch.ui.monitor.tab import MonitorTab
-from tests.ui.window_sizes import SIZES, app_theme, main_window, rect_in, show_at
+from tests.ui.window_sizes import SIZES, app_theme, main_window, rect_in, save_shot, show_at
 
 pytestmark = pytest.mark.qt
 
@@ -82,6 +82,7 @@ def test_cards_fill_the_width_and_nothing_sticks_out(qtbot, monitor_window, coun
     window, tab = monitor_window(count)
     show_at(qtbot, window, size)
     all_cards_shown(qtbot, tab, count)
+    save_shot(window, f"monitor-{count}-stations-{size[0]}x{size[1]}")
     viewport = tab.scroll.viewport()
     tiles = [tab.cards[radio_id] for radio_id in tab.board.station_ids()] + [tab.add_tile]
     style = ROOMY if count <= 2 else COMPACT

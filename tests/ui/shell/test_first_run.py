@@ -14,7 +14,7 @@ from radiowatch.ui.shell.first_run import (
     EXAMPLE_STATIONS,
     FirstRunAssistant,
 )
-from tests.ui.window_sizes import SIZES, app_theme, rect_in, show_at
+from tests.ui.window_sizes import SIZES, app_theme, rect_in, save_shot, show_at
 
 pytestmark = [
     pytest.mark.qt,
@@ -134,6 +134,7 @@ def test_the_assistant_is_an_opaque_page_over_the_whole_window(qtbot, qapp, serv
         dialog = FirstRunAssistant(services.settings, services.tokens, services.stations, window)
         window.show_first_run(dialog)
         show_at(qtbot, window, size)
+        save_shot(window, f"first-run-{size[0]}x{size[1]}")
         assert dialog.isVisible() and dialog.isWindow() is False
         assert not window.tabs.isVisible() and not window.sidebar.isVisible()
         central = window.centralWidget()
