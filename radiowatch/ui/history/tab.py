@@ -444,7 +444,6 @@ class HistoryTab(QWidget):
         # open(), not exec(): the monitoring's loop keeps running while the dialog is open.
         dialog.accepted.connect(lambda: self.around(*dialog.choice()))
         dialog.finished.connect(lambda _result: dialog.deleteLater())
-        self.around_dialog_box = dialog
         dialog.open()
 
     def add_play_dialog(self) -> None:
