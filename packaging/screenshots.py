@@ -6,7 +6,7 @@ show. The script waits for the demo station to be live (and, if it comes within 
 allowed, its first recognised play), then saves one PNG per tab, the first-run assistant and
 the About box into the output folder.
 
-    python packaging/screenshots.py OUT_DIR [--wait SECONDS]
+    python packaging/screenshots.py OUT_DIR [--wait SECONDS] [--size WIDTHxHEIGHT]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def seed_history(services) -> None:
     services.db.conn.commit()
 
 
-async def shoot(app, out: Path, wait_s: float) -> list[Path]:
+async def shoot(app, out: Path, wait_s: float, size: tuple[int, int] = WINDOW_SIZE) -> list[Path]:
     from radiowatch.backend.session import DEMO_RADIO_ID
     from radiowatch.ui.shell.placeholder_tab import TAB_KEYS
 
@@ -87,7 +87,7 @@ async def shoot(app, out: Path, wait_s: float) -> list[Path]:
     await asyncio.sleep(1.0)
     saved: list[Path] = []
     window = app.window
-    window.resize(*WINDOW_SIZE)
+    window.resize(*size)
     for key in TAB_KEYS:
         window.show_tab(key)
         await settle()
@@ -108,12 +108,12 @@ async def shoot(app, out: Path, wait_s: float) -> list[Path]:
     assistant = FirstRunAssistant(
         app.services.settings, app.services.tokens, app.services.stations, window
     )
-    assistant.show()
+    window.show_first_run(assistant)  # the page a new user's window opens on
     await settle()
     await asyncio.sleep(0.5)
-    assistant.grab().save(str(out / "first-run.png"), "PNG", 9)
+    window.grab().save(str(out / "first-run.png"), "PNG", 9)
     saved.append(out / "first-run.png")
-    assistant.close()
+    assistant.reject()  # closes the page; the profile's settings stay as they are
     return saved
 
 
@@ -126,7 +126,14 @@ def main() -> int:
         default=150.0,
         help="how long to wait for the demo station's first live play",
     )
+    parser.add_argument(
+        "--size",
+        default="x".join(map(str, WINDOW_SIZE)),
+        help="window size, e.g. 1120x700 (default: the README's)",
+    )
     args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    size = (width, height)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     profile = Path(tempfile.mkdtemp(prefix="radiowatch-shots-"))
@@ -157,7 +164,7 @@ def main() -> int:
         runner = asyncio.get_running_loop().create_task(app.run(handle_signals=False))
         await asyncio.sleep(0.5)
         try:
-            saved.extend(await shoot(app, out, args.wait))
+            saved.extend(await shoot(app, out, args.wait, size))
         finally:
             app.request_shutdown("screenshots")
         return await runner

@@ -465,7 +465,7 @@ class RadiowatchApp:
         )
         assistant.finished.connect(lambda _result: self._first_run_closed())
         self.assistant = assistant
-        assistant.open()
+        self.window.show_first_run(assistant)
         return assistant
 
     def _first_run_closed(self) -> None:

@@ -2,6 +2,7 @@
 
     radiowatch [--data-dir DIR] [--minimised]   open the window (or start in the tray)
     radiowatch [--data-dir DIR] export ARGS...  export play logs (see `radiowatch export --help`)
+    radiowatch [--data-dir DIR] stations list|add|remove|enable|disable ...
     radiowatch --version
 
 Parsing happens before Qt is imported, so `--version` and the tools stay fast and work on a
@@ -23,6 +24,10 @@ _COMMANDS = {
     "export": (
         "radiowatch.history.export_command:run_export",
         "export the play history (CSV, Excel) without opening the window",
+    ),
+    "stations": (
+        "radiowatch.stations_cli:run_stations",
+        "list, add, remove, enable or disable stations (`radiowatch stations --help`)",
     ),
 }
 

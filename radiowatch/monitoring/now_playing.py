@@ -9,6 +9,11 @@ Each panel also says when the station was last not heard (`StationPanel.not_hear
 `not_heard_text`): after a restart from the coverage the history kept (history/coverage.py),
 then from the statuses as they change, so a card can say "not heard 12:30–12:35" or "not heard
 since 12:30" without asking the database again.
+
+The latest play is shown as playing only while the stream is live. When the stream or the
+backend is down, monitoring is paused, nothing was recognised for a while, or the app has just
+started and not heard from the backend yet, nobody knows what is on air: the card then says
+when the song was last heard (`current_song_line`) instead of implying it still plays.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from radiowatch.audd.models import CallbackSong
 from radiowatch.history.coverage import CoverageStore
@@ -59,7 +64,7 @@ class StationPanel:
     radio_id: int
     name: str
     status: StreamStatus | None = None
-    recent: deque[Play] = field(default_factory=lambda: deque(maxlen=6))
+    recent: deque[Play] = field(default_factory=lambda: deque(maxlen=9))
     version: int = 0
     not_heard: NotHeard | None = None  # None: heard without a break as far as is known
 
@@ -71,11 +76,31 @@ class StationPanel:
     def earlier(self) -> list[Play]:
         return list(self.recent)[1:]
 
+    @property
+    def on_air(self) -> bool:
+        """The latest play may be shown as playing now: the stream is live (so the backend
+        answers and hears it). Every other state means nobody knows what is on air."""
+        return self.current is not None and self.status is not None and self.status.state == "live"
+
+    def last_heard(self) -> datetime | None:
+        """When the latest play was last heard: its end as the backend reported it (else its
+        start), but never after the stream stopped being live."""
+        play = self.current
+        if play is None:
+            return None
+        heard = play.effective_end or play.start
+        status = self.status
+        if status is not None and status.state != "live" and status.since is not None:
+            heard = max(play.start, min(heard, status.since))
+        return heard
+
 
 class NowPlayingBoard:
     """Panels by radio_id, each stamped with the board version of its last change."""
 
-    def __init__(self, recent_limit: int = 6) -> None:
+    # The current play and up to eight before it: what a roomy card lists (one or two
+    # stations); compact cards show fewer.
+    def __init__(self, recent_limit: int = 9) -> None:
         self._recent_limit = recent_limit
         self._panels: dict[int, StationPanel] = {}
         self._order: list[int] = []
@@ -216,3 +241,38 @@ def how_long_ago(moment: datetime | None, now: datetime) -> str:
         return f"{hours:.0f} h ago" if hours >= 2 else f"{round(seconds / 60)} min ago"
     days = int(seconds // 86400)
     return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def last_heard_text(moment: datetime, now: datetime, local_tz: tzinfo | None = None) -> str:
+    """'Last heard at 14:32', with the day when it was not today: 'yesterday at 23:50',
+    'on 2 May at 09:15', 'on 30 Dec 2025 at 18:00'."""
+    when = moment.astimezone(local_tz)
+    today = now.astimezone(local_tz).date()
+    clock = when.strftime("%H:%M")
+    if when.date() == today:
+        return f"Last heard at {clock}"
+    if when.date() == today - timedelta(days=1):
+        return f"Last heard yesterday at {clock}"
+    day = f"{when.day} {when.strftime('%b')}"
+    if when.year != today.year:
+        day += f" {when.year}"
+    return f"Last heard on {day} at {clock}"
+
+
+def current_song_line(panel: StationPanel, now: datetime, local_tz: tzinfo | None = None) -> str:
+    """The line under the latest song on a card: score, age and length while the stream is
+    live; when it is not, only when the song was last heard."""
+    play = panel.current
+    if play is None:
+        return ""
+    if not panel.on_air:
+        heard = panel.last_heard()
+        return last_heard_text(heard, now, local_tz) if heard is not None else ""
+    parts = []
+    if play.score is not None:
+        parts.append(f"score {play.score}")
+    parts.append(how_long_ago(play.effective_end or play.start, now) or "just now")
+    if play.duration:
+        minutes, seconds = divmod(int(play.duration), 60)
+        parts.append(f"{minutes}:{seconds:02d}")
+    return " · ".join(parts)

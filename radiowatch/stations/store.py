@@ -4,7 +4,8 @@ A station has a name, the source AudD is given, what the user entered (a playlis
 radio_id: the integer AudD uses to tell the user's streams apart, unique per account, so unique
 here too. Every check that can fail raises StationError naming the field, before anything is
 written. Listeners (plain callables) hear about every change; the UI and the monitoring wrap
-them as they need.
+them as they need. Changes another process makes (`radiowatch stations add` while the app runs)
+are announced too, once `notice_outside_changes` is called (the app does, every few seconds).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class StationStore:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._db = db
         self.changed: Signal[[]] = Signal("stations changed")
+        self._data_version: int | None = None
+        self._seen: list[Station] | None = None
 
     # -- reading -------------------------------------------------------------------------------
     def list(self) -> list[Station]:
@@ -190,6 +193,23 @@ class StationStore:
             self._changed()
         return removed
 
+    def notice_outside_changes(self) -> bool:
+        """Announce (to the listeners) stations another process added, edited or removed since
+        the last look; True if there were any. Cheap enough for a timer on the GUI thread:
+        SQLite's data_version says whether any other connection wrote the file at all, and only
+        then is the (small) table read and compared."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        stations = self.list()
+        if self._seen is None or stations == self._seen:
+            self._seen = stations
+            return False
+        self._seen = stations
+        self.changed.emit()
+        return True
+
     # -- listeners -----------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], object]) -> Callable[[], None]:
         """Call `listener()` after every add, update or remove; returns an unsubscribe function."""
@@ -218,6 +238,8 @@ class StationStore:
             conn.commit()
 
     def _changed(self) -> None:
+        if self._seen is not None:
+            self._seen = self.list()  # our own change is no news to notice_outside_changes
         self.changed.emit()
 
     @staticmethod

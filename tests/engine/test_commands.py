@@ -92,6 +92,48 @@ def test_catalog_add_list_remove(tmp_path, songs):
     assert engine("catalog", "--data-dir", str(data), "list").stdout == ""
 
 
+def test_a_folder_of_untagged_files_is_named_from_the_file_names(tmp_path, songs):
+    """Rips and masters without tags: artist and title from `Artist - Title.ext`, else the
+    name; the catalog lists no "(untitled)" track."""
+    folder = tmp_path / "masters"
+    folder.mkdir()
+    write_wav(folder / "Nora Quint - Glass Elevator.wav", songs[11])
+    write_wav(folder / "02_-_Orla_Fenn_-_Midnight_Tram.wav", songs[12])
+    write_wav(folder / "bed music take 3.wav", songs[13])
+    data = tmp_path / "engine"
+    added = engine("catalog", "--data-dir", str(data), "add", str(folder))
+    assert added.returncode == 0, added.stderr
+    listed = engine("catalog", "--data-dir", str(data), "list", "--json")
+    named = {t["title"]: t["artist"] for t in map(json.loads, listed.stdout.splitlines())}
+    assert named == {
+        "bed music take 3": None,
+        "Glass Elevator": "Nora Quint",
+        "Midnight Tram": "Orla Fenn",
+    }
+    assert "(untitled)" not in engine("catalog", "--data-dir", str(data), "list").stdout
+
+
+def test_tags_win_over_the_file_name(tmp_path, songs):
+    import av
+
+    from radiowatch.engine.fingerprint.catalog import Catalog
+
+    path = tmp_path / "Wrong Artist - Wrong Title.flac"
+    pcm = (songs[11] * 32767).astype(np.int16)
+    with av.open(str(path), "w") as out:
+        out.metadata.update({"TITLE": "Night Drive"})
+        stream = out.add_stream("flac", rate=RATE, layout="mono")
+        frame = av.AudioFrame.from_ndarray(pcm[None, :], format="s16", layout="mono")
+        frame.sample_rate = RATE
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    with Catalog.open(tmp_path / "engine") as catalog:
+        tagged = catalog.add_file(path)
+        given = catalog.add_file(tmp_path / "Wrong Artist - Wrong Title.flac", title="Given")
+    assert (tagged.artist, tagged.title) == (None, "Night Drive")
+    assert (given.artist, given.title) == (None, "Given")
+
+
 def test_catalog_remove_demo_takes_out_only_the_demo_songs(tmp_path, songs):
     from radiowatch.engine.demo.startup import DEMO_PROVENANCE
     from radiowatch.engine.fingerprint.catalog import Catalog

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from radiowatch.history.coverage import CoverageStore, to_ms
 from radiowatch.history.database import open_database
@@ -13,7 +13,9 @@ from radiowatch.monitoring.now_playing import (
     NotHeard,
     NowPlayingBoard,
     cover_art_url,
+    current_song_line,
     how_long_ago,
+    last_heard_text,
     not_heard_text,
 )
 from tests.monitoring.conftest import station
@@ -128,3 +130,69 @@ def test_not_heard_reads_naturally():
     evening = datetime(2026, 5, 3, 18, 2, tzinfo=UTC)
     assert not_heard_text(NotHeard(evening, None), now, utc) == "Not heard since 3 May 18:02"
     assert not_heard_text(NotHeard(evening, at), now, utc) == "Not heard 3 May 18:02 – 12:30"
+
+
+BERLIN_SUMMER = timezone(timedelta(hours=2))  # a fixed zone: the test runs the same anywhere
+
+
+def board_with_a_song(status: StreamStatus | None) -> NowPlayingBoard:
+    """Radio 1's latest play: 10:00-10:03 UTC (12:00-12:03 in BERLIN_SUMMER), score 97."""
+    board = NowPlayingBoard()
+    board.set_stations([station(1)])
+    play = Play(id=1, radio_id=1, start=T0, play_length=180, title="Shout", score=97)
+    board.apply_play(RecordedPlay(play, station(1)))
+    if status is not None:
+        board.apply_status(status)
+    return board
+
+
+def test_a_live_stream_shows_its_latest_song_as_playing():
+    board = board_with_a_song(StreamStatus(1, "Radio 1", "live", since=T0))
+    panel = board.panel(1)
+    assert panel.on_air
+    line = current_song_line(panel, T0 + timedelta(minutes=5), BERLIN_SUMMER)
+    assert line == "score 97 · 2 min ago · 3:00"
+
+
+def test_a_stream_or_backend_that_is_down_shows_when_the_song_was_last_heard():
+    backend_down = StreamStatus(
+        1,
+        "Radio 1",
+        "down",
+        "Cannot reach the backend: connection refused",
+        T0 + timedelta(hours=1),
+    )
+    panel = board_with_a_song(backend_down).panel(1)
+    assert not panel.on_air
+    line = current_song_line(panel, T0 + timedelta(hours=2), BERLIN_SUMMER)
+    assert line == "Last heard at 12:03"  # the song's end, in local time
+    assert "ago" not in line and "score" not in line
+
+
+def test_going_down_mid_song_means_it_was_last_heard_when_the_stream_went_down():
+    went_down = StreamStatus(1, "Radio 1", "down", "Cannot connect", T0 + timedelta(minutes=1))
+    panel = board_with_a_song(went_down).panel(1)
+    assert panel.last_heard() == T0 + timedelta(minutes=1)
+    assert current_song_line(panel, T0 + timedelta(minutes=9), BERLIN_SUMMER) == (
+        "Last heard at 12:01"
+    )
+
+
+def test_every_state_but_live_is_not_on_air():
+    for state in ("connecting", "down", "silent", "paused", "stopped"):
+        panel = board_with_a_song(StreamStatus(1, "Radio 1", state, since=T0)).panel(1)
+        assert not panel.on_air, state
+    # After a restart the history fills the card before the backend said anything.
+    assert not board_with_a_song(None).panel(1).on_air
+
+
+def test_last_heard_names_the_day_when_it_was_not_today():
+    heard = datetime(2026, 5, 4, 21, 50, tzinfo=UTC)  # 23:50 in BERLIN_SUMMER
+    same_day = datetime(2026, 5, 4, 21, 55, tzinfo=UTC)
+    assert last_heard_text(heard, same_day, BERLIN_SUMMER) == "Last heard at 23:50"
+    next_day = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)
+    assert last_heard_text(heard, next_day, BERLIN_SUMMER) == "Last heard yesterday at 23:50"
+    later = datetime(2026, 5, 9, 8, 0, tzinfo=UTC)
+    assert last_heard_text(heard, later, BERLIN_SUMMER) == "Last heard on 4 May at 23:50"
+    next_year = datetime(2027, 1, 2, 8, 0, tzinfo=UTC)
+    assert last_heard_text(heard, next_year, BERLIN_SUMMER) == "Last heard on 4 May 2026 at 23:50"

@@ -81,3 +81,24 @@ def test_remove_deletes_and_listeners_hear_every_change(station_store):
     station_store.add(name="C", source="https://example.org/c")
     assert len(calls) == 3
     assert station_store.by_radio_id(s.radio_id).name == "C"  # the freed radio_id is reused
+
+
+def test_changes_made_by_another_process_are_announced(tmp_path):
+    """`radiowatch stations add` while the app runs: the app's store notices and tells its
+    listeners; its own changes are not announced twice."""
+    path = tmp_path / "radiowatch.sqlite3"
+    app_db, cli_db = open_database(path), open_database(path)
+    app, cli = StationStore(app_db), StationStore(cli_db)
+    heard: list[str] = []
+    app.subscribe(lambda: heard.append("changed"))
+    assert not app.notice_outside_changes()  # the first look only takes note
+    cli.add(name="Radio One", source="https://s.example/one.mp3")
+    assert app.notice_outside_changes() and heard == ["changed"]
+    assert not app.notice_outside_changes()
+    app.add(name="Jazz FM", source="https://s.example/jazz.mp3")
+    assert heard == ["changed", "changed"]
+    assert not app.notice_outside_changes(), "its own change is no news"
+    cli.update(cli.by_radio_id(1).id, enabled=False)
+    assert app.notice_outside_changes() and not app.by_radio_id(1).enabled
+    app_db.close()
+    cli_db.close()

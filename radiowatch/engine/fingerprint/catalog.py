@@ -3,7 +3,7 @@
 Public API (for the server, the CLI and the GUI's engine process):
 
     from radiowatch.engine.fingerprint.catalog import Catalog, Track, Match
-    from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags, decode_bytes, DecodeError
+    from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags, track_tags, decode_bytes, DecodeError
 
     cat = Catalog.open(data_dir)                  # creates the dir on first use; opens in ms
     track = cat.add_file(path, title=None, artist=None, album=None, isrc=None,
@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from radiowatch.engine.fingerprint import index as idx
-from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags
+from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags, track_tags
 from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_hashes, catalog_peaks
 from radiowatch.engine.fingerprint.matcher import match
 from radiowatch.engine.fingerprint.reference_peaks import ReferencePeaks, encode_peaks
@@ -148,10 +148,12 @@ def fingerprint_samples(samples: np.ndarray, **meta) -> Fingerprint:
 def fingerprint_file(path: str | Path, **meta) -> Fingerprint:
     """Decode and hash a file (DecodeError / ValueError carry user-facing reasons).
 
-    Title, artist, album and ISRC come from the file's tags unless given.
+    Title, artist, album and ISRC come from the file's tags unless given; when neither the
+    caller nor the tags name a title or an artist, from the file's name (`Artist - Title`).
     """
     samples = decode_file(path)
-    for key, value in read_tags(path).items():
+    named = meta.get("title") or meta.get("artist")
+    for key, value in (read_tags(path) if named else track_tags(path)).items():
         if not meta.get(key):
             meta[key] = value
     meta.setdefault("source_file", str(Path(path).resolve()))

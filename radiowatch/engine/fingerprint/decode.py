@@ -15,6 +15,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from radiowatch.engine.fingerprint.track_names import tags_from_file_name
+
 SAMPLE_RATE = 8000
 
 # Files longer than this are cut: a catalog item is a song, jingle or ad, not a day of radio.
@@ -108,6 +110,15 @@ def read_tags(path: str | Path) -> dict[str, str]:
         for field, keys in _TAG_KEYS.items()
         if any(k in lower for k in keys)
     }
+
+
+def track_tags(path: str | Path) -> dict[str, str]:
+    """`read_tags`, and when the tags name neither title nor artist, what the file's name says
+    (track_names.py): a folder of untagged files must not enter the catalog untitled."""
+    tags = read_tags(path)
+    if not (tags.get("title") or tags.get("artist")):
+        tags.update(tags_from_file_name(path))
+    return tags
 
 
 class StreamResampler:

@@ -14,14 +14,22 @@ Construction (the app wires it; plain dependencies)::
 
 The engine process is the catalog's only writer; the tab only talks to it over HTTP, and every
 request runs as a task on the qasync loop.
+
+Names: a file is uploaded with the title, artist, album and ISRC its tags give or, for a file
+without tags, with what its name says (`Artist - Title.ext`), the rule the engine applies when
+it indexes a folder (engine/fingerprint/track_names.py); reading a file's tags runs on a worker
+thread. A track still without a title shows its file name's suggestion greyed, the editor offers
+it, and Title and Artist can be edited in the table itself (double-click or F2) or beside it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -54,6 +62,9 @@ from radiowatch.ui.common.job_panel import JobPanel
 CatalogProvider = Callable[[], CatalogClient | None]
 CloudProvider = Callable[[], AudDClient | None]
 HEADERS = ("Title", "Artist", "Album", "ISRC", "Kind", "Length", "Catalog id", "Track id")
+TITLE_COLUMN, ARTIST_COLUMN = 0, 1
+EDITABLE_COLUMNS = {TITLE_COLUMN: "title", ARTIST_COLUMN: "artist"}
+SUGGESTED_HINT = "Suggested from the file name: Save to keep it, or type the right one."
 KINDS = ("song", "jingle", "ad")
 NO_ENGINE = (
     "The local engine is not running, so the catalog cannot be shown. Start it from "
@@ -77,6 +88,23 @@ def audio_files_under(paths: list[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+def file_fields(path: Path) -> dict[str, str]:
+    """Title, artist, album and ISRC for uploading `path`: its tags, or its name's suggestion.
+    Reads the file (PyAV): call it off the GUI thread."""
+    from radiowatch.engine.fingerprint.decode import track_tags
+
+    return {k: v for k, v in track_tags(path).items() if k in ("title", "artist", "album", "isrc")}
+
+
+def name_suggestion(track: CatalogTrack) -> dict[str, str]:
+    """What the track's file name says, for a track the catalog has no title or artist for."""
+    from radiowatch.engine.fingerprint.track_names import tags_from_file_name
+
+    if track.title or track.artist:
+        return {}
+    return tags_from_file_name(track.source_file or track.track_id)
 
 
 class CatalogTab(JobPanel):
@@ -144,11 +172,18 @@ class CatalogTab(JobPanel):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Title and Artist are edited in place (double-click, F2); the other columns beside it.
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.table.itemChanged.connect(self._on_item_edited)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The title takes the spare width (none to spare: it narrows before anything scrolls).
+        header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(False)
         self.table.itemSelectionChanged.connect(self._on_selection)
         split.addWidget(self.table)
@@ -169,6 +204,13 @@ class CatalogTab(JobPanel):
         form.addRow("Album", self.album_edit)
         form.addRow("ISRC", self.isrc_edit)
         form.addRow("Kind", self.kind_combo)
+        self.suggestion_hint = QLabel(SUGGESTED_HINT)
+        self.suggestion_hint.setObjectName("DialogHint")
+        self.suggestion_hint.setWordWrap(True)
+        self.suggestion_hint.hide()
+        form.addRow(self.suggestion_hint)
+        for edit in (self.title_edit, self.artist_edit, self.album_edit, self.isrc_edit):
+            edit.returnPressed.connect(self.save_selected)
         self.save_button = QPushButton("Save changes")
         self.save_button.clicked.connect(self.save_selected)
         form.addRow(self.save_button)
@@ -256,12 +298,13 @@ class CatalogTab(JobPanel):
         if message:
             self.status.show_message(message, "ok")
         elif query:
-            self.status.show_message(f"{len(self.tracks)} tracks match “{query}”.", "info")
+            self.status.show_message(f"{_tracks(len(self.tracks))} match “{query}”.", "info")
         else:
-            self.status.show_message(f"{len(self.tracks)} tracks in the catalog.", "info")
+            self.status.show_message(f"{_tracks(len(self.tracks))} in the catalog.", "info")
 
     def show_tracks(self, tracks: list[CatalogTrack]) -> None:
         self.tracks = list(tracks)
+        self.table.blockSignals(True)  # filling the table is not the user editing it
         self.table.setRowCount(len(self.tracks))
         for row, t in enumerate(self.tracks):
             values = (
@@ -276,20 +319,43 @@ class CatalogTab(JobPanel):
             )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
+                if col not in EDITABLE_COLUMNS:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if col == 5:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(row, col, item)
-        self.table.resizeColumnsToContents()
+            self._show_suggestion(row, t)
+        self.table.blockSignals(False)
+        for col in range(1, len(HEADERS)):  # the title stretches over the rest
+            self.table.resizeColumnToContents(col)
         self._on_selection()
+
+    def _show_suggestion(self, row: int, track: CatalogTrack) -> None:
+        """An untitled track (added before names came from files) shows its file name's
+        suggestion, greyed and in italics: visible, but clearly not saved yet."""
+        suggestion = name_suggestion(track)
+        for col, field in EDITABLE_COLUMNS.items():
+            if field not in suggestion:
+                continue
+            item = self.table.item(row, col)
+            item.setText(suggestion[field])
+            item.setData(Qt.ItemDataRole.UserRole, "suggested")
+            item.setForeground(QColor("#8a93a3"))
+            font = QFont(item.font())
+            font.setItalic(True)
+            item.setFont(font)
+            item.setToolTip(f"Not in the catalog yet. {SUGGESTED_HINT}")
 
     def _on_selection(self) -> None:
         selected = self.selected_tracks() if self.table.selectionModel() else []
         one = selected[0] if len(selected) == 1 else None
+        suggestion = name_suggestion(one) if one else {}
+        self.suggestion_hint.setVisible(bool(suggestion))
         for edit, value in (
-            (self.title_edit, one.title if one else ""),
-            (self.artist_edit, one.artist if one else ""),
+            (self.title_edit, (one.title or suggestion.get("title")) if one else ""),
+            (self.artist_edit, (one.artist or suggestion.get("artist")) if one else ""),
             (self.album_edit, one.album if one else ""),
             (self.isrc_edit, one.isrc if one else ""),
         ):
@@ -340,7 +406,8 @@ class CatalogTab(JobPanel):
         for i, path in enumerate(files):
             self.status.show_message(f"Adding {path.name} ({i + 1} of {len(files)})…", "busy")
             try:
-                await catalog.add_file(path, kind=kind)
+                fields = await asyncio.to_thread(file_fields, path)
+                await catalog.add_file(path, kind=kind, **fields)
                 added += 1
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the rest
                 self.add_problem(f"{path.name}: {friendly_error(exc)}")
@@ -377,6 +444,23 @@ class CatalogTab(JobPanel):
             "kind": self.kind_combo.currentText(),
         }
         self._start(self._save(catalog, selected[0].track_id, fields), "catalog-save")
+
+    def _on_item_edited(self, item: QTableWidgetItem) -> None:
+        """Title or Artist typed in the table: save that one field at once."""
+        field = EDITABLE_COLUMNS.get(item.column())
+        row = item.row()
+        if field is None or row >= len(self.tracks):
+            return
+        track = self.tracks[row]
+        text = item.text().strip()
+        unchanged = text == (getattr(track, field) or "")
+        if unchanged and item.data(Qt.ItemDataRole.UserRole) != "suggested":
+            return
+        catalog = self.catalog()
+        if catalog is None or self.busy:
+            self.reload_later()  # show what is really stored
+            return
+        self._start(self._save(catalog, track.track_id, {field: text}), "catalog-save")
 
     async def _save(self, catalog: CatalogClient, track_id: str, fields: dict) -> None:
         track = await catalog.update(track_id, **fields)
@@ -464,3 +548,7 @@ class CatalogTab(JobPanel):
         super().showEvent(event)
         if not self.tracks and not self.busy:
             self.reload()
+
+
+def _tracks(count: int) -> str:
+    return f"{count} track" if count == 1 else f"{count} tracks"

@@ -4,37 +4,25 @@ and play-log exports.
 The tab opens its own SQLite connection (the history is in WAL mode, so it reads while the
 monitoring writes). That connection lives on the GUI thread, so it waits only a quarter of a
 second for another writer's lock: an edit that meets a busy history says so and can be tried
-again, instead of freezing the window for SQLite's default 5 s. Exports run on a worker thread
-with a second connection of their own, so a million-row export never freezes the window and
-can be cancelled.
+again, instead of freezing the window for SQLite's default 5 s.
+
+The parts live next to it: the filter bar (filter_bar.py), the paged table (table_model.py),
+exports on a worker thread (export_runner.py), the edit and "around" dialogs, the charts.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMenu,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -48,66 +36,27 @@ from radiowatch.history.errors import (
     HISTORY_BUSY_MESSAGE,
     HistoryError,
     describe_history_error,
-    history_is_busy,
 )
 from radiowatch.history.play import Play
-from radiowatch.history.play_log_export import (
-    ExportCancelled,
-    ExportError,
-    ExportFormat,
-    ExportResult,
-    export_plays,
-)
+from radiowatch.history.play_log_export import ExportFormat, ExportResult
 from radiowatch.history.plays import PlayStore
-from radiowatch.history.queries import Daypart, PlayFilter, PlayQueries, SortKey
+from radiowatch.history.queries import PlayFilter, PlayQueries, SortKey
+from radiowatch.ui.history.around_dialog import AroundDialog
 from radiowatch.ui.history.charts_view import ChartsView
 from radiowatch.ui.history.coverage_view import CoverageView
+from radiowatch.ui.history.export_runner import PlayExportRunner, ask_export_path
+from radiowatch.ui.history.filter_bar import HistoryFilterBar
 from radiowatch.ui.history.play_edit_dialog import PlayEditDialog
-from radiowatch.ui.history.table_model import PLAY_ID_ROLE, HistoryTableModel
+from radiowatch.ui.history.table_model import (
+    PLAY_ID_ROLE,
+    HistoryTableModel,
+    plays_table_view,
+)
 
-ANY_DATE = QDate(2000, 1, 1)  # a date edit at its minimum shows "any" (specialValueText)
 POLL_MS = 5000
 # As for the app's main connection (radiowatch.app.GUI_BUSY_TIMEOUT_MS): short, because the
 # GUI thread is the one that waits.
 GUI_BUSY_TIMEOUT_MS = 250
-WORKER_BUSY_TIMEOUT_MS = 5000  # the export thread may wait as long as SQLite likes
-
-
-class _ExportSignals(QObject):
-    """Lives on the GUI thread; the worker thread emits, Qt queues the calls across."""
-
-    progress = Signal(int, int)
-    done = Signal(object)
-    failed = Signal(str)
-
-
-class _AroundDialog(QDialog):
-    """Pick a station and a moment for "what played on S around T"."""
-
-    def __init__(self, stations, radio_id: int | None, moment: datetime, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("What played around…")
-        form = QFormLayout(self)
-        self.station = QComboBox()
-        for ref in stations:
-            self.station.addItem(ref.name, ref.radio_id)
-        if radio_id is not None and self.station.findData(radio_id) >= 0:
-            self.station.setCurrentIndex(self.station.findData(radio_id))
-        self.moment = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
-        self.moment.setCalendarPopup(True)
-        self.moment.setDisplayFormat("yyyy-MM-dd HH:mm")
-        form.addRow("&Station", self.station)
-        form.addRow("&Time", self.moment)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def choice(self) -> tuple[int, datetime]:
-        seconds = self.moment.dateTime().toSecsSinceEpoch()
-        return int(self.station.currentData()), datetime.fromtimestamp(seconds, tz=UTC)
 
 
 class HistoryTab(QWidget):
@@ -123,9 +72,10 @@ class HistoryTab(QWidget):
         super().__init__(parent)
         self._db_path = Path(db_path)
         self.error_message: str | None = None
-        self._export_thread: threading.Thread | None = None
-        self._export_cancel = threading.Event()
-        self._progress: QProgressDialog | None = None
+        self.exports = PlayExportRunner(self._db_path, GUI_BUSY_TIMEOUT_MS, self)
+        self.exports.finished.connect(self._on_export_done)
+        self.exports.failed.connect(self._on_export_failed)
+        self.exports.running_changed.connect(lambda _running: self._update_actions())
         self.message_box: QMessageBox | None = None
         self.edit_dialog: PlayEditDialog | None = None
         self.write_error: str | None = None  # why the last edit was not saved, if it was not
@@ -198,7 +148,15 @@ class HistoryTab(QWidget):
         self.stack.setCurrentWidget(self.tabs)
         plays = QWidget()
         layout = QVBoxLayout(plays)
-        layout.addLayout(self._filter_bar())
+        self.filters = HistoryFilterBar()
+        self.filters.changed.connect(self.apply_filters)
+        # The filter widgets, under the names callers and tests use.
+        self.search = self.filters.search
+        self.station = self.filters.station
+        self.date_from, self.date_to = self.filters.date_from, self.filters.date_to
+        self.daypart = self.filters.daypart
+        self.ai_only, self.show_deleted = self.filters.ai_only, self.filters.show_deleted
+        layout.addWidget(self.filters)
         layout.addLayout(self._action_bar())
         self.coverage = CoverageView(self._db_path)
         layout.addWidget(self.coverage)
@@ -213,56 +171,6 @@ class HistoryTab(QWidget):
         self.tabs.addTab(QWidget(), "Charts")
         self._charts_stale = True
         self.tabs.currentChanged.connect(self._on_subtab_changed)
-
-    def _filter_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search artist, title, album, label, ISRC…")
-        self.search.setClearButtonEnabled(True)
-        self._search_delay = QTimer(self)
-        self._search_delay.setSingleShot(True)
-        self._search_delay.setInterval(250)
-        self._search_delay.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(lambda _t: self._search_delay.start())
-        self.station = QComboBox()
-        self.station.setMinimumContentsLength(14)
-        self.date_from = self._date_edit("From")
-        self.date_to = self._date_edit("To")
-        self.daypart = QComboBox()
-        self.daypart.addItem("Any time of day", None)
-        for part in Daypart:
-            self.daypart.addItem(part.label, part.value)
-        self.show_deleted = QCheckBox("Show deleted")
-        self.ai_only = QCheckBox("AI-generated only")
-        self.ai_only.setToolTip(
-            "Only plays of AI-generated tracks, e.g. Udio songs added to your catalog"
-        )
-        bar.addWidget(self.search, 3)
-        bar.addWidget(self.station, 1)
-        bar.addWidget(QLabel("From"))
-        bar.addWidget(self.date_from)
-        bar.addWidget(QLabel("to"))
-        bar.addWidget(self.date_to)
-        bar.addWidget(self.daypart)
-        bar.addWidget(self.ai_only)
-        bar.addWidget(self.show_deleted)
-        for combo in (self.station, self.daypart):
-            combo.currentIndexChanged.connect(self.apply_filters)
-        for edit in (self.date_from, self.date_to):
-            edit.dateChanged.connect(self.apply_filters)
-        self.show_deleted.toggled.connect(self.apply_filters)
-        self.ai_only.toggled.connect(self.apply_filters)
-        return bar
-
-    def _date_edit(self, name: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setMinimumDate(ANY_DATE)
-        edit.setSpecialValueText("any")
-        edit.setDate(ANY_DATE)
-        edit.setToolTip(f"{name} date (local time); set to the earliest date for any")
-        return edit
 
     def _action_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -309,23 +217,7 @@ class HistoryTab(QWidget):
         return bar
 
     def _table(self) -> QTableView:
-        view = QTableView()
-        view.setModel(self.model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setAlternatingRowColors(True)
-        view.setWordWrap(False)
-        view.verticalHeader().setVisible(False)
-        # Fixed row heights: the view never measures rows, so it never asks for all of them.
-        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        view.verticalHeader().setDefaultSectionSize(22)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate([145, 120, 170, 200, 150, 120, 110, 65, 50]):
-            view.setColumnWidth(column, width)
-        view.setSortingEnabled(True)
-        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        view = plays_table_view(self.model)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._context_menu)
         view.doubleClicked.connect(lambda _index: self.edit_selected())
@@ -336,34 +228,13 @@ class HistoryTab(QWidget):
     # -- filters and refresh --------------------------------------------------------------------
 
     def current_filter(self) -> PlayFilter:
-        radio_id = self.station.currentData()
-        since = until = None
-        if self.date_from.date() != ANY_DATE:
-            since = self._local_midnight(self.date_from.date())
-        if self.date_to.date() != ANY_DATE:
-            until = self._local_midnight(self.date_to.date().addDays(1))
-        daypart = self.daypart.currentData()
         old = self.model.play_filter
-        return PlayFilter(
-            radio_ids=() if radio_id is None else (int(radio_id),),
-            since=since,
-            until=until,
-            daypart=Daypart(daypart) if daypart else None,
-            text=self.search.text(),
-            include_deleted=self.show_deleted.isChecked(),
-            ai_generated_only=self.ai_only.isChecked(),
-            sort=old.sort,
-            descending=old.descending,
-        )
-
-    @staticmethod
-    def _local_midnight(day: QDate) -> datetime:
-        return datetime.combine(day.toPython(), time()).astimezone()
+        return self.filters.play_filter(sort=old.sort, descending=old.descending)
 
     def apply_filters(self) -> None:
         if self._db is None:
             return
-        self._search_delay.stop()
+        self.filters.flush()
         filt = self.current_filter()
         if filt != self.model.play_filter:
             self.model.set_filter(filt)
@@ -386,15 +257,7 @@ class HistoryTab(QWidget):
         except HistoryError as exc:
             self._show_status(str(exc), error=True)
             return
-        current = self.station.currentData()
-        self.station.blockSignals(True)
-        self.station.clear()
-        self.station.addItem("All stations", None)
-        for ref in stations:
-            self.station.addItem(ref.name, ref.radio_id)
-        index = self.station.findData(current) if current is not None else 0
-        self.station.setCurrentIndex(max(0, index))
-        self.station.blockSignals(False)
+        self.filters.set_stations(stations)
         self._stations = stations
 
     def _after_reload(self) -> None:
@@ -471,7 +334,7 @@ class HistoryTab(QWidget):
         has = self.selected_play_id() is not None
         for widget in (self.edit_button, self.false_button, self.delete_button, self.cut_button):
             widget.setEnabled(has)
-        self.export_button.setEnabled(self.model.rowCount() > 0 and self._export_thread is None)
+        self.export_button.setEnabled(self.model.rowCount() > 0 and not self.exports.running())
 
     def _select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -530,25 +393,7 @@ class HistoryTab(QWidget):
         return self.show_play(play_id)
 
     def _reset_filters(self, radio_id: int | None, include_deleted: bool = False) -> None:
-        widgets = (
-            self.search,
-            self.station,
-            self.date_from,
-            self.date_to,
-            self.daypart,
-            self.show_deleted,
-        )
-        for widget in widgets:
-            widget.blockSignals(True)
-        self.search.clear()
-        index = self.station.findData(radio_id) if radio_id is not None else 0
-        self.station.setCurrentIndex(max(0, index))
-        self.date_from.setDate(ANY_DATE)
-        self.date_to.setDate(ANY_DATE)
-        self.daypart.setCurrentIndex(0)
-        self.show_deleted.setChecked(include_deleted)
-        for widget in widgets:
-            widget.blockSignals(False)
+        self.filters.reset(radio_id, include_deleted)
         self.model.set_filter(self.current_filter())
         self._after_reload()
 
@@ -594,14 +439,16 @@ class HistoryTab(QWidget):
             self._show_status("There are no stations yet.", error=True)
             return
         play = self._selected_play()
-        dialog = _AroundDialog(
+        dialog = AroundDialog(
             stations,
             play.radio_id if play else self.station.currentData(),
             play.start if play else datetime.now(UTC),
             self,
         )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.around(*dialog.choice())
+        # open(), not exec(): the monitoring's loop keeps running while the dialog is open.
+        dialog.accepted.connect(lambda: self.around(*dialog.choice()))
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
+        dialog.open()
 
     def add_play_dialog(self) -> None:
         self._open_edit_dialog(
@@ -715,112 +562,29 @@ class HistoryTab(QWidget):
     # -- export ---------------------------------------------------------------------------------
 
     def export_dialog(self) -> None:
-        stamp = datetime.now().strftime("%Y-%m-%d")
-        path, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export plays",
-            str(Path.home() / f"plays-{stamp}.csv"),
-            "CSV, opens in any spreadsheet (*.csv);;Excel workbook (*.xlsx);;JSON (*.json)",
-        )
-        if not path:
-            return
-        target = Path(path)
-        if ExportFormat.from_path(target) is None:
-            suffix = {"Excel": ".xlsx", "JSON": ".json"}.get(chosen.split(" ")[0], ".csv")
-            target = target.with_name(target.name + suffix)
-        self.export_to(target)
+        target = ask_export_path(self)
+        if target is not None:
+            self.export_to(target)
 
     def export_to(self, path: Path, fmt: ExportFormat | None = None) -> bool:
         """Export the plays matching the current filters; returns False if one is running.
         Emits export_finished(ExportResult) or export_failed(message) when done."""
-        if self._db is None or self._export_thread is not None:
+        if self._db is None:
             return False
-        filt = self.model.play_filter
-        try:
-            # Opened here so a problem is reported at once (with the GUI thread's short wait);
-            # used only by the worker from now on.
-            export_db = open_database(
-                self._db_path, migrate=False, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS
-            )
-        except DatabaseError as exc:
-            self._on_export_failed(describe_history_error(exc))
-            return False
-        self._export_cancel = threading.Event()
-        signals = _ExportSignals(self)
-        signals.progress.connect(self._on_export_progress)
-        signals.done.connect(self._on_export_done)
-        signals.failed.connect(self._on_export_failed)
-        self._progress = QProgressDialog(f"Exporting to {Path(path).name}…", "Cancel", 0, 100, self)
-        self._progress.setWindowTitle("Export plays")
-        self._progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self._progress.setMinimumDuration(400)
-        self._progress.setAutoClose(False)
-        self._progress.setAutoReset(False)
-        self._progress.canceled.connect(self._export_cancel.set)
-        self._progress.setValue(0)
-        self._export_signals = signals
-        thread = threading.Thread(
-            target=self._export_worker,
-            args=(export_db, filt, Path(path), fmt, self._export_cancel, signals),
-            name="history-export",
-            daemon=True,
-        )
-        self._export_thread = thread
-        self._update_actions()
-        thread.start()
-        return True
-
-    @staticmethod
-    def _export_worker(db, filt, path, fmt, cancel, signals: _ExportSignals) -> None:
-        """Runs on the worker thread: its own connection, never a widget."""
-        try:
-            db.conn.execute(f"PRAGMA busy_timeout = {WORKER_BUSY_TIMEOUT_MS}")
-            result = export_plays(
-                db.conn, filt, path, fmt, progress=signals.progress.emit, cancel=cancel
-            )
-            signals.done.emit(result)
-        except ExportCancelled as exc:
-            signals.failed.emit(str(exc))
-        except (ExportError, HistoryError) as exc:
-            signals.failed.emit(describe_history_error(exc))
-        except sqlite3.Error as exc:
-            signals.failed.emit(
-                describe_history_error(exc) if history_is_busy(exc) else f"The export failed: {exc}"
-            )
-        except Exception as exc:  # the thread must always report back, or the UI waits forever
-            signals.failed.emit(f"The export failed unexpectedly: {exc}")
-        finally:
-            db.close()
+        return self.exports.start(self.model.play_filter, Path(path), fmt)
 
     def export_running(self) -> bool:
-        return self._export_thread is not None
+        return self.exports.running()
 
     def cancel_export(self) -> None:
-        self._export_cancel.set()
-
-    def _on_export_progress(self, done: int, total: int) -> None:
-        if self._progress is not None and total:
-            self._progress.setValue(int(done * 100 / total))
-            self._progress.setLabelText(f"Exported {done:,} of {total:,} plays…")
-
-    def _finish_export(self) -> None:
-        if self._export_thread is not None:
-            self._export_thread.join(timeout=5)
-        self._export_thread = None
-        if self._progress is not None:
-            self._progress.close()
-            self._progress.deleteLater()
-            self._progress = None
-        self._update_actions()
+        self.exports.cancel()
 
     def _on_export_done(self, result: ExportResult) -> None:
-        self._finish_export()
         also = f" and the coverage to {result.coverage_path.name}" if result.coverage_path else ""
         self._show_status(f"Exported {result.rows:,} plays to {result.path}{also}")
         self.export_finished.emit(result)
 
     def _on_export_failed(self, message: str) -> None:
-        self._finish_export()
         self._show_status(message, error=True)
         if "cancelled" not in message:
             self.message_box = QMessageBox(
@@ -833,10 +597,7 @@ class HistoryTab(QWidget):
 
     def close_database(self) -> None:
         """Cancel any export and close the connection (the app's shutdown calls this)."""
-        self._export_cancel.set()
-        if self._export_thread is not None:
-            self._export_thread.join(timeout=10)
-            self._export_thread = None
+        self.exports.shutdown()
         if self._db is not None:
             if hasattr(self, "_poll"):
                 self._poll.stop()

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from radiowatch.history.errors import HistoryError
 from radiowatch.history.queries import PlayFilter, PlayQueries, PlayRow, SortKey
@@ -36,6 +37,8 @@ COLUMNS: list[tuple[str, SortKey | None]] = [
     ("Score", SortKey.SCORE),
     ("Notes", None),
 ]
+
+COLUMN_WIDTHS = (145, 120, 170, 200, 150, 120, 110, 65, 50)  # the last column stretches
 
 PLAY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 START_TS_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -271,3 +274,25 @@ class HistoryTableModel(QAbstractTableModel):
             self.last_error = str(exc)
             return 0
         return min(before, self._total - 1)
+
+
+def plays_table_view(model: HistoryTableModel) -> QTableView:
+    """A view that suits the model: one selected row, fixed row heights, sorting by SQL."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    # Fixed row heights: the view never measures rows, so it never asks for all of them.
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(22)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for column, width in enumerate(COLUMN_WIDTHS):
+        view.setColumnWidth(column, width)
+    view.setSortingEnabled(True)
+    header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    return view

@@ -7,6 +7,9 @@ and updates only their cards, and a slower timer rewrites the "how long ago" tex
 is fetched asynchronously on the qasync loop and cached (CoverArtCache), and applied on the
 next tick as well. This is what keeps the window responsive with 100 stations (see
 bench/monitoring/RESULTS.md).
+
+The cards fill the width of the page, roomier when there are only one or two, and an "Add a
+station" tile follows the last one (card_grid.py says why and how).
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -31,26 +36,42 @@ from PySide6.QtWidgets import (
 from radiowatch.monitoring.cover_art import CoverArtCache
 from radiowatch.monitoring.now_playing import NowPlayingBoard, StationPanel, cover_art_url
 from radiowatch.ui.common.tasks import spawn
-from radiowatch.ui.monitor.now_playing_card import CARD_STYLE, CARD_WIDTH, NowPlayingCard, rounded
+from radiowatch.ui.monitor.add_station_tile import AddStationTile
+from radiowatch.ui.monitor.card_grid import (
+    CARD_SPACING,
+    ROOMY,
+    CardStyle,
+    GridShape,
+    card_style,
+    grid_shape,
+)
+from radiowatch.ui.monitor.now_playing_card import NowPlayingCard, card_style_sheet, rounded
 from radiowatch.ui.shell.tray import NotificationBanner
 
 log = logging.getLogger(__name__)
 
-CARD_SPACING = 12
 REFRESH_BUDGET_S = 0.004
+COVERS_KEPT = 400
+
+
+def _trim(cache: OrderedDict) -> None:
+    while len(cache) > COVERS_KEPT:
+        cache.popitem(last=False)
 
 
 class MonitorTab(QWidget):
     """Give it the board the monitoring feeds (LiveMonitoring does, on the GUI thread).
 
     Signals: `pause_toggled(bool)` from the Pause button, `watchlist_requested()` from the
-    Watchlist button, `play_activated(play_id)` when a card's current play is double-clicked.
+    Watchlist button, `play_activated(play_id)` when a card's current play is double-clicked,
+    `add_station_requested()` from the "Add a station" tile and the empty page.
     `banner` is the in-app alert strip a `TrayNotifier` falls back to when there is no tray.
     """
 
     pause_toggled = Signal(bool)
     watchlist_requested = Signal()
     play_activated = Signal(int)
+    add_station_requested = Signal()
 
     def __init__(
         self,
@@ -68,9 +89,13 @@ class MonitorTab(QWidget):
         self._local_tz = local_tz
         self._version = -1
         self._order: list[int] = []
-        self._columns = 0
+        self._shape: GridShape | None = None
+        self._style: CardStyle | None = None
         self.cards: dict[int, NowPlayingCard] = {}
-        self._pixmaps: dict[str, QPixmap | None] = {}
+        # Downloaded covers (at most the largest card's size), and those rounded per size: the
+        # most recent ones only, a day of 100 stations plays thousands of songs.
+        self._pixmaps: OrderedDict[str, QPixmap | None] = OrderedDict()
+        self._rounded: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
         self._fetching: dict[str, asyncio.Task[None]] = {}
         self._ready_urls: set[str] = set()
         self._pending: dict[int, StationPanel] = {}
@@ -117,24 +142,45 @@ class MonitorTab(QWidget):
         self.banner = NotificationBanner(self)
         layout.addWidget(self.banner)
 
-        self.empty_label = QLabel(
-            "No stations are being monitored yet.\n"
-            "Add a station in the Stations tab and its now-playing card appears here."
+        self.empty_state = QWidget()
+        empty = QVBoxLayout(self.empty_state)
+        self.empty_label = QLabel("No stations are being monitored yet.")
+        self.empty_label.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        hint = QLabel(
+            "Add a radio stream and its now-playing card appears here: the song on air, "
+            "its cover and the songs before it."
         )
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setStyleSheet("color: #6b7484; padding: 40px;")
-        layout.addWidget(self.empty_label)
+        hint.setWordWrap(True)
+        hint.setMaximumWidth(420)
+        hint.setStyleSheet("color: #6b7484;")
+        self.empty_add_button = QPushButton("Add a station…")
+        self.empty_add_button.clicked.connect(self.add_station_requested)
+        empty.addStretch(1)
+        for widget in (self.empty_label, hint, self.empty_add_button):
+            empty.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+            if isinstance(widget, QLabel):
+                widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.addStretch(2)
+        layout.addWidget(self.empty_state, 1)
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The cards sit on the page itself, not on a grey box the size of the view.
+        self.scroll.setStyleSheet("QScrollArea { background: transparent; }")
+        self.scroll.viewport().setAutoFillBackground(False)
+        self.scroll.viewport().installEventFilter(self)
         self.container = QWidget()
         self.container.setObjectName("cardContainer")
-        self.container.setStyleSheet(CARD_STYLE)
+        self.container.setAutoFillBackground(False)
+        self._scheme = ""
+        self._apply_scheme()
         self.grid = QGridLayout(self.container)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(CARD_SPACING)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._stretch_at = (0, 0)  # the empty row and column after the grid take spare room
+        self.add_tile = AddStationTile(self.container)
+        self.add_tile.clicked.connect(self.add_station_requested)
         self.scroll.setWidget(self.container)
         layout.addWidget(self.scroll, 1)
 
@@ -188,7 +234,7 @@ class MonitorTab(QWidget):
                 card.deleteLater()
                 self._pending.pop(radio_id, None)
             self._placed.clear()
-            self._columns = 0
+            self._shape = None
         deadline = time.perf_counter() + REFRESH_BUDGET_S
         created = False
         for radio_id in order:
@@ -205,28 +251,71 @@ class MonitorTab(QWidget):
             created = True
         self._place_cards()
         has_cards = bool(order)
-        self.empty_label.setVisible(not has_cards)
+        self.empty_state.setVisible(not has_cards)
         self.scroll.setVisible(has_cards)
         self._update_summary()
 
+    def _available_width(self) -> int:
+        if self.scroll.isVisible():
+            return self.scroll.viewport().width()
+        margins = self.layout().contentsMargins()
+        return max(1, self.width() - margins.left() - margins.right())
+
     def _place_cards(self) -> None:
-        """Put the cards in a grid as wide as the view allows; re-place all of them only when
-        the column count or the station order changed, else just add the new ones."""
-        width = self.scroll.viewport().width() or self.width()
-        card_width = CARD_WIDTH + CARD_SPACING
-        columns = max(1, (width + CARD_SPACING) // card_width)
-        relayout = columns != self._columns
-        self._columns = columns
+        """Put the cards in a grid as wide as the view; re-place and re-size all of them only
+        when the grid's shape or the station order changed, else just add the new ones."""
+        style = card_style(len(self._order))
+        shape = grid_shape(self._available_width(), len(self._order) + 1, style)
+        relayout = shape != self._shape or style != self._style
+        self._shape, self._style = shape, style
+        columns = shape.columns
         for index, radio_id in enumerate(self._order):
             card = self.cards.get(radio_id)
             if card is None or (not relayout and radio_id in self._placed):
                 continue
+            cover_before = card.cover_size()
+            card.apply_style(shape.card_width, style)
+            if card.cover_size() != cover_before and card.cover_url() in self._pixmaps:
+                card.set_cover(self._cover(card.cover_url(), card.cover_size()))
+            self.grid.removeWidget(card)  # no-op for a new card; a moved one is re-added
             self.grid.addWidget(card, index // columns, index % columns, Qt.AlignmentFlag.AlignTop)
             self._placed.add(radio_id)
+        # The tile follows the last card created so far (all of them, once they all exist).
+        tile_at = len([r for r in self._order if r in self.cards])
+        self.add_tile.setFixedWidth(shape.card_width)
+        self.grid.removeWidget(self.add_tile)
+        self.grid.addWidget(self.add_tile, tile_at // columns, tile_at % columns)
+        # Spare room goes to an empty row below and an empty column to the right: rows stay as
+        # tall as their tallest card (the tile matches it), cards stay side by side.
+        stretch_at = (tile_at // columns + 1, columns)
+        if stretch_at != self._stretch_at:
+            self.grid.setRowStretch(self._stretch_at[0], 0)
+            self.grid.setColumnStretch(self._stretch_at[1], 0)
+            self.grid.setRowStretch(stretch_at[0], 1)
+            self.grid.setColumnStretch(stretch_at[1], 1)
+            self._stretch_at = stretch_at
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._place_cards()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._place_cards()
+        return super().eventFilter(watched, event)
+
+    def _apply_scheme(self) -> None:
+        """Card colours for the light or dark scheme the app applied (ui/common/palette.py)."""
+        app = QApplication.instance()
+        scheme = str(app.property("radiowatch_scheme") or "light") if app else "light"
+        if scheme != self._scheme:
+            self._scheme = scheme
+            self.container.setStyleSheet(card_style_sheet(scheme))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the desktop switched light/dark
+            self._apply_scheme()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._place_cards()  # sizes settled while the tab was hidden
 
     def _update_summary(self) -> None:
         counts: dict[str, int] = {}
@@ -264,10 +353,22 @@ class MonitorTab(QWidget):
         if url is None:
             card.set_cover(None)
         elif url in self._pixmaps:
-            card.set_cover(self._pixmaps[url])
+            card.set_cover(self._cover(url, card.cover_size()))
         else:
             card.set_cover(None)
             self._fetch_cover(url)
+
+    def _cover(self, url: str | None, size: int) -> QPixmap | None:
+        """The downloaded cover, rounded at this size once and shared by every card."""
+        pixmap = self._pixmaps.get(url) if url is not None else None
+        if url is None or pixmap is None:
+            return None
+        key = (url, size)
+        if key not in self._rounded:
+            self._rounded[key] = rounded(pixmap, size)
+            _trim(self._rounded)
+        self._rounded.move_to_end(key)
+        return self._rounded[key]
 
     def _fetch_cover(self, url: str) -> None:
         if self._covers is None or url in self._fetching:
@@ -282,7 +383,17 @@ class MonitorTab(QWidget):
         try:
             data = await self._covers.get(url) if self._covers else None
             pixmap = QPixmap()
-            self._pixmaps[url] = rounded(pixmap) if data and pixmap.loadFromData(data) else None
+            if data and pixmap.loadFromData(data):
+                side = ROOMY.cover
+                self._pixmaps[url] = pixmap.scaled(
+                    side,
+                    side,
+                    Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            else:
+                self._pixmaps[url] = None
+            _trim(self._pixmaps)
             self._ready_urls.add(url)
         finally:
             self._fetching.pop(url, None)
@@ -292,7 +403,7 @@ class MonitorTab(QWidget):
         for card in self.cards.values():
             url = card.cover_url()
             if url in ready:
-                card.set_cover(self._pixmaps[url])
+                card.set_cover(self._cover(url, card.cover_size()))
 
     def shutdown(self) -> None:
         """Stop timers and cancel cover downloads (part of the app's shutdown path)."""

@@ -1,5 +1,10 @@
 """The first-run assistant: from a fresh install to a station being monitored in a minute.
 
+It is a page of the main window (`MainWindow.show_first_run`), opaque and covering the sidebar
+and the tabs, not a window floating over them: drawn over the Monitor tab, the tab's own
+"no stations yet" text showed beside the assistant's buttons, and without a window manager
+(a kiosk, a remote desktop, a screenshot) a dialog has no frame to tell it apart.
+
 Two steps. 1) How should songs be recognised: the local engine with the demo station (nothing
 to set up), the local engine with the user's own music folder, or the AudD cloud with a token.
 2) A first station: paste a stream URL or pick an example (optional with the demo, which brings
@@ -9,14 +14,16 @@ Monitor tab's live now-playing. "Skip" keeps the defaults (local engine with the
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,7 +37,9 @@ from PySide6.QtWidgets import (
 from radiowatch.config.secrets import AUDD_API_TOKEN, TokenStore, TokenStoreError
 from radiowatch.config.settings import SettingsStore
 from radiowatch.stations.errors import StationError
+from radiowatch.stations.station_input import input_problems, needs_resolving, save_station
 from radiowatch.stations.store import StationStore
+from radiowatch.ui.common.tasks import spawn
 
 CHOICE_DEMO = "demo"
 CHOICE_FOLDER = "folder"
@@ -45,8 +54,17 @@ EXAMPLE_STATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-class FirstRunAssistant(QDialog):
-    """Modal-less dialog; `finished` tells the app to start the backend."""
+PAGE_WIDTH = 640  # the assistant's column; the rest of the window is its quiet background
+
+
+class FirstRunAssistant(QWidget):
+    """A full-window page. `accepted` (finished), `rejected` (skipped or closed) and then
+    `finished(result)` tell the app to start the backend, as a dialog's signals would."""
+
+    accepted = Signal()
+    rejected = Signal()
+    finished = Signal(int)
+    ACCEPTED, REJECTED = 1, 0
 
     def __init__(
         self,
@@ -60,14 +78,53 @@ class FirstRunAssistant(QDialog):
         self.tokens = tokens
         self.stations = stations
         self.added_station = None
-        self.setWindowTitle("Welcome to radiowatch")
-        self.setMinimumWidth(560)
+        self.result: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.setObjectName("FirstRunPage")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setAutoFillBackground(True)  # opaque even without the app's stylesheet
         self.setup_ui()
         self._sync()
 
     # -- layout ----------------------------------------------------------------------------------
     def setup_ui(self) -> None:
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
+        row = QHBoxLayout()
+        self.card = QFrame(self)
+        self.card.setObjectName("FirstRunCard")
+        self.card.setMaximumWidth(PAGE_WIDTH)
+        self.card.setMinimumWidth(min(PAGE_WIDTH, 520))
+        row.addStretch(1)
+        row.addWidget(self.card, 10)
+        row.addStretch(1)
+        outer.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+        layout = QVBoxLayout(self.card)
+        layout.setContentsMargins(28, 24, 28, 20)
+        layout.setSpacing(10)
+        header = QHBoxLayout()
+        welcome = QLabel("Welcome to radiowatch", self.card)
+        welcome.setObjectName("FirstRunWelcome")
+        self.step_label = QLabel(self.card)
+        self.step_label.setObjectName("DialogHint")
+        header.addWidget(welcome, 1)
+        header.addWidget(self.step_label, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+        intro = QLabel(
+            "Know what music plays on the radio. Two quick steps, and the first songs "
+            "appear on the Monitor tab within a minute or two.",
+            self.card,
+        )
+        intro.setObjectName("DialogHint")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        rule = QFrame(self.card)
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setObjectName("FirstRunRule")
+        layout.addWidget(rule)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._backend_page())
         self.pages.addWidget(self._station_page())
@@ -91,15 +148,20 @@ class FirstRunAssistant(QDialog):
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
         layout.addLayout(buttons)
+        self.setWindowTitle("Welcome to radiowatch")
         self.skip_button.clicked.connect(self.skip)
         self.back_button.clicked.connect(lambda: self.go(0))
         self.next_button.clicked.connect(self.next)
+        # A page, not a dialog: Enter in a field does not reach a default button by itself.
+        for edit in (self.folder_edit, self.token_edit, self.url_edit, self.name_edit):
+            edit.returnPressed.connect(self.next_button.click)
 
     def _backend_page(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         title = QLabel("How should radiowatch recognise songs?", page)
-        title.setObjectName("PlaceholderTitle")
+        title.setObjectName("FirstRunQuestion")
         title.setWordWrap(True)
         layout.addWidget(title)
         self.choice_group = QButtonGroup(page)
@@ -152,8 +214,9 @@ class FirstRunAssistant(QDialog):
     def _station_page(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         title = QLabel("Add a first station", page)
-        title.setObjectName("PlaceholderTitle")
+        title.setObjectName("FirstRunQuestion")
         layout.addWidget(title)
         self.station_hint = QLabel(page)
         self.station_hint.setWordWrap(True)
@@ -207,24 +270,54 @@ class FirstRunAssistant(QDialog):
         self.reject()
 
     def finish(self) -> bool:
-        if not self._check_backend():
-            self.go(0)
+        """Save the choices and close; False (with the reason shown) if something is missing.
+
+        A playlist link is resolved to its stream first, as the station dialog does: that
+        takes a moment, so it runs in the background and the page closes when it is done
+        (True is returned at once)."""
+        if self.busy or not self._check_backend():
+            if not self.busy:
+                self.go(0)
             return False
         url = self.url_edit.text().strip()
-        if url:
+        if url and self.added_station is None:
             name = self.name_edit.text().strip() or self.example_combo.currentText()
             if self.example_combo.currentData() is None and not self.name_edit.text().strip():
                 name = ""
+            problems = input_problems(self.stations, name=name, entered=url)
+            if problems:
+                self._show_error(problems[0].message)
+                return False
+            if needs_resolving(url):
+                self._set_busy(True)
+                self._task = spawn(self._resolve_then_finish(name, url), name="first-run-station")
+                return True
             try:
                 self.added_station = self.stations.add(name=name, source=url)
             except StationError as exc:
                 self._show_error(str(exc))
                 return False
-        elif self.choice != CHOICE_DEMO:
+        elif not url and self.choice != CHOICE_DEMO:
             self._show_error(
                 "Paste a stream URL or pick an example, so there is something to monitor."
             )
             return False
+        return self._finish_backend()
+
+    async def _resolve_then_finish(self, name: str, url: str) -> None:
+        try:
+            saved = await save_station(self.stations, name=name, entered=url)
+        except StationError as exc:
+            self._set_busy(False)
+            self._show_error(exc.message)
+            return
+        finally:
+            self._task = None
+        self._set_busy(False)
+        self.added_station = saved.station
+        self._finish_backend()
+
+    def _finish_backend(self) -> bool:
         try:
             self._save_backend()
         except TokenStoreError as exc:
@@ -232,6 +325,17 @@ class FirstRunAssistant(QDialog):
             return False
         self.accept()
         return True
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def _set_busy(self, busy: bool) -> None:
+        for widget in (self.skip_button, self.back_button, self.next_button, self.pages):
+            widget.setEnabled(not busy)
+        self.error_label.setVisible(busy)
+        if busy:
+            self.error_label.setText("Resolving the playlist to its stream…")
 
     def _check_backend(self) -> bool:
         if self.choice == CHOICE_FOLDER and not Path(self.folder_edit.text().strip()).is_dir():
@@ -264,6 +368,7 @@ class FirstRunAssistant(QDialog):
         self.folder_row.setVisible(choice == CHOICE_FOLDER)
         self.token_row.setVisible(choice == CHOICE_AUDD)
         on_last = self.pages.currentIndex() == 1
+        self.step_label.setText(f"Step {self.pages.currentIndex() + 1} of {self.pages.count()}")
         self.back_button.setVisible(on_last)
         self.next_button.setText("Start monitoring" if on_last else "Next")
         self.station_hint.setText(
@@ -286,3 +391,20 @@ class FirstRunAssistant(QDialog):
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+
+    # -- closing, as a dialog would ----------------------------------------------------------------
+    def accept(self) -> None:
+        self._done(self.ACCEPTED)
+
+    def reject(self) -> None:
+        if self._task is not None:
+            self._task.cancel()  # nothing is saved before the playlist is resolved
+            self._task = None
+        self._done(self.REJECTED)
+
+    def _done(self, result: int) -> None:
+        if self.result is not None:
+            return
+        self.result = result
+        (self.accepted if result == self.ACCEPTED else self.rejected).emit()
+        self.finished.emit(result)

@@ -8,18 +8,21 @@ alive) emits `quit_requested`, and the composition root runs the one shutdown.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import sqlite3
 import sys
 from base64 import b64decode, b64encode
 from collections.abc import Callable
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, Qt, Signal, qVersion
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QWidget,
 )
@@ -37,6 +40,8 @@ from radiowatch.ui.shell.settings_dialog import SettingsDialog
 from radiowatch.ui.shell.station_dialog import StationDialog
 from radiowatch.ui.shell.stations_sidebar import StationsSidebar
 from radiowatch.ui.shell.status_bar import MainStatusBar
+
+STATION_WATCH_MS = 2000
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +80,13 @@ class MainWindow(QMainWindow):
             settings.subscribe(self._on_settings_changed),
         ]
         self.refresh_stations()
+        # Stations added or changed by another process (`radiowatch stations ...`) show up
+        # here, and reach the monitoring through the same change signal, within seconds.
+        self._notice_station_changes()
+        self.station_watch = QTimer(self)
+        self.station_watch.setInterval(STATION_WATCH_MS)
+        self.station_watch.timeout.connect(self._notice_station_changes)
+        self.station_watch.start()
         self.set_backend(settings.current.backend_description())
         self.restore_layout()
 
@@ -106,7 +118,10 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([240, 760])
-        self.setCentralWidget(self.splitter)
+        # The window's pages: the stations and tabs, or a page over all of them (first run).
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.splitter)
+        self.setCentralWidget(self.pages)
 
         self.status = MainStatusBar(self)
         self.setStatusBar(self.status)
@@ -186,6 +201,18 @@ class MainWindow(QMainWindow):
         if was_current:
             self.tabs.setCurrentIndex(index)
 
+    def show_first_run(self, page: QWidget) -> None:
+        """Show `page` in place of the stations and tabs until it emits `finished`."""
+        self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
+        page.finished.connect(lambda _result: self.close_first_run(page))
+
+    def close_first_run(self, page: QWidget) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+        if self.pages.indexOf(page) >= 0:
+            self.pages.removeWidget(page)
+            page.deleteLater()
+
     def tab(self, key: str) -> QWidget:
         return self.tabs.widget(self._tab_index(key))
 
@@ -208,6 +235,10 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         self.status.showMessage(text, timeout_ms)
+
+    def _notice_station_changes(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # the file is busy: look at the next tick
+            self.stations.notice_outside_changes()
 
     def refresh_stations(self) -> None:
         self.sidebar.set_stations(self.stations.list())
@@ -339,6 +370,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closing:
+            self.station_watch.stop()
             for unsubscribe in self._unsubscribe:
                 unsubscribe()
             event.accept()

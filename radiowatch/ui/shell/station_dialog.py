@@ -2,7 +2,9 @@
 
 Checks that need no network run first and all at once, so the user sees every problem in one
 go. Then a playlist (URL or file) is resolved to its stream, which may take seconds: the dialog
-shows progress and Cancel stops it. Every error appears under the field it is about.
+shows progress and Cancel stops it. Every error appears under the field it is about. The checks
+and the saving are radiowatch/stations/station_input.py's, shared with the first-run assistant
+and `radiowatch stations add`.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from radiowatch.stations.errors import StationError
-from radiowatch.stations.playlists import resolve_source
-from radiowatch.stations.sources import SOURCE_HELP, classify_source
-from radiowatch.stations.store import MAX_RADIO_ID, Station, StationStore, validate_name
+from radiowatch.stations.sources import SOURCE_HELP
+from radiowatch.stations.station_input import input_problems, save_station
+from radiowatch.stations.store import MAX_RADIO_ID, Station, StationStore
 from radiowatch.ui.common.tasks import TaskSlot
 
 FIELDS = ("name", "source", "radio_id")
@@ -181,42 +183,25 @@ class StationDialog(QDialog):
         self._save.start(self._resolve_and_save())
 
     def _local_problems(self) -> list[StationError]:
-        problems = []
-        try:
-            validate_name(self.name_edit.text())
-        except StationError as exc:
-            problems.append(exc)
-        try:
-            classify_source(self.source_edit.text())
-        except StationError as exc:
-            problems.append(exc)
-        try:
-            self.store.check_radio_id_free(
-                self.radio_id_spin.value(), self.station.id if self.station else None
-            )
-        except StationError as exc:
-            problems.append(exc)
-        return problems
+        return input_problems(
+            self.store,
+            name=self.name_edit.text(),
+            entered=self.source_edit.text(),
+            radio_id=self.radio_id_spin.value(),
+            station=self.station,
+        )
 
     async def _resolve_and_save(self) -> None:
-        entered = self.source_edit.text().strip()
         try:
-            if self.station is not None and entered == self.station.entered:
-                source, note = self.station.source, ""
-            else:
-                resolved = await resolve_source(entered, timeout=self.fetch_timeout)
-                source, note = resolved.source, resolved.note
-            fields = dict(
+            saved = await save_station(
+                self.store,
                 name=self.name_edit.text(),
-                source=source,
-                entered=entered,
+                entered=self.source_edit.text(),
                 radio_id=self.radio_id_spin.value(),
                 enabled=self.enabled_check.isChecked(),
+                station=self.station,
+                timeout=self.fetch_timeout,
             )
-            if self.station is None:
-                station = self.store.add(**fields)
-            else:
-                station = self.store.update(self.station.id, **fields)
         except StationError as exc:
             self._set_busy(False)
             self._show_error(exc)
@@ -224,9 +209,9 @@ class StationDialog(QDialog):
         except asyncio.CancelledError:
             self._set_busy(False)
             raise
-        self.result_note = note
+        self.result_note = saved.note
         self._set_busy(False)
-        self.saved.emit(station)
+        self.saved.emit(saved.station)
         self.accept()
 
     def reject(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QPainter,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -63,7 +64,14 @@ class _StationDelegate(QStyledItemDelegate):
         bold.setWeight(QFont.Weight.DemiBold)
         painter.setFont(bold)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.setPen(QColor("#0f2a66") if selected else QColor("#1f2937"))
+        # Dark text on the light theme's surfaces, light text on the dark theme's (the scheme
+        # ui/common/palette.py applied: the list's palette is transparent, it cannot tell).
+        app = QApplication.instance()
+        dark = app is not None and app.property("radiowatch_scheme") == "dark"
+        if dark:
+            painter.setPen(QColor("#ffffff") if selected else QColor("#e6e8eb"))
+        else:
+            painter.setPen(QColor("#0f2a66") if selected else QColor("#1f2937"))
         name_rect = QRect(text_left, rect.top(), rect.right() - text_left, line + 2)
         metrics = painter.fontMetrics()
         painter.drawText(
@@ -72,7 +80,7 @@ class _StationDelegate(QStyledItemDelegate):
             metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_rect.width()),
         )
         painter.setFont(option.font)
-        painter.setPen(QColor("#6b7280"))
+        painter.setPen(QColor("#9aa3b2") if dark else QColor("#6b7280"))
         status_rect = QRect(text_left, rect.top() + line + 4, rect.right() - text_left, line + 2)
         status_text = index.data(STATUS_LINE_ROLE) or ""
         painter.drawText(

@@ -34,6 +34,7 @@ def monitor_tab(app: RadiowatchApp) -> QWidget:
     live.paused_changed.connect(tab.set_paused)
     tab.watchlist_requested.connect(lambda: open_watchlist(app))
     tab.play_activated.connect(app.open_play)
+    tab.add_station_requested.connect(lambda: app.window.open_station_dialog())
     app.notifier = TrayNotifier(app.tray_controller, tab.banner)
     live.notifier.target = app.notifier
     app.services.add_closer("monitor tab", tab.shutdown)

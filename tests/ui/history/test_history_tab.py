@@ -334,3 +334,19 @@ def test_the_add_dialog_builds_a_manual_play_for_the_chosen_station(tab, qtbot):
         T0,
         180.0,
     )
+
+
+def test_the_around_dialog_opens_without_blocking_and_shows_the_moment(tab, qtbot):
+    from PySide6.QtCore import QDateTime
+
+    from radiowatch.ui.history.around_dialog import AroundDialog
+
+    tab.around_dialog()  # open(), not exec(): returns at once
+    dialog = tab.findChild(AroundDialog)
+    assert dialog is not None and dialog.isVisible()
+    moment = T0 + timedelta(seconds=200 * 150 + 60)  # during Song 150 on Radio One
+    dialog.station.setCurrentIndex(dialog.station.findText("Radio One"))
+    dialog.moment.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+    dialog.accept()
+    assert tab.station.currentText() == "Radio One"
+    assert "On air at" in tab.status.text() and "Song 150" in tab.status.text()

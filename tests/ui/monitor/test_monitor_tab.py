@@ -164,6 +164,7 @@ def test_cover_art_is_fetched_once_and_shared_between_cards(qtbot, qloop, tmp_pa
             raw_event=raw,
         )
         board.apply_play(RecordedPlay(play, stations(2)[radio_id - 1]))
+        board.apply_status(StreamStatus(radio_id, f"Station {radio_id}", "live", since=now))
 
     def has_cover(radio_id):
         image = tab.cards[radio_id].cover_label.pixmap().toImage()
@@ -190,3 +191,78 @@ def test_bridge_turns_service_events_into_qt_signals(qtbot, qloop, tmp_path, fak
         drive(qtbot, qloop, service.aclose())
         drive(qtbot, qloop, client.aclose())
         db.conn.close()
+
+
+def test_a_card_says_when_the_song_was_last_heard_once_the_stream_is_down(qtbot):
+    board = NowPlayingBoard()
+    board.set_stations(stations(1))
+    tab = MonitorTab(board, refresh_interval_ms=20)
+    qtbot.addWidget(tab)
+    tab.show()
+    start = datetime.now(UTC) - timedelta(minutes=3)
+    play = Play(id=1, radio_id=1, start=start, play_length=120, title="Shout", score=90)
+    board.apply_play(RecordedPlay(play, stations(1)[0]))
+    board.apply_status(StreamStatus(1, "Station 1", "live", since=start))
+    qtbot.waitUntil(lambda: 1 in tab.cards and "ago" in tab.cards[1].meta_label.text())
+    card = tab.cards[1]
+    assert card.title_label.text() == "Shout" and card.title_label.property("heard") == "now"
+
+    board.apply_status(
+        StreamStatus(1, "Station 1", "down", "Cannot reach the backend", datetime.now(UTC))
+    )
+    qtbot.waitUntil(lambda: card.meta_label.text().startswith("Last heard at "))
+    ended = (start + timedelta(seconds=120)).astimezone().strftime("%H:%M")
+    assert card.meta_label.text() == f"Last heard at {ended}"
+    assert card.title_label.property("heard") == "past"
+    assert card.status_pill.text() == "Down"
+    tab.shutdown()
+
+
+def test_a_card_says_when_its_station_was_not_heard(qtbot):
+    """The gap in the card's history (coverage) is named, and goes away once heard again."""
+    board = NowPlayingBoard()
+    board.set_stations(stations(1))
+    tab = MonitorTab(board, refresh_interval_ms=20)
+    qtbot.addWidget(tab)
+    tab.show()
+    down = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=5)
+    board.apply_status(StreamStatus(1, "Station 1", "live", since=down - timedelta(minutes=30)))
+    board.apply_status(StreamStatus(1, "Station 1", "down", "Cannot reach the backend", down))
+    qtbot.waitUntil(lambda: 1 in tab.cards and tab.cards[1].not_heard_label.isVisible())
+    card = tab.cards[1]
+    assert card.not_heard_label.text() == f"Not heard since {down.astimezone():%H:%M}"
+    back = down + timedelta(minutes=2)
+    board.apply_status(StreamStatus(1, "Station 1", "live", since=back))
+    qtbot.waitUntil(lambda: "–" in card.not_heard_label.text())
+    assert card.not_heard_label.text() == (
+        f"Not heard {down.astimezone():%H:%M}–{back.astimezone():%H:%M}"
+    )
+    tab.shutdown()
+
+
+def test_only_the_most_recent_covers_are_kept_in_memory(
+    qtbot, qloop, tmp_path, cover_server, monkeypatch
+):
+    import radiowatch.ui.monitor.tab as monitor_tab
+
+    monkeypatch.setattr(monitor_tab, "COVERS_KEPT", 2)
+    base, hits = cover_server
+    board = NowPlayingBoard()
+    board.set_stations(stations(3))
+    cache = CoverArtCache(tmp_path / "covers")
+    tab = MonitorTab(board, cover_cache=cache, refresh_interval_ms=20)
+    qtbot.addWidget(tab)
+    tab.show()
+    now = datetime.now(UTC)
+    for radio_id in (1, 2, 3):
+        art = {"artwork": {"url": f"{base}/art{radio_id}/{{w}}x{{h}}.png"}}
+        raw = {"results": [{"title": "T", "apple_music": art}]}
+        play = Play(id=radio_id, radio_id=radio_id, start=now, title="T", raw_event=raw)
+        board.apply_play(RecordedPlay(play, stations(3)[radio_id - 1]))
+    qtbot.waitUntil(lambda: len(hits) == 3 and not tab._fetching, timeout=5000)
+    qtbot.wait(100)
+    assert len(tab._pixmaps) <= 2 and len(tab._rounded) <= 2
+    # Kept at the largest card's cover size, whatever size was downloaded.
+    assert {p.width() for p in tab._pixmaps.values() if p} == {120}
+    drive(qtbot, qloop, cache.aclose())
+    tab.shutdown()

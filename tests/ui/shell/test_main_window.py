@@ -221,3 +221,50 @@ def test_dropping_a_playlist_file_on_the_sidebar_starts_adding_it(qtbot, profile
     assert dialog.windowTitle() == "Add station"
     assert dialog.source_edit.text() == str(playlist)
     dialog.reject()
+
+
+def test_a_station_added_from_the_command_line_appears_while_the_window_is_open(qtbot, profile):
+    from radiowatch import cli
+
+    window = make_window(qtbot, profile)
+    window.station_watch.setInterval(50)
+    heard = []
+    window.stations.subscribe(lambda: heard.append(True))  # what the monitoring listens to
+    assert cli.main(["stations", "add", "Scripted FM", "https://s.example/scripted.mp3"]) == 0
+    qtbot.waitUntil(lambda: window.sidebar.list.count() == 1, timeout=5000)
+    assert "Scripted FM" in window.sidebar.list.item(0).text() and heard
+    assert cli.main(["stations", "remove", "Scripted FM"]) == 0
+    qtbot.waitUntil(lambda: window.sidebar.list.count() == 0, timeout=5000)
+
+
+@pytest.mark.parametrize(("scheme", "background"), [("light", "#f4f6f9"), ("dark", "#191c21")])
+def test_station_names_stand_out_from_the_sidebar_in_both_schemes(
+    qtbot, qapp, profile, scheme, background
+):
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from tests.ui.window_sizes import app_theme
+
+    with app_theme(qapp, scheme):
+        window = make_window(qtbot, profile)
+        window.stations.add(name="Harbour City Radio", source="https://s.example/h.mp3")
+        view = window.sidebar.list
+        qtbot.waitUntil(lambda: view.count() == 1)
+        index = view.model().index(0, 0)
+        option = QStyleOptionViewItem()
+        option.initFrom(view)
+        option.rect = view.visualRect(index)
+        image = QImage(option.rect.size(), QImage.Format.Format_RGB32)
+        image.fill(QColor(background))
+        painter = QPainter(image)
+        painter.translate(-option.rect.topLeft())
+        view.itemDelegate().paint(painter, option, index)
+        painter.end()
+        name_row = range(6, option.rect.height() // 2)
+        lightness = [
+            image.pixelColor(x, y).lightness() for x in range(30, image.width()) for y in name_row
+        ]
+        page = QColor(background).lightness()
+        contrast = max(abs(value - page) for value in lightness)
+        assert contrast > 120, f"the name barely shows on the {scheme} sidebar ({contrast})"

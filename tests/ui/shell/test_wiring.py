@@ -161,13 +161,9 @@ def test_pausing_from_the_tray_menu_pauses_the_monitor_tab_too(qtbot, cloud_app,
         lambda: app.monitoring.service.paused and monitor.pause_button.isChecked(), timeout=15000
     )
     monitor.pause_button.click()
-    # The service flips at once; the tray follows when the thread has resumed (paused_changed).
-    qtbot.waitUntil(
-        lambda: (
-            not app.monitoring.service.paused and not app.tray_controller.pause_action.isChecked()
-        ),
-        timeout=15000,
-    )
+    qtbot.waitUntil(lambda: not app.monitoring.service.paused, timeout=15000)
+    # The service resumes on its thread first; the tray hears of it when set_paused returns.
+    qtbot.waitUntil(lambda: not app.tray_controller.pause_action.isChecked(), timeout=5000)
     drive(qtbot, qloop, app.monitoring.set_paused(False))
 
 
