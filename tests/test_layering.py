@@ -19,6 +19,7 @@ CORE_PACKAGES = [
     "radiowatch.stations",
     "radiowatch.backend",
     "radiowatch.signals",
+    "radiowatch.track_names",
 ]
 
 

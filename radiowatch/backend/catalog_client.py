@@ -78,14 +78,14 @@ class CatalogClient:
         isrc: str | None = None,
         kind: str = "song",
     ) -> CatalogTrack:
-        """Upload one file; the title defaults to the file name."""
+        """Upload one file; without a title the engine reads the tags, else the file name."""
         path = Path(path)
         try:
             content = path.read_bytes()
         except OSError as exc:
             raise AudDError(f"cannot read {path.name}: {exc.strerror or exc}") from None
         fields = {
-            "title": title or path.stem.replace("_", " "),
+            "title": title,  # none: the engine takes the tags, else the file name
             "artist": artist,
             "album": album,
             "isrc": isrc,

@@ -161,6 +161,7 @@ async def _add(runtime: Any, api: Any, _path: dict) -> dict[str, Any]:
             isrc=fields.get("isrc"),
             kind=fields.get("kind") or "song",
             provenance=f"added in the Catalog tab ({api.upload.filename})",
+            name_from_file=True,
         )
     if source_file:
         track = await _write(runtime, track.track_id, {"source_file": source_file})

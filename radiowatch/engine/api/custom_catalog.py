@@ -9,13 +9,17 @@ one writer thread, as the catalog requires.
 from __future__ import annotations
 
 import asyncio
+import io
 from concurrent.futures import Executor
 from typing import Any
 
 from radiowatch.engine.api.replies import FINGERPRINT_FAILED, INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import AudioUpload
-from radiowatch.engine.fingerprint.decode import DecodeError, decode_bytes
+from radiowatch.engine.fingerprint.decode import DecodeError, decode_bytes, read_tags
 from radiowatch.engine.store import EngineStore
+from radiowatch.track_names import tags_from_file_name
+
+_TAGGED = ("title", "artist", "album", "isrc")
 
 
 class CustomCatalog:
@@ -35,7 +39,12 @@ class CustomCatalog:
         isrc: str | None = None,
         kind: str = "song",
         provenance: str | None = None,
+        name_from_file: bool = False,
     ) -> Any:
+        """Add (or, for a known `audio_id`, replace) a track. Missing title/artist/album/ISRC
+        come from the file's tags; with `name_from_file` (the Catalog tab's adds), an untagged
+        file without a given title takes what its file name says (radiowatch/track_names.py).
+        AudD's own `/upload/` keeps AudD's meaning: a file name there is often generic."""
         previous = self._store.custom_track(audio_id)
         meta = {
             "title": title,
@@ -47,12 +56,21 @@ class CustomCatalog:
         }
         data = audio.read_all()
         track = await asyncio.get_running_loop().run_in_executor(
-            self._writer, self._add_sync, data, audio.filename, meta, previous
+            self._writer, self._add_sync, data, audio.filename, meta, previous, name_from_file
         )
         self._store.set_custom_track(audio_id, track.track_id)
         return track
 
-    def _add_sync(self, data: bytes, name: str, meta: dict[str, Any], previous: str | None) -> Any:
+    def _add_sync(
+        self,
+        data: bytes,
+        name: str,
+        meta: dict[str, Any],
+        previous: str | None,
+        name_from_file: bool = False,
+    ) -> Any:
+        if not all(meta.get(k) for k in _TAGGED):
+            meta = meta | _names(data, name or "", meta, name_from_file)
         try:
             samples = decode_bytes(data, name=name)
         except DecodeError as exc:
@@ -66,3 +84,16 @@ class CustomCatalog:
         if previous is not None and previous != track.track_id:
             self._catalog.remove(previous)
         return track
+
+
+def _names(data: bytes, name: str, given: dict[str, Any], name_from_file: bool) -> dict[str, str]:
+    """The tag fields `given` lacks, from the file's tags (and, if allowed and the file names
+    no title, from its file name)."""
+    found = read_tags(io.BytesIO(data))
+    if name_from_file and not given.get("title") and not found.get("title"):
+        suggestion = tags_from_file_name(name)
+        if not (found.get("artist") or given.get("artist")) or "artist" not in suggestion:
+            found = suggestion | found
+        elif suggestion.get("title"):
+            found = {"title": suggestion["title"]} | found
+    return {k: v for k, v in found.items() if k in _TAGGED and not given.get(k)}

@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
 
-from radiowatch.engine.fingerprint.track_names import tags_from_file_name
+from radiowatch.track_names import tags_from_file_name
 
 SAMPLE_RATE = 8000
 
@@ -93,10 +94,12 @@ _TAG_KEYS = {
 }
 
 
-def read_tags(path: str | Path) -> dict[str, str]:
-    """Title/artist/album/ISRC from the file's tags (ID3, Vorbis comments, MP4); {} if none."""
+def read_tags(path: str | Path | BinaryIO) -> dict[str, str]:
+    """Title/artist/album/ISRC from the file's tags (ID3, Vorbis comments, MP4); {} if none.
+    `path` may also be an open binary file (an upload held in memory)."""
     try:
-        with av.open(str(path), mode="r") as container:
+        source = path if hasattr(path, "read") else str(path)
+        with av.open(source, mode="r") as container:
             raw = dict(container.metadata)
             if container.streams.audio:
                 raw.update(
@@ -114,7 +117,7 @@ def read_tags(path: str | Path) -> dict[str, str]:
 
 def track_tags(path: str | Path) -> dict[str, str]:
     """`read_tags`, and when the tags name neither title nor artist, what the file's name says
-    (track_names.py): a folder of untagged files must not enter the catalog untitled."""
+    (radiowatch/track_names.py): a folder of untagged files must not enter the catalog untitled."""
     tags = read_tags(path)
     if not (tags.get("title") or tags.get("artist")):
         tags.update(tags_from_file_name(path))

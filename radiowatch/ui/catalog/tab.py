@@ -15,16 +15,14 @@ Construction (the app wires it; plain dependencies)::
 The engine process is the catalog's only writer; the tab only talks to it over HTTP, and every
 request runs as a task on the qasync loop.
 
-Names: a file is uploaded with the title, artist, album and ISRC its tags give or, for a file
-without tags, with what its name says (`Artist - Title.ext`), the rule the engine applies when
-it indexes a folder (engine/fingerprint/track_names.py); reading a file's tags runs on a worker
-thread. A track still without a title shows its file name's suggestion greyed, the editor offers
+Names: the engine reads each uploaded file's tags and, for a file without tags, takes what its
+name says (`Artist - Title.ext`, radiowatch/track_names.py), as it does when it indexes a
+folder. A track still without a title (added by an older version) shows its file name's suggestion greyed, the editor offers
 it, and Title and Artist can be edited in the table itself (double-click or F2) or beside it.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,6 +53,7 @@ from radiowatch.audd.client import AudDClient
 from radiowatch.audd.enterprise_cost import format_duration
 from radiowatch.audd.errors import AudDCustomCatalogAccessError, AudDSubscriptionError
 from radiowatch.backend.catalog_client import CatalogClient, CatalogTrack
+from radiowatch.track_names import tags_from_file_name
 from radiowatch.ui.common.audio_files import AUDIO_FILTER, AUDIO_SUFFIXES
 from radiowatch.ui.common.backend_messages import friendly_error
 from radiowatch.ui.common.job_panel import JobPanel
@@ -90,18 +89,8 @@ def audio_files_under(paths: list[Path]) -> list[Path]:
     return found
 
 
-def file_fields(path: Path) -> dict[str, str]:
-    """Title, artist, album and ISRC for uploading `path`: its tags, or its name's suggestion.
-    Reads the file (PyAV): call it off the GUI thread."""
-    from radiowatch.engine.fingerprint.decode import track_tags
-
-    return {k: v for k, v in track_tags(path).items() if k in ("title", "artist", "album", "isrc")}
-
-
 def name_suggestion(track: CatalogTrack) -> dict[str, str]:
     """What the track's file name says, for a track the catalog has no title or artist for."""
-    from radiowatch.engine.fingerprint.track_names import tags_from_file_name
-
     if track.title or track.artist:
         return {}
     return tags_from_file_name(track.source_file or track.track_id)
@@ -406,8 +395,7 @@ class CatalogTab(JobPanel):
         for i, path in enumerate(files):
             self.status.show_message(f"Adding {path.name} ({i + 1} of {len(files)})…", "busy")
             try:
-                fields = await asyncio.to_thread(file_fields, path)
-                await catalog.add_file(path, kind=kind, **fields)
+                await catalog.add_file(path, kind=kind)  # the engine reads the tags
                 added += 1
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the rest
                 self.add_problem(f"{path.name}: {friendly_error(exc)}")

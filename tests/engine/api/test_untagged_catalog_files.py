@@ -46,3 +46,34 @@ def test_recognising_an_untagged_catalog_file_names_artist_and_title(tmp_path):
         "Harbour Band",
         "Quay Lights (master)",
     )
+
+
+def test_the_catalog_route_names_an_untagged_upload_but_audds_upload_does_not(tmp_path):
+    """The Catalog tab's route (`/catalog/tracks/`) names an untagged file from its file name;
+    AudD's own `/upload/` keeps AudD's meaning (no title), as a generic upload name says
+    nothing."""
+    audio = wav_bytes(render_song(songs(2)[1], 14, RATE), RATE)
+    with running_engine(tmp_path / "engine") as engine:
+        added = httpx.post(
+            engine.base_url + "/catalog/tracks/",
+            data={"api_token": engine.token},
+            files={"file": ("Tide Keepers - Salt Road.wav", audio)},
+            timeout=60,
+        ).json()
+        assert added["status"] == "success", added
+        assert (added["result"]["artist"], added["result"]["title"]) == (
+            "Tide Keepers",
+            "Salt Road",
+        )
+        reply = httpx.post(
+            engine.base_url + "/upload/",
+            data={"api_token": engine.token, "audio_id": "77"},
+            files={"file": ("Some Artist - Some Title.wav", audio)},
+            timeout=60,
+        ).json()
+        assert reply["status"] == "success", reply
+        tracks = httpx.get(
+            engine.base_url + "/catalog/tracks/", params={"api_token": engine.token}, timeout=30
+        ).json()["result"]
+    [track] = [t for t in tracks if t["audio_id"] == 77]
+    assert track["title"] is None and track["artist"] is None

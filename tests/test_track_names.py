@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from radiowatch.engine.fingerprint.track_names import tags_from_file_name
+from radiowatch.track_names import tags_from_file_name
 
 
 @pytest.mark.parametrize(
