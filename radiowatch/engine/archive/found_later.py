@@ -1,0 +1,339 @@
+"""Finding a track's past plays in a station's archived peaks ("found later").
+
+A label adds today a single that was already on air on Tuesday: the live monitor could not
+recognise it then, but the archive kept the peaks of everything heard. This module answers
+"where in these hours of this station did these tracks play?" without decoding any audio:
+
+1. The station's peaks over the searched stretch are put on one frame axis (`StationPeaks`)
+   and hashed into an index (`StreamIndex`), as the catalog hashes a track.
+2. Each track's stored peaks are the query, hashed under every playback-speed candidate and
+   cut into `CHUNK_S` pieces. Every hash hit votes for (piece, where the track would start in
+   the stream). A piece that aired gets many votes on one start; chance hits scatter.
+3. The best-voted starts of each piece are checked peak by peak against the stream
+   (fingerprints.verify, the live matcher's score), so a piece counts only when it really
+   lines up, with the same threshold as live recognition.
+4. Verified pieces that agree on the track's start (within `ANCHOR_TOLERANCE_S`, as the live
+   play detector allows) form one play: from the first second of the first heard piece where
+   the track's peaks line up with the stream's to the last such second of the last piece
+   (`_heard_bounds`), so a song faded in at its chorus starts there, not 8 s early. A play needs two pieces (about as much audio as the live
+   detector's two confirming windows), or one for a track shorter than two pieces (a jingle).
+   A weaker play overlapping a stronger one of the same track (a chorus that also matches
+   another chorus of the same airing) is dropped.
+
+All of it is plain numpy on arrays from `fingerprints.py`; the job around it (which stations and
+days, progress, cancel, publishing plays once) is `search_jobs.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from radiowatch.engine.archive import fingerprints as fp
+
+CHUNK_S = 8.0
+CHUNK_FRAMES = int(round(CHUNK_S / fp.FRAME_S))
+ANCHOR_TOLERANCE_S = 3.0
+_ANCHOR_TOLERANCE = int(round(ANCHOR_TOLERANCE_S / fp.FRAME_S))
+# A piece's start is checked peak by peak only when this many hashes voted for it: chance
+# gives a start 1-2 votes even over a whole day, a piece that aired gets dozens.
+MIN_VOTES = 5
+# Starts of one piece closer than this are one candidate (the best-voted speed and frame).
+_SAME_START = int(round(2.0 / fp.FRAME_S))
+# At most this many starts of one piece are checked: the plays of the day plus the piece's
+# repeats inside each (a chorus) fit easily; more is a piece of near silence or a drone.
+MAX_STARTS_PER_PIECE = 40
+
+
+@dataclass(frozen=True)
+class StationPeaks:
+    """A station's archived peaks over a stretch: frame 0 is at stream time `origin_s`.
+
+    Calling it with (lo, hi) gives the peaks with lo <= frame < hi, the reference window the
+    peak-by-peak check reads."""
+
+    origin_s: float
+    frames: np.ndarray  # int64, sorted
+    half_bands: np.ndarray  # int64
+
+    @classmethod
+    def from_blocks(
+        cls, blocks: Iterable[tuple[float, np.ndarray, np.ndarray]], origin_s: float
+    ) -> StationPeaks:
+        """Blocks of (start_s, frames from the block's start, half-bands)."""
+        ts, fs = [], []
+        for start_s, frames, half_bands in blocks:
+            shift = int(round((start_s - origin_s) / fp.FRAME_S))
+            ts.append(np.asarray(frames, np.int64) + shift)
+            fs.append(np.asarray(half_bands, np.int64))
+        if not ts:
+            empty = np.zeros(0, np.int64)
+            return cls(origin_s, empty, empty)
+        t, f = np.concatenate(ts), np.concatenate(fs)
+        keep = t >= 0
+        t, f = t[keep], f[keep]
+        order = np.lexsort((f, t))
+        return cls(origin_s, t[order], f[order])
+
+    def __len__(self) -> int:
+        return int(self.frames.size)
+
+    def __call__(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = np.searchsorted(self.frames, [lo, hi])
+        return self.frames[a:b], self.half_bands[a:b]
+
+    def time_of(self, frame: float) -> float:
+        return self.origin_s + float(frame) * fp.FRAME_S
+
+
+class StreamIndex:
+    """The station's peak pairs, hashed, with every hash's entries found in O(1)."""
+
+    def __init__(self, peaks: StationPeaks) -> None:
+        h, t = fp.index_keys(peaks.frames, peaks.half_bands)
+        order = np.argsort(h, kind="stable")
+        self._positions = t[order]
+        hashes = h[order]
+        self._size = int(hashes.max()) + 2 if hashes.size else 1
+        counts = np.bincount(hashes, minlength=self._size)
+        self._starts = np.zeros(self._size + 1, np.int64)
+        np.cumsum(counts, out=self._starts[1:])
+
+    @property
+    def entries(self) -> int:
+        return int(self._positions.size)
+
+    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(index into `hashes`, stream frame) of every entry equal to a query hash."""
+        q = np.minimum(hashes.astype(np.int64), self._size - 1)  # unknown hashes: empty bucket
+        lo, hi = self._starts[q], self._starts[q + 1]
+        n = hi - lo
+        total = int(n.sum())
+        if total == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        q_idx = np.repeat(np.arange(hashes.size), n)
+        first = np.repeat(lo - (np.cumsum(n) - n), n)
+        return q_idx, self._positions[first + np.arange(total)]
+
+
+@dataclass(frozen=True)
+class TrackQuery:
+    """A track to look for: its stored peaks (frames from its start, half-bands)."""
+
+    track_id: str
+    frames: np.ndarray
+    half_bands: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.frames.max()) + 1 if self.frames.size else 0
+
+    @property
+    def n_pieces(self) -> int:
+        return max(1, -(-self.n_frames // CHUNK_FRAMES))
+
+    def piece(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Peaks of piece k, frames from the piece's start."""
+        lo, hi = np.searchsorted(self.frames, [k * CHUNK_FRAMES, (k + 1) * CHUNK_FRAMES])
+        return self.frames[lo:hi] - k * CHUNK_FRAMES, self.half_bands[lo:hi]
+
+
+@dataclass(frozen=True)
+class FoundPlay:
+    track_id: str
+    start_s: float
+    end_s: float
+    score: float  # the best piece's verification score (fingerprints.MATCH_THRESHOLD and up)
+    speed: float
+    tempo: float
+    pieces: int  # how many of the track's CHUNK_S pieces were heard
+
+
+@dataclass(frozen=True)
+class _PieceHit:
+    piece: int
+    start: int  # stream frame where the track starts (may lie before the stretch)
+    cand: int
+    score: float
+
+
+def find_plays(track: TrackQuery, index: StreamIndex, peaks: StationPeaks) -> list[FoundPlay]:
+    """Every play of `track` in the indexed stretch, in time order."""
+    if track.frames.size == 0 or index.entries == 0:
+        return []
+    hits = _verified_pieces(track, index, peaks)
+    return _plays(track, hits, peaks)
+
+
+def _verified_pieces(track: TrackQuery, index: StreamIndex, peaks: StationPeaks) -> list[_PieceHit]:
+    bins = _voted_starts(track, index)
+    hits: list[_PieceHit] = []
+    for piece, starts in bins.items():
+        frames, half_bands = track.piece(piece)
+        if frames.size == 0:
+            continue
+        for _votes, ci, start in starts[:MAX_STARTS_PER_PIECE]:
+            cand = fp.SPEED_CANDIDATES[ci]
+            position = start + int(round(piece * CHUNK_FRAMES * cand.time_scale))
+            score = fp.verify(frames, half_bands, cand, position, peaks)
+            if score >= fp.MATCH_THRESHOLD:
+                hits.append(_PieceHit(piece, start, ci, score))
+    return hits
+
+
+def _voted_starts(track: TrackQuery, index: StreamIndex) -> dict[int, list[tuple[int, int, int]]]:
+    """Per piece: (votes, candidate, track start frame) of its well-voted starts, best first,
+    one per `_SAME_START` frames."""
+    found: list[tuple[int, int, int, int]] = []  # (votes, candidate, piece, start)
+    for ci, (cand, hashes, anchor) in enumerate(fp.query_keys(track.frames, track.half_bands)):
+        if hashes.size == 0:
+            continue
+        q_idx, position = index.lookup(hashes)
+        if q_idx.size == 0:
+            continue
+        t = anchor[q_idx]
+        start = position - np.rint(t).astype(np.int64)
+        piece = np.minimum((t / cand.time_scale) // CHUNK_FRAMES, track.n_pieces - 1).astype(
+            np.int64
+        )
+        for (p, s), v in zip(*_tolerant_votes(piece, start), strict=True):
+            found.append((int(v), ci, int(p), int(s)))
+    found.sort(key=lambda b: (-b[0], b[1], b[2], b[3]))
+    per_piece: dict[int, list[tuple[int, int, int]]] = {}
+    for votes, ci, p, s in found:
+        kept = per_piece.setdefault(p, [])
+        if all(abs(s - other) > _SAME_START for _v, _c, other in kept):
+            kept.append((votes, ci, s))
+    return per_piece
+
+
+_BIAS = 1 << 40
+
+
+def _tolerant_votes(piece: np.ndarray, start: np.ndarray):
+    """((piece, start) pairs, votes) of the bins with at least MIN_VOTES hits within one
+    frame of their start (timing jitters by a frame)."""
+    key = np.sort(piece * (1 << 44) + (start + _BIAS))
+    # only keys with a neighbour within 2 can reach two votes; most chance hits are alone
+    close = (key[1:] - key[:-1]) <= 2
+    keep = np.zeros(key.size, bool)
+    keep[1:] |= close
+    keep[:-1] |= close
+    key = key[keep]
+    if key.size == 0:
+        return []
+    first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    uniq = key[first]
+    counts = np.diff(first, append=key.size)
+    total = counts.copy()
+    adjacent = uniq[1:] == uniq[:-1] + 1
+    total[:-1][adjacent] += counts[1:][adjacent]
+    total[1:][adjacent] += counts[:-1][adjacent]
+    good = total >= MIN_VOTES
+    uniq, total = uniq[good], total[good]
+    pieces = uniq >> 44
+    starts = (uniq & ((1 << 44) - 1)) - _BIAS
+    return list(zip(pieces.tolist(), starts.tolist(), strict=True)), total.tolist()
+
+
+def _plays(track: TrackQuery, hits: list[_PieceHit], peaks: StationPeaks) -> list[FoundPlay]:
+    if not hits:
+        return []
+    hits.sort(key=lambda h: h.start)
+    clusters: list[list[_PieceHit]] = [[hits[0]]]
+    for hit in hits[1:]:
+        if hit.start - clusters[-1][-1].start <= _ANCHOR_TOLERANCE:
+            clusters[-1].append(hit)
+        else:
+            clusters.append([hit])
+    need = 2 if track.n_pieces >= 2 else 1
+    plays: list[tuple[int, float, FoundPlay]] = []
+    for cluster in clusters:
+        best: dict[int, _PieceHit] = {}
+        for hit in cluster:
+            if hit.piece not in best or hit.score > best[hit.piece].score:
+                best[hit.piece] = hit
+        if len(best) < need:
+            continue
+        top = max(best.values(), key=lambda h: h.score)
+        cand = fp.SPEED_CANDIDATES[top.cand]
+        start = int(np.median([h.start for h in best.values()]))
+        first_frame, end_frame = _heard_bounds(track, min(best), max(best), start, cand, peaks)
+        play = FoundPlay(
+            track_id=track.track_id,
+            start_s=peaks.time_of(start + first_frame * cand.time_scale),
+            end_s=peaks.time_of(start + end_frame * cand.time_scale),
+            score=round(top.score, 2),
+            speed=cand.speed,
+            tempo=cand.tempo,
+            pieces=len(best),
+        )
+        plays.append((len(best), top.score, play))
+    plays.sort(key=lambda p: (-p[0], -p[1]))
+    kept: list[FoundPlay] = []
+    for _n, _s, play in plays:
+        if all(play.end_s <= k.start_s or play.start_s >= k.end_s for k in kept):
+            kept.append(play)
+    return sorted(kept, key=lambda p: p.start_s)
+
+
+# A second of the track counts as heard when this share of its peaks has a stream peak next to
+# it (chance gives ~0.1; a heard second, even under talk-over, 0.3 and more).
+_HEARD_SHARE = 0.3
+_SECOND = int(round(1.0 / fp.FRAME_S))
+
+
+def _heard_bounds(
+    track: TrackQuery,
+    first: int,
+    last: int,
+    start: int,
+    cand: fp.SpeedCandidate,
+    peaks: StationPeaks,
+) -> tuple[int, int]:
+    """Track frames [from, to) that were heard: the first heard second of piece `first` to the
+    end of the last heard second of piece `last`."""
+    lo = first * CHUNK_FRAMES
+    hi = min((last + 1) * CHUNK_FRAMES, track.n_frames)
+    heard = _heard_seconds(track, lo, min(lo + CHUNK_FRAMES, hi), start, cand, peaks)
+    begin = heard[0] if heard else lo
+    heard = _heard_seconds(track, max(hi - CHUNK_FRAMES, lo), hi, start, cand, peaks)
+    end = min(heard[-1] + _SECOND, hi) if heard else hi
+    return begin, max(end, begin + 1)
+
+
+def _heard_seconds(
+    track: TrackQuery,
+    lo: int,
+    hi: int,
+    start: int,
+    cand: fp.SpeedCandidate,
+    peaks: StationPeaks,
+) -> list[int]:
+    """Track frames (whole seconds from `lo`) in [lo, hi) whose peaks line up with the stream."""
+    a, b = np.searchsorted(track.frames, [lo, hi])
+    t, f = track.frames[a:b], track.half_bands[a:b]
+    if t.size == 0:
+        return []
+    tq = np.rint(t * cand.time_scale).astype(np.int64) + start
+    fq = np.rint(f - 2 * cand.band_shift).astype(np.int64)
+    rt, rf = peaks(int(tq.min()) - 2, int(tq.max()) + 3)
+    near = np.zeros(t.size, bool)
+    for dt in range(-2, 3):
+        j = np.searchsorted(rt, tq + dt)
+        # every stream peak at that frame: peaks per frame are few, walk them
+        for step in range(4):
+            k = j + step
+            ok = k < rt.size
+            k = np.minimum(k, max(rt.size - 1, 0))
+            same = ok & (rt[k] == tq + dt) & (np.abs(rf[k] - fq) <= 1)
+            near |= same
+    second = (t - lo) // _SECOND
+    heard = []
+    for sec in np.unique(second):
+        mask = second == sec
+        if mask.sum() >= 3 and near[mask].mean() >= _HEARD_SHARE:
+            heard.append(lo + int(sec) * _SECOND)
+    return heard
