@@ -11,7 +11,7 @@ in an optional `<data dir>/engine-settings.json` (every key optional):
      "archive_enabled": true, "archive_keep_audio": true, "archive_retention_days": 7,
      "archive_peaks_retention_days": 30, "archive_station_cap_mb": 10000,
      "archive_total_cap_mb": 20000, "archive_segment_s": 300, "archive_peak_block_s": 30,
-     "archive_search_new_tracks": true}
+     "archive_search_new_tracks": true, "archive_settle_s": 180}
 
 Tests use it to shorten windows and timeouts; users rarely need it, except for the archive's
 retention and disk caps (engine/archive/store.py), which the GUI shows with what they cost.
@@ -84,6 +84,7 @@ class EngineSettings(BaseModel):
     archive_segment_s: float = Field(300.0, ge=1, le=3600)
     archive_peak_block_s: float = Field(30.0, ge=1, le=600)
     archive_search_new_tracks: bool = True
+    archive_settle_s: float = Field(180.0, ge=0)  # found plays this recent belong to live
 
     @classmethod
     def load(cls, data_dir: Path) -> EngineSettings:
@@ -189,6 +190,7 @@ class EngineRuntime:
                 events=self.events,
                 describe_track=self._describe_track,
                 search_new_tracks=self.settings.archive_search_new_tracks,
+                settle_s=self.settings.archive_settle_s,
             )
         self._refresher: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()

@@ -13,7 +13,7 @@ audio already taken from the earlier one is not repeated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from radiowatch.engine.archive import media
 
@@ -48,8 +48,12 @@ class Clip:
 
 @dataclass
 class _Part:
-    format: str
-    data: bytes
+    """Frames [first, last] of one segment chosen for the clip."""
+
+    row: Any
+    frames: list[media.Packet]
+    first: int
+    last: int
 
 
 def cut_clip(
@@ -66,50 +70,93 @@ def cut_clip(
     if end_s - start_s + 2 * pad_s > MAX_CLIP_S:
         raise ValueError(f"a clip can be at most {MAX_CLIP_S / 60:.0f} minutes long")
     want_from, want_to = start_s - pad_s, end_s + pad_s
+    rows = archive.db.segments(radio_id, want_from, want_to + 1.0)
     parts: list[_Part] = []
     gaps: list[tuple[float, float]] = []
     first: float | None = None
     covered = want_from  # audio before this is in the clip already (or not wanted)
-    for row in archive.db.segments(radio_id, want_from, want_to):
-        path = archive.path_of(row)
+    for row in rows:
         try:
-            frames = media.packets(path, row.format)
+            frames = media.packets(archive.path_of(row), row.format)
         except media.MediaError:
             continue  # removed by retention meanwhile, or unreadable: a gap
         chosen = [
-            p
-            for p in frames
+            i
+            for i, p in enumerate(frames)
             if row.start_s + p.t_s >= covered - p.duration_s / 2 and row.start_s + p.t_s < want_to
         ]
         if not chosen:
             continue
-        begin = row.start_s + chosen[0].t_s
+        begin = row.start_s + frames[chosen[0]].t_s
         if first is None:
             first = begin
         elif begin - covered > _GAP_S:
             gaps.append((covered, begin))
-        last = chosen[-1]
-        parts.append(
-            _Part(row.format, media.slice_bytes(path, chosen[0].pos, last.pos + last.size))
-        )
+        parts.append(_Part(row, frames, chosen[0], chosen[-1]))
+        last = frames[chosen[-1]]
         covered = row.start_s + last.t_s + last.duration_s
     if first is None:
         raise NotArchived(
             f"no audio of station {radio_id} is kept for that time: it was not being "
             "archived, or the archive's retention or disk cap has removed it"
         )
-    formats = {p.format for p in parts}
+    pieces = _byte_ranges(archive, parts, rows)
+    formats = {fmt for fmt, _data in pieces}
     if as_mp3:
-        data = b"".join(media.to_mp3(p.data, p.format) for p in parts)
+        data = b"".join(media.to_mp3(chunk, fmt) for fmt, chunk in pieces)
         fmt = "mp3"
     elif len(formats) > 1:
         raise ValueError(
             "the station changed its audio format inside this stretch; save the clip as MP3"
         )
     else:
-        data = b"".join(p.data for p in parts)
-        fmt = parts[0].format
+        data = b"".join(chunk for _fmt, chunk in pieces)
+        fmt = pieces[0][0]
     return Clip(data, fmt, first, covered, gaps)
+
+
+def _byte_ranges(archive: Archive, parts: list[_Part], rows: list[Any]) -> list[tuple[str, bytes]]:
+    """The clip's bytes, part by part. Segments of one connection were cut wherever a write
+    ended, so a frame can straddle two files: where the clip runs from one segment into the
+    next, the bytes are joined as received, and a clip ending on a segment's last frame takes
+    the rest of that frame from the next segment."""
+    out: list[tuple[str, bytes]] = []
+    for k, part in enumerate(parts):
+        row = part.row
+        path = archive.path_of(row)
+        follows = k > 0 and _continues(parts[k - 1], row)
+        start = 0 if follows and part.first == 0 else part.frames[part.first].pos
+        end_frame = part.frames[part.last]
+        data = media.slice_bytes(path, start, end_frame.pos + end_frame.size)
+        if part.last == len(part.frames) - 1 and (
+            k + 1 == len(parts) or part.row is not parts[k + 1].row
+        ):
+            after = next(
+                (r for r in rows if r.connection == row.connection and r.start_s > row.start_s),
+                None,
+            )
+            if after is not None and (k + 1 == len(parts) or parts[k + 1].row is not after):
+                data += _head(archive, after)
+        out.append((row.format, data))
+    return out
+
+
+def _continues(before: _Part, row: Any) -> bool:
+    return (
+        before.row.connection == row.connection
+        and before.last == len(before.frames) - 1
+        and before.row.end_s is not None
+        and abs(before.row.end_s - row.start_s) < 0.01
+    )
+
+
+def _head(archive: Archive, row: Any) -> bytes:
+    """The bytes before a segment's first whole frame: the end of the previous one's last."""
+    try:
+        frames = media.packets(archive.path_of(row), row.format)
+    except media.MediaError:
+        return b""
+    return media.slice_bytes(archive.path_of(row), 0, frames[0].pos) if frames else b""
 
 
 def audio_kept(archive: Archive, radio_id: int, start_s: float, end_s: float) -> dict:

@@ -11,7 +11,7 @@ with one extra field, `"found_later": true` in its result. Clients that do not k
 record it like any play; radiowatch marks it "found later" in the history. It is published
 only if:
 
-- it ended more than `SETTLE_S` ago: a play still on air, or just over, belongs to the live
+- it ended more than `settle_s` (default `SETTLE_S`) ago: a play still on air, or just over, belongs to the live
   monitor, which may report it any moment (its first windows after the track was added);
 - no play of the same song on the same station overlaps it in the ledger (ledger.py), synced
   from the event log just before;
@@ -61,6 +61,7 @@ class ArchiveService:
         events: Any,
         describe_track: DescribeTrack,
         search_new_tracks: bool = True,
+        settle_s: float = SETTLE_S,
     ) -> None:
         self.archive = archive
         self._store = store
@@ -68,6 +69,7 @@ class ArchiveService:
         self._events = events
         self._describe = describe_track
         self._search_new = search_new_tracks
+        self._settle_s = settle_s
         self.ledger = PlayLedger(archive.db)
         self._io = ThreadPoolExecutor(2, thread_name_prefix="archive")
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="archive-search")
@@ -145,7 +147,7 @@ class ArchiveService:
         return [self._publish_one(radio_id, play) for radio_id, play in plays]
 
     def _publish_one(self, radio_id: int, play: FoundPlay) -> str:
-        if play.end_s > time.time() - SETTLE_S:
+        if play.end_s > time.time() - self._settle_s:
             return "on_air"
         stream = self._store.stream(radio_id)
         if stream is None:
