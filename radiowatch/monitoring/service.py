@@ -554,8 +554,9 @@ class MonitoringService:
                 self._state.save_since_time(station.radio_id, item.timestamp)
         if play is None or recorded is None:
             return
-        self._last_activity[station.radio_id] = _now()
-        self._set_status(station, "live", last_play_at=play.start)
+        if not play.found_later:  # a play found in the archive says nothing of the stream now
+            self._last_activity[station.radio_id] = _now()
+            self._set_status(station, "live", last_play_at=play.start)
         if not recorded.created:
             return
         stored = play.model_copy(update={"id": recorded.play_id})
