@@ -25,8 +25,9 @@ AudD's error envelope. Times are Unix epoch seconds (floats). Lists are comma-se
 A job is `{job_id, state (queued|running|done|cancelled|failed), progress (0-1), done, total,
 tracks, skipped_tracks, stations, found, published, plays: [{radio_id, track_id, title, artist,
 start, end, score, speed, tempo, status}], error}`; a play's status is "published" (it is in the
-long poll now, marked `found_later`), "already_reported", "on_air", "station_not_monitored",
-"track_removed" or "not_delivered" (no callback URL set).
+long poll now, marked `found_later`), "already_reported", "another_song_reported" (half of it
+is a reported play of another song), "on_air", "station_not_monitored", "track_removed" or
+"not_delivered" (no callback URL set).
 
 Mounting: `create_app` lists `*archive_routes(runtime)` before its catch-all route.
 """
@@ -198,6 +199,8 @@ async def _coverage(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any
 async def _kept(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:
     start = _number(api, "start")
     end = _number(api, "end")
+    if end < start:
+        raise ApiError(INVALID_REQUEST, "`end` must not be before `start`")
     return await _service(runtime).kept(_radio_id(api), start, end)
 
 

@@ -12,13 +12,20 @@ recognise it then, but the archive kept the peaks of everything heard. This modu
 3. The best-voted starts of each piece are checked peak by peak against the stream
    (fingerprints.verify, the live matcher's score), so a piece counts only when it really
    lines up, with the same threshold as live recognition.
-4. Verified pieces that agree on the track's start (within `ANCHOR_TOLERANCE_S`, as the live
-   play detector allows) form one play: from the first second of the first heard piece where
-   the track's peaks line up with the stream's to the last such second of the last piece
-   (`_heard_bounds`), so a song faded in at its chorus starts there, not 8 s early. A play needs two pieces (about as much audio as the live
+4. Plays are built best piece first: the best-scoring verified piece fixes where the track
+   started, the other pieces verified at that start (within `ANCHOR_TOLERANCE_S`) join it,
+   and the play runs from the first second of its first piece where the track's peaks line up
+   with the stream's to the last such second of its last piece (`_heard_bounds`), so a song
+   faded in at its chorus starts there, not 8 s early. Music that repeats itself (a loop, a
+   chorus) also lines up a bar or a chorus away from the true start; once a play is taken,
+   every other piece found inside its stretch of the stream is such an echo and is dropped. A play needs two pieces (about as much audio as the live
    detector's two confirming windows), or one for a track shorter than two pieces (a jingle).
    A weaker play overlapping a stronger one of the same track (a chorus that also matches
    another chorus of the same airing) is dropped.
+
+A station plays one song at a time: when several tracks are searched together, a play mostly
+inside a stronger play of another track (two pieces of a motif that two songs of one album
+share) is dropped (`one_song_at_a_time`).
 
 All of it is plain numpy on arrays from `fingerprints.py`; the job around it (which stations and
 days, progress, cancel, publishing plays once) is `search_jobs.py`.
@@ -35,7 +42,7 @@ from radiowatch.engine.archive import fingerprints as fp
 
 CHUNK_S = 8.0
 CHUNK_FRAMES = int(round(CHUNK_S / fp.FRAME_S))
-ANCHOR_TOLERANCE_S = 3.0
+ANCHOR_TOLERANCE_S = 0.5
 _ANCHOR_TOLERANCE = int(round(ANCHOR_TOLERANCE_S / fp.FRAME_S))
 # A piece's start is checked peak by peak only when this many hashes voted for it: chance
 # gives a start 1-2 votes even over a whole day, a piece that aired gets dozens.
@@ -185,8 +192,8 @@ def _verified_pieces(track: TrackQuery, index: StreamIndex, peaks: StationPeaks)
 
 def _voted_starts(track: TrackQuery, index: StreamIndex) -> dict[int, list[tuple[int, int, int]]]:
     """Per piece: (votes, candidate, track start frame) of its well-voted starts, best first,
-    one per `_SAME_START` frames."""
-    found: list[tuple[int, int, int, int]] = []  # (votes, candidate, piece, start)
+    one per `_SAME_START` frames, at most MAX_STARTS_PER_PIECE."""
+    votes_, cands, pieces, starts = [], [], [], []
     for ci, (cand, hashes, anchor) in enumerate(fp.query_keys(track.frames, track.half_bands)):
         if hashes.size == 0:
             continue
@@ -195,26 +202,42 @@ def _voted_starts(track: TrackQuery, index: StreamIndex) -> dict[int, list[tuple
             continue
         t = anchor[q_idx]
         start = position - np.rint(t).astype(np.int64)
-        piece = np.minimum((t / cand.time_scale) // CHUNK_FRAMES, track.n_pieces - 1).astype(
-            np.int64
-        )
-        for (p, s), v in zip(*_tolerant_votes(piece, start), strict=True):
-            found.append((int(v), ci, int(p), int(s)))
-    found.sort(key=lambda b: (-b[0], b[1], b[2], b[3]))
+        piece = np.minimum((t / cand.time_scale) // CHUNK_FRAMES, track.n_pieces - 1)
+        p, s, v = _tolerant_votes(piece.astype(np.int64), start)
+        votes_.append(v)
+        pieces.append(p)
+        starts.append(s)
+        cands.append(np.full(v.size, ci, np.int64))
+    if not votes_:
+        return {}
+    votes, cand_idx = np.concatenate(votes_), np.concatenate(cands)
+    piece_of, start_of = np.concatenate(pieces), np.concatenate(starts)
+    order = np.lexsort((start_of, cand_idx, -votes, piece_of))
     per_piece: dict[int, list[tuple[int, int, int]]] = {}
-    for votes, ci, p, s in found:
-        kept = per_piece.setdefault(p, [])
-        if all(abs(s - other) > _SAME_START for _v, _c, other in kept):
-            kept.append((votes, ci, s))
+    bounds = np.flatnonzero(np.diff(piece_of[order])) + 1
+    for group in np.split(order, bounds):
+        kept: list[tuple[int, int, int]] = []
+        taken = np.zeros(0, np.int64)
+        for k in group:
+            s_k = int(start_of[k])
+            if taken.size and np.min(np.abs(taken - s_k)) <= _SAME_START:
+                continue
+            kept.append((int(votes[k]), int(cand_idx[k]), s_k))
+            taken = np.append(taken, s_k)
+            if len(kept) >= MAX_STARTS_PER_PIECE:
+                break
+        per_piece[int(piece_of[group[0]])] = kept
     return per_piece
 
 
 _BIAS = 1 << 40
 
 
-def _tolerant_votes(piece: np.ndarray, start: np.ndarray):
-    """((piece, start) pairs, votes) of the bins with at least MIN_VOTES hits within one
-    frame of their start (timing jitters by a frame)."""
+def _tolerant_votes(
+    piece: np.ndarray, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pieces, starts, votes) of the bins with at least MIN_VOTES hits within one frame of
+    their start (timing jitters by a frame)."""
     key = np.sort(piece * (1 << 44) + (start + _BIAS))
     # only keys with a neighbour within 2 can reach two votes; most chance hits are alone
     close = (key[1:] - key[:-1]) <= 2
@@ -223,7 +246,8 @@ def _tolerant_votes(piece: np.ndarray, start: np.ndarray):
     keep[:-1] |= close
     key = key[keep]
     if key.size == 0:
-        return []
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
     first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     uniq = key[first]
     counts = np.diff(first, append=key.size)
@@ -233,50 +257,101 @@ def _tolerant_votes(piece: np.ndarray, start: np.ndarray):
     total[1:][adjacent] += counts[:-1][adjacent]
     good = total >= MIN_VOTES
     uniq, total = uniq[good], total[good]
-    pieces = uniq >> 44
-    starts = (uniq & ((1 << 44) - 1)) - _BIAS
-    return list(zip(pieces.tolist(), starts.tolist(), strict=True)), total.tolist()
+    return uniq >> 44, (uniq & ((1 << 44) - 1)) - _BIAS, total
 
 
 def _plays(track: TrackQuery, hits: list[_PieceHit], peaks: StationPeaks) -> list[FoundPlay]:
-    if not hits:
-        return []
-    hits.sort(key=lambda h: h.start)
-    clusters: list[list[_PieceHit]] = [[hits[0]]]
-    for hit in hits[1:]:
-        if hit.start - clusters[-1][-1].start <= _ANCHOR_TOLERANCE:
-            clusters[-1].append(hit)
-        else:
-            clusters.append([hit])
     need = 2 if track.n_pieces >= 2 else 1
-    plays: list[tuple[int, float, FoundPlay]] = []
-    for cluster in clusters:
+    remaining = sorted(hits, key=lambda h: (-h.score, h.start, h.piece))
+    plays: list[FoundPlay] = []
+    while remaining:
+        seed = remaining[0]
+        members, line = _airing(seed, remaining)
         best: dict[int, _PieceHit] = {}
-        for hit in cluster:
-            if hit.piece not in best or hit.score > best[hit.piece].score:
-                best[hit.piece] = hit
+        for hit in members:  # best first already
+            best.setdefault(hit.piece, hit)
         if len(best) < need:
+            remaining = [h for h in remaining if h is not seed and h not in members]
             continue
-        top = max(best.values(), key=lambda h: h.score)
-        cand = fp.SPEED_CANDIDATES[top.cand]
-        start = int(np.median([h.start for h in best.values()]))
+        start, scale = line
+        seed_cand = fp.SPEED_CANDIDATES[seed.cand]
+        cand = fp.SpeedCandidate(seed_cand.speed, seed_cand.tempo, scale, seed_cand.band_shift)
         first_frame, end_frame = _heard_bounds(track, min(best), max(best), start, cand, peaks)
-        play = FoundPlay(
-            track_id=track.track_id,
-            start_s=peaks.time_of(start + first_frame * cand.time_scale),
-            end_s=peaks.time_of(start + end_frame * cand.time_scale),
-            score=round(top.score, 2),
-            speed=cand.speed,
-            tempo=cand.tempo,
-            pieces=len(best),
+        lo, hi = start + first_frame * scale, start + end_frame * scale
+        plays.append(
+            FoundPlay(
+                track_id=track.track_id,
+                start_s=peaks.time_of(lo),
+                end_s=peaks.time_of(hi),
+                score=round(seed.score, 2),
+                speed=seed_cand.speed,
+                tempo=seed_cand.tempo,
+                pieces=len(best),
+            )
         )
-        plays.append((len(best), top.score, play))
-    plays.sort(key=lambda p: (-p[0], -p[1]))
+        # everything else heard inside this airing is the track echoing itself
+        remaining = [h for h in remaining if h not in members and not _inside(h, lo, hi)]
+    return sorted(plays, key=lambda p: p.start_s)
+
+
+_NEAR_LINE = int(round(1.5 / fp.FRAME_S))
+
+
+def _airing(seed: _PieceHit, hits: list[_PieceHit]) -> tuple[list[_PieceHit], tuple[int, float]]:
+    """The hits of the airing `seed` belongs to, and that airing's line: (stream frame where
+    the track starts, stream frames per track frame). The seed's own speed candidate may be a
+    step off (verification tolerates it), which over a long song moves late pieces by more
+    than the tolerance; so the line is fitted to the pieces near the seed's first."""
+
+    def where(h: _PieceHit) -> tuple[float, float]:
+        x = h.piece * CHUNK_FRAMES
+        return x, h.start + x * fp.SPEED_CANDIDATES[h.cand].time_scale
+
+    a, b = float(seed.start), fp.SPEED_CANDIDATES[seed.cand].time_scale
+    near = [h for h in hits if abs(where(h)[1] - (a + b * where(h)[0])) <= _NEAR_LINE]
+    # one hit per piece for the fit, the one nearest the seed's line: echoes a bar away
+    # (looped music) must not tilt it
+    closest: dict[int, _PieceHit] = {}
+    for h in near:
+        off = abs(where(h)[1] - (a + b * where(h)[0]))
+        if h.piece not in closest or off < abs(
+            where(closest[h.piece])[1] - (a + b * where(closest[h.piece])[0])
+        ):
+            closest[h.piece] = h
+    xs = np.array([where(h)[0] for h in closest.values()])
+    if np.ptp(xs) >= 2 * CHUNK_FRAMES:
+        ys = np.array([where(h)[1] for h in closest.values()])
+        weights = np.array([h.score for h in closest.values()])
+        b_fit, a_fit = np.polyfit(xs, ys, 1, w=weights)
+        if 0.93 <= b_fit <= 1.07:
+            a, b = float(a_fit), float(b_fit)
+    members = [h for h in near if abs(where(h)[1] - (a + b * where(h)[0])) <= _ANCHOR_TOLERANCE]
+    if seed not in members:
+        members.insert(0, seed)
+    return members, (int(round(a)), b)
+
+
+def one_song_at_a_time(plays: list[FoundPlay]) -> list[FoundPlay]:
+    """Plays of several tracks in one stretch, without those lying mostly (half or more)
+    inside a stronger play (more pieces, then a better score) of another track."""
     kept: list[FoundPlay] = []
-    for _n, _s, play in plays:
-        if all(play.end_s <= k.start_s or play.start_s >= k.end_s for k in kept):
+    for play in sorted(plays, key=lambda p: (-p.pieces, -p.score, p.start_s)):
+        length = max(play.end_s - play.start_s, 1e-6)
+        if all(
+            k.track_id == play.track_id
+            or min(k.end_s, play.end_s) - max(k.start_s, play.start_s) < length / 2
+            for k in kept
+        ):
             kept.append(play)
-    return sorted(kept, key=lambda p: p.start_s)
+    return sorted(kept, key=lambda p: (p.start_s, p.track_id))
+
+
+def _inside(hit: _PieceHit, lo: float, hi: float) -> bool:
+    """Whether a piece's stretch of the stream lies mostly inside [lo, hi)."""
+    scale = fp.SPEED_CANDIDATES[hit.cand].time_scale
+    a = hit.start + hit.piece * CHUNK_FRAMES * scale
+    b = a + CHUNK_FRAMES * scale
+    return min(b, hi) - max(a, lo) > (b - a) / 2
 
 
 # A second of the track counts as heard when this share of its peaks has a stream peak next to
@@ -293,15 +368,34 @@ def _heard_bounds(
     cand: fp.SpeedCandidate,
     peaks: StationPeaks,
 ) -> tuple[int, int]:
-    """Track frames [from, to) that were heard: the first heard second of piece `first` to the
-    end of the last heard second of piece `last`."""
+    """Track frames [from, to) that were heard: from the first heard second of piece `first`
+    (or of the piece before it: a talked-over intro lines up too weakly to verify a piece, but
+    its seconds still show) to the end of the last heard second of piece `last` (or after)."""
     lo = first * CHUNK_FRAMES
     hi = min((last + 1) * CHUNK_FRAMES, track.n_frames)
-    heard = _heard_seconds(track, lo, min(lo + CHUNK_FRAMES, hi), start, cand, peaks)
-    begin = heard[0] if heard else lo
-    heard = _heard_seconds(track, max(hi - CHUNK_FRAMES, lo), hi, start, cand, peaks)
-    end = min(heard[-1] + _SECOND, hi) if heard else hi
+    before = max(lo - CHUNK_FRAMES, 0)
+    heard = _heard_seconds(track, before, min(lo + CHUNK_FRAMES, hi), start, cand, peaks)
+    begin = _first_run(heard, lo)
+    after = min(hi + CHUNK_FRAMES, track.n_frames)
+    heard = _heard_seconds(track, max(hi - CHUNK_FRAMES, lo), after, start, cand, peaks)
+    end = _last_run(heard, hi)
     return begin, max(end, begin + 1)
+
+
+def _first_run(seconds: list[int], fallback: int) -> int:
+    """The first heard second that starts two heard seconds in a row (one alone is chance)."""
+    for a, b in zip(seconds, seconds[1:], strict=False):
+        if b - a == _SECOND:
+            return a
+    return fallback
+
+
+def _last_run(seconds: list[int], fallback: int) -> int:
+    """The end of the last heard second that ends two in a row."""
+    for a, b in zip(seconds[-2::-1], seconds[::-1], strict=False):
+        if b - a == _SECOND:
+            return b + _SECOND
+    return fallback
 
 
 def _heard_seconds(
@@ -320,6 +414,8 @@ def _heard_seconds(
     tq = np.rint(t * cand.time_scale).astype(np.int64) + start
     fq = np.rint(f - 2 * cand.band_shift).astype(np.int64)
     rt, rf = peaks(int(tq.min()) - 2, int(tq.max()) + 3)
+    if rt.size == 0:
+        return []
     near = np.zeros(t.size, bool)
     for dt in range(-2, 3):
         j = np.searchsorted(rt, tq + dt)

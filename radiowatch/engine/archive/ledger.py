@@ -134,6 +134,19 @@ class PlayLedger:
         )
         return bool(rows)
 
+    def covered_by_another(
+        self, radio_id: int, identity: str, start_s: float, end_s: float
+    ) -> bool:
+        """Whether half or more of [start_s, end_s] is a play of another song on the station
+        (a station plays one song at a time)."""
+        rows = self._db.query(
+            "SELECT start_s, end_s FROM plays WHERE radio_id = ? AND identity != ? AND "
+            "start_s < ? AND end_s > ?",
+            (radio_id, identity, end_s, start_s),
+        )
+        length = max(end_s - start_s, 1e-6)
+        return any(min(b, end_s) - max(a, start_s) >= length / 2 for a, b in rows)
+
     def forget_before(self, cut_s: float) -> None:
         with self._db.transaction() as db:
             db.execute("DELETE FROM plays WHERE end_s < ?", (cut_s,))

@@ -37,6 +37,7 @@ from radiowatch.engine.archive.found_later import (
     StreamIndex,
     TrackQuery,
     find_plays,
+    one_song_at_a_time,
 )
 from radiowatch.engine.archive.store import DAY_S, Archive
 
@@ -175,7 +176,7 @@ class FoundLaterSearches:
         units = [
             (radio_id, a, b)
             for radio_id in stations
-            for a, b in _windows(self._extent(radio_id, start, end))
+            for a, b in stretches(self._archive, radio_id, start, end)
         ]
         job.total = len(units)
         if not queries:
@@ -184,7 +185,9 @@ class FoundLaterSearches:
         for radio_id, a, b in units:
             if job.cancel_requested.is_set():
                 return
-            found = self._search_window(job, queries, radio_id, a, b)
+            found = search_stretch(
+                self._archive, radio_id, a, b, queries, job.cancel_requested.is_set
+            )
             fresh = [(radio_id, p) for p in found if not _seen(job, radio_id, p)]
             if fresh:
                 statuses = asyncio.run_coroutine_threadsafe(
@@ -221,45 +224,50 @@ class FoundLaterSearches:
             job.tracks.append(track.track_id)
         return queries
 
-    def _extent(self, radio_id: int, start: float, end: float) -> tuple[float, float] | None:
-        rows = self._archive.db.query(
-            "SELECT MIN(start_s), MAX(end_s) FROM peak_blocks WHERE radio_id = ? AND "
-            "start_s < ? AND end_s > ?",
-            (radio_id, end, start),
-        )
-        if not rows or rows[0][0] is None:
-            return None
-        return max(start, float(rows[0][0])), min(end, float(rows[0][1]))
 
-    def _search_window(
-        self, job: SearchJob, queries: list[TrackQuery], radio_id: int, a: float, b: float
-    ) -> list[FoundPlay]:
-        blocks = [
-            (row.start_s, *fp.decode_block(row.peaks))
-            for row in self._archive.db.peak_blocks(radio_id, a, b)
-            if row.version == fp.PEAKS_VERSION
-        ]
-        peaks = StationPeaks.from_blocks(blocks, a)
-        if len(peaks) == 0:
-            return []
-        index = StreamIndex(peaks)
-        found: list[FoundPlay] = []
-        for query in queries:
-            if job.cancel_requested.is_set():
-                break
-            found.extend(find_plays(query, index, peaks))
-        return found
-
-
-def _windows(extent: tuple[float, float] | None) -> list[tuple[float, float]]:
-    if extent is None:
+def stretches(
+    archive: Archive, radio_id: int, start: float, end: float
+) -> list[tuple[float, float]]:
+    """The station's archived peaks between `start` and `end`, as overlapping search stretches."""
+    rows = archive.db.query(
+        "SELECT MIN(start_s), MAX(end_s) FROM peak_blocks WHERE radio_id = ? AND "
+        "start_s < ? AND end_s > ?",
+        (radio_id, end, start),
+    )
+    if not rows or rows[0][0] is None:
         return []
-    start, end = extent
+    a, b = max(start, float(rows[0][0])), min(end, float(rows[0][1]))
     out = []
-    while start < end:
-        out.append((start, min(end, start + WINDOW_S + OVERLAP_S)))
-        start += WINDOW_S
+    while a < b:
+        out.append((a, min(b, a + WINDOW_S + OVERLAP_S)))
+        a += WINDOW_S
     return out
+
+
+def search_stretch(
+    archive: Archive,
+    radio_id: int,
+    start: float,
+    end: float,
+    queries: list[TrackQuery],
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[FoundPlay]:
+    """Every play of the `queries` tracks in one stretch of a station's archived peaks."""
+    blocks = [
+        (row.start_s, *fp.decode_block(row.peaks))
+        for row in archive.db.peak_blocks(radio_id, start, end)
+        if row.version == fp.PEAKS_VERSION
+    ]
+    peaks = StationPeaks.from_blocks(blocks, start)
+    if len(peaks) == 0:
+        return []
+    index = StreamIndex(peaks)
+    found: list[FoundPlay] = []
+    for query in queries:
+        if should_stop():
+            break
+        found.extend(find_plays(query, index, peaks))
+    return one_song_at_a_time(found)
 
 
 def _seen(job: SearchJob, radio_id: int, play: FoundPlay) -> bool:

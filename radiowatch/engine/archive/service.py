@@ -14,7 +14,8 @@ only if:
 - it ended more than `settle_s` (default `SETTLE_S`) ago: a play still on air, or just over, belongs to the live
   monitor, which may report it any moment (its first windows after the track was added);
 - no play of the same song on the same station overlaps it in the ledger (ledger.py), synced
-  from the event log just before;
+  from the event log just before, and no play of another song covers half of it (a motif two
+  songs share must not add a second song to an airing already reported);
 - the station is still monitored (its long-poll category exists) and a callback URL is set
   (AudD publishes stream events only then, and so does this engine).
 """
@@ -158,6 +159,8 @@ class ArchiveService:
             return "track_removed"
         if self.ledger.overlaps(radio_id, identity, play.start_s, play.end_s):
             return "already_reported"
+        if self.ledger.covered_by_another(radio_id, identity, play.start_s, play.end_s):
+            return "another_song_reported"
         result = {
             "radio_id": radio_id,
             "timestamp": event_timestamp(play.start_s),
