@@ -134,7 +134,9 @@ def archive_client_for(session: Any) -> ArchiveClient:
 
 
 class ArchiveClient:
-    """``ArchiveClient(base_url, token)``; call ``aclose()`` (or use ``async with``)."""
+    """``ArchiveClient(base_url, token)``; call ``aclose()`` (or use ``async with``). Its HTTP
+    connection pool is made on first use, so a client made only to learn that the archive
+    can be reached costs nothing."""
 
     def __init__(
         self, base_url: str, token: str, *, http_client: httpx.AsyncClient | None = None
@@ -142,11 +144,17 @@ class ArchiveClient:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=READ_TIMEOUT)
+        self._client = http_client
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=READ_TIMEOUT)
+        return self._client
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_http and self._client is not None:
+            await self._client.aclose()
 
     async def __aenter__(self) -> ArchiveClient:
         return self
