@@ -80,10 +80,14 @@ def cut_clip(
             frames = media.packets(archive.path_of(row), row.format)
         except media.MediaError:
             continue  # removed by retention meanwhile, or unreadable: a gap
+        follows = bool(parts) and _continues(parts[-1], row, rows)
         chosen = [
             i
             for i, p in enumerate(frames)
-            if row.start_s + p.t_s >= covered - p.duration_s / 2 and row.start_s + p.t_s < want_to
+            # the next segment of the same connection goes on where the last one stopped,
+            # whatever small step the clock took between them
+            if (follows or row.start_s + p.t_s >= covered - p.duration_s / 2)
+            and row.start_s + p.t_s < want_to
         ]
         if not chosen:
             continue
@@ -124,7 +128,7 @@ def _byte_ranges(archive: Archive, parts: list[_Part], rows: list[Any]) -> list[
     for k, part in enumerate(parts):
         row = part.row
         path = archive.path_of(row)
-        follows = k > 0 and _continues(parts[k - 1], row)
+        follows = k > 0 and _continues(parts[k - 1], row, rows)
         start = 0 if follows and part.first == 0 else part.frames[part.first].pos
         end_frame = part.frames[part.last]
         data = media.slice_bytes(path, start, end_frame.pos + end_frame.size)
@@ -141,13 +145,13 @@ def _byte_ranges(archive: Archive, parts: list[_Part], rows: list[Any]) -> list[
     return out
 
 
-def _continues(before: _Part, row: Any) -> bool:
-    return (
-        before.row.connection == row.connection
-        and before.last == len(before.frames) - 1
-        and before.row.end_s is not None
-        and abs(before.row.end_s - row.start_s) < 0.01
-    )
+def _continues(before: _Part, row: Any, rows: list[Any]) -> bool:
+    """Whether `row` is the segment right after `before`'s on its connection, and `before`
+    took its segment to the end."""
+    if before.row.connection != row.connection or before.last != len(before.frames) - 1:
+        return False
+    same = [r.id for r in rows if r.connection == row.connection]
+    return row.id in same and same.index(row.id) == same.index(before.row.id) + 1
 
 
 def _head(archive: Archive, row: Any) -> bytes:

@@ -188,3 +188,28 @@ def test_a_stream_that_is_not_mp3_or_aac_keeps_only_peaks(tmp_path):
     assert list(archive.audio_dir.rglob("*.*")) == []
     assert archive.db.peak_blocks(3, 0, 2e9)
     archive.close()
+
+
+def test_a_clip_reads_on_across_segments_when_the_clock_settles_between_them(tmp_path, pieces):
+    """Audio that arrives a little early lowers the connection's clock: a segment closed after
+    that starts a few ms before the previous one ended. A clip across them still holds every
+    frame once, whole."""
+    archive, clock = _archive(tmp_path)
+    began = clock.now
+    recorder = archive.recorder(1)
+    recorder.begin()
+    for n, (data, audio) in enumerate(pieces):
+        if n == 30:
+            clock.now -= 0.2  # the next audio arrives earlier than the clock expected
+        for at in range(0, len(data), 1000):  # reads end inside frames, as on the network
+            recorder.raw(data[at : at + 1000])
+        clock.now += audio.size / fp.SAMPLE_RATE
+        recorder.audio(audio)
+    recorder.end()
+    rows = archive.db.segments(1)
+    assert any(b.start_s < a.end_s - 0.1 for a, b in zip(rows, rows[1:], strict=False))
+    clip = cut_clip(archive, 1, began + 1.0, began + 18.0, pad_s=0)
+    audio = decode(clip.data, strict=True)
+    # every frame once: the 0.2 s the clock stepped back are in the audio, not skipped
+    assert audio.size / fp.SAMPLE_RATE == pytest.approx(clip.end_s - clip.start_s + 0.2, abs=0.05)
+    archive.close()
