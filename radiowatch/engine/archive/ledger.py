@@ -25,8 +25,10 @@ from radiowatch.engine.archive.database import ArchiveDatabase
 
 # A play announced at its start (callbacks=before) has no length yet: assume a song's.
 ASSUMED_LENGTH_S = 240.0
-# Plays of the same song on the same station closer than this are one airing.
-OVERLAP_SLACK_S = 10.0
+# Plays of the same song on one station sharing at least this much time are one airing (a
+# live play and a found one of the same airing share most of it; a song replayed right after a
+# jingle shares nothing with its first airing).
+MIN_OVERLAP_S = 1.0
 
 
 def song_identity(song: dict[str, Any]) -> str | None:
@@ -126,11 +128,13 @@ class PlayLedger:
             return True
 
     def overlaps(self, radio_id: int, identity: str, start_s: float, end_s: float) -> bool:
-        """Whether a play of the same song on the station overlaps [start_s, end_s]."""
+        """Whether a play of the same song on the station shares MIN_OVERLAP_S with
+        [start_s, end_s] (or all of it, for a shorter one)."""
+        need = min(MIN_OVERLAP_S, max(end_s - start_s, 0.0) / 2)
         rows = self._db.query(
             "SELECT 1 FROM plays WHERE radio_id = ? AND identity = ? AND start_s < ? "
-            "AND end_s > ? LIMIT 1",
-            (radio_id, identity, end_s + OVERLAP_SLACK_S, start_s - OVERLAP_SLACK_S),
+            "AND end_s > ? AND MIN(end_s, ?) - MAX(start_s, ?) >= ? LIMIT 1",
+            (radio_id, identity, end_s, start_s, end_s, start_s, need),
         )
         return bool(rows)
 

@@ -52,6 +52,8 @@ def test_found_plays_are_remembered_without_the_log(tmp_path):
     ledger = PlayLedger(ArchiveDatabase(tmp_path / "archive.sqlite"))
     ledger.add_found(1, "audio:5", T0, T0 + 200, "late-single")
     assert ledger.overlaps(1, "audio:5", T0 + 195, T0 + 260)
+    # replayed right after a jingle: another airing, not the same one
+    assert not ledger.overlaps(1, "audio:5", T0 + 205, T0 + 400)
     found_event = _play(1, T0, 200, audio_id=5)
     found_event["result"]["found_later"] = True
     assert not ledger.note_event(1, found_event)  # the same play, read back from the log
