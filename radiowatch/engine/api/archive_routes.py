@@ -21,8 +21,21 @@ AudD's error envelope. Times are Unix epoch seconds (floats). Lists are comma-se
                           from, to              -> job (searching in the background)
     GET  /archive/search/{job_id}/             -> job
     POST /archive/search/{job_id}/cancel/      -> job
+    POST /archive/discover/ radio_ids, from, to (default: the last 7 days), min_count (3),
+                          same_airing_s (600: repeats closer than this on one station are
+                          one airing)          -> discover job (in the background)
+    GET  /archive/discover/{job_id}/           -> discover job
+    POST /archive/discover/{job_id}/cancel/    -> discover job
+    POST /archive/discover/add/ radio_id, start, end, title, artist, album, isrc,
+                          kind (song|jingle|ad) -> {track, search}: the archived audio of
+                          [start, end] becomes a catalog track, and a found-later search for
+                          it starts at once (its other airings become plays)
 
-A job is `{job_id, state (queued|running|done|cancelled|failed), progress (0-1), done, total,
+A discover job is `{job_id, state, progress, stations, rows: [{key, length_s, count, stations,
+first_heard, last_heard, kind_hint (jingle|ad|song), representative: {radio_id, start, end},
+airings: [{radio_id, start, end}]}], error}`, most heard first.
+
+A search job is `{job_id, state (queued|running|done|cancelled|failed), progress (0-1), done, total,
 tracks, skipped_tracks, stations, found, published, plays: [{radio_id, track_id, title, artist,
 start, end, score, speed, tempo, status}], error}`; a play's status is "published" (it is in the
 long poll now, marked `found_later`), "already_reported", "another_song_reported" (half of it
@@ -34,6 +47,7 @@ Mounting: `create_app` lists `*archive_routes(runtime)` before its catch-all rou
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -44,6 +58,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from radiowatch.engine.api.catalog_routes import KINDS, add_track, track_json
 from radiowatch.engine.api.replies import (
     FEATURE_NOT_AVAILABLE,
     INVALID_REQUEST,
@@ -53,8 +68,10 @@ from radiowatch.engine.api.replies import (
     json_reply,
     success_body,
 )
-from radiowatch.engine.api.request import ApiRequest, read_api_request
-from radiowatch.engine.archive.clips import DEFAULT_PAD_S, NotArchived
+from radiowatch.engine.api.request import ApiRequest, AudioUpload, read_api_request
+from radiowatch.engine.archive.clips import DEFAULT_PAD_S, MAX_CLIP_S, NotArchived
+from radiowatch.engine.archive.discover import SAME_AIRING_S
+from radiowatch.engine.archive.discover_jobs import DiscoverRequest
 from radiowatch.engine.archive.media import MediaError
 from radiowatch.engine.archive.search_jobs import SearchRequest
 
@@ -86,6 +103,11 @@ def archive_routes(runtime: Any) -> list[Route]:
             return await _start_search(runtime, api, path)
         return [j.as_json() for j in _service(runtime).searches.jobs()]
 
+    async def discover(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
+        if api.http_method == "POST":
+            return await _start_discover(runtime, api, path)
+        return [j.as_json() for j in _service(runtime).discoveries.jobs()]
+
     return [
         *route("/archive/usage", "archiveUsage", _usage, ["GET", "POST"]),
         *route("/archive/coverage", "archiveCoverage", _coverage, ["GET", "POST"]),
@@ -94,6 +116,12 @@ def archive_routes(runtime: Any) -> list[Route]:
         *route("/archive/search/{job_id}/cancel", "archiveSearchCancel", _cancel, ["POST"]),
         *route("/archive/search/{job_id}", "archiveSearchJob", _job, ["GET", "POST"]),
         *route("/archive/search", "archiveSearch", search, ["GET", "POST"]),
+        *route("/archive/discover/add", "archiveDiscoverAdd", _discover_add, ["POST"]),
+        *route(
+            "/archive/discover/{job_id}/cancel", "archiveDiscoverCancel", _discover_cancel, ["POST"]
+        ),
+        *route("/archive/discover/{job_id}", "archiveDiscoverJob", _discover_job, ["GET", "POST"]),
+        *route("/archive/discover", "archiveDiscover", discover, ["GET", "POST"]),
     ]
 
 
@@ -274,3 +302,83 @@ async def _cancel(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
     job = _find_job(runtime, path["job_id"])
     _service(runtime).searches.cancel(job.id)
     return job.as_json()
+
+
+# -- discover ----------------------------------------------------------------------------------
+
+
+async def _start_discover(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:
+    service = _service(runtime)
+    radio_ids = _radio_ids(api, "radio_ids")
+    start = _number(api, "from") if api.get("from").strip() else None
+    end = _number(api, "to") if api.get("to").strip() else None
+    if start is not None and end is not None and end < start:
+        raise ApiError(INVALID_REQUEST, "`to` must not be before `from`")
+    min_count = int(_number(api, "min_count", 3))
+    if not 2 <= min_count <= 1000:
+        raise ApiError(INVALID_REQUEST, "the `min_count` parameter must be 2-1000")
+    same_airing = _number(api, "same_airing_s", SAME_AIRING_S)
+    if not 0 <= same_airing <= 86400:
+        raise ApiError(INVALID_REQUEST, "the `same_airing_s` parameter must be 0-86400")
+    job = service.discover(
+        DiscoverRequest(
+            radio_ids=tuple(radio_ids) if radio_ids else None,
+            from_s=start,
+            to_s=end,
+            min_count=min_count,
+            same_airing_s=same_airing,
+        )
+    )
+    return job.as_json()
+
+
+def _find_discover_job(runtime: Any, job_id: str) -> Any:
+    job = _service(runtime).discoveries.get(job_id)
+    if job is None:
+        raise ApiError(
+            INVALID_REQUEST,
+            f"there is no discover job {job_id!r} (jobs are forgotten when the engine restarts)",
+        )
+    return job
+
+
+async def _discover_job(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
+    return _find_discover_job(runtime, path["job_id"]).as_json()
+
+
+async def _discover_cancel(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
+    job = _find_discover_job(runtime, path["job_id"])
+    _service(runtime).discoveries.cancel(job.id)
+    return job.as_json()
+
+
+async def _discover_add(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:
+    """Name a discovered piece: its archived audio becomes the catalog's reference."""
+    service = _service(runtime)
+    radio_id = _radio_id(api)
+    start = _number(api, "start")
+    end = _number(api, "end")
+    if not 1.0 <= end - start <= MAX_CLIP_S:
+        raise ApiError(INVALID_REQUEST, "`end` must be 1 s to 30 min after `start`")
+    fields = {
+        name: (api.get(name).strip() or None) for name in ("title", "artist", "album", "isrc")
+    }
+    kind = (api.get("kind") or "song").strip()
+    if kind not in KINDS:
+        raise ApiError(INVALID_REQUEST, "the `kind` parameter must be song, jingle or ad")
+    if not (fields["title"] or fields["artist"]):
+        raise ApiError(INVALID_REQUEST, "give the piece a `title` or an `artist`")
+    try:
+        clip = await service.clip(radio_id, start, end, pad_s=0.0, as_mp3=False)
+    except (NotArchived, MediaError, ValueError) as exc:
+        raise ApiError(INVALID_REQUEST, str(exc)) from None
+    upload = AudioUpload(f"archive{clip.extension}", io.BytesIO(clip.data), len(clip.data))
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(clip.start_s))
+    track = await add_track(
+        runtime,
+        upload,
+        {**fields, "kind": kind},
+        f"discovered in the archive: station {radio_id}, {stamp} UTC",
+    )
+    job = service.search(SearchRequest(track_ids=(track.track_id,), reason="discovered"))
+    return {"track": track_json(runtime, track), "search": job.as_json()}

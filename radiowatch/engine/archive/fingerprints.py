@@ -181,13 +181,15 @@ def index_keys(frames: np.ndarray, half_bands: np.ndarray) -> tuple[np.ndarray, 
 
 
 def query_keys(
-    frames: np.ndarray, half_bands: np.ndarray
+    frames: np.ndarray,
+    half_bands: np.ndarray,
+    candidates: tuple[SpeedCandidate, ...] = SPEED_CANDIDATES,
 ) -> list[tuple[SpeedCandidate, np.ndarray, np.ndarray]]:
     """Per speed candidate: a track's query hashes and their anchor frames on the stream's time
     axis (track frame x time_scale, float32)."""
     pairs = make_pairs(_as_peaks(frames, half_bands), _QUERY_FANOUT, max_dt=MAX_DT * 1.06)
     out = []
-    for cand in SPEED_CANDIDATES:
+    for cand in candidates:
         h, t = quantise(pairs, cand.time_scale, cand.band_shift)
         out.append((cand, h, t))
     return out

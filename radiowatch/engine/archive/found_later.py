@@ -374,15 +374,15 @@ def _heard_bounds(
     lo = first * CHUNK_FRAMES
     hi = min((last + 1) * CHUNK_FRAMES, track.n_frames)
     before = max(lo - CHUNK_FRAMES, 0)
-    heard = _heard_seconds(track, before, min(lo + CHUNK_FRAMES, hi), start, cand, peaks)
-    begin = _first_run(heard, lo)
+    heard = heard_seconds(track, before, min(lo + CHUNK_FRAMES, hi), start, cand, peaks)
+    begin = first_heard(heard, lo)
     after = min(hi + CHUNK_FRAMES, track.n_frames)
-    heard = _heard_seconds(track, max(hi - CHUNK_FRAMES, lo), after, start, cand, peaks)
-    end = _last_run(heard, hi)
+    heard = heard_seconds(track, max(hi - CHUNK_FRAMES, lo), after, start, cand, peaks)
+    end = last_heard(heard, hi)
     return begin, max(end, begin + 1)
 
 
-def _first_run(seconds: list[int], fallback: int) -> int:
+def first_heard(seconds: list[int], fallback: int) -> int:
     """The first heard second that starts two heard seconds in a row (one alone is chance)."""
     for a, b in zip(seconds, seconds[1:], strict=False):
         if b - a == _SECOND:
@@ -390,7 +390,7 @@ def _first_run(seconds: list[int], fallback: int) -> int:
     return fallback
 
 
-def _last_run(seconds: list[int], fallback: int) -> int:
+def last_heard(seconds: list[int], fallback: int) -> int:
     """The end of the last heard second that ends two in a row."""
     for a, b in zip(seconds[-2::-1], seconds[::-1], strict=False):
         if b - a == _SECOND:
@@ -398,7 +398,12 @@ def _last_run(seconds: list[int], fallback: int) -> int:
     return fallback
 
 
-def _heard_seconds(
+# Where a second's peaks are looked for, around the alignment: the stream clock of one
+# connection can move by a few frames while it settles, more than a match's own tolerance.
+_HEARD_SLACK = 8
+
+
+def heard_seconds(
     track: TrackQuery,
     lo: int,
     hi: int,
@@ -406,30 +411,35 @@ def _heard_seconds(
     cand: fp.SpeedCandidate,
     peaks: StationPeaks,
 ) -> list[int]:
-    """Track frames (whole seconds from `lo`) in [lo, hi) whose peaks line up with the stream."""
+    """Track frames (whole seconds from `lo`) in [lo, hi) whose peaks line up with the stream
+    (within a frame or two and a half-band, at the best of a few frames around `start`)."""
     a, b = np.searchsorted(track.frames, [lo, hi])
     t, f = track.frames[a:b], track.half_bands[a:b]
     if t.size == 0:
         return []
     tq = np.rint(t * cand.time_scale).astype(np.int64) + start
-    fq = np.rint(f - 2 * cand.band_shift).astype(np.int64)
-    rt, rf = peaks(int(tq.min()) - 2, int(tq.max()) + 3)
+    fq = np.clip(np.rint(f - 2 * cand.band_shift).astype(np.int64), 0, 254)
+    margin = _HEARD_SLACK + 2
+    base = int(tq.min()) - margin
+    rt, rf = peaks(base, int(tq.max()) + margin + 1)
     if rt.size == 0:
         return []
-    near = np.zeros(t.size, bool)
+    # stream peaks widened by the tolerance, on a (frame, half-band) grid
+    grid = np.zeros((int(tq.max()) + margin + 1 - base, 257), bool)
     for dt in range(-2, 3):
-        j = np.searchsorted(rt, tq + dt)
-        # every stream peak at that frame: peaks per frame are few, walk them
-        for step in range(4):
-            k = j + step
-            ok = k < rt.size
-            k = np.minimum(k, max(rt.size - 1, 0))
-            same = ok & (rt[k] == tq + dt) & (np.abs(rf[k] - fq) <= 1)
-            near |= same
+        rows = np.clip(rt - base + dt, 0, grid.shape[0] - 1)
+        for df in (-1, 0, 1):
+            grid[rows, np.clip(rf + df + 1, 0, 256)] = True
     second = (t - lo) // _SECOND
-    heard = []
-    for sec in np.unique(second):
-        mask = second == sec
-        if mask.sum() >= 3 and near[mask].mean() >= _HEARD_SHARE:
-            heard.append(lo + int(sec) * _SECOND)
-    return heard
+    counts = np.bincount(second)
+    share = np.zeros(counts.size)
+    for slack in range(-_HEARD_SLACK, _HEARD_SLACK + 1):
+        hit = grid[tq - base + slack, fq + 1]
+        share = np.maximum(share, np.bincount(second, weights=hit, minlength=counts.size))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(counts > 0, share / np.maximum(counts, 1), 0.0)
+    return [
+        lo + int(sec) * _SECOND
+        for sec in range(counts.size)
+        if counts[sec] >= 3 and share[sec] >= _HEARD_SHARE
+    ]

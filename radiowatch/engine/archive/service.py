@@ -33,6 +33,7 @@ from typing import Any
 from radiowatch.engine.archive import fingerprints as fp
 from radiowatch.engine.archive.clips import Clip, audio_kept, cut_clip
 from radiowatch.engine.archive.coverage import station_coverage
+from radiowatch.engine.archive.discover_jobs import DiscoverJob, DiscoverJobs, DiscoverRequest
 from radiowatch.engine.archive.found_later import FoundPlay
 from radiowatch.engine.archive.ledger import PlayLedger, event_timestamp, song_identity
 from radiowatch.engine.archive.recorder import StationRecorder
@@ -75,6 +76,7 @@ class ArchiveService:
         self._io = ThreadPoolExecutor(2, thread_name_prefix="archive")
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="archive-search")
         self._searches: FoundLaterSearches | None = None
+        self._discoveries: DiscoverJobs | None = None
         self._new_tracks_job: SearchJob | None = None
 
     def tap(self, radio_id: int) -> StationRecorder:
@@ -86,11 +88,22 @@ class ArchiveService:
             raise RuntimeError("the archive service has not been started")
         return self._searches
 
+    @property
+    def discoveries(self) -> DiscoverJobs:
+        if self._discoveries is None:
+            raise RuntimeError("the archive service has not been started")
+        return self._discoveries
+
+    def discover(self, request: DiscoverRequest) -> DiscoverJob:
+        self.ledger.sync(self._store)  # what is known now stays out of the rows
+        return self.discoveries.start(request)
+
     async def start(self, run_in_background: RunInBackground) -> None:
         loop = asyncio.get_running_loop()
         self._searches = FoundLaterSearches(
             self.archive, self._catalog, self._publish, self._search_pool, loop
         )
+        self._discoveries = DiscoverJobs(self.archive, self._search_pool, loop)
         recovered = await loop.run_in_executor(self._io, self.archive.recover)
         if recovered:
             run_in_background(self.run(self.archive.recover_peaks, recovered), name="archive peaks")
@@ -105,6 +118,8 @@ class ArchiveService:
         """After the streams stopped (their taps closed their segments)."""
         if self._searches is not None:
             self._searches.cancel_all()
+        if self._discoveries is not None:
+            self._discoveries.cancel_all()
         self._search_pool.shutdown(wait=True, cancel_futures=True)
         self._io.shutdown(wait=True, cancel_futures=True)
         self.archive.close()

@@ -62,7 +62,7 @@ class ClipActions(QObject):
         self._archive = archive
         self._parent = parent
         self._clips = Path(cache_dir) / "clips"
-        self.player = PreviewPlayer.create(self)
+        self.preview = PreviewPlayer.create(self)
         self._fetch = TaskSlot("archived clip", on_error=self._failed)
 
     # -- menus -----------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ class ClipActions(QObject):
             for action in (listen, save):
                 action.setEnabled(False)
                 action.setToolTip(reason)
-        elif self.player is None:
+        elif self.preview is None:
             menu.setToolTipsVisible(True)
             listen.setEnabled(False)
             listen.setToolTip(PreviewPlayer.unavailable_reason() or "")
@@ -119,12 +119,12 @@ class ClipActions(QObject):
         self._clips.mkdir(parents=True, exist_ok=True)
         path = self._clips / f"play-{play.id or 'new'}{extension}"
         _write(path, clip.data)
-        if self.player is None:
+        if self.preview is None:
             self.status.emit(PreviewPlayer.unavailable_reason() or "cannot play audio here", True)
             return
-        self.player.unload()
-        self.player.load(QUrl.fromLocalFile(str(path)))
-        self.player.play()
+        self.preview.unload()
+        self.preview.load(QUrl.fromLocalFile(str(path)))
+        self.preview.play()
         self.status.emit(f"Playing {_describe(clip)} of {play.title or 'the play'}.", False)
 
     async def save_to(self, play: Play, path: Path, *, mp3: bool) -> Path:

@@ -71,3 +71,24 @@ def decode(data: bytes, *, strict: bool = False) -> np.ndarray:
             for frame in frames:
                 out.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
     return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def babble(seconds: float, seed: int, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Talk that, like a person's, never says the same thing twice: syllables of random length,
+    pitch and vowel, and pauses. (The demo station's talk is a periodic buzz: it repeats.)"""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * rate), np.float32)
+    at = 0
+    while at < out.size:
+        n = int(rng.uniform(0.08, 0.3) * rate)
+        t = np.arange(min(n, out.size - at)) / rate
+        pitch = rng.uniform(90, 220) * (1 + rng.uniform(-0.2, 0.2) * t / max(t[-1], 1e-3))
+        phase = np.cumsum(pitch / rate)
+        voice = sum(
+            np.sin(2 * np.pi * k * phase) / k * np.exp(-(((k * pitch) - f) ** 2) / 2e5)
+            for k in range(1, 20)
+            for f in (rng.uniform(300, 900), rng.uniform(900, 2500))
+        )
+        out[at : at + t.size] = 0.3 * voice * np.hanning(t.size)
+        at += t.size + int(rng.uniform(0.0, 0.25) * rate) * (rng.random() < 0.3)
+    return out

@@ -21,7 +21,7 @@ from radiowatch.engine.demo.music_synthesis import STATION_RATE, render_song, re
 from radiowatch.engine.demo.station import Segment
 from radiowatch.engine.fingerprint.catalog import Catalog
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
-from tests.engine.archive.feed import decode
+from tests.engine.archive.feed import babble, decode
 from tests.support.engine_process import running_engine
 from tests.support.longpoll_collector import LongpollCollector
 from tests.support.stations import BackgroundLoop, songs
@@ -250,3 +250,62 @@ def _known_id(engine) -> str:
 
 def _job(engine, job_id: str) -> dict:
     return _archive(engine, f"search/{job_id}", get=True)
+
+
+@pytest.mark.timeout(360)  # the station's programme alone takes two minutes
+def test_a_repeated_unknown_piece_is_discovered_and_once_added_its_past_plays_appear(tmp_path):
+    known, unknown = songs(2)
+
+    def programme():
+        for index, recipe in enumerate((unknown, known, unknown, unknown)):
+            yield Segment("station - talk", babble(6.0, index, STATION_RATE))
+            yield Segment(recipe.title, render_song(recipe, SONG_S, STATION_RATE))
+        yield Segment("station - talk", babble(12.0, 9, STATION_RATE))
+
+    with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
+        _upload(engine, 1, known)
+        engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
+        station = bg.start_station(programme, loop_programme=False)
+        engine.api("addStream", url=station.url, radio_id=RADIO_ID)
+        category = engine.api("getStreams")["result"][0]["longpoll_category"]
+        with LongpollCollector(engine.base_url, category, poll_timeout=1) as events:
+            assert events.wait_for(lambda e: len(e.matches()) >= 1, timeout=120)
+            _wait(lambda: station.schedule[-1].end is not None, 120, engine)
+            time.sleep(3.0)
+            job = _archive(engine, "discover", min_count=3, same_airing_s=20)
+            _wait(lambda: _discovered(engine, job["job_id"])["state"] == "done", 60, engine)
+            (row,) = _discovered(engine, job["job_id"])["rows"]
+            best = row["representative"]
+            added = _archive(
+                engine,
+                "discover/add",
+                radio_id=best["radio_id"],
+                start=best["start"],
+                end=best["end"],
+                title="Found Tune",
+                artist="Nobody Yet",
+                kind="song",
+            )
+            search = added["search"]["job_id"]
+            _wait(lambda: _job(engine, search)["state"] == "done", 60, engine)
+            assert events.wait_for(lambda e: len(e.matches()) >= 4, timeout=30)
+            time.sleep(2.0)  # time for a duplicate to show up, if the engine sent one
+            plays = events.matches()
+            again = _archive(engine, "discover", min_count=3, same_airing_s=20)
+            _wait(lambda: _discovered(engine, again["job_id"])["state"] == "done", 60, engine)
+            again = _discovered(engine, again["job_id"])
+
+    assert row["count"] == 3 and row["stations"] == [RADIO_ID]
+    assert row["length_s"] == pytest.approx(SONG_S, abs=4)
+    aired = [a.start for a in station.schedule if a.title == unknown.title]
+    assert [a["start"] for a in row["airings"]] == pytest.approx(aired, abs=3)
+    assert added["track"]["title"] == "Found Tune" and added["track"]["audio_id"] == 2
+    found = [p for p in plays if p.get("found_later")]
+    assert len(plays) == 4 and len(found) == 3
+    assert all(p["results"][0]["title"] == "Found Tune" for p in found)
+    assert sorted(_epoch(p["timestamp"]) for p in found) == pytest.approx(aired, abs=3)
+    assert again["rows"] == []  # its airings are plays now
+
+
+def _discovered(engine, job_id: str) -> dict:
+    return _archive(engine, f"discover/{job_id}", get=True)
