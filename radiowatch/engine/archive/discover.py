@@ -391,6 +391,7 @@ def _items(runs: list[tuple[Airing, list[Airing]]], min_count: int) -> list[Disc
                     float(np.median([m.end_s for m in members])),
                 )
             )
+        airings = _joined(airings)
         if len(airings) >= min_count:
             out.append(Discovered(airings))
     return sorted(out, key=lambda d: (-len(d.airings), -d.length_s))
@@ -425,4 +426,24 @@ def unknown_stretches(
             peaks = StationPeaks.from_blocks(blocks, a)
             keep = peaks.frames < int((b - a) / fp.FRAME_S)
             out.append(Stretch(radio_id, a, peaks.frames[keep], peaks.half_bands[keep]))
+    return out
+
+
+# Airings of one item this close on one station are one airing seen in sections (looped
+# music lines up section by section); a replay after a jingle is further apart than this.
+_SECTION_GAP_S = 3.0
+
+
+def _joined(airings: list[Airing]) -> list[Airing]:
+    out: list[Airing] = []
+    for a in sorted(airings, key=lambda a: (a.radio_id, a.start_s)):
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.radio_id == a.radio_id
+            and a.start_s - last.end_s <= _SECTION_GAP_S
+        ):
+            out[-1] = Airing(a.radio_id, last.start_s, max(last.end_s, a.end_s))
+        else:
+            out.append(a)
     return out
