@@ -7,9 +7,14 @@ in an optional `<data dir>/engine-settings.json` (every key optional):
      "silence_notify_s": 30, "resume_grace_s": 60, "reconnect_initial_s": 2,
      "reconnect_max_s": 60, "max_streams": 100, "workers": 0,
      "recognize_mb": 10, "enterprise_mb": 1024, "upload_mb": 200,
-     "demo_song_s": 30, "demo_gap_s": 6}
+     "demo_song_s": 30, "demo_gap_s": 6,
+     "archive_enabled": true, "archive_keep_audio": true, "archive_retention_days": 7,
+     "archive_peaks_retention_days": 30, "archive_station_cap_mb": 10000,
+     "archive_total_cap_mb": 20000, "archive_segment_s": 300, "archive_peak_block_s": 30,
+     "archive_search_new_tracks": true, "archive_settle_s": 180}
 
-Tests use it to shorten windows and timeouts; users rarely need it.
+Tests use it to shorten windows and timeouts; users rarely need it, except for the archive's
+retention and disk caps (engine/archive/store.py), which the GUI shows with what they cost.
 """
 
 from __future__ import annotations
@@ -21,15 +26,18 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from radiowatch.engine.api.auth import TokenCheck
 from radiowatch.engine.api.custom_catalog import CustomCatalog
 from radiowatch.engine.api.recognition import Recognizer
 from radiowatch.engine.api.request import MB
+from radiowatch.engine.archive.service import ArchiveService
+from radiowatch.engine.archive.store import Archive, ArchiveSettings
 from radiowatch.engine.store import EngineStore, StoredStream
 from radiowatch.engine.streams.callbacks import CallbackSender, StreamEvents
 from radiowatch.engine.streams.event_log import EventLog
@@ -66,6 +74,16 @@ class EngineSettings(BaseModel):
     upload_mb: int = 200
     demo_song_s: float = 30.0
     demo_gap_s: float = 6.0
+    archive_enabled: bool = True
+    archive_keep_audio: bool = True
+    archive_retention_days: float = Field(7.0, gt=0)
+    archive_peaks_retention_days: float = Field(30.0, gt=0)
+    archive_station_cap_mb: float = Field(10_000.0, ge=0)
+    archive_total_cap_mb: float = Field(20_000.0, ge=0)
+    archive_segment_s: float = Field(300.0, ge=1, le=3600)
+    archive_peak_block_s: float = Field(30.0, ge=1, le=600)
+    archive_search_new_tracks: bool = True
+    archive_settle_s: float = Field(180.0, ge=0)  # found plays this recent belong to live
 
     @classmethod
     def load(cls, data_dir: Path) -> EngineSettings:
@@ -78,6 +96,17 @@ class EngineSettings(BaseModel):
             raise SystemExit(
                 f"{path}: invalid engine settings ({exc}); fix or delete the file"
             ) from exc
+
+    def archive(self) -> ArchiveSettings:
+        return ArchiveSettings(
+            keep_audio=self.archive_keep_audio,
+            retention_days=self.archive_retention_days,
+            peaks_retention_days=self.archive_peaks_retention_days,
+            station_cap_mb=self.archive_station_cap_mb,
+            total_cap_mb=self.archive_total_cap_mb,
+            segment_s=self.archive_segment_s,
+            peak_block_s=self.archive_peak_block_s,
+        )
 
     def monitor(self) -> MonitorSettings:
         return MonitorSettings(
@@ -150,21 +179,47 @@ class EngineRuntime:
         self.streams = StreamRegistry(
             self.store, self._monitor_for, max_streams=self.settings.max_streams
         )
+        self.archive: ArchiveService | None = None
+        if self.settings.archive_enabled:
+            self.archive = ArchiveService(
+                Archive.open(self.data_dir, self.settings.archive()),
+                store=self.store,
+                catalog=self.catalog,
+                events=self.events,
+                describe_track=self._describe_track,
+                search_new_tracks=self.settings.archive_search_new_tracks,
+                settle_s=self.settings.archive_settle_s,
+            )
         self._refresher: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self.token = token
 
     def _monitor_for(self, stream: StoredStream) -> StreamMonitor:
+        settings = self.settings.monitor()
+        if self.archive is not None:  # the archive sees what the stream's reader receives
+            tap = self.archive.tap(stream.radio_id)
+            settings = replace(settings, ingest=replace(settings.ingest, tap=tap))
         return StreamMonitor(
             stream,
             recognizer=self.recognizer,
             events=self.events,
             store=self.store,
-            settings=self.settings.monitor(),
+            settings=settings,
         )
 
+    def _describe_track(self, track_id: str) -> dict[str, Any] | None:
+        """The AudD song object of a catalog track, as live plays carry it (no timecode)."""
+        track = self.catalog.get(track_id)
+        if track is None:
+            return None
+        song = self.recognizer.song(_WholeTrack(track))
+        song.pop("timecode", None)
+        return song
+
     async def start(self) -> None:
+        if self.archive is not None:  # first: its crash recovery must see no stream writing
+            await self.archive.start(self.run_in_background)
         self.sender.start()
         self.streams.start()
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_catalog())
@@ -202,6 +257,8 @@ class EngineRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresher
         await self.streams.stop()
+        if self.archive is not None:
+            await self.archive.stop()
         await self.sender.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.catalog_writer.shutdown(wait=True)
@@ -218,3 +275,12 @@ class EngineRuntime:
                 await loop.run_in_executor(self._pool, self.catalog.refresh)
             except Exception:
                 log.exception("catalog refresh failed")
+
+
+class _WholeTrack:
+    """A match of a whole track, for Recognizer.song."""
+
+    offset_s = 0.0
+
+    def __init__(self, track: Any) -> None:
+        self.track = track

@@ -124,6 +124,13 @@ class Play(BaseModel):
         return None
 
     @property
+    def found_later(self) -> bool:
+        """Found in the local engine's archive after it aired (its track was added to the
+        catalog later), not recognised live: the engine marks such events `found_later`
+        (engine/archive/service.py). Read from the kept event, so no column is needed."""
+        return bool(self.raw_event and self.raw_event.get("found_later") is True)
+
+    @property
     def duration(self) -> float | None:
         """Seconds on air: play_length when the backend said, else end - start."""
         if self.play_length is not None:

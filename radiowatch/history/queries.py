@@ -230,6 +230,7 @@ class PlayRow(NamedTuple):
     original_title: str | None
     ai_generated: int
     provenance: str | None
+    found_later: int  # found in the engine's archive after it aired (Play.found_later)
     sort_value: Any
 
     @property
@@ -240,7 +241,8 @@ class PlayRow(NamedTuple):
 _ROW_COLUMNS = (
     "id, start_ts, end_ts, play_length, radio_id, station_name, artist, title, album, label, "
     "isrc, score, origin, false_positive, deleted, original_artist, original_title, "
-    "ai_generated, provenance"
+    "ai_generated, provenance, "
+    "COALESCE(json_extract(raw_json, '$.found_later') = 1, 0) AS found_later"
 )
 
 

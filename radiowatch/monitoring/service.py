@@ -574,12 +574,14 @@ class MonitoringService:
             recorded = self._plays.add(play) if play is not None else None
             if item.timestamp is not None:
                 self._state.save_since_time(station.radio_id, item.timestamp)
-            if self._coverage is not None:
+            # A play found later in the archive says nothing of whether the stream is heard now.
+            if self._coverage is not None and not (play is not None and play.found_later):
                 self._coverage.touch(station.radio_id)
         if play is None or recorded is None:
             return
-        self._last_activity[station.radio_id] = _now()
-        self._set_status(station, "live", last_play_at=play.start)
+        if not play.found_later:  # a play found in the archive says nothing of the stream now
+            self._last_activity[station.radio_id] = _now()
+            self._set_status(station, "live", last_play_at=play.start)
         if not recorded.created:
             return
         stored = play.model_copy(update={"id": recorded.play_id})

@@ -191,3 +191,13 @@ def test_local_hours_and_days_follow_daylight_saving_changes(db, monkeypatch):
         monkeypatch.undo()
         time_module.tzset()
         _offset_sql.cache_clear()
+
+
+def test_a_play_found_later_says_so_in_its_row(db):
+    store = PlayStore(db)
+    live = make_play(1)
+    found = make_play(2).model_copy(update={"raw_event": {"radio_id": 1, "found_later": True}})
+    store.add_many([live, found])
+    rows = {r.title: r for r in PlayQueries(db.conn).page(PlayFilter(), limit=10)}
+    assert rows[found.title].found_later == 1
+    assert rows[live.title].found_later == 0

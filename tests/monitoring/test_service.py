@@ -233,3 +233,35 @@ async def test_plays_aired_while_paused_are_caught_up_on_resume(fake_audd, audd,
     await until(lambda: run.play_count() == 1, what="the catch-up")
     assert run.titles() == ["Aired during the pause"]
     assert fake_audd.count("/addStream/") == 1, "pausing keeps the stream registered"
+
+
+async def test_a_play_found_later_is_recorded_once_and_leaves_the_stream_status_alone(
+    fake_audd, audd, make_service
+):
+    run = make_service(audd, [station(1)])
+    await run.service.start()
+    await until(lambda: 1 in fake_audd.account().streams)
+    fake_audd.push_notification(1, code=650)
+    await until(lambda: run.state_of(1) == "down")
+
+    found = {
+        "status": "success",
+        "result": {
+            "radio_id": 1,
+            "timestamp": "2026-05-05 09:00:00",
+            "play_length": 180,
+            "results": [{"artist": "Late", "title": "Single", "score": 90, "audio_id": 4}],
+            "found_later": True,
+        },
+    }
+    fake_audd.push_event(fake_audd.category(1), found)
+    fake_audd.push_event(fake_audd.category(1), found)  # the engine never sends it twice; a replay
+    await until(lambda: run.play_count() == 1, what="the found play")
+    await asyncio.sleep(0.3)
+
+    assert run.play_count() == 1
+    (recorded,) = run.recorded
+    stored = run.plays.get(recorded.play.id)
+    assert stored.found_later and stored.title == "Single"
+    assert stored.start.isoformat() == "2026-05-05T06:00:00+00:00"
+    assert run.state_of(1) == "down"  # heard last Tuesday does not mean live now

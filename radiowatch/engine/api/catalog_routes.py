@@ -145,24 +145,33 @@ def _next_audio_id(runtime: Any) -> int:
 _add_lock = asyncio.Lock()
 
 
-async def _add(runtime: Any, api: Any, _path: dict) -> dict[str, Any]:
-    if api.upload is None or api.upload.size == 0:
-        raise ApiError(NO_INPUT, "send the song as a multipart `file` field")
-    fields = _fields(api)
-    source_file = api.get("source_file").strip() or None
+async def add_track(
+    runtime: Any, upload: Any, fields: dict[str, str | None], provenance: str
+) -> Any:
+    """Add audio to the catalog under the next free `audio_id` (any add route goes here)."""
     async with _add_lock:  # two adds must not pick the same audio_id
         audio_id = _next_audio_id(runtime)
-        track = await runtime.custom_catalog.add(
+        return await runtime.custom_catalog.add(
             audio_id,
-            api.upload,
+            upload,
             title=fields.get("title"),
             artist=fields.get("artist"),
             album=fields.get("album"),
             isrc=fields.get("isrc"),
             kind=fields.get("kind") or "song",
-            provenance=f"added in the Catalog tab ({api.upload.filename})",
+            provenance=provenance,
             name_from_file=True,
         )
+
+
+async def _add(runtime: Any, api: Any, _path: dict) -> dict[str, Any]:
+    if api.upload is None or api.upload.size == 0:
+        raise ApiError(NO_INPUT, "send the song as a multipart `file` field")
+    fields = _fields(api)
+    source_file = api.get("source_file").strip() or None
+    track = await add_track(
+        runtime, api.upload, fields, f"added in the Catalog tab ({api.upload.filename})"
+    )
     if source_file:
         track = await _write(runtime, track.track_id, {"source_file": source_file})
     return track_json(runtime, track)

@@ -36,6 +36,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from radiowatch import __version__
+from radiowatch.engine.api.archive_routes import archive_routes
 from radiowatch.engine.api.audio_fetch import check_http_url, fetch_audio
 from radiowatch.engine.api.catalog_routes import catalog_routes
 from radiowatch.engine.api.recognition import ChunkPlan, ScanAbandoned, parse_int, url_timecode
@@ -83,6 +84,7 @@ def create_app(runtime: Any) -> Starlette:
             WebSocketRoute("/ws", ws_endpoint),
             WebSocketRoute("/ws/", ws_endpoint),
             *catalog_routes(runtime),
+            *archive_routes(runtime),
             Route("/{path:path}", http_endpoint, methods=["GET", "POST"]),
         ]
     )

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import av
@@ -58,10 +59,24 @@ class IngestError(Exception):
 PROTOCOL_WHITELIST = "http,https,tcp,tls,hls,crypto"
 
 
+class IngestTap(Protocol):
+    """Sees what each connection of one stream receives, beside the monitor (the archive:
+    engine/archive/recorder.py). Called on the reader thread; must not raise."""
+
+    def begin(self) -> None: ...
+
+    def raw(self, data: bytes) -> None: ...
+
+    def audio(self, samples: np.ndarray) -> None: ...
+
+    def end(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class IngestOptions:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
+    tap: IngestTap | None = None  # one per stream (runtime.py gives each monitor its own)
 
 
 class IngestSink:
@@ -71,11 +86,41 @@ class IngestSink:
 
     def title(self, title: str) -> None: ...
 
+    def raw(self, data: bytes) -> None:
+        """The stream's audio bytes as received (ICY metadata cut out), where they pass here."""
+
 
 def ingest(
     url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions = IngestOptions()
 ) -> None:
     """Read `url` until it ends or `stop` is set; raises IngestError on failure."""
+    tap = options.tap
+    if tap is None:
+        _ingest_url(url, sink, stop, options)
+        return
+    tap.begin()
+    try:
+        _ingest_url(url, _TappedSink(sink, tap), stop, options)
+    finally:
+        tap.end()
+
+
+class _TappedSink(IngestSink):
+    def __init__(self, sink: IngestSink, tap: IngestTap) -> None:
+        self._sink, self._tap = sink, tap
+
+    def audio(self, samples: np.ndarray) -> None:
+        self._tap.audio(samples)
+        self._sink.audio(samples)
+
+    def title(self, title: str) -> None:
+        self._sink.title(title)
+
+    def raw(self, data: bytes) -> None:
+        self._tap.raw(data)
+
+
+def _ingest_url(url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions) -> None:
     if re.match(r"(?i)(twitch|youtube|youtube-ch):", url):
         raise IngestError(
             "twitch:/youtube: shortcuts are resolved only by AudD's cloud; give the "
@@ -126,6 +171,7 @@ def _ingest_http(
                 _prepend(first, chunks), int(metaint) if metaint.isdigit() else 0, sink.title, stop
             )
             reader.no_audio_s = options.read_timeout_s
+            reader.on_bytes = sink.raw
             try:
                 _feed_container(_open(reader, format=_FORMATS.get(kind)), sink, stop, reader)
             except IngestError:
@@ -241,6 +287,7 @@ class IcyReader:
         self.no_audio_s = 15.0
         self.audio_seen = time.monotonic()
         self.starved = False
+        self.on_bytes: Callable[[bytes], None] | None = None  # every audio byte handed on
 
     def _pull(self) -> bool:
         if self._ended or self._stop.is_set():
@@ -265,6 +312,12 @@ class IcyReader:
         return out
 
     def read(self, size: int = -1) -> bytes:
+        data = self._read_audio(size)
+        if data and self.on_bytes is not None:
+            self.on_bytes(data)
+        return data
+
+    def _read_audio(self, size: int) -> bytes:
         size = size if size and size > 0 else 65536
         if not self._pending and not self._pull():
             return b""

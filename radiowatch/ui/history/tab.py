@@ -79,6 +79,7 @@ class HistoryTab(QWidget):
         self.message_box: QMessageBox | None = None
         self.edit_dialog: PlayEditDialog | None = None
         self.write_error: str | None = None  # why the last edit was not saved, if it was not
+        self.clip_actions = None  # "Listen" / "Save clip…" (ui/common/clip_actions.py), if set
         self._db = None
         self._open()
         self.setup_ui()
@@ -369,7 +370,16 @@ class HistoryTab(QWidget):
         menu.addSeparator()
         menu.addAction("What played around this time", self.around_selected)
         menu.addAction("Make a cut-down", self.request_cut_down)
+        play = self._selected_play() if self.clip_actions is not None else None
+        if play is not None:
+            menu.addSeparator()
+            self.clip_actions.add_to_menu(menu, play)
         menu.popup(self.view.viewport().mapToGlobal(position))
+
+    def set_clip_actions(self, actions) -> None:
+        """Offer "Listen" and "Save clip…" for plays (the engine's archived audio)."""
+        self.clip_actions = actions
+        actions.status.connect(self._show_status)
 
     # -- public entry points --------------------------------------------------------------------
 

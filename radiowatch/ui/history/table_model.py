@@ -44,6 +44,10 @@ PLAY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 START_TS_ROLE = Qt.ItemDataRole.UserRole + 2
 AI_GENERATED_ROLE = Qt.ItemDataRole.UserRole + 3
 TITLE_COLUMN = 3
+FOUND_LATER_TIP = (
+    "Found later: its track was added to the catalog after it aired, and the engine found "
+    "this play in its archive of the station."
+)
 
 
 def ai_badge_icon() -> QIcon:
@@ -80,6 +84,8 @@ def _notes(row: PlayRow) -> str:
         notes.append("false positive")
     if row.origin == "manual":
         notes.append("added by hand")
+    if row.found_later:
+        notes.append("found later in the archive")
     if row.original_artist is not None or row.original_title is not None:
         was = f"{row.original_artist or row.artist} – {row.original_title or row.title}"
         notes.append(f"corrected (was {was})")
@@ -182,6 +188,8 @@ class HistoryTableModel(QAbstractTableModel):
             return _notes(row)
         if role == Qt.ItemDataRole.ToolTipRole and column == 9:
             return _notes(row) or None
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0 and row.found_later:
+            return FOUND_LATER_TIP
         if role == Qt.ItemDataRole.FontRole and (row.false_positive or row.deleted):
             return self._strike
         if role == Qt.ItemDataRole.ForegroundRole and (row.false_positive or row.deleted):

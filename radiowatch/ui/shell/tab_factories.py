@@ -58,8 +58,16 @@ def history_tab(app: RadiowatchApp) -> QWidget:
 
     tab = HistoryTab(app.services.dirs.database)
     tab.cut_down_requested.connect(app.make_cut_down)
+    tab.set_clip_actions(_clip_actions(app, tab))
     app.services.add_closer("history tab", tab.close_database)
     return tab
+
+
+def _clip_actions(app: RadiowatchApp, parent: QWidget):
+    from radiowatch.backend.archive_client import archive_client_for
+    from radiowatch.ui.common.clip_actions import ClipActions
+
+    return ClipActions(lambda: archive_client_for(app.session), app.services.dirs.cache, parent)
 
 
 def resize_tab(app: RadiowatchApp) -> QWidget:

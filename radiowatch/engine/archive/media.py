@@ -1,0 +1,155 @@
+"""Reading archived stream bytes with PyAV, without decoding where no decoding is needed.
+
+A segment file is a slice of the stream exactly as it was received, cut wherever a segment
+ended, so it may begin and end inside a frame. MP3 and AAC (ADTS) streams resynchronise on
+the next frame header, which is why they can be kept as raw bytes and read from any point;
+formats that need their headers first (Ogg, FLAC) are not kept as audio (`ARCHIVABLE`), only
+as peaks.
+
+Time inside a segment comes from the demuxer's packet timestamps, so it is exact to a frame:
+- `measure` gives the audio duration a segment holds: from its first whole frame to the end of
+  its last (the frame cut at the end counts here, the rest of it at the start of the next
+  segment is skipped), so consecutive segments of one connection add up without drift;
+- `packets` gives each frame's time and byte range, for cutting a clip on frame boundaries.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+# format name -> (FFmpeg demuxer, MIME type, file extension)
+ARCHIVABLE = {
+    "mp3": ("mp3", "audio/mpeg", ".mp3"),
+    "aac": ("aac", "audio/aac", ".aac"),
+}
+_CODECS = {"mp3": ("mp3", "mp3float"), "aac": ("aac",)}
+# Bytes looked at before deciding a stream's format (two seconds at 128 kbit/s).
+SNIFF_BYTES = 32 * 1024
+MP3_BITRATE = 160_000
+
+
+class MediaError(Exception):
+    """Archived bytes could not be read; the message says what to do."""
+
+
+def sniff(head: bytes) -> str | None:
+    """'mp3' or 'aac' when `head` (the start of a stream) holds frames of it, else None."""
+    for name in ARCHIVABLE:
+        try:
+            with av.open(io.BytesIO(head), mode="r", format=ARCHIVABLE[name][0]) as container:
+                if not container.streams.audio:
+                    continue
+                stream = container.streams.audio[0]
+                if stream.codec_context.name not in _CODECS[name]:
+                    continue
+                packets = 0
+                for packet in container.demux(stream):
+                    packets += packet.size > 0
+                    if packets >= 3:
+                        return name
+        except (av.FFmpegError, OSError, ValueError):
+            continue
+    return None
+
+
+@dataclass(frozen=True)
+class Packet:
+    t_s: float  # from the segment's first whole frame
+    duration_s: float
+    pos: int  # byte offset in the file
+    size: int
+
+
+def packets(path: Path, fmt: str) -> list[Packet]:
+    """Every frame of a segment file, in order."""
+    try:
+        with av.open(str(path), mode="r", format=ARCHIVABLE[fmt][0]) as container:
+            if not container.streams.audio:
+                return []
+            stream = container.streams.audio[0]
+            base = float(stream.time_base or 0) or 1.0
+            out: list[Packet] = []
+            first: int | None = None
+            for packet in container.demux(stream):
+                if packet.size <= 0 or packet.pts is None or packet.pos is None:
+                    continue
+                if first is None:
+                    first = packet.pts
+                out.append(
+                    Packet(
+                        (packet.pts - first) * base,
+                        (packet.duration or 0) * base,
+                        int(packet.pos),
+                        int(packet.size),
+                    )
+                )
+            return out
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise MediaError(f"the archived audio file {path.name} cannot be read: {exc}") from exc
+
+
+def measure(path: Path, fmt: str) -> float:
+    """Seconds of audio in a segment file (0.0 when it holds no whole frame)."""
+    found = packets(path, fmt)
+    if not found:
+        return 0.0
+    last = found[-1]
+    return last.t_s + last.duration_s
+
+
+def slice_bytes(path: Path, start: int, end: int) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        return fh.read(max(0, end - start))
+
+
+def to_mp3(data: bytes, fmt: str) -> bytes:
+    """Re-encode archived bytes of format `fmt` as MP3 (MP3 itself is returned unchanged)."""
+    if fmt == "mp3":
+        return data
+    out = io.BytesIO()
+    try:
+        with (
+            av.open(io.BytesIO(data), mode="r", format=ARCHIVABLE[fmt][0]) as source,
+            av.open(out, "w", format="mp3") as target,
+        ):
+            audio = source.streams.audio[0]
+            rate = audio.codec_context.sample_rate or 44100
+            layout = "mono" if (audio.codec_context.channels or 2) == 1 else "stereo"
+            encoder = target.add_stream("libmp3lame", rate=rate)
+            encoder.layout = layout
+            encoder.bit_rate = MP3_BITRATE
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+            for frame in source.decode(audio):
+                frame.pts = None
+                for ready in resampler.resample(frame):
+                    for packet in encoder.encode(ready):
+                        target.mux(packet)
+            for ready in resampler.resample(None):
+                for packet in encoder.encode(ready):
+                    target.mux(packet)
+            for packet in encoder.encode(None):
+                target.mux(packet)
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise MediaError(f"the clip could not be converted to MP3: {exc}") from exc
+    return out.getvalue()
+
+
+def decode_mono(data: bytes, fmt: str, rate: int) -> np.ndarray:
+    """Archived bytes decoded to float32 mono at `rate` (for peaks of a recovered segment)."""
+    chunks: list[np.ndarray] = []
+    try:
+        with av.open(io.BytesIO(data), mode="r", format=ARCHIVABLE[fmt][0]) as source:
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            for frame in source.decode(source.streams.audio[0]):
+                frame.pts = None
+                chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+            chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+    except (av.FFmpegError, OSError, ValueError, IndexError):
+        pass  # a damaged tail: keep what decoded
+    return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)

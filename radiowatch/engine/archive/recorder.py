@@ -1,0 +1,282 @@
+"""One station's ingest tap: what each connection receives goes into the archive as it arrives.
+
+The stream reader (streams/ingest.py) calls `begin`, then `raw` with every piece of the stream's
+audio bytes as received (ICY metadata already cut out) and `audio` with every block of decoded
+samples, then `end`, all on the station's reader thread. Nothing here may stop monitoring: a
+failure (a full disk) is logged once per connection and the rest of the connection goes on
+without the part that failed.
+
+Timing follows the stream monitor's clock, so archived times and play times agree: stream time
+of decoded sample n = clock0 + n / SAMPLE_RATE, where clock0 is the earliest (arrival time -
+audio received) seen on the connection, pulled forward when the stream stalls by more than
+`MAX_CLOCK_LAG_S` (streams/monitor.py). Bytes have no time of their own: each segment starts at
+clock0 plus the audio held by the connection's earlier segments (media.measure, exact to a
+frame), so a segment's start is set when it closes, and kept up to date while it is written.
+
+Peaks are found on `peak_block_s` blocks of decoded audio, each analysed with
+`fingerprints.EDGE_SAMPLES` of audio on both sides so a block's peaks are the ones a continuous
+analysis would find.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from radiowatch.engine.archive import fingerprints as fp
+from radiowatch.engine.archive import media
+
+if TYPE_CHECKING:
+    from radiowatch.engine.archive.store import Archive
+
+log = logging.getLogger(__name__)
+
+MAX_CLOCK_LAG_S = 5.0  # the monitor's _MAX_CLOCK_LAG_S: a later estimate means a stall
+SR = fp.SAMPLE_RATE
+
+
+class StationRecorder:
+    """The archive's `IngestTap` for one station (see streams/ingest.py)."""
+
+    def __init__(self, archive: Archive, radio_id: int) -> None:
+        self._archive = archive
+        self.radio_id = radio_id
+        self._connection: _Connection | None = None
+
+    def begin(self) -> None:
+        self._guarded("begin", self._begin)
+
+    def raw(self, data: bytes) -> None:
+        connection = self._connection
+        if connection is not None and data:
+            self._guarded("raw", connection.raw, data)
+
+    def audio(self, samples: np.ndarray) -> None:
+        connection = self._connection
+        if connection is not None and samples.size:
+            self._guarded("audio", connection.audio, samples, self._archive.clock())
+
+    def end(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            self._guarded("end", connection.close)
+        self._guarded("end", self._archive.touch_span, self.radio_id)
+
+    def _begin(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._archive.touch_span(self.radio_id)
+        self._connection = _Connection(self._archive, self.radio_id)
+
+    def _guarded(self, what: str, call: Callable[..., Any], *args: Any) -> None:
+        try:
+            call(*args)
+        except Exception as exc:  # noqa: BLE001 - archiving must never stop monitoring
+            connection = self._connection
+            if connection is None or what not in connection.failed:
+                log.warning(
+                    "archive of stream %s: %s failed (%s: %s); monitoring goes on",
+                    self.radio_id,
+                    what,
+                    type(exc).__name__,
+                    exc,
+                )
+            if connection is not None:
+                connection.failed.add(what)
+                if what == "raw":
+                    connection.stop_audio()
+
+
+@dataclass
+class _OpenSegment:
+    path: Path
+    rel_path: str
+    fd: int
+    offset_s: float  # audio in the connection before this segment
+    opened_at_sample: int  # decoded samples when it was opened (for rotation)
+    size: int = 0
+    row_id: int | None = None  # inserted once the connection's clock is known
+    saved_start: float | None = None
+
+
+class _Connection:
+    def __init__(self, archive: Archive, radio_id: int) -> None:
+        self.archive = archive
+        self.radio_id = radio_id
+        self.id = uuid.uuid4().hex[:12]
+        self.settings = archive.settings
+        self.failed: set[str] = set()
+        self.clock0: float | None = None
+        self.decoded = 0
+        self._head = bytearray()
+        self._fmt: str | None = None
+        self._archiving_audio = archive.settings.keep_audio
+        self._segment: _OpenSegment | None = None
+        self._next_offset_s = 0.0
+        self._count = 0
+        self._peaks = _PeakBlocks(self)
+
+    # -- bytes -------------------------------------------------------------------------------
+    def raw(self, data: bytes) -> None:
+        if not self._archiving_audio:
+            return
+        if self._fmt is None:
+            self._head += data
+            if len(self._head) < media.SNIFF_BYTES:
+                return
+            self._fmt = media.sniff(bytes(self._head))
+            if self._fmt is None:
+                log.info(
+                    "stream %s: its audio is neither MP3 nor AAC; only its peaks are archived",
+                    self.radio_id,
+                )
+                self.stop_audio()
+                return
+            data, self._head = bytes(self._head), bytearray()
+        segment = self._segment
+        if segment is not None and self._due(segment):
+            self._close_segment()
+            segment = None
+        if segment is None:
+            segment = self._open_segment()
+        os.write(segment.fd, data)
+        segment.size += len(data)
+
+    def _due(self, segment: _OpenSegment) -> bool:
+        return (self.decoded - segment.opened_at_sample) / SR >= self.settings.segment_s
+
+    def stop_audio(self) -> None:
+        self._archiving_audio = False
+        self._head = bytearray()
+        with contextlib.suppress(Exception):
+            self._close_segment()
+
+    def _open_segment(self) -> _OpenSegment:
+        assert self._fmt is not None
+        self._count += 1
+        rel, path = self.archive.segment_path(
+            self.radio_id, f"{self.id}-{self._count:05d}", self._fmt
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        self._segment = _OpenSegment(path, rel, fd, self._next_offset_s, self.decoded)
+        self._save_start()
+        return self._segment
+
+    def _save_start(self) -> None:
+        """Record the open segment's row (once the clock is known) and keep its start current."""
+        segment = self._segment
+        if segment is None or self.clock0 is None or self._fmt is None:
+            return
+        start = self.clock0 + segment.offset_s
+        if segment.row_id is None:
+            segment.row_id = self.archive.db.add_segment(
+                self.radio_id, segment.rel_path, self._fmt, self.id, start
+            )
+        elif segment.saved_start is None or abs(start - segment.saved_start) > 0.05:
+            self.archive.db.set_segment_start(segment.row_id, start, segment.size)
+        segment.saved_start = start
+
+    def _close_segment(self) -> None:
+        segment, self._segment = self._segment, None
+        if segment is None:
+            return
+        try:
+            os.fsync(segment.fd)
+        finally:
+            os.close(segment.fd)
+        assert self._fmt is not None
+        duration = media.measure(segment.path, self._fmt) if segment.size else 0.0
+        if duration <= 0 or segment.row_id is None or self.clock0 is None:
+            # no whole frame, or no audio decoded on this connection at all: nothing to keep
+            if segment.row_id is not None:
+                self.archive.db.delete_segments([segment.row_id])
+            segment.path.unlink(missing_ok=True)
+            return
+        start = self.clock0 + segment.offset_s
+        self.archive.db.close_segment(segment.row_id, start, start + duration, segment.size)
+        self._next_offset_s = segment.offset_s + duration
+        self.archive.segment_closed(self.radio_id)
+
+    # -- decoded audio -----------------------------------------------------------------------
+    def audio(self, samples: np.ndarray, arrived: float) -> None:
+        estimate = arrived - (self.decoded + samples.size) / SR
+        if self.clock0 is not None and estimate - self.clock0 > MAX_CLOCK_LAG_S:
+            # the stream stalled and resumed: what was kept so far keeps the old clock
+            self._peaks.flush()
+            self._close_segment()
+            self.clock0 = estimate
+        elif self.clock0 is None or estimate < self.clock0:
+            self.clock0 = estimate
+        self.decoded += samples.size
+        self._save_start()
+        self._peaks.feed(samples)
+
+    def close(self) -> None:
+        try:
+            self._peaks.flush()
+        finally:
+            self._close_segment()
+
+
+class _PeakBlocks:
+    """Decoded audio cut into blocks whose peaks go to the archive."""
+
+    def __init__(self, connection: _Connection) -> None:
+        self._c = connection
+        hop = fp.HOP_SAMPLES
+        self._block = max(1, round(connection.settings.peak_block_s * SR / hop)) * hop
+        self._chunks: list[np.ndarray] = []
+        self._buffer_start = 0  # decoded sample index of the first buffered sample
+        self._buffered = 0
+        self._next = 0  # where the next block begins
+
+    def feed(self, samples: np.ndarray) -> None:
+        self._chunks.append(np.asarray(samples, np.float32))
+        self._buffered += samples.size
+        while self._buffer_start + self._buffered >= self._next + self._block + fp.EDGE_SAMPLES:
+            self._emit(self._next + self._block)
+
+    def flush(self) -> None:
+        end = self._buffer_start + self._buffered
+        if end - self._next >= SR:  # a last second or more
+            self._emit(end - (end - self._next) % fp.HOP_SAMPLES)
+        self._next = end
+        self._chunks, self._buffer_start, self._buffered = [], end, 0
+
+    def _emit(self, block_end: int) -> None:
+        c = self._c
+        audio = np.concatenate(self._chunks) if len(self._chunks) > 1 else self._chunks[0]
+        self._chunks = [audio]
+        # audio before the block, a whole number of frames so peaks stay on the block's grid
+        back = min(fp.EDGE_SAMPLES, self._next - self._buffer_start)
+        back -= back % fp.HOP_SAMPLES
+        lo = self._next - back
+        piece = audio[lo - self._buffer_start : block_end + fp.EDGE_SAMPLES - self._buffer_start]
+        frames, half_bands = fp.stream_peaks(piece)
+        shift = back // fp.HOP_SAMPLES
+        n_frames = (block_end - self._next) // fp.HOP_SAMPLES
+        keep = (frames >= shift) & (frames < shift + n_frames)
+        assert c.clock0 is not None
+        start_s = c.clock0 + self._next / SR
+        c.archive.add_peaks(
+            c.radio_id,
+            start_s,
+            start_s + (block_end - self._next) / SR,
+            frames[keep] - shift,
+            half_bands[keep],
+        )
+        self._next = block_end
+        # keep the edge before the next block for its analysis
+        drop = max(0, self._next - fp.EDGE_SAMPLES - self._buffer_start)
+        if drop:
+            self._chunks = [audio[drop:]]
+            self._buffer_start += drop
+            self._buffered -= drop
