@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import pytest
 
-from radiowatch.engine.streams.ingest import IngestError, IngestOptions, ingest
+from radiowatch.engine.streams.ingest import IngestError, IngestOptions, IngestSink, ingest
 from tests.support.engine_process import running_engine
 from tests.support.stations import BackgroundLoop, unreachable_url, wav_bytes
 
@@ -74,7 +74,7 @@ def test_radio_ids_outside_1_to_2_pow_31_minus_1_are_refused(tmp_path):
 # -- ingest: what a remote server sends cannot open local files ----------------------------------
 
 
-class _Recorder:
+class _Recorder(IngestSink):
     def __init__(self) -> None:
         self.samples = 0
 
