@@ -3,7 +3,7 @@
 `EngineRuntime` is what the HTTP app talks to; `serve.py` builds one per process. Tuning lives
 in an optional `<data dir>/engine-settings.json` (every key optional):
 
-    {"window_s": 8, "hop_s": 4, "confirm_windows": 2, "end_after_misses": 2,
+    {"window_s": 8, "hop_s": 4, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
      "silence_notify_s": 30, "resume_grace_s": 60, "reconnect_initial_s": 2,
      "reconnect_max_s": 60, "max_streams": 100, "workers": 0,
      "recognize_mb": 10, "enterprise_mb": 1024, "upload_mb": 200,
@@ -50,8 +50,9 @@ class EngineSettings(BaseModel):
     window_s: float = 8.0
     hop_s: float = 4.0
     confirm_windows: int = 2
-    end_after_misses: int = 2
-    anchor_tolerance_s: float = 3.0
+    end_after_s: float = 16.0
+    min_play_s: float = 15.0
+    anchor_tolerance_s: float = 1.0
     silence_notify_s: float = 30.0
     silence_dbfs: float = -55.0
     resume_grace_s: float = 60.0
@@ -82,15 +83,16 @@ class EngineSettings(BaseModel):
 
     def monitor(self) -> MonitorSettings:
         return MonitorSettings(
-            window_s=self.window_s,
-            hop_s=self.hop_s,
             silence_dbfs=self.silence_dbfs,
             silence_notify_s=self.silence_notify_s,
             reconnect_initial_s=self.reconnect_initial_s,
             reconnect_max_s=self.reconnect_max_s,
             detection=DetectionSettings(
+                window_s=self.window_s,
+                hop_s=self.hop_s,
                 confirm_windows=self.confirm_windows,
-                end_after_misses=self.end_after_misses,
+                end_after_s=self.end_after_s,
+                min_play_s=self.min_play_s,
                 anchor_tolerance_s=self.anchor_tolerance_s,
                 resume_grace_s=self.resume_grace_s,
             ),

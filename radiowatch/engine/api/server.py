@@ -20,6 +20,9 @@ Extensions, all outside AudD's names so no AudD client can trip on them:
   full song object plus `audio_id`; without, AudD's bare `{timecode, audio_id}`.
 - Streamed events carry `stream_title` (the ICY StreamTitle at play start) when the stream sends
   one.
+- addStream takes `callbacks=both`: a play is published when it is sure (as with
+  `callbacks=before`, without `play_length`) and again when it ends (as without the parameter,
+  with `play_length`); getStreams says each stream's mode in `callbacks`.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from radiowatch.engine.api.replies import (
     success_body,
 )
 from radiowatch.engine.api.request import MB, ApiRequest, AudioUpload, read_api_request
+from radiowatch.engine.store import CALLBACK_MODES
 
 log = logging.getLogger(__name__)
 
@@ -251,9 +255,16 @@ async def _get_callback_url(runtime: Any, api: ApiRequest) -> str:
 
 
 async def _add_stream(runtime: Any, api: ApiRequest) -> None:
-    before = api.get("callbacks").strip().lower() == "before"
+    callbacks = api.get("callbacks").strip().lower() or "after"
+    if callbacks not in CALLBACK_MODES:
+        raise ApiError(
+            INVALID_REQUEST,
+            "the `callbacks` parameter must be `before` (publish plays when they start), "
+            "`both` (when they start and again when they end, with their length) or left out "
+            "(when they end).",
+        )
     await runtime.streams.add(
-        _radio_id(api), _stream_url(api), callbacks_before=before, token=api.token
+        _radio_id(api), _stream_url(api), callbacks=callbacks, token=api.token
     )
     return None
 

@@ -343,7 +343,7 @@ class Catalog:
         snap = self._snapshot_or_raise()
         if not snap.track_ids:
             return None
-        query = None if samples is None else np.asarray(samples, np.float32)
+        query = np.zeros(0, np.float32) if samples is None else np.asarray(samples, np.float32)
         raw = match(query, snap, peaks=peaks)
         if raw is None:
             return None
