@@ -3,7 +3,7 @@
 `EngineRuntime` is what the HTTP app talks to; `serve.py` builds one per process. Tuning lives
 in an optional `<data dir>/engine-settings.json` (every key optional):
 
-    {"window_s": 8, "hop_s": 4, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
+    {"window_s": 8, "hop_s": 2, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
      "silence_notify_s": 30, "resume_grace_s": 60, "reconnect_initial_s": 2,
      "reconnect_max_s": 60, "max_streams": 100, "workers": 0,
      "recognize_mb": 10, "enterprise_mb": 1024, "upload_mb": 200,
@@ -48,7 +48,7 @@ class EngineSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     window_s: float = 8.0
-    hop_s: float = 4.0
+    hop_s: float = 2.0
     confirm_windows: int = 2
     end_after_s: float = 16.0
     min_play_s: float = 15.0

@@ -51,7 +51,7 @@ GAP_TOLERANCE_S = 0.5
 class Catalog(Protocol):
     """The catalog as the tracker uses it (fingerprint.catalog.Catalog fits)."""
 
-    def identify(self, samples: None, *, peaks: Peaks) -> Any: ...
+    def identify(self, samples: None, *, threshold: float, peaks: Peaks) -> Any: ...
 
     def track_peaks(self, track_id: str) -> tuple[np.ndarray, np.ndarray] | None: ...
 
@@ -186,7 +186,12 @@ class PlayTracker:
     def identify(self, start: float, end: float) -> Found | None:
         first, last = self._frames(start, end)
         assert self._peaks is not None
-        match = self._catalog.identify(None, peaks=self._peaks.peaks(first, last))
+        if self.settings.search_dense:
+            t, f = self._peaks.frames(first, last)
+            peaks = Peaks((t - first).astype(np.int32), f)
+        else:
+            peaks = self._peaks.peaks(first, last)
+        match = self._catalog.identify(None, threshold=self.settings.candidate_score, peaks=peaks)
         if match is None:
             return None
         duration = float(getattr(match.track, "duration_s", 0) or 0)

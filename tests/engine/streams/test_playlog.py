@@ -30,8 +30,9 @@ TOLERANCE_S = 3.0  # the benchmark's p95 target for start and end errors
 
 @pytest.fixture(scope="session")
 def songs() -> dict[str, np.ndarray]:
-    """Five generated songs, `s0`..`s4`; s4 stays out of the catalog (a jingle's music)."""
-    return {f"s{i}": render_song(DEMO_SONGS[i], SONG_S, RATE) for i in range(5)}
+    """Six generated songs, `s0`..`s5`; s4 stays out of the catalog (a jingle's music) and s5
+    is in it only as a track with a repeated section."""
+    return {f"s{i}": render_song(DEMO_SONGS[i], SONG_S, RATE) for i in range(6)}
 
 
 @pytest.fixture(scope="session")
@@ -40,12 +41,7 @@ def catalog_dir(tmp_path_factory, songs) -> Path:
     with Catalog.open(root) as catalog:
         for i in range(4):
             catalog.add_samples(songs[f"s{i}"], track_id=f"s{i}", title=DEMO_SONGS[i].title)
-        # a track with a repeated section: its first 20 s come back after 40 s
-        first = songs["s3"][: 20 * RATE]
-        looped = np.concatenate(
-            [first, songs["s3"][20 * RATE : 40 * RATE], first, songs["s3"][40 * RATE :]]
-        )
-        catalog.add_samples(looped, track_id="loop", title="Loop")
+        catalog.add_samples(looped(songs), track_id="loop", title="Loop")
     return root
 
 
@@ -53,6 +49,14 @@ def catalog_dir(tmp_path_factory, songs) -> Path:
 def catalog(catalog_dir):
     with Catalog.open(catalog_dir) as catalog:
         yield catalog
+
+
+def looped(songs: dict[str, np.ndarray]) -> np.ndarray:
+    """A track with a repeated section: its first 20 s come back after 40 s."""
+    first = songs["s5"][: 20 * RATE]
+    return np.concatenate(
+        [first, songs["s5"][20 * RATE : 40 * RATE], first, songs["s5"][40 * RATE :]]
+    )
 
 
 def talk(seconds: float, seed: int = 0) -> np.ndarray:
@@ -131,15 +135,13 @@ def test_a_ten_second_tease_is_no_play(catalog, songs, tmp_path):
 
 
 def test_a_track_with_a_repeated_section_is_one_play(catalog, songs, tmp_path):
-    first = songs["s3"][: 20 * RATE]
-    looped = np.concatenate(
-        [first, songs["s3"][20 * RATE : 40 * RATE], first, songs["s3"][40 * RATE :]]
-    )
-    audio = program((0, talk(6)), (6, looped), (6 + looped.size / RATE, talk(6, seed=9)))
+    track = looped(songs)
+    end = 6 + track.size / RATE
+    audio = program((0, talk(6)), (6, track), (end, talk(6, seed=9)))
     [play] = plays_of(catalog, tmp_path, audio)
     assert play["track_id"] == "loop"
     assert play["start_s"] == pytest.approx(6, abs=1)
-    assert play["end_s"] == pytest.approx(6 + looped.size / RATE, abs=TOLERANCE_S)
+    assert play["end_s"] == pytest.approx(end, abs=TOLERANCE_S)
 
 
 def test_a_sped_up_song_is_found_with_its_speed(catalog, songs, tmp_path):
