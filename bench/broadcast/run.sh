@@ -5,6 +5,7 @@
 # Environment: BENCH_DIR (the team's benchmark kit, see docs/benchmarks.md; default: beside this
 # repository), SEEDS (default "1 2 3"), SPEEDS (percent, default "0 3"), MINUTES (60), PROFILE
 # (radio), REFERENCE (1: also score the kit's window_playlog adapter; 0: skip it).
+# ENGINE and PYTHON default to the repository's .venv (radiowatch-engine, python).
 # Programs are built once into WORK_DIR/programs (about 80 s each on one core) and reused.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,7 +17,8 @@ SPEEDS="${SPEEDS:-0 3}"
 MINUTES="${MINUTES:-60}"
 PROFILE="${PROFILE:-radio}"
 REFERENCE="${REFERENCE:-1}"
-ENGINE="$REPO/.venv/bin/radiowatch-engine"
+ENGINE="${ENGINE:-$REPO/.venv/bin/radiowatch-engine}"
+PYTHON="${PYTHON:-$REPO/.venv/bin/python}"
 
 [ -f "$CORPUS/queries.csv" ] || bash "$BENCH/make_corpus.sh" "$CORPUS"
 mkdir -p "$WORK/programs"
@@ -48,5 +50,5 @@ for name in "${names[@]}"; do
         --db "$WORK/db" --name "window_playlog + radiowatch-engine query" > /dev/null
   fi
 done
-"$REPO/.venv/bin/python" "$REPO/bench/broadcast/summarize.py" "$WORK" "${names[@]}"
+"$PYTHON" "$REPO/bench/broadcast/summarize.py" "$WORK" "${names[@]}"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
