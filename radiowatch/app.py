@@ -246,7 +246,11 @@ class RadiowatchApp:
             log.info("monitoring not started: %s", self.session.reason)
             return
         await self.monitoring.start(
-            client, state_key=self.session.state_key, timestamp_tz=self.session.timestamp_tz
+            client,
+            state_key=self.session.state_key,
+            timestamp_tz=self.session.timestamp_tz,
+            # radiowatch engines say which song is on air long before it ends (callbacks=both)
+            announce_starts=self.session.kind != "audd",
         )
         if self.session.runs_demo:
             await self.ensure_demo_station()

@@ -4,6 +4,11 @@ Plays and statuses are pushed in as they happen (`apply_play`, `apply_status`, o
 that owns the board: the GUI thread in the app); the Monitor tab pulls `changed_since(version)`
 from a fixed-rate timer and repaints only the cards that changed. A burst of 100
 events therefore costs one repaint per card, not 100 repaints.
+
+A radiowatch engine also says which song is on air as soon as it is sure of it
+(`apply_on_air`, long before the song ends and enters the history): that song is the card's
+current one until its recorded play (the same airing, with the same start) or a newer song
+replaces it; the plays below stay the recorded ones.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from radiowatch.audd.models import CallbackSong
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PLAY_COLUMNS, play_from_row
-from radiowatch.monitoring.events import RecordedPlay, StreamStatus
+from radiowatch.monitoring.events import OnAirPlay, RecordedPlay, StreamStatus
 from radiowatch.monitoring.service import MonitoringService
 from radiowatch.monitoring.stations_source import MonitoredStation
 
@@ -41,14 +46,17 @@ class StationPanel:
     status: StreamStatus | None = None
     recent: deque[Play] = field(default_factory=lambda: deque(maxlen=6))
     version: int = 0
+    on_air: Play | None = None  # announced, not recorded yet (its `id` is None)
 
     @property
     def current(self) -> Play | None:
+        if self.on_air is not None:
+            return self.on_air
         return self.recent[0] if self.recent else None
 
     @property
     def earlier(self) -> list[Play]:
-        return list(self.recent)[1:]
+        return list(self.recent) if self.on_air is not None else list(self.recent)[1:]
 
 
 class NowPlayingBoard:
@@ -69,6 +77,7 @@ class NowPlayingBoard:
         monitoring runs on its own thread: there the GUI side calls `apply_play` and
         `apply_status` itself, as the events arrive on the GUI thread."""
         service.play_recorded.connect(self.apply_play)
+        service.play_on_air.connect(self.apply_on_air)
         service.status_changed.connect(self.apply_status)
         for status in service.statuses().values():
             self.apply_status(status)
@@ -116,6 +125,20 @@ class NowPlayingBoard:
         plays = sorted([play, *panel.recent], key=lambda p: p.start, reverse=True)
         panel.recent.clear()
         panel.recent.extend(plays[: self._recent_limit])
+        if panel.on_air is not None and play.start >= panel.on_air.start:
+            panel.on_air = None  # recorded now (the same airing), or a newer song ended
+        self._touch(panel)
+
+    def apply_on_air(self, announced: OnAirPlay) -> None:
+        """A song is on air now (an engine's early event): the card's current song."""
+        panel = self._panels.get(announced.station.radio_id)
+        if panel is None:
+            return
+        play = announced.play
+        newest = panel.recent[0].start if panel.recent else None
+        if newest is not None and play.start <= newest:
+            return  # a replay from before a play already recorded
+        panel.on_air = play
         self._touch(panel)
 
     def apply_status(self, status: StreamStatus) -> None:

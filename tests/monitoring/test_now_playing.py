@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from radiowatch.history.database import open_database
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PlayStore
-from radiowatch.monitoring.events import RecordedPlay, StreamStatus
+from radiowatch.monitoring.events import OnAirPlay, RecordedPlay, StreamStatus
 from radiowatch.monitoring.now_playing import NowPlayingBoard, cover_art_url, how_long_ago
 from tests.monitoring.conftest import station
 
@@ -69,3 +69,45 @@ def test_how_long_ago_reads_naturally():
     assert how_long_ago(T0, T0 + timedelta(hours=3)) == "3 h ago"
     assert how_long_ago(T0, T0 + timedelta(days=1, hours=1)) == "yesterday"
     assert how_long_ago(None, T0) == ""
+
+
+def on_air(radio_id: int, title: str, minute: int) -> OnAirPlay:
+    play = Play(radio_id=radio_id, start=T0 + timedelta(minutes=minute), title=title)
+    return OnAirPlay(play, station(radio_id))
+
+
+def test_a_song_on_air_is_current_until_its_recorded_play_takes_its_place():
+    board = NowPlayingBoard()
+    board.set_stations([station(1)])
+    board.apply_play(recorded(1, "A", 0))
+    seen = board.version
+
+    board.apply_on_air(on_air(1, "B", 4))
+    panel = board.panel(1)
+    assert board.changed_since(seen) == [panel]
+    assert panel.current.title == "B" and panel.current.id is None
+    assert [p.title for p in panel.earlier] == ["A"]  # the recorded plays stay below
+
+    board.apply_play(recorded(1, "B", 4, play_id=2))  # the same airing, now in the history
+    assert panel.on_air is None
+    assert (panel.current.title, panel.current.id) == ("B", 2)
+    assert [p.title for p in panel.earlier] == ["A"]
+
+
+def test_an_announcement_older_than_the_newest_recorded_play_is_not_shown():
+    board = NowPlayingBoard()
+    board.set_stations([station(1)])
+    board.apply_play(recorded(1, "B", 4))
+    board.apply_on_air(on_air(1, "B", 4))  # a replay after a restart
+    assert board.panel(1).on_air is None
+    assert board.panel(1).current.title == "B"
+
+
+def test_a_recorded_play_that_ended_before_the_song_on_air_leaves_it_current():
+    board = NowPlayingBoard()
+    board.set_stations([station(1)])
+    board.apply_on_air(on_air(1, "B", 4))  # B crossfaded in before A's final report
+    board.apply_play(recorded(1, "A", 1))
+    panel = board.panel(1)
+    assert panel.current.title == "B"
+    assert [p.title for p in panel.earlier] == ["A"]

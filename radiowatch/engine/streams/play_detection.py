@@ -126,6 +126,7 @@ class Play:
     sure_at: float | None = None  # when the play was confirmed (source time)
     last_window: float = 0.0  # start of the last window that carried the play
     fitted_at: float = 0.0  # when the alignment was last fitted to the audio
+    heard_until: float | None = None  # its end as heard when the audio last stopped
 
     @property
     def alignment(self) -> Alignment:
@@ -258,8 +259,11 @@ class PlayDetector:
         change = PlayChange()
         self._candidate = None
         play = self.play
-        if play is not None and at - play.last_match > self.settings.hop_s:
-            self._close(change, at)
+        if play is not None:
+            play.heard_until = self._end_of(play, at)
+            if at - play.heard_until > self.settings.hop_s:
+                self.play = None
+                self._finish(change, play, play.heard_until)
         return change
 
     def expire(self, now: float) -> PlayChange:
@@ -293,6 +297,7 @@ class PlayDetector:
         self, play: Play, alignment: Alignment, start: float, end: float, score: float
     ) -> None:
         play.align(alignment)
+        play.heard_until = None  # heard again (after a reconnect)
         if end - play.fitted_at >= REFIT_EVERY_S:  # keep the line exact as the song goes on
             lo = max(play.start, end - REFIT_SPAN_S)
             play.align(self._evidence.refit(play.alignment, lo, end))
@@ -401,8 +406,8 @@ class PlayDetector:
         if at is not None:
             lo = max(play.start, play.last_window - s.hop_s)
             end = self._evidence.end_edge(play.alignment, lo, at)
-        if end is None:
-            end = play.last_match
+        if end is None:  # no audio to look at: where it was last heard
+            end = play.heard_until if play.heard_until is not None else play.last_match
         end = max(end, play.start)
         return min(end, self._clamp_to_track(play, end))
 
