@@ -19,8 +19,10 @@ import contextlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from radiowatch.engine.api.auth import TokenCheck
 from radiowatch.engine.api.custom_catalog import CustomCatalog
 from radiowatch.engine.api.recognition import Recognizer
+from radiowatch.engine.api.replies import INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import MB
 from radiowatch.engine.store import EngineStore, StoredStream
 from radiowatch.engine.streams.callbacks import CallbackSender, StreamEvents
@@ -167,6 +170,41 @@ class EngineRuntime:
             store=self.store,
             settings=self.settings.monitor(),
         )
+
+    def scan_recording(
+        self,
+        source: Any,
+        *,
+        name: str,
+        on_play: Callable[[dict[str, Any]], None],
+        on_progress: Callable[[float, float | None], None],
+        progress_every_s: float,
+        min_play_s: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> Any:
+        """The play-log scan of a recording (api/playlog_routes.py), in the calling thread;
+        ApiError when the recording cannot be read at all."""
+        from radiowatch.engine.streams.playlog import scan_recording
+        from radiowatch.engine.streams.recording import RecordingError, duration_s
+
+        detection = self.settings.monitor().detection
+        if min_play_s is not None:
+            detection = replace(detection, min_play_s=min_play_s)
+        length = duration_s(source)
+        try:
+            return scan_recording(
+                self.catalog,
+                source,
+                on_play,
+                name=name,
+                settings=detection,
+                describe=self.recognizer.song,
+                on_progress=lambda position: on_progress(position, length),
+                progress_every_s=progress_every_s,
+                stop=stop,
+            )
+        except RecordingError as exc:
+            raise ApiError(INVALID_AUDIO, str(exc)) from exc
 
     async def start(self) -> None:
         self.sender.start()

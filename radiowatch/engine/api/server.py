@@ -18,6 +18,7 @@ Extensions, all outside AudD's names so no AudD client can trip on them:
 - `/upload/` also takes `title`, `artist`, `album`, `isrc`, `kind` (song|jingle|ad) and
   `provenance` (free text, e.g. "udio:<task id>"). With a title or artist, recognitions answer a
   full song object plus `audio_id`; without, AudD's bare `{timecode, audio_id}`.
+- `POST /playlog/`: the plays in a recording, streamed as they are found (playlog_routes.py).
 - Streamed events carry `stream_title` (the ICY StreamTitle at play start) when the stream sends
   one.
 - addStream takes `callbacks=both`: a play is published when it is sure (as with
@@ -41,6 +42,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from radiowatch import __version__
 from radiowatch.engine.api.audio_fetch import check_http_url, fetch_audio
 from radiowatch.engine.api.catalog_routes import catalog_routes
+from radiowatch.engine.api.playlog_routes import playlog_routes
 from radiowatch.engine.api.recognition import ChunkPlan, ScanAbandoned, parse_int, url_timecode
 from radiowatch.engine.api.replies import (
     BLOCKED_OR_INTERNAL,
@@ -87,6 +89,7 @@ def create_app(runtime: Any) -> Starlette:
             WebSocketRoute("/ws", ws_endpoint),
             WebSocketRoute("/ws/", ws_endpoint),
             *catalog_routes(runtime),
+            *playlog_routes(runtime),
             Route("/{path:path}", http_endpoint, methods=["GET", "POST"]),
         ]
     )

@@ -20,12 +20,12 @@ from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from radiowatch.engine.fingerprint.catalog import confidence
 from radiowatch.engine.streams.play_detection import DetectionSettings, Play, PlayChange
 from radiowatch.engine.streams.recording import RecordingDamaged, read_recording
-from radiowatch.engine.streams.tracker import PlayTracker
+from radiowatch.engine.streams.tracker import PlayTracker, plain_song
 
 PROGRESS_EVERY_S = 60.0  # seconds of audio between progress reports
 
@@ -43,6 +43,7 @@ def play_record(play: Play) -> dict[str, Any]:
     if play.speed == 1.0 and play.time_scale != 1.0:  # a time-stretch: tempo changed, pitch not
         record["pitch_kept"] = True
     record.update({k: v for k, v in play.song.items() if k in ("artist", "title")})
+    record["song"] = {k: v for k, v in play.song.items() if k != "timecode"}
     if play.sure_at is not None:
         record["sure_at_s"] = round(play.sure_at, 2)  # when a live listener would have known
     return record
@@ -58,21 +59,25 @@ class ScanOutcome:
 
 def scan_recording(
     catalog: Any,
-    path: str | Path,
+    source: str | Path | IO[bytes],
     on_play: Callable[[dict[str, Any]], None],
     *,
+    name: str | None = None,
     settings: DetectionSettings | None = None,
+    describe: Callable[[Any], dict[str, Any]] = plain_song,
     on_progress: Callable[[float], None] | None = None,
+    progress_every_s: float = PROGRESS_EVERY_S,
     stop: threading.Event | None = None,
 ) -> ScanOutcome:
-    """Scan `path` and call `on_play` with each play's record as soon as it is final.
+    """Scan `source` (a path or a seekable file called `name`) and call `on_play` with each
+    play's record as soon as it is final; `describe(match)` gives a play's song object.
 
     Raises RecordingError when the file cannot be read at all; damage part-way ends the scan
     with the plays before it reported and `error` set.
     """
-    tracker = PlayTracker(catalog, settings)
+    tracker = PlayTracker(catalog, settings, describe=describe)
     count = 0
-    next_progress = PROGRESS_EVERY_S
+    next_progress = progress_every_s
 
     def emit(changes: list[PlayChange]) -> None:
         nonlocal count
@@ -83,11 +88,11 @@ def scan_recording(
 
     error = None
     try:
-        for at, samples in read_recording(path, stop=stop):
+        for at, samples in read_recording(source, name=name, stop=stop):
             emit(tracker.feed(samples, at))
             if on_progress is not None and tracker.now() >= next_progress:
                 on_progress(tracker.now())
-                next_progress = tracker.now() + PROGRESS_EVERY_S
+                next_progress = tracker.now() + progress_every_s
     except RecordingDamaged as exc:
         error = str(exc)
     stopped = stop is not None and stop.is_set()

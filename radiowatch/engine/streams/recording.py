@@ -20,6 +20,7 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import av
 import numpy as np
@@ -51,13 +52,17 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def duration_s(path: str | Path) -> float | None:
+def duration_s(source: str | Path | IO[bytes]) -> float | None:
     """The recording's length as its container states it (for progress), or None."""
     try:
-        with av.open(str(path), mode="r") as container:
+        opened = str(source) if isinstance(source, str | Path) else source
+        with av.open(opened, mode="r") as container:
             return _stated_duration(container)
     except (av.FFmpegError, OSError, ValueError):
         return None
+    finally:
+        if not isinstance(source, str | Path):
+            source.seek(0)
 
 
 def _stated_duration(container) -> float | None:
@@ -70,29 +75,38 @@ def _stated_duration(container) -> float | None:
 
 
 def read_recording(
-    path: str | Path, *, stop: threading.Event | None = None
+    source: str | Path | IO[bytes],
+    *,
+    name: str | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """(position in seconds, mono float32 samples at SAMPLE_RATE) blocks, in order.
 
-    Raises RecordingError if the file cannot be opened or holds no audio, and
-    RecordingDamaged where decoding fails part-way (after yielding everything before it).
+    `source` is a path or a seekable binary file (an upload; `name` is what messages call it).
+    Raises RecordingError if it cannot be opened or holds no audio, and RecordingDamaged where
+    decoding fails part-way (after yielding everything before it).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise RecordingError(f"{p}: no such file")
-    if p.stat().st_size == 0:
-        raise RecordingError(f"{p.name}: the file is empty (0 bytes)")
+    opened: str | IO[bytes]
+    if isinstance(source, str | Path):
+        p = Path(source)
+        if not p.is_file():
+            raise RecordingError(f"{p}: no such file")
+        if p.stat().st_size == 0:
+            raise RecordingError(f"{p.name}: the file is empty (0 bytes)")
+        opened, name = str(p), name or p.name
+    else:
+        opened, name = source, name or "the recording"
     try:
-        container = av.open(str(p), mode="r")
+        container = av.open(opened, mode="r")
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise RecordingError(
-            f"{p.name}: not a readable audio or video file ({_reason(exc)})"
+            f"{name}: not a readable audio or video file ({_reason(exc)})"
         ) from exc
     with container:
         if not container.streams.audio:
-            raise RecordingError(f"{p.name}: contains no audio")
+            raise RecordingError(f"{name}: contains no audio")
         stated = _stated_duration(container)
-        reader = _BlockReader(p.name)
+        reader = _BlockReader()
         try:
             for frame in container.decode(container.streams.audio[0]):
                 if stop is not None and stop.is_set():
@@ -103,20 +117,20 @@ def read_recording(
             at = reader.position
             if at < 1.0:
                 raise RecordingError(
-                    f"{p.name}: the audio cannot be decoded ({_reason(exc)})"
+                    f"{name}: the audio cannot be decoded ({_reason(exc)})"
                 ) from exc
             raise RecordingDamaged(
-                f"{p.name} is damaged at {clock(at)} ({_reason(exc)}); plays after that point "
+                f"{name} is damaged at {clock(at)} ({_reason(exc)}); plays after that point "
                 "are missing: repair or re-record the file to scan the rest",
                 at,
             ) from exc
         yield from reader.flush()
         if reader.position == 0.0:
-            raise RecordingError(f"{p.name}: no decodable audio in it")
+            raise RecordingError(f"{name}: no decodable audio in it")
         if stated is not None and reader.position < stated - max(_SHORT_S, stated * 0.01):
             at = reader.position
             raise RecordingDamaged(
-                f"{p.name} is damaged at {clock(at)}: its audio stops there although the file "
+                f"{name} is damaged at {clock(at)}: its audio stops there although the file "
                 f"says it lasts {clock(stated)}; plays after that point are missing: repair or "
                 "re-record the file to scan the rest",
                 at,
@@ -126,8 +140,7 @@ def read_recording(
 class _BlockReader:
     """Gathers decoded frames, resamples them a block at a time, and keeps the position."""
 
-    def __init__(self, name: str) -> None:
-        self._name = name
+    def __init__(self) -> None:
         self._resampler = StreamResampler()
         self._frames: list[np.ndarray] = []
         self._shape: tuple[str, str, int] | None = None  # format, layout, rate of the batch
