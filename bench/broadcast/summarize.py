@@ -48,12 +48,13 @@ def load(work: Path, engine: str, program: str) -> dict | None:
             reports.append(record)
     truth = [r for r in rows if r.get("row") == "truth"]
     hits = [r for r in truth if r.get("status") == "hit"]
-    latency = []
+    latency: list[tuple[float, bool]] = []  # (seconds, voice-over on the intro)
     for r in hits:
         report = reports[r["report"]] if r.get("report") is not None else {}
         sure = report.get("sure_at_s")
         if sure is not None and not r.get("starts_before_recording"):
-            latency.append(sure - r["start_s"])
+            talked_over = "intro" in (r.get("voice_over") or [])  # where voice-overs were
+            latency.append((sure - r["start_s"], talked_over))
     return {"summary": summary, "hits": hits, "latency": latency}
 
 
@@ -119,10 +120,23 @@ def main() -> None:
     if latency:
         print()
         print(
-            f"radiowatch sure of a play after it became audible (offline estimate of the "
-            f"now-playing latency, {len(latency)} plays): p50 {pct(latency, 0.5):.1f} s, "
-            f"p95 {pct(latency, 0.95):.1f} s, max {max(latency):.1f} s"
+            "radiowatch sure of a play after it became audible (`sure_at_s`: the offline "
+            "estimate of the now-playing latency, before delivery):"
         )
+        print()
+        print("| plays | n | p50 | p95 | max |")
+        print("|---|---|---|---|---|")
+        for label, keep in (
+            ("all", lambda v: True),
+            ("without voice-over on the intro", lambda v: not v),
+            ("with voice-over on the intro", lambda v: v),
+        ):
+            xs = [s for s, v in latency if keep(v)]
+            if xs:
+                print(
+                    f"| {label} | {len(xs)} | {pct(xs, 0.5):.1f} s | {pct(xs, 0.95):.1f} s | "
+                    f"{max(xs):.1f} s |"
+                )
 
 
 if __name__ == "__main__":
