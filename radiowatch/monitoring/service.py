@@ -427,15 +427,18 @@ class MonitoringService:
             return
         callbacks = "both" if self._announce_starts else None
         if stream is None:
-            await client.streams.add(station.source, radio_id, callbacks=callbacks)
+            try:
+                await client.streams.add(station.source, radio_id, callbacks=callbacks)
+            except AudDError:
+                if callbacks is None:
+                    raise
+                # an engine from before callbacks=both: plays are then recorded when they end
+                await client.streams.add(station.source, radio_id)
         elif (stream.url or "") != station.source:
             await client.streams.set_url(radio_id, station.source)
-        if (
-            stream is not None
-            and callbacks
-            and (stream.model_extra or {}).get("callbacks") != callbacks
-        ):
-            await client.streams.add(station.source, radio_id, callbacks=callbacks)  # the mode
+        mode = (stream.model_extra or {}).get("callbacks") if stream is not None else None
+        if callbacks and mode is not None and mode != callbacks:  # registered in another mode
+            await client.streams.add(station.source, radio_id, callbacks=callbacks)
         if ours.get(radio_id) != station.source:
             self._state.set_registered(radio_id, station.source)
 

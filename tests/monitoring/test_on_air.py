@@ -1,7 +1,7 @@
 """The song on air reaches the now-playing board long before it ends, without a history row:
-against the real local engine, the service registers streams with `callbacks=both`; the
-engine's early event becomes the board's current song (no id, nothing in `plays`), and the
-final event records the play once and takes its place."""
+against the real local engine, the service registers streams with `callbacks=both` (switching
+one registered in another mode); the engine's early event becomes the board's current song
+(no id, nothing in `plays`), and the final event records the play once and takes its place."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ async def test_the_song_on_air_shows_before_it_ends_and_is_recorded_once(tmp_pat
             song_programme((recipe,), SONG_S, 10, lead_in_s=3), loop_programme=False
         )
         station = MonitoredStation(radio_id=RADIO_ID, name="Loopback FM", source=radio.url)
+        # registered earlier in AudD's default mode (an older app): the service switches it
+        assert engine.api("addStream", url=radio.url, radio_id=RADIO_ID)["status"] == "success"
         db = open_database(tmp_path / "history.db")
         client = AudDClient(engine.token, base_url=engine.base_url, backoff_factor=0.05)
         service = MonitoringService(

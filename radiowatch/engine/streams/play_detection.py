@@ -33,10 +33,10 @@ from typing import Any, Protocol
 from radiowatch.engine.fingerprint.landmarks import FRAME_S
 from radiowatch.engine.streams.alignment import Alignment
 
-TITLE_LAG_S = 2.0
-REFIT_EVERY_S = 20.0
-SNAP_HEAD_S = 2.0
-REFIT_SPAN_S = 30.0
+TITLE_LAG_S = 2.0  # an ICY title sent this long after a play's start is still its title
+REFIT_EVERY_S = 20.0  # a followed play's alignment is fitted to the audio again this often ...
+REFIT_SPAN_S = 30.0  # ... over this much of its latest audio
+SNAP_HEAD_S = 2.0  # a track's first seconds checked before a start is snapped back to them
 
 
 @dataclass(frozen=True)
