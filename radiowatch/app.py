@@ -199,6 +199,7 @@ class RadiowatchApp:
         services.add_closer("monitoring", self.monitoring.aclose)
         self.backend = self.apply_backend()
         self._install_panels()
+        self._link_play_log_import()
 
     # -- services -------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
@@ -304,7 +305,11 @@ class RadiowatchApp:
             log.info("monitoring not started: %s", self.session.reason)
             return
         await self.monitoring.start(
-            client, state_key=self.session.state_key, timestamp_tz=self.session.timestamp_tz
+            client,
+            state_key=self.session.state_key,
+            timestamp_tz=self.session.timestamp_tz,
+            # radiowatch engines say which song is on air long before it ends (callbacks=both)
+            announce_starts=self.session.kind != "audd",
         )
         if self.session.runs_demo:
             await self.ensure_demo_station()
@@ -356,6 +361,17 @@ class RadiowatchApp:
             self.window.set_tab(key, widget)
 
     # -- links between tabs ---------------------------------------------------------------------
+    def _link_play_log_import(self) -> None:
+        """Recognize → Long file → Play log imports into this profile's history."""
+        attach = getattr(self.window.tab("recognize"), "attach_history", None)
+        if attach is not None:
+            attach(self.services.dirs.database, self.services.stations.list, self._plays_imported)
+
+    def _plays_imported(self, _count: int) -> None:
+        history = self.window.tab("history")
+        if hasattr(history, "refresh"):
+            history.refresh()
+
     def show_window(self) -> None:
         self.window.showNormal()
         self.window.raise_()

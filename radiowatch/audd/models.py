@@ -454,9 +454,20 @@ class MatchEvent(WireModel):
         return naive.replace(tzinfo=tz)
 
     def dedupe_key(self) -> tuple[Any, ...]:
-        """Replays repeat events; this identifies one (docs/protocols/audd.md §14: radio, time, artist/title)."""
+        """Replays repeat events; this identifies one (docs/protocols/audd.md §14: radio, time, artist/title).
+
+        Whether it carries a `play_length` is part of it: a radiowatch engine with
+        `callbacks=both` reports a play twice, when it starts (without) and when it ends (with),
+        and the second report is not a replay of the first."""
         song = self.song
-        return ("match", self.radio_id, self.timestamp, song and song.artist, song and song.title)
+        return (
+            "match",
+            self.radio_id,
+            self.timestamp,
+            song and song.artist,
+            song and song.title,
+            self.play_length is None,
+        )
 
     def pretty(self) -> str:
         song = self.song.pretty() if self.song else "no song"

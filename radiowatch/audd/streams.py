@@ -108,10 +108,13 @@ class StreamsAPI:
         url: str,
         radio_id: int,
         *,
-        callbacks: Literal["before"] | None = None,
+        callbacks: Literal["before", "both"] | None = None,
         extra_parameters: dict[str, Any] | None = None,
     ) -> None:
-        """Start monitoring ``url`` as ``radio_id``; ``callbacks="before"`` reports song starts."""
+        """Start monitoring ``url`` as ``radio_id``; ``callbacks="before"`` reports song starts.
+
+        ``callbacks="both"`` is a radiowatch engine's extension: each play is reported when the
+        engine is sure of it (without ``play_length``) and again when it ends (with it)."""
         params = {**(extra_parameters or {}), "url": url, "radio_id": int(radio_id)}
         if callbacks is not None:
             params["callbacks"] = callbacks

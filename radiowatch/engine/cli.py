@@ -2,6 +2,7 @@
 
     radiowatch-engine index CATALOG_DIR DB_DIR        fingerprint a folder (benchmark contract)
     radiowatch-engine query DB_DIR FILE...            one JSON line per file, flushed
+    radiowatch-engine playlog DB_DIR FILE             one JSON line per play in a recording
     radiowatch-engine catalog add|list|remove ...     manage the catalog of an engine data dir
     radiowatch-engine serve [--host] [--port] ...     the AudD-compatible server
     radiowatch-engine demo [--data-dir D]             demo catalog + demo station, then serve
@@ -24,6 +25,7 @@ from radiowatch import __version__
 _COMMANDS = {
     "index": "radiowatch.engine.commands:run_index",
     "query": "radiowatch.engine.commands:run_query",
+    "playlog": "radiowatch.engine.streams.playlog:run_playlog",
     "catalog": "radiowatch.engine.commands:run_catalog",
     "serve": "radiowatch.engine.serve:run_serve",
     "demo": "radiowatch.engine.serve:run_demo",
@@ -46,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", help="identify audio files; one JSON line per file")
     p.add_argument("db_dir")
     p.add_argument("files", nargs="+")
+
+    p = sub.add_parser(
+        "playlog", help="the plays in a recording (any length); one JSON line per play"
+    )
+    p.add_argument("db_dir")
+    p.add_argument("file")
+    p.add_argument(
+        "--min-play-s",
+        type=float,
+        default=None,
+        help="shortest airing reported as a play (default 15 s; shorter ones are teases)",
+    )
 
     p = sub.add_parser("catalog", help="add, list or remove catalog tracks")
     p.add_argument("--data-dir", default=None, help="engine data dir (default: the profile's)")

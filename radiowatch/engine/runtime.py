@@ -3,7 +3,7 @@
 `EngineRuntime` is what the HTTP app talks to; `serve.py` builds one per process. Tuning lives
 in an optional `<data dir>/engine-settings.json` (every key optional):
 
-    {"window_s": 8, "hop_s": 4, "confirm_windows": 2, "end_after_misses": 2,
+    {"window_s": 8, "hop_s": 2, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
      "silence_notify_s": 30, "resume_grace_s": 60, "reconnect_initial_s": 2,
      "reconnect_max_s": 60, "max_streams": 100, "workers": 0,
      "recognize_mb": 10, "enterprise_mb": 1024, "upload_mb": 200,
@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -35,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from radiowatch.engine.api.auth import TokenCheck
 from radiowatch.engine.api.custom_catalog import CustomCatalog
 from radiowatch.engine.api.recognition import Recognizer
+from radiowatch.engine.api.replies import INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import MB
 from radiowatch.engine.archive.service import ArchiveService
 from radiowatch.engine.archive.store import Archive, ArchiveSettings
@@ -56,10 +58,11 @@ class EngineSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     window_s: float = 8.0
-    hop_s: float = 4.0
+    hop_s: float = 2.0
     confirm_windows: int = 2
-    end_after_misses: int = 2
-    anchor_tolerance_s: float = 3.0
+    end_after_s: float = 16.0
+    min_play_s: float = 15.0
+    anchor_tolerance_s: float = 1.0
     silence_notify_s: float = 30.0
     silence_dbfs: float = -55.0
     resume_grace_s: float = 60.0
@@ -110,15 +113,16 @@ class EngineSettings(BaseModel):
 
     def monitor(self) -> MonitorSettings:
         return MonitorSettings(
-            window_s=self.window_s,
-            hop_s=self.hop_s,
             silence_dbfs=self.silence_dbfs,
             silence_notify_s=self.silence_notify_s,
             reconnect_initial_s=self.reconnect_initial_s,
             reconnect_max_s=self.reconnect_max_s,
             detection=DetectionSettings(
+                window_s=self.window_s,
+                hop_s=self.hop_s,
                 confirm_windows=self.confirm_windows,
-                end_after_misses=self.end_after_misses,
+                end_after_s=self.end_after_s,
+                min_play_s=self.min_play_s,
                 anchor_tolerance_s=self.anchor_tolerance_s,
                 resume_grace_s=self.resume_grace_s,
             ),
@@ -216,6 +220,41 @@ class EngineRuntime:
         song = self.recognizer.song(_WholeTrack(track))
         song.pop("timecode", None)
         return song
+
+    def scan_recording(
+        self,
+        source: Any,
+        *,
+        name: str,
+        on_play: Callable[[dict[str, Any]], None],
+        on_progress: Callable[[float, float | None], None],
+        progress_every_s: float,
+        min_play_s: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> Any:
+        """The play-log scan of a recording (api/playlog_routes.py), in the calling thread;
+        ApiError when the recording cannot be read at all."""
+        from radiowatch.engine.streams.playlog import scan_recording
+        from radiowatch.engine.streams.recording import RecordingError, duration_s
+
+        detection = self.settings.monitor().detection
+        if min_play_s is not None:
+            detection = replace(detection, min_play_s=min_play_s)
+        length = duration_s(source)
+        try:
+            return scan_recording(
+                self.catalog,
+                source,
+                on_play,
+                name=name,
+                settings=detection,
+                describe=self.recognizer.song,
+                on_progress=lambda position: on_progress(position, length),
+                progress_every_s=progress_every_s,
+                stop=stop,
+            )
+        except RecordingError as exc:
+            raise ApiError(INVALID_AUDIO, str(exc)) from exc
 
     async def start(self) -> None:
         if self.archive is not None:  # first: its crash recovery must see no stream writing

@@ -46,12 +46,28 @@ _SCHEMA = [
 ]
 
 
+# When a stream's plays are published (the `callbacks` parameter of addStream), stored in the
+# `callbacks_before` column: AudD's default, at the end of a play with its length (0); AudD's
+# `callbacks=before`, once at the start without a length (1); and radiowatch's `callbacks=both`,
+# at the start as soon as the play is sure (for a now-playing display) and again at the end
+# with its length (for the history) (2).
+CALLBACK_MODES = ("after", "before", "both")
+
+
 @dataclass(frozen=True)
 class StoredStream:
     radio_id: int
     url: str
-    callbacks_before: bool
+    callbacks: str  # one of CALLBACK_MODES
     longpoll_category: str
+
+    @property
+    def announces_start(self) -> bool:
+        return self.callbacks in ("before", "both")
+
+    @property
+    def reports_end(self) -> bool:
+        return self.callbacks in ("after", "both")
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,7 @@ class EngineStore:
             "SELECT radio_id, url, callbacks_before, longpoll_category FROM streams "
             "ORDER BY radio_id"
         ).fetchall()
-        return [StoredStream(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+        return [StoredStream(r[0], r[1], _mode(r[2]), r[3]) for r in rows]
 
     def stream(self, radio_id: int) -> StoredStream | None:
         return next((s for s in self.streams() if s.radio_id == radio_id), None)
@@ -122,10 +138,17 @@ class EngineStore:
                 (
                     stream.radio_id,
                     stream.url,
-                    int(stream.callbacks_before),
+                    CALLBACK_MODES.index(stream.callbacks),
                     stream.longpoll_category,
                     time.time(),
                 ),
+            )
+
+    def set_stream_callbacks(self, radio_id: int, callbacks: str) -> None:
+        with self._tx():
+            self._db.execute(
+                "UPDATE streams SET callbacks_before=? WHERE radio_id=?",
+                (CALLBACK_MODES.index(callbacks), radio_id),
             )
 
     def set_stream_url(self, radio_id: int, url: str) -> None:
@@ -232,6 +255,10 @@ class EngineStore:
                 "ON CONFLICT(audio_id) DO UPDATE SET track_id=excluded.track_id",
                 (audio_id, track_id),
             )
+
+
+def _mode(stored: int) -> str:
+    return CALLBACK_MODES[stored] if 0 <= stored < len(CALLBACK_MODES) else "after"
 
 
 class _Transaction:

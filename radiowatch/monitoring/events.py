@@ -63,6 +63,16 @@ class RecordedPlay:
 
 
 @dataclass(frozen=True)
+class OnAirPlay:
+    """A play a radiowatch engine is sure is on air now (its early event, sent before the play
+    ends). It is shown as the station's current song only: the history records the play once,
+    when its final event arrives. `play.id` is None."""
+
+    play: Play
+    station: MonitoredStation
+
+
+@dataclass(frozen=True)
 class WatchAlert:
     rule: WatchRule
     play: Play

@@ -42,7 +42,7 @@ from radiowatch.history.database import open_database
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEventLog
 from radiowatch.monitoring.client_recipe import ClientRecipe
-from radiowatch.monitoring.events import RecordedPlay, StreamStatus, WatchAlert
+from radiowatch.monitoring.events import OnAirPlay, RecordedPlay, StreamStatus, WatchAlert
 from radiowatch.monitoring.loop_thread import LoopThread
 from radiowatch.monitoring.service import MonitoringService
 from radiowatch.monitoring.stations_source import MonitoredStation, PushedStations
@@ -58,7 +58,7 @@ JOIN_TIMEOUT = 2.0
 # retries the event after a HistoryError either way.
 WORKER_BUSY_TIMEOUT_MS = 2000
 
-Delivery = RecordedPlay | StreamStatus | WatchAlert
+Delivery = RecordedPlay | OnAirPlay | StreamStatus | WatchAlert
 
 
 class MonitoringThread:
@@ -197,6 +197,7 @@ class MonitoringThread:
             timestamp_tz=self._timestamp_tz,
             local_tz=self._local_tz,
             on_play=self._deliver_here,
+            on_air=self._deliver_here,
             on_status=self._status_here,
             on_notification=self._deliver_here,
             **self._options,

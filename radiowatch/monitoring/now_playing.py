@@ -14,6 +14,11 @@ The latest play is shown as playing only while the stream is live. When the stre
 backend is down, monitoring is paused, nothing was recognised for a while, or the app has just
 started and not heard from the backend yet, nobody knows what is on air: the card then says
 when the song was last heard (`current_song_line`) instead of implying it still plays.
+
+A radiowatch engine also says which song is on air as soon as it is sure of it
+(`apply_on_air`, long before the song ends and enters the history): that song
+(`StationPanel.announced`) is the card's current one until its recorded play (the same airing,
+with the same start) or a newer song replaces it; the plays below stay the recorded ones.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from radiowatch.history.coverage import CoverageStore
 from radiowatch.history.errors import friendly_errors
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PLAY_COLUMNS, play_from_row
-from radiowatch.monitoring.events import RecordedPlay, StreamStatus
+from radiowatch.monitoring.events import OnAirPlay, RecordedPlay, StreamStatus
 from radiowatch.monitoring.service import MonitoringService
 from radiowatch.monitoring.stations_source import MonitoredStation
 
@@ -67,14 +72,17 @@ class StationPanel:
     recent: deque[Play] = field(default_factory=lambda: deque(maxlen=9))
     version: int = 0
     not_heard: NotHeard | None = None  # None: heard without a break as far as is known
+    announced: Play | None = None  # said to be on air, not recorded yet (its `id` is None)
 
     @property
     def current(self) -> Play | None:
+        if self.announced is not None:
+            return self.announced
         return self.recent[0] if self.recent else None
 
     @property
     def earlier(self) -> list[Play]:
-        return list(self.recent)[1:]
+        return list(self.recent) if self.announced is not None else list(self.recent)[1:]
 
     @property
     def on_air(self) -> bool:
@@ -115,6 +123,7 @@ class NowPlayingBoard:
         monitoring runs on its own thread: there the GUI side calls `apply_play` and
         `apply_status` itself, as the events arrive on the GUI thread."""
         service.play_recorded.connect(self.apply_play)
+        service.play_on_air.connect(self.apply_on_air)
         service.status_changed.connect(self.apply_status)
         for status in service.statuses().values():
             self.apply_status(status)
@@ -174,6 +183,20 @@ class NowPlayingBoard:
         plays = sorted([play, *panel.recent], key=lambda p: p.start, reverse=True)
         panel.recent.clear()
         panel.recent.extend(plays[: self._recent_limit])
+        if panel.announced is not None and play.start >= panel.announced.start:
+            panel.announced = None  # recorded now (the same airing), or a newer song ended
+        self._touch(panel)
+
+    def apply_on_air(self, announced: OnAirPlay) -> None:
+        """A song is on air now (an engine's early event): the card's current song."""
+        panel = self._panels.get(announced.station.radio_id)
+        if panel is None:
+            return
+        play = announced.play
+        newest = panel.recent[0].start if panel.recent else None
+        if newest is not None and play.start <= newest:
+            return  # a replay from before a play already recorded
+        panel.announced = play
         self._touch(panel)
 
     def apply_status(self, status: StreamStatus) -> None:

@@ -20,8 +20,14 @@ Why it is built this way:
   local engine. Streams are registered with addStream/setStreamUrl/deleteStream; only streams
   radiowatch registered itself are ever deleted (others on the account are left alone).
 
-Listeners get plain-Python events (`play_recorded`, `status_changed`, `alert_raised` or the
-`on_play`/`on_status`/`on_notification` shortcuts), called on the service's loop thread;
+- With `announce_starts` (radiowatch engines, local or remote), streams are registered with
+  `callbacks=both`: the engine reports a play as soon as it is sure of it (no `play_length`),
+  which goes out as `play_on_air` for the now-playing card and is not written to the history,
+  and again when it ends, which is recorded as above.
+
+Listeners get plain-Python events (`play_recorded`, `play_on_air`, `status_changed`,
+`alert_raised` or the `on_play`/`on_air`/`on_status`/`on_notification` shortcuts), called on
+the service's loop thread;
 ui/monitor/monitoring_bridge.py hands them to the GUI thread as Qt signals.
 """
 
@@ -54,6 +60,7 @@ from radiowatch.history.plays import PlayStore
 from radiowatch.history.stream_events import StreamEvent, StreamEventLog
 from radiowatch.monitoring.coverage_recorder import CoverageRecorder
 from radiowatch.monitoring.events import (
+    OnAirPlay,
     RecordedPlay,
     StreamState,
     StreamStatus,
@@ -120,6 +127,7 @@ class MonitoringService:
         timestamp_tz: tzinfo = AUDD_CALLBACK_TZ,
         local_tz: tzinfo | None = None,
         on_play: Callable[[RecordedPlay], object] | None = None,
+        on_air: Callable[[OnAirPlay], object] | None = None,
         on_status: Callable[[StreamStatus], object] | None = None,
         on_notification: Callable[[WatchAlert], object] | None = None,
         longpoll_timeout: int = 50,
@@ -128,6 +136,7 @@ class MonitoringService:
         manage_streams: bool = True,
         set_placeholder_callback: bool = True,
         retry_first_delay: float = 1.0,
+        announce_starts: bool = False,
     ) -> None:
         if (client is None) == (client_factory is None):
             raise TypeError("pass exactly one of client= or client_factory=")
@@ -153,11 +162,15 @@ class MonitoringService:
         self._set_placeholder = set_placeholder_callback
         self._retry_first_delay = retry_first_delay
 
+        self._announce_starts = announce_starts
         self.play_recorded: Signal[[RecordedPlay]] = Signal("play_recorded")
+        self.play_on_air: Signal[[OnAirPlay]] = Signal("play_on_air")
         self.status_changed: Signal[[StreamStatus]] = Signal("status_changed")
         self.alert_raised: Signal[[WatchAlert]] = Signal("alert_raised")
         if on_play:
             self.play_recorded.connect(on_play)
+        if on_air:
+            self.play_on_air.connect(on_air)
         if on_status:
             self.status_changed.connect(on_status)
         if on_notification:
@@ -434,10 +447,20 @@ class MonitoringService:
             if radio_id in ours:
                 self._state.set_registered(radio_id, None)
             return
+        callbacks = "both" if self._announce_starts else None
         if stream is None:
-            await client.streams.add(station.source, radio_id)
+            try:
+                await client.streams.add(station.source, radio_id, callbacks=callbacks)
+            except AudDError:
+                if callbacks is None:
+                    raise
+                # an engine from before callbacks=both: plays are then recorded when they end
+                await client.streams.add(station.source, radio_id)
         elif (stream.url or "") != station.source:
             await client.streams.set_url(radio_id, station.source)
+        mode = (stream.model_extra or {}).get("callbacks") if stream is not None else None
+        if callbacks and mode is not None and mode != callbacks:  # registered in another mode
+            await client.streams.add(station.source, radio_id, callbacks=callbacks)
         if ours.get(radio_id) != station.source:
             self._state.set_registered(radio_id, station.source)
 
@@ -563,6 +586,9 @@ class MonitoringService:
     def _record_match(
         self, station: MonitoredStation, item: LongpollEvent, event: MatchEvent
     ) -> None:
+        if self._announce_starts and event.play_length is None:
+            self._record_on_air(station, item, event)
+            return
         try:
             play = play_from_match(
                 event, station=station, backend=self.backend, timestamp_tz=self._timestamp_tz
@@ -587,6 +613,26 @@ class MonitoringService:
         stored = play.model_copy(update={"id": recorded.play_id})
         self.play_recorded.emit(RecordedPlay(stored, station))
         self._check_watchlist(stored)
+
+    def _record_on_air(
+        self, station: MonitoredStation, item: LongpollEvent, event: MatchEvent
+    ) -> None:
+        """An early event: the song is on air now; the history gets it with its final event."""
+        try:
+            play = play_from_match(
+                event, station=station, backend=self.backend, timestamp_tz=self._timestamp_tz
+            )
+        except ValueError as exc:
+            log.warning("skipping an unusable event on %s: %s", station.name, exc)
+            play = None
+        if item.timestamp is not None:
+            with transaction(self._state.connection, "move past the on-air event") as _:
+                self._state.save_since_time(station.radio_id, item.timestamp)
+        if play is None:
+            return
+        self._last_activity[station.radio_id] = _now()
+        self._set_status(station, "live")
+        self.play_on_air.emit(OnAirPlay(play, station))
 
     def _record_notification(
         self, station: MonitoredStation, item: LongpollEvent, event: NotificationEvent

@@ -26,7 +26,13 @@ SONG_S = 16.0
 GAP_S = 8.0  # long enough for the engine to restart between the songs
 RATE = 16000
 RADIO_ID = 7
-SETTINGS = {"window_s": 4, "hop_s": 2, "reconnect_initial_s": 0.3, "connect_timeout_s": 2}
+SETTINGS = {
+    "min_play_s": 2,
+    "window_s": 4,
+    "hop_s": 2,
+    "reconnect_initial_s": 0.3,
+    "connect_timeout_s": 2,
+}
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 

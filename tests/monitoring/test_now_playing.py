@@ -8,7 +8,7 @@ from radiowatch.history.coverage import CoverageStore, to_ms
 from radiowatch.history.database import open_database
 from radiowatch.history.play import Play
 from radiowatch.history.plays import PlayStore
-from radiowatch.monitoring.events import RecordedPlay, StreamStatus
+from radiowatch.monitoring.events import OnAirPlay, RecordedPlay, StreamStatus
 from radiowatch.monitoring.now_playing import (
     NotHeard,
     NowPlayingBoard,
@@ -196,3 +196,45 @@ def test_last_heard_names_the_day_when_it_was_not_today():
     assert last_heard_text(heard, later, BERLIN_SUMMER) == "Last heard on 4 May at 23:50"
     next_year = datetime(2027, 1, 2, 8, 0, tzinfo=UTC)
     assert last_heard_text(heard, next_year, BERLIN_SUMMER) == "Last heard on 4 May 2026 at 23:50"
+
+
+def on_air(radio_id: int, title: str, minute: int) -> OnAirPlay:
+    play = Play(radio_id=radio_id, start=T0 + timedelta(minutes=minute), title=title)
+    return OnAirPlay(play, station(radio_id))
+
+
+def test_a_song_on_air_is_current_until_its_recorded_play_takes_its_place():
+    board = NowPlayingBoard()
+    board.set_stations([station(1)])
+    board.apply_play(recorded(1, "A", 0))
+    seen = board.version
+
+    board.apply_on_air(on_air(1, "B", 4))
+    panel = board.panel(1)
+    assert board.changed_since(seen) == [panel]
+    assert panel.current.title == "B" and panel.current.id is None
+    assert [p.title for p in panel.earlier] == ["A"]  # the recorded plays stay below
+
+    board.apply_play(recorded(1, "B", 4, play_id=2))  # the same airing, now in the history
+    assert panel.announced is None
+    assert (panel.current.title, panel.current.id) == ("B", 2)
+    assert [p.title for p in panel.earlier] == ["A"]
+
+
+def test_an_announcement_older_than_the_newest_recorded_play_is_not_shown():
+    board = NowPlayingBoard()
+    board.set_stations([station(1)])
+    board.apply_play(recorded(1, "B", 4))
+    board.apply_on_air(on_air(1, "B", 4))  # a replay after a restart
+    assert board.panel(1).announced is None
+    assert board.panel(1).current.title == "B"
+
+
+def test_a_recorded_play_that_ended_before_the_song_on_air_leaves_it_current():
+    board = NowPlayingBoard()
+    board.set_stations([station(1)])
+    board.apply_on_air(on_air(1, "B", 4))  # B crossfaded in before A's final report
+    board.apply_play(recorded(1, "A", 1))
+    panel = board.panel(1)
+    assert panel.current.title == "B"
+    assert [p.title for p in panel.earlier] == ["A"]

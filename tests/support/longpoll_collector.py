@@ -22,6 +22,7 @@ class LongpollCollector:
         self.category = category
         self.poll_timeout = poll_timeout
         self.events: list[dict] = []
+        self.arrived: list[float] = []  # wall time each event arrived (time.time())
         self.errors = 0
         self.since: int | None = 0
         self._stop = threading.Event()
@@ -53,6 +54,7 @@ class LongpollCollector:
                 if "result" in body or "notification" in body:
                     with self._lock:
                         self.events.append(body)
+                        self.arrived.append(time.time())
 
     def matches(self) -> list[dict]:
         with self._lock:

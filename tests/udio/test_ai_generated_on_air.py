@@ -51,7 +51,13 @@ RATE = 22050
 SONG_S = 14.0
 RADIO_ID = 9
 SONG_ID = SEED_SONG_IDS[0]
-SETTINGS = {"window_s": 4, "hop_s": 2, "reconnect_initial_s": 0.3, "connect_timeout_s": 2}
+SETTINGS = {
+    "min_play_s": 2,
+    "window_s": 4,
+    "hop_s": 2,
+    "reconnect_initial_s": 0.3,
+    "connect_timeout_s": 2,
+}
 RECIPE = SongRecipe(
     "Prompted Skyline",
     "udio-user",

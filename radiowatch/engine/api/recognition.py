@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
@@ -133,6 +133,11 @@ class Recognizer:
 
     async def run(self, func, *args):
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+    def submit(self, func, *args) -> Future:
+        """Start `func(*args)` in the recognition pool (for callers that must be able to wait
+        for it even after they were cancelled)."""
+        return self._executor.submit(func, *args)
 
     # -- result shapes ----------------------------------------------------------------------
     def song(self, match: Any, *, start_in_query_s: float = 0.0) -> dict[str, Any]:

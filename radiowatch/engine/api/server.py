@@ -18,8 +18,12 @@ Extensions, all outside AudD's names so no AudD client can trip on them:
 - `/upload/` also takes `title`, `artist`, `album`, `isrc`, `kind` (song|jingle|ad) and
   `provenance` (free text, e.g. "udio:<task id>"). With a title or artist, recognitions answer a
   full song object plus `audio_id`; without, AudD's bare `{timecode, audio_id}`.
+- `POST /playlog/`: the plays in a recording, streamed as they are found (playlog_routes.py).
 - Streamed events carry `stream_title` (the ICY StreamTitle at play start) when the stream sends
   one.
+- addStream takes `callbacks=both`: a play is published when it is sure (as with
+  `callbacks=before`, without `play_length`) and again when it ends (as without the parameter,
+  with `play_length`); getStreams says each stream's mode in `callbacks`.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from radiowatch import __version__
 from radiowatch.engine.api.archive_routes import archive_routes
 from radiowatch.engine.api.audio_fetch import check_http_url, fetch_audio
 from radiowatch.engine.api.catalog_routes import catalog_routes
+from radiowatch.engine.api.playlog_routes import playlog_routes
 from radiowatch.engine.api.recognition import ChunkPlan, ScanAbandoned, parse_int, url_timecode
 from radiowatch.engine.api.replies import (
     BLOCKED_OR_INTERNAL,
@@ -53,6 +58,7 @@ from radiowatch.engine.api.replies import (
     success_body,
 )
 from radiowatch.engine.api.request import MB, ApiRequest, AudioUpload, read_api_request
+from radiowatch.engine.store import CALLBACK_MODES
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +91,7 @@ def create_app(runtime: Any) -> Starlette:
             WebSocketRoute("/ws/", ws_endpoint),
             *catalog_routes(runtime),
             *archive_routes(runtime),
+            *playlog_routes(runtime),
             Route("/{path:path}", http_endpoint, methods=["GET", "POST"]),
         ]
     )
@@ -253,9 +260,16 @@ async def _get_callback_url(runtime: Any, api: ApiRequest) -> str:
 
 
 async def _add_stream(runtime: Any, api: ApiRequest) -> None:
-    before = api.get("callbacks").strip().lower() == "before"
+    callbacks = api.get("callbacks").strip().lower() or "after"
+    if callbacks not in CALLBACK_MODES:
+        raise ApiError(
+            INVALID_REQUEST,
+            "the `callbacks` parameter must be `before` (publish plays when they start), "
+            "`both` (when they start and again when they end, with their length) or left out "
+            "(when they end).",
+        )
     await runtime.streams.add(
-        _radio_id(api), _stream_url(api), callbacks_before=before, token=api.token
+        _radio_id(api), _stream_url(api), callbacks=callbacks, token=api.token
     )
     return None
 

@@ -100,7 +100,7 @@ async def start_demo(runtime: EngineRuntime, base_url: str) -> None:
     if not runtime.events.callback_url:
         runtime.events.set_callback_url(PLACEHOLDER_CALLBACK_URL)
     if runtime.store.stream(DEMO_RADIO_ID) is None:
-        await runtime.streams.add(DEMO_RADIO_ID, url, callbacks_before=False, token=runtime.token)
+        await runtime.streams.add(DEMO_RADIO_ID, url, callbacks="after", token=runtime.token)
     else:
         await runtime.streams.set_url(DEMO_RADIO_ID, url)
     log.info(

@@ -12,6 +12,8 @@ Public API (for the server, the CLI and the GUI's engine process):
     cat.tracks() -> list[Track]; cat.get(track_id) -> Track | None
     cat.update(track_id, title=..., artist=...) -> Track; cat.remove(track_id) -> bool
     cat.identify(samples) -> Match | None         # samples: float32 mono at SAMPLE_RATE
+    cat.identify(None, peaks=p)                   # the same from already-found query peaks
+    cat.track_peaks(track_id) -> (frames, half_bands) | None    # a track's stored peaks
     cat.refresh()                                 # cheap; picks up tracks added by another process
     cat.close()
 
@@ -295,6 +297,15 @@ class Catalog:
             raise RuntimeError("the catalog has no snapshot loaded (refresh() was never run)")
         return snap
 
+    def track_peaks(self, track_id: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A track's stored spectral peaks: frames from its start and half-bands, sorted by
+        frame (what verification compares against), for following a recording along a known
+        alignment. None for an unknown track or an index without stored peaks."""
+        snap = self._snapshot_or_raise()
+        if snap.reference_peaks is None or track_id not in snap.tracks:
+            return None
+        return snap.reference_peaks.track(track_id)
+
     def tracks(self) -> list[Track]:
         snap = self._snapshot_or_raise()
         return [snap.tracks[t] for t in snap.track_ids]
@@ -314,17 +325,28 @@ class Catalog:
             "audio_s": float(sum(t.duration_s for t in snap.tracks.values())),
         }
 
-    def identify(self, samples: np.ndarray, *, threshold: float = MATCH_THRESHOLD) -> Match | None:
-        """The catalog track playing in `samples` (mono float32 at SAMPLE_RATE), or None."""
-        best = self.best_guess(samples)
+    def identify(
+        self,
+        samples: np.ndarray | None,
+        *,
+        threshold: float = MATCH_THRESHOLD,
+        peaks: Peaks | None = None,
+    ) -> Match | None:
+        """The catalog track playing in `samples` (mono float32 at SAMPLE_RATE), or None.
+
+        `peaks`: the query's peaks (landmarks.find_peaks at QUERY_DENSITY) when already known;
+        a monitored stream finds its peaks once and cuts them into windows, so `samples` may
+        then be None."""
+        best = self.best_guess(samples, peaks=peaks)
         return best if best is not None and best.score >= threshold else None
 
-    def best_guess(self, samples: np.ndarray) -> Match | None:
+    def best_guess(self, samples: np.ndarray | None, *, peaks: Peaks | None = None) -> Match | None:
         """Like identify() but without the threshold (for tools that show the score)."""
         snap = self._snapshot_or_raise()
         if not snap.track_ids:
             return None
-        raw = match(np.asarray(samples, np.float32), snap)
+        query = np.zeros(0, np.float32) if samples is None else np.asarray(samples, np.float32)
+        raw = match(query, snap, peaks=peaks)
         if raw is None:
             return None
         score = raw.score if raw.verified else raw.score * _HASH_SCORE_SCALE

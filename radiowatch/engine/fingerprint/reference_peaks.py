@@ -107,6 +107,10 @@ class ReferencePeaks:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(ts), np.concatenate(fs)
 
+    def track(self, track_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """One track's peaks: frames from the track's start and half-bands, sorted by frame."""
+        return self._track(track_id)
+
     def _track(self, track_id: str) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             hit = self._cache.get(track_id)

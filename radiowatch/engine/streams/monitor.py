@@ -1,10 +1,16 @@
-"""One supervised monitor per stream: ingest -> sliding windows -> plays -> events.
+"""One supervised monitor per stream: ingest -> play tracker -> events.
 
 Each stream gets an asyncio task that (re)connects with backoff and a reader thread
-(stream_ingest) that decodes the stream. Every `hop_s` of new audio, the last `window_s` are
-identified in the engine's worker pool — CPU work off the event loop, so the API stays
-responsive — and the PlayDetector turns window matches into plays. If identification falls
-behind real time, windows are skipped rather than queued (the newest audio matters most).
+(streams/ingest.py) that decodes the stream. The audio goes to the stream's PlayTracker
+(streams/tracker.py), the play detection that `radiowatch-engine playlog` runs on files, in the
+engine's worker pool (CPU work off the event loop, so the API stays responsive). If the tracker
+falls behind real time, it looks only at the newest identification window and counts the others
+as skipped: the newest audio matters most.
+
+When a play is published depends on how the stream was added (store.CALLBACK_MODES): at its
+end with its length (AudD's default), at its start without one (`callbacks=before`), or both
+(`callbacks=both`: the start as soon as the play is sure, for a now-playing display, then the
+end, with the same start, for the history).
 
 Lifecycle notifications, as AudD sends them (docs/protocols/audd.md §6.2): 650 when the stream cannot be read
 (once per outage, with the reason appended to AudD's text), 651 when it has been silent for
@@ -18,6 +24,7 @@ stream stalls and resumes, so plays keep wall-clock timestamps across reconnects
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
@@ -36,13 +43,8 @@ from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
 from radiowatch.engine.store import EngineStore, StoredStream
 from radiowatch.engine.streams.callbacks import StreamEvents
 from radiowatch.engine.streams.ingest import IngestError, IngestOptions, IngestSink, ingest
-from radiowatch.engine.streams.play_detection import (
-    DetectionSettings,
-    Play,
-    PlayChange,
-    PlayDetector,
-    WindowMatch,
-)
+from radiowatch.engine.streams.play_detection import DetectionSettings, Play, PlayChange
+from radiowatch.engine.streams.tracker import PlayTracker
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,6 @@ _MAX_CLOCK_LAG_S = 5.0
 
 @dataclass(frozen=True)
 class MonitorSettings:
-    window_s: float = 8.0
-    hop_s: float = 4.0
     silence_dbfs: float = -55.0
     silence_notify_s: float = 30.0
     reconnect_initial_s: float = 2.0
@@ -129,18 +129,32 @@ class StreamMonitor:
         self._store = store
         self.settings = settings
         restored = store.open_play(stream.radio_id)
-        self.detector = PlayDetector(
+        self.tracker = PlayTracker(
+            recognizer.catalog,
             settings.detection,
+            describe=recognizer.song,
             listening_since=time.time(),
             restored=Play.from_state(restored) if restored else None,
         )
         self._task: asyncio.Task | None = None
+        self._busy: concurrent.futures.Future | None = None  # the tracker's work in hand
         self._health = "unknown"  # unknown | up | down | silent
         self._connected = False
         self._silent_since: float | None = None
         self._saved_until = 0.0
-        self.windows = 0  # identifications run (for diagnostics and benchmarks)
-        self.skipped_windows = 0
+
+    @property
+    def detector(self):
+        return self.tracker.detector
+
+    @property
+    def windows(self) -> int:
+        """Identification windows looked at (for diagnostics and benchmarks)."""
+        return self.tracker.windows
+
+    @property
+    def skipped_windows(self) -> int:
+        return self.tracker.skipped_windows
 
     @property
     def running(self) -> bool:
@@ -158,14 +172,16 @@ class StreamMonitor:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._busy is not None:  # the tracker is only touched by one thread at a time
+            await asyncio.wrap_future(self._busy)
         if close_play:
-            self._publish(PlayChange(ended=self.detector.close()))
+            self._publish(self.detector.close(None))
         elif self.detector.play is not None:
             self._store.save_open_play(self.stream.radio_id, self.detector.play.to_state())
 
     # -- supervision ------------------------------------------------------------------------
     async def _supervise(self) -> None:
-        self._publish(PlayChange(ended=self.detector.expire(time.time())))
+        self._publish(self.detector.expire(time.time()))
         delay = self.settings.reconnect_initial_s
         while True:
             started = time.monotonic()
@@ -187,7 +203,7 @@ class StreamMonitor:
         end = time.monotonic() + delay
         while (left := end - time.monotonic()) > 0:
             await asyncio.sleep(min(left, 5.0))
-            self._publish(PlayChange(ended=self.detector.expire(time.time())))
+            self._publish(self.detector.expire(time.time()))
 
     def _went_down(self, reason: str) -> None:
         log.info("stream %s: %s", self.stream.radio_id, reason)
@@ -230,84 +246,107 @@ class StreamMonitor:
         return outcome.get("reason", "the stream ended")
 
     async def _consume(self, queue: asyncio.Queue) -> None:
-        window = int(self.settings.window_s * SAMPLE_RATE)
-        hop = int(self.settings.hop_s * SAMPLE_RATE)
-        self._buffer = np.zeros(0, np.float32)
+        window = int(self.settings.detection.window_s * SAMPLE_RATE)
+        self._recent = np.zeros(0, np.float32)  # the last window of audio, for silence checks
         self._received = 0  # samples this connection
         self._clock0: float | None = None  # stream time of sample 0 of this connection
-        next_window = window
+        self._titles: list[tuple[float, str | None]] = []  # titles for the tracker's next turn
+        first = True
         while True:
             batch = [await queue.get()]
             while not queue.empty():  # everything that arrived while we were analysing
                 batch.append(queue.get_nowait())
+            blocks: list[np.ndarray] = []
+            at: float | None = None
             for kind, payload, arrived in batch:
                 if kind == "end":
+                    if blocks:
+                        await self._track(np.concatenate(blocks), at)
+                    await self._run(self.tracker.end_segment)
                     return
                 if kind == "title":
-                    self.detector.stream_title = payload or None
-                else:
-                    self._take_audio(payload, arrived, window)
-            if self._received < next_window:
-                continue
-            # Only the newest window is analysed; windows that fell due meanwhile are skipped
-            # (counted), so a CPU-starved engine lags by at most one window, never more.
-            behind = (self._received - next_window) // hop
-            self.skipped_windows += behind
-            next_window += (behind + 1) * hop
-            assert self._clock0 is not None
-            end_t = self._clock0 + self._received / SAMPLE_RATE
-            await self._analyse(self._buffer.copy(), end_t - self._buffer.size / SAMPLE_RATE, end_t)
+                    since = self._stream_time()
+                    title = payload or None
+                    self._titles.append((since, title))
+                    continue
+                jumped = self._take_audio(payload, arrived, window)
+                if jumped or first:  # a new connection, or the stream skipped ahead
+                    if blocks:
+                        await self._track(np.concatenate(blocks), at)
+                        blocks = []
+                    assert self._clock0 is not None
+                    at = self._clock0 + (self._received - payload.size) / SAMPLE_RATE
+                    first = False
+                blocks.append(payload)
+            if blocks:
+                self._check_silence()
+                await self._track(np.concatenate(blocks), at)
 
-    def _take_audio(self, samples: np.ndarray, arrived: float, window: int) -> None:
+    async def _track(self, samples: np.ndarray, at: float | None) -> None:
+        titles, self._titles = self._titles, []
+
+        def work() -> list[PlayChange]:
+            for since, title in titles:
+                self.detector.title(since, title)
+            return self.tracker.feed(samples, at, keep_up=True)
+
+        await self._run(work)
+
+    def _stream_time(self) -> float:
+        """Stream time of the newest audio received on this connection."""
+        if self._clock0 is None:
+            return time.time()
+        return self._clock0 + self._received / SAMPLE_RATE
+
+    async def _run(self, work) -> None:
+        """Run tracker work in the engine's pool and publish what it changed."""
+        self._busy = self._recognizer.submit(work)
+        try:
+            changes = await asyncio.wrap_future(self._busy)
+        finally:
+            self._busy = None
+        for change in changes:
+            self._publish(change)
+        self._save_play()
+
+    def _take_audio(self, samples: np.ndarray, arrived: float, window: int) -> bool:
+        """Count the audio and keep the stream clock; True when the clock jumped ahead."""
         self._received += samples.size
         # Audio can only have aired before it arrived: the earliest such bound over all blocks
         # is the best clock (decoder start-up delays make early blocks look late). A jump
         # beyond that means the stream stalled and skipped ahead: follow it.
         estimate = arrived - self._received / SAMPLE_RATE
-        if (
-            self._clock0 is None
-            or estimate < self._clock0
-            or estimate - self._clock0 > _MAX_CLOCK_LAG_S
-        ):
+        jumped = False
+        if self._clock0 is None or estimate < self._clock0:
             self._clock0 = estimate
             self.detector.heard_from(estimate)
-        self._buffer = np.concatenate([self._buffer, samples])[-window:]
+        elif estimate - self._clock0 > _MAX_CLOCK_LAG_S:
+            self._clock0 = estimate
+            jumped = True
+        self._recent = np.concatenate([self._recent, samples])[-window:]
         if self._received >= SAMPLE_RATE and not self._connected:
             self._connected = True
             log.info("stream %s: receiving audio", self.stream.radio_id)
             if self._health == "down":
                 self._notify(RESTORED, running=True)
             self._health = "up" if self._health != "silent" else "silent"
+        return jumped
 
-    async def _analyse(self, samples: np.ndarray, start_t: float, end_t: float) -> None:
-        if self._is_silent(samples, end_t):
-            self._publish(self.detector.observe(start_t, end_t, None))
+    def _check_silence(self) -> None:
+        samples = self._recent
+        if samples.size < int(self.settings.detection.window_s * SAMPLE_RATE):
             return
-        self.windows += 1
-        match = await self._recognizer.run(self._recognizer.identify, samples)
-        found = None
-        if match is not None:
-            found = WindowMatch(
-                track_id=str(match.track.track_id),
-                offset_s=float(match.offset_s),
-                score=float(match.score),
-                duration_s=getattr(match.track, "duration_s", None),
-                song=self._recognizer.song(match),
-            )
-        self._publish(self.detector.observe(start_t, end_t, found))
-        self._save_play()
-
-    def _is_silent(self, samples: np.ndarray, now: float) -> bool:
-        rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0
+        now = time.time()
+        rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
         dbfs = 20 * np.log10(max(rms, 1e-9))
         if dbfs >= self.settings.silence_dbfs:
             self._silent_since = None
             if self._health == "silent":
                 self._health = "up"
                 self._notify(RESTORED, running=True)
-            return False
+            return
         if self._silent_since is None:
-            self._silent_since = now - self.settings.window_s
+            self._silent_since = now - self.settings.detection.window_s
         if self._health == "up" and now - self._silent_since >= self.settings.silence_notify_s:
             self._health = "silent"
             self._notify(
@@ -315,24 +354,23 @@ class StreamMonitor:
                 running=True,
                 detail=f"the stream has been silent for {int(now - self._silent_since)} s",
             )
-        return True
 
     # -- events -----------------------------------------------------------------------------------
     def _publish(self, change: PlayChange) -> None:
         radio_id = self.stream.radio_id
-        before = self.stream.callbacks_before
-        if change.ended is not None:
-            remaining = self.detector.play.to_state() if self.detector.play else None
-            ended = change.ended
-            if not before and not ended.announced and ended.length_s() > 0:
+        remaining = self.detector.play.to_state() if self.detector.play else None
+        for over in (change.ended, change.dropped):
+            if over is None:
+                continue
+            if over is change.ended and self.stream.reports_end and over.length_s() > 0:
                 self._events.emit(
-                    self.stream, play_event(radio_id, ended, with_length=True), open_play=remaining
+                    self.stream, play_event(radio_id, over, with_length=True), open_play=remaining
                 )
-            else:  # callbacks=before announced it at its start already
+            else:
                 self._store.save_open_play(radio_id, remaining)
         if change.started is not None:
             play = change.started
-            if before:
+            if self.stream.announces_start:
                 play.announced = True
                 self._events.emit(
                     self.stream,

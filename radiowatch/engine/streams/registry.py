@@ -2,9 +2,10 @@
 backed by the persisted list and a running StreamMonitor.
 
 Choices where AudD's behaviour is unknown (docs/protocols/audd.md §15.6), made to be safe for retrying clients:
-- addStream with a `radio_id` that exists with the *same* URL and mode succeeds (the SDK retries
-  mutating calls after connection errors, so a repeat must not fail); with a different URL it is
-  error 50, telling the user to use setStreamUrl.
+- addStream with a `radio_id` that exists with the *same* URL succeeds (the SDK retries
+  mutating calls after connection errors, so a repeat must not fail) and takes the `callbacks`
+  mode it names (the play in progress carries over); with a different URL it is error 50,
+  telling the user to use setStreamUrl.
 - setStreamUrl / deleteStream on an unknown `radio_id` is error 50.
 - More than `max_streams` streams is AudD's 902 ("the limit was reached").
 - The long-poll category is derived from the token the stream was added with (docs/protocols/audd.md §7.1) and
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,18 +61,24 @@ class StreamRegistry:
         self.monitors[stream.radio_id] = monitor
         monitor.start()
 
-    async def add(self, radio_id: int, url: str, *, callbacks_before: bool, token: str) -> None:
+    async def add(self, radio_id: int, url: str, *, callbacks: str, token: str) -> None:
         check_radio_id(radio_id)
         check_stream_url(url)
         existing = self._store.stream(radio_id)
         if existing is not None:
-            if existing.url == url and existing.callbacks_before == callbacks_before:
-                return
-            raise ApiError(
-                INVALID_REQUEST,
-                f"a stream with radio_id {radio_id} already exists with another URL or "
-                "mode; change it with setStreamUrl, or deleteStream it first.",
-            )
+            if existing.url != url:
+                raise ApiError(
+                    INVALID_REQUEST,
+                    f"a stream with radio_id {radio_id} already exists with another URL; "
+                    "change it with setStreamUrl, or deleteStream it first.",
+                )
+            if existing.callbacks != callbacks:
+                monitor = self.monitors.pop(radio_id, None)
+                if monitor is not None:
+                    await monitor.stop(close_play=False)
+                self._store.set_stream_callbacks(radio_id, callbacks)
+                self._run(replace(existing, callbacks=callbacks))
+            return
         if len(self._store.streams()) >= self._max:
             raise ApiError(
                 LIMIT_REACHED,
@@ -78,7 +86,7 @@ class StreamRegistry:
                 f"most {self._max} streams; delete one first (the limit is "
                 "`max_streams` in engine-settings.json).",
             )
-        stream = StoredStream(radio_id, url, callbacks_before, longpoll_category(token, radio_id))
+        stream = StoredStream(radio_id, url, callbacks, longpoll_category(token, radio_id))
         self._store.add_stream(stream)
         self._run(stream)
 
@@ -92,9 +100,7 @@ class StreamRegistry:
         if monitor is not None:
             await monitor.stop(close_play=True)
         self._store.set_stream_url(radio_id, url)
-        self._run(
-            StoredStream(radio_id, url, existing.callbacks_before, existing.longpoll_category)
-        )
+        self._run(replace(existing, url=url))
 
     async def delete(self, radio_id: int) -> None:
         self._require(radio_id)
@@ -113,6 +119,7 @@ class StreamRegistry:
                     "url": stream.url,
                     "stream_running": bool(monitor and monitor.running),
                     "longpoll_category": stream.longpoll_category,
+                    "callbacks": stream.callbacks,  # extension: when plays are published
                 }
             )
         return out

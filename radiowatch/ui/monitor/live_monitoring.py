@@ -107,6 +107,7 @@ class LiveMonitoring(QObject):
         bridge = MonitoringBridge(parent=self)
         bridge.status_changed.connect(self._relay_status)
         bridge.play_recorded.connect(self._relay_play)
+        bridge.play_on_air.connect(self.board.apply_on_air)
         bridge.alert_raised.connect(self._relay_alert)
         service = MonitoringThread(
             database=self.database_path,

@@ -25,7 +25,7 @@ from collections import deque
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from radiowatch.monitoring.events import RecordedPlay, StreamStatus, WatchAlert
+from radiowatch.monitoring.events import OnAirPlay, RecordedPlay, StreamStatus, WatchAlert
 from radiowatch.monitoring.service import MonitoringService
 
 DRAIN_BUDGET_S = 0.004
@@ -33,6 +33,7 @@ DRAIN_BUDGET_S = 0.004
 
 class MonitoringBridge(QObject):
     play_recorded = Signal(object)  # RecordedPlay
+    play_on_air = Signal(object)  # OnAirPlay
     status_changed = Signal(object)  # StreamStatus
     alert_raised = Signal(object)  # WatchAlert
     _arrived = Signal()  # emitted on the monitoring thread, received on this object's thread
@@ -51,6 +52,7 @@ class MonitoringBridge(QObject):
         self._service = service
         if service is not None:
             service.play_recorded.connect(self.deliver)
+            service.play_on_air.connect(self.deliver)
             service.status_changed.connect(self.deliver)
             service.alert_raised.connect(self.deliver)
 
@@ -58,7 +60,7 @@ class MonitoringBridge(QObject):
     def service(self) -> MonitoringService | None:
         return self._service
 
-    def deliver(self, item: RecordedPlay | StreamStatus | WatchAlert) -> None:
+    def deliver(self, item: RecordedPlay | OnAirPlay | StreamStatus | WatchAlert) -> None:
         """Thread-safe: queue one event for the GUI thread."""
         with self._lock:
             if self._detached:
@@ -74,6 +76,7 @@ class MonitoringBridge(QObject):
         the GUI thread, after the monitoring thread has ended."""
         if self._service is not None:
             self._service.play_recorded.disconnect(self.deliver)
+            self._service.play_on_air.disconnect(self.deliver)
             self._service.status_changed.disconnect(self.deliver)
             self._service.alert_raised.disconnect(self.deliver)
         self._drain(budget=None)
@@ -102,6 +105,8 @@ class MonitoringBridge(QObject):
     def _emit(self, item: object) -> None:
         if isinstance(item, RecordedPlay):
             self.play_recorded.emit(item)
+        elif isinstance(item, OnAirPlay):
+            self.play_on_air.emit(item)
         elif isinstance(item, StreamStatus):
             self.status_changed.emit(item)
         elif isinstance(item, WatchAlert):

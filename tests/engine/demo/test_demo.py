@@ -27,7 +27,7 @@ from radiowatch.engine.fingerprint.catalog import Catalog
 
 # Short demo songs and windows keep the test quick (the real demo plays 30 s songs).
 SONG_S = 6
-SETTINGS = {"demo_song_s": SONG_S, "demo_gap_s": 1.5, "window_s": 3, "hop_s": 1.5}
+SETTINGS = {"min_play_s": 2, "demo_song_s": SONG_S, "demo_gap_s": 1.5, "window_s": 3, "hop_s": 1.5}
 
 
 @pytest.mark.asyncio

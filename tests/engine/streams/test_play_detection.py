@@ -1,131 +1,229 @@
-"""PlayDetector turns window matches into plays: confirmed by consistent windows, ended when
-the song stops matching or another is confirmed, and resumable after a restart."""
+"""PlayDetector's decisions, on a scripted radio: which windows confirm a play, when it ends,
+what survives a restart, and what a play's start may never precede.
+
+The audio side (following an alignment peak by peak, finding edges) is tested on generated
+audio in test_playlog.py; here an `Evidence` answers from a list of airings, so each rule is
+checked on its own.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from radiowatch.engine.streams.alignment import Alignment
 from radiowatch.engine.streams.play_detection import (
     DetectionSettings,
+    Found,
     Play,
+    PlayChange,
     PlayDetector,
-    WindowMatch,
 )
 
-HOP = 2.0
-WINDOW = 4.0
+HOP = 4.0
+WINDOW = 8.0
 
 
-def window_match(track: str, offset: float, duration: float = 30.0) -> WindowMatch:
-    return WindowMatch(track, offset, 50.0, duration, {"artist": "A", "title": track})
+@dataclass(frozen=True)
+class Airing:
+    track: str
+    start: float
+    end: float
+    position: float = 0.0  # where in the track the airing starts (s)
+
+    @property
+    def anchor(self) -> float:
+        return self.start - self.position
 
 
-def feed(detector: PlayDetector, timeline):
-    """timeline: list of (window_start, track or None, song position at window start)."""
-    started, ended = [], []
-    for start, track, position in timeline:
-        match = window_match(track, position) if track else None
-        change = detector.observe(start, start + WINDOW, match)
-        started += [change.started] if change.started else []
-        ended += [change.ended] if change.ended else []
-    return started, ended
+class ScriptedRadio:
+    """Evidence from a list of airings: a window carries an alignment when an airing of that
+    track at that anchor fills at least 3 s of it; edges are the airings' own."""
+
+    def __init__(self, *airings: Airing) -> None:
+        self.airings = list(airings)
+        self.clock = 0.0
+
+    def _airing(self, alignment: Alignment) -> Airing | None:
+        return next(
+            (
+                a
+                for a in self.airings
+                if a.track == alignment.track_id and abs(a.anchor - alignment.anchor_s) < 0.5
+            ),
+            None,
+        )
+
+    @staticmethod
+    def _overlap(a: Airing, start: float, end: float) -> float:
+        return max(0.0, min(a.end, end) - max(a.start, start))
+
+    def follow(self, alignment, start, end):
+        a = self._airing(alignment)
+        return (30.0 if a and self._overlap(a, start, end) >= 3 else 0.0), alignment
+
+    def identify(self, start, end):
+        best = max(self.airings, key=lambda a: self._overlap(a, start, end), default=None)
+        if best is None or self._overlap(best, start, end) < 3:
+            return None
+        return Found(Alignment(best.track, best.anchor), 30.0, 300.0, {"title": best.track})
+
+    def settle(self, alignment, start, end):
+        return alignment
+
+    def refit(self, alignment, start, end):
+        return alignment
+
+    def start_edge(self, alignment, lo, hi):
+        a = self._airing(alignment)
+        return None if a is None else max(lo, a.start)
+
+    def end_edge(self, alignment, lo, hi):
+        a = self._airing(alignment)
+        return None if a is None else min(hi, a.end)
+
+    def presence(self, alignment, lo, hi):
+        return 0.0
+
+    def sound_span(self, track_id):
+        return None
+
+    def now(self):
+        return self.clock
 
 
-def song_windows(track: str, song_start: float, length: float, *, t0: float = 0.0):
-    """Windows every HOP s from t0 over a song that starts at `song_start` for `length` s."""
-    out = []
+def listen(detector: PlayDetector, radio: ScriptedRadio, t0: float, t1: float) -> list[PlayChange]:
+    changes = []
     t = t0
-    while t + WINDOW <= song_start + length + 2 * WINDOW:
-        inside = song_start <= t and t + WINDOW <= song_start + length
-        out.append((t, track if inside else None, t - song_start))
+    while t + WINDOW <= t1:
+        radio.clock = t + WINDOW
+        change = detector.window(t, t + WINDOW)
+        if change:
+            changes.append(change)
         t += HOP
-    return out
+    return changes
 
 
-def test_a_song_is_confirmed_by_two_windows_and_ends_when_it_stops_matching():
-    detector = PlayDetector(DetectionSettings(), listening_since=0)
-    started, ended = feed(detector, song_windows("t1", 10, 30))
-    assert [p.track_id for p in started] == ["t1"]
-    [play] = ended
-    assert play.start == 10
-    assert play.length_s() == 30
+def started(changes):
+    return [c.started for c in changes if c.started]
 
 
-def test_one_stray_window_does_not_make_a_play():
-    detector = PlayDetector(DetectionSettings(), listening_since=0)
-    started, ended = feed(detector, [(0, None, 0), (2, "t9", 50), (4, None, 0), (6, None, 0)])
-    assert started == [] and ended == []
+def ended(changes):
+    return [c.ended for c in changes if c.ended]
 
 
-def test_a_window_with_a_jumping_offset_is_not_the_same_play():
-    detector = PlayDetector(DetectionSettings(), listening_since=0)
-    started, _ = feed(detector, [(0, "t1", 0), (2, "t1", 20)])  # anchor 0 vs -18
-    assert started == []
+def test_a_song_is_one_play_from_its_first_to_its_last_second():
+    radio = ScriptedRadio(Airing("a", 10, 130))
+    detector = PlayDetector(radio, listening_since=0)
+    changes = listen(detector, radio, 0, 170)
+    [play] = ended(changes)
+    assert (play.track_id, play.start, play.end) == ("a", 10, 130)
+    assert [p.track_id for p in started(changes)] == ["a"]
+    assert play.sure_at is not None and play.sure_at - play.start <= 12  # known long before its end
 
 
-def test_back_to_back_songs_make_two_plays_that_do_not_overlap():
-    detector = PlayDetector(DetectionSettings(), listening_since=0)
-    timeline = [(t, "a", t) for t in range(0, 20, 2)] + [(t, "b", t - 20) for t in range(20, 40, 2)]
-    timeline += [(t, None, 0) for t in range(40, 50, 2)]
-    started, ended = feed(detector, timeline)
-    assert [p.track_id for p in started] == ["a", "b"]
-    assert [p.track_id for p in ended] == ["a", "b"]
-    assert ended[0].last_match <= ended[1].start
+def test_two_songs_back_to_back_are_two_plays_and_the_first_ends_when_the_second_starts():
+    radio = ScriptedRadio(Airing("a", 0, 60), Airing("b", 57, 120))  # a 3 s crossfade
+    detector = PlayDetector(radio, listening_since=0)
+    changes = listen(detector, radio, 0, 160)
+    assert [(p.track_id, p.start, p.end) for p in ended(changes)] == [
+        ("a", 0, 60),
+        ("b", 57, 120),
+    ]
 
 
-def test_joining_mid_song_starts_the_play_when_listening_began():
-    detector = PlayDetector(DetectionSettings(), listening_since=100)
-    started, _ = feed(detector, [(100, "t1", 12), (102, "t1", 14)])
-    assert started[0].start == 100  # not 88: we did not hear the song's beginning
+def test_the_same_song_after_a_jingle_is_a_second_play():
+    radio = ScriptedRadio(Airing("a", 0, 60), Airing("a", 66, 126))
+    detector = PlayDetector(radio, listening_since=0)
+    changes = listen(detector, radio, 0, 170)
+    assert [(p.start, p.end) for p in ended(changes)] == [(0, 60), (66, 126)]
 
 
-def test_play_end_is_clamped_to_the_song_length():
-    detector = PlayDetector(DetectionSettings(), listening_since=0)
-    timeline = [(t, "t1", t) for t in range(0, 30, 2)]  # windows run past a 20 s song
-    match_windows = [(s, "t1", p) for s, _, p in timeline]
-    for start, track, position in match_windows:
-        detector.observe(start, start + WINDOW, WindowMatch(track, position, 50, 20.0, {}))
-    assert detector.close().length_s() == 20
+def test_a_repetition_found_overlapping_the_play_is_the_same_airing():
+    # The search names another repetition of the track (anchor 30 s later) while the play's
+    # own alignment has gone quiet: the two overlap by seconds, so it is one airing.
+    radio = ScriptedRadio(Airing("a", 0, 100), Airing("a", 70, 120, position=40))
+    detector = PlayDetector(radio, listening_since=0)
+    changes = listen(detector, radio, 0, 160)
+    [play] = ended(changes)
+    assert play.start == 0 and play.end == 120
+
+
+def test_an_airing_shorter_than_the_minimum_is_not_a_play():
+    radio = ScriptedRadio(Airing("tease", 20, 30), Airing("a", 60, 120))
+    detector = PlayDetector(radio, DetectionSettings(min_play_s=15), listening_since=0)
+    changes = listen(detector, radio, 0, 160)
+    assert [p.track_id for p in ended(changes)] == ["a"]
+    assert [c.dropped.track_id for c in changes if c.dropped] == ["tease"]
 
 
 def test_a_restored_play_continues_and_is_reported_once():
-    first = PlayDetector(DetectionSettings(), listening_since=0)
-    feed(first, [(0, "t1", 0), (2, "t1", 2), (4, "t1", 4)])
+    radio = ScriptedRadio(Airing("a", 0, 100))
+    first = PlayDetector(radio, listening_since=0)
+    listen(first, radio, 0, 40)
     saved = first.play.to_state()
     # "restart": a new detector from the saved state keeps extending the same play
-    second = PlayDetector(DetectionSettings(), listening_since=20, restored=Play.from_state(saved))
-    started, ended = feed(second, [(20, "t1", 20), (22, "t1", 22), (24, None, 0), (26, None, 0)])
-    assert started == []
-    [play] = ended
-    assert (play.start, play.last_match) == (0, 26)
+    second = PlayDetector(radio, listening_since=50, restored=Play.from_state(saved))
+    changes = listen(second, radio, 50, 140)
+    assert started(changes) == []
+    [play] = ended(changes)
+    assert (play.start, play.end) == (0, 100)
+
+
+def test_a_play_saved_by_the_previous_version_is_restored():
+    old = {
+        "track_id": "a",
+        "anchor": 5.0,
+        "start": 5.0,
+        "last_match": 40.0,
+        "duration_s": 200.0,
+        "score": 30.0,
+        "song": {"title": "A"},
+        "stream_title": None,
+        "announced": True,
+    }
+    play = Play.from_state(old)
+    assert (play.anchor_s, play.time_scale, play.announced) == (5.0, 1.0, True)
 
 
 def test_a_stream_away_longer_than_the_grace_period_ends_the_play():
-    detector = PlayDetector(DetectionSettings(resume_grace_s=30), listening_since=0)
-    feed(detector, [(0, "t1", 0), (2, "t1", 2)])
-    assert detector.expire(now=20) is None
-    ended = detector.expire(now=40)
-    assert ended is not None and ended.length_s() == 6
+    radio = ScriptedRadio(Airing("a", 0, 100))
+    detector = PlayDetector(radio, DetectionSettings(resume_grace_s=30), listening_since=0)
+    listen(detector, radio, 0, 40)
+    assert not detector.expire(now=50)
+    change = detector.expire(now=80)
+    assert change.ended is not None
+    assert change.ended.end == change.ended.last_match == 40  # where it was last heard
+
+
+def test_audio_that_stopped_after_the_song_ended_ends_the_play():
+    radio = ScriptedRadio(Airing("a", 0, 30))
+    detector = PlayDetector(radio, listening_since=0)
+    listen(detector, radio, 0, 44)  # a little talk after the song, then the connection drops
+    change = detector.audio_stopped(44)
+    assert change.ended is not None and change.ended.end == 30
+
+
+def test_audio_that_stopped_mid_song_keeps_the_play_open_for_a_reconnect():
+    radio = ScriptedRadio(Airing("a", 0, 100))
+    detector = PlayDetector(radio, listening_since=0)
+    listen(detector, radio, 0, 40)
+    assert not detector.audio_stopped(40)
+    assert detector.play is not None
 
 
 def test_audio_aired_before_listening_began_but_heard_counts_towards_the_play():
     # An HLS player starts a few segments back: at wall time 100 we receive audio that aired
     # from 94 on, and the song started at 96.
-    detector = PlayDetector(DetectionSettings(), listening_since=100)
+    radio = ScriptedRadio(Airing("a", 96, 160))
+    detector = PlayDetector(radio, listening_since=100)
     detector.heard_from(94)
-    _, [play] = feed(detector, song_windows("t1", 96, 20, t0=94))
+    [play] = ended(listen(detector, radio, 94, 200))
     assert play.start == 96
-    assert play.length_s() == 20
 
 
 def test_a_song_we_did_not_hear_from_its_start_is_not_backdated():
-    detector = PlayDetector(DetectionSettings(), listening_since=100)
+    radio = ScriptedRadio(Airing("a", 90, 160))
+    detector = PlayDetector(radio, listening_since=100)
     detector.heard_from(98)
-    _, [play] = feed(detector, song_windows("t1", 90, 30, t0=98))
+    [play] = ended(listen(detector, radio, 98, 200))
     assert play.start == 98
-
-
-def test_after_a_play_ended_nothing_moves_the_next_play_before_it():
-    detector = PlayDetector(DetectionSettings(), listening_since=0)
-    _, [first] = feed(detector, song_windows("t1", 10, 20))
-    detector.heard_from(0)
-    _, [second] = feed(detector, song_windows("t2", 20, 20, t0=30))
-    assert second.start >= first.start + first.length_s()

@@ -28,7 +28,13 @@ from tests.support.stations import BackgroundLoop, song_programme, songs, wav_by
 SONG_S = 6.0
 SEGMENT_S = 2
 RATE = 16000
-SETTINGS = {"window_s": 3, "hop_s": 1.5, "reconnect_initial_s": 0.3, "connect_timeout_s": 2}
+SETTINGS = {
+    "min_play_s": 2,
+    "window_s": 3,
+    "hop_s": 1.5,
+    "reconnect_initial_s": 0.3,
+    "connect_timeout_s": 2,
+}
 HLS_ID, PLS_ID, M3U_ID = 21, 22, 23
 
 

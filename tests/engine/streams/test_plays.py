@@ -29,7 +29,13 @@ SECOND_S = 10.0
 GAP_S = 2.0
 RATE = 16000
 RADIO_ID = 7
-SETTINGS = {"window_s": 3, "hop_s": 1.5, "reconnect_initial_s": 0.3, "connect_timeout_s": 2}
+SETTINGS = {
+    "min_play_s": 2,
+    "window_s": 3,
+    "hop_s": 1.5,
+    "reconnect_initial_s": 0.3,
+    "connect_timeout_s": 2,
+}
 
 
 @pytest.mark.slow

@@ -1,0 +1,289 @@
+"""Audio in, plays out: the one play-detection path for live streams and recordings.
+
+A `PlayTracker` takes timestamped audio from any source (a stream's reader thread, a file
+being decoded), finds its peaks once (peak_stream.py), cuts identification windows every
+`hop_s`, and hands them to the PlayDetector (play_detection.py), answering the detector's
+questions (`Evidence`) from those peaks and the catalog. live monitoring (monitor.py) and
+`radiowatch-engine playlog` (playlog.py) differ only in where the audio comes from and where
+the plays go.
+
+Audio arrives in *segments*: stretches without a gap (one connection of a stream, a file up to
+damage). A new segment starts when the source says so or when audio arrives at a time that
+does not follow on; the open play carries over (its alignment is in source time), so a stream
+that reconnects mid-song continues the play.
+
+All methods run on one thread at a time (the caller's, or one worker the caller awaits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
+from radiowatch.engine.fingerprint.landmarks import BAND_LOG_STEP, FRAME_S, Peaks
+from radiowatch.engine.streams.alignment import (
+    Alignment,
+    first_audible,
+    fit,
+    hits,
+    last_audible,
+    settle,
+)
+from radiowatch.engine.streams.peak_stream import PeakStream
+from radiowatch.engine.streams.play_detection import (
+    DetectionSettings,
+    Found,
+    Play,
+    PlayChange,
+    PlayDetector,
+)
+
+# Frames either side tried when following a play: absorbs a speed between the matcher's 1 %
+# steps (0.5 % drifts 1.25 frames per 8 s window) and the matcher's one-frame jitter.
+FOLLOW_SHIFTS = 3
+# A new segment starts when audio arrives more than this far from where the last one ended.
+GAP_TOLERANCE_S = 0.5
+
+
+class Catalog(Protocol):
+    """The catalog as the tracker uses it (fingerprint.catalog.Catalog fits)."""
+
+    def identify(self, samples: None, *, threshold: float, peaks: Peaks) -> Any: ...
+
+    def track_peaks(self, track_id: str) -> tuple[np.ndarray, np.ndarray] | None: ...
+
+
+def plain_song(match: Any) -> dict[str, Any]:
+    """Title and artist of a match's track (the playlog's view of a song)."""
+    track = match.track
+    return {k: v for k, v in (("artist", track.artist), ("title", track.title)) if v}
+
+
+class PlayTracker:
+    def __init__(
+        self,
+        catalog: Catalog,
+        settings: DetectionSettings | None = None,
+        *,
+        describe: Callable[[Any], dict[str, Any]] = plain_song,
+        listening_since: float = 0.0,
+        restored: Play | None = None,
+    ) -> None:
+        self.settings = settings or DetectionSettings()
+        self._catalog = catalog
+        self._describe = describe
+        self.detector = PlayDetector(
+            self, self.settings, listening_since=listening_since, restored=restored
+        )
+        self._peaks: PeakStream | None = None
+        self._origin = 0.0  # source time of the segment's first sample
+        self._ended_at = 0.0  # source time where the last segment ended
+        self._next_end = 0  # frame at which the next window ends
+        self._window = max(1, int(round(self.settings.window_s / FRAME_S)))
+        self._hop = max(1, int(round(self.settings.hop_s / FRAME_S)))
+        self._spans: dict[str, tuple[float, float] | None] = {}
+        self._ref: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self.windows = 0  # windows looked at
+        self.skipped_windows = 0  # windows left out to keep up with a live source
+
+    @property
+    def play(self) -> Play | None:
+        return self.detector.play
+
+    # -- audio in, changes out ----------------------------------------------------------------
+    def feed(
+        self, samples: np.ndarray, at: float | None = None, *, keep_up: bool = False
+    ) -> list[PlayChange]:
+        """Add audio whose first sample aired at source time `at` (None: right after the
+        previous audio). `keep_up` (live sources): when several windows fell due at once,
+        look only at the newest and count the others as skipped."""
+        changes: list[PlayChange] = []
+        if self._peaks is not None and at is not None and abs(at - self.now()) > GAP_TOLERANCE_S:
+            changes += self.end_segment()
+        if self._peaks is None:
+            self._start_segment(self.now() if at is None else at)
+        assert self._peaks is not None
+        self._peaks.feed(samples)
+        changes += self._run_windows(keep_up=keep_up)
+        return changes
+
+    def end_segment(self) -> list[PlayChange]:
+        """The audio stopped (end of a connection or of readable data): look at what is left."""
+        if self._peaks is None:
+            return []
+        self._peaks.flush()
+        changes = self._run_windows(keep_up=False)
+        change = self.detector.audio_stopped(self.now())
+        if change:
+            changes.append(change)
+        self._ended_at = self.now()
+        self._peaks = None
+        return changes
+
+    def finish(self) -> list[PlayChange]:
+        """The source ended for good (end of a file): the open play ends with the audio, whose
+        last seconds are still looked at."""
+        if self._peaks is None:
+            change = self.detector.close(None)
+            return [change] if change else []
+        ps = self._peaks
+        ps.flush()
+        changes = self._run_windows(keep_up=False)
+        change = self.detector.close(self.now())
+        self._ended_at = self.now()
+        self._peaks = None
+        return [*changes, change] if change else changes
+
+    def now(self) -> float:
+        """Source time just after the newest audio received."""
+        if self._peaks is None:
+            return self._ended_at
+        return self._origin + self._peaks.received / SAMPLE_RATE
+
+    def _start_segment(self, at: float) -> None:
+        self._peaks = PeakStream(keep_s=max(180.0, 4 * self.settings.lookback_s))
+        self._origin = float(at)
+        self._next_end = self._window
+        self.detector.heard_from(self._origin)
+
+    def _run_windows(self, *, keep_up: bool) -> list[PlayChange]:
+        ps = self._peaks
+        assert ps is not None
+        changes: list[PlayChange] = []
+        while ps.final_frame >= self._next_end:
+            if keep_up and ps.final_frame >= self._next_end + self._hop:
+                behind = (ps.final_frame - self._next_end) // self._hop
+                self.skipped_windows += behind
+                self._next_end += behind * self._hop
+            end = self._next_end
+            self._next_end += self._hop
+            self.windows += 1
+            change = self.detector.window(self._time(end - self._window), self._time(end))
+            if change:
+                changes.append(change)
+        return changes
+
+    # -- Evidence (what the detector asks) ------------------------------------------------------
+    def follow(self, alignment: Alignment, start: float, end: float) -> tuple[float, Alignment]:
+        first, last = self._frames(start, end)
+        ref = self._track_peaks(alignment.track_id)
+        if ref is None or last <= first:
+            return 0.0, alignment
+        h, shift = hits(
+            ref,
+            self._dense(first, last),
+            alignment,
+            self._origin,
+            first,
+            last,
+            shifts=FOLLOW_SHIFTS,
+        )
+        return h.score(), alignment.shifted(shift) if shift else alignment
+
+    def identify(self, start: float, end: float) -> Found | None:
+        first, last = self._frames(start, end)
+        assert self._peaks is not None
+        if self.settings.search_dense:
+            t, f = self._peaks.frames(first, last)
+            peaks = Peaks((t - first).astype(np.int32), f)
+        else:
+            peaks = self._peaks.peaks(first, last)
+        match = self._catalog.identify(None, threshold=self.settings.candidate_score, peaks=peaks)
+        if match is None:
+            return None
+        duration = float(getattr(match.track, "duration_s", 0) or 0)
+        if duration and float(match.offset_s) > duration + 1.0:
+            return None  # would have ended before the window began: not a real match
+        scale = float(getattr(match, "tempo", 1.0) or 1.0)
+        speed = float(getattr(match, "speed", 1.0) or 1.0)
+        alignment = Alignment(
+            str(match.track.track_id),
+            start - float(match.offset_s) / scale,
+            scale,
+            float(np.log(speed) / BAND_LOG_STEP),
+            speed,
+        )
+        return Found(alignment, float(match.score), duration or None, self._describe(match))
+
+    def settle(self, alignment: Alignment, start: float, end: float) -> Alignment:
+        first, last = self._frames(start, end)
+        ref = self._track_peaks(alignment.track_id)
+        if ref is None or last <= first:
+            return alignment
+        return settle(
+            ref, self._dense(first, last), alignment, self._origin, first, last, self._known()
+        )
+
+    def refit(self, alignment: Alignment, start: float, end: float) -> Alignment:
+        first, last = self._frames(start, end)
+        ref = self._track_peaks(alignment.track_id)
+        if ref is None or last <= first:
+            return alignment
+        return fit(ref, self._dense(first, last), alignment, self._origin, first, last)
+
+    def start_edge(self, alignment: Alignment, lo: float, hi: float) -> float | None:
+        h = self._hits(alignment, lo, hi)
+        return None if h is None else first_audible(h)
+
+    def end_edge(self, alignment: Alignment, lo: float, hi: float) -> float | None:
+        h = self._hits(alignment, lo, hi)
+        if h is None:
+            return None
+        last = last_audible(h)
+        return None if last is None else last + FRAME_S
+
+    def presence(self, alignment: Alignment, lo: float, hi: float) -> float:
+        h = self._hits(alignment, lo, hi)
+        return 0.0 if h is None else h.score()
+
+    def sound_span(self, track_id: str) -> tuple[float, float] | None:
+        if track_id not in self._spans:
+            ref = self._track_peaks(track_id)
+            self._spans[track_id] = (
+                (float(ref[0][0]) * FRAME_S, float(ref[0][-1] + 1) * FRAME_S)
+                if ref is not None and ref[0].size
+                else None
+            )
+        return self._spans[track_id]
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _time(self, frame: int) -> float:
+        return self._origin + frame * FRAME_S
+
+    def _frames(self, start: float, end: float) -> tuple[int, int]:
+        """Segment frames of [start, end), clipped to the peaks known."""
+        assert self._peaks is not None
+        first = max(0, int(round((start - self._origin) / FRAME_S)))
+        last = min(self._peaks.final_frame, int(round((end - self._origin) / FRAME_S)))
+        return first, last
+
+    def _dense(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        assert self._peaks is not None
+        margin = 40
+        return self._peaks.frames(first - margin, last + margin)
+
+    def _hits(self, alignment: Alignment, lo: float, hi: float):
+        if self._peaks is None:
+            return None
+        first, last = self._frames(lo, hi)
+        ref = self._track_peaks(alignment.track_id)
+        if ref is None or last <= first:
+            return None
+        h, _ = hits(
+            ref, self._dense(first, last), alignment, self._origin, first, last, known=self._known()
+        )
+        return h
+
+    def _known(self) -> tuple[int, int]:
+        assert self._peaks is not None
+        return 0, self._peaks.final_frame
+
+    def _track_peaks(self, track_id: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if track_id not in self._ref:
+            if len(self._ref) > 64:
+                self._ref.clear()
+            self._ref[track_id] = self._catalog.track_peaks(track_id)
+        return self._ref[track_id]
