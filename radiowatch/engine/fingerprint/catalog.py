@@ -49,10 +49,11 @@ from pathlib import Path
 import numpy as np
 
 from radiowatch.engine.fingerprint import index as idx
+from radiowatch.engine.fingerprint import legacy_index, legacy_matcher, matcher
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags
-from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_hashes, catalog_peaks
-from radiowatch.engine.fingerprint.matcher import match
+from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_peaks
 from radiowatch.engine.fingerprint.reference_peaks import ReferencePeaks, encode_peaks
+from radiowatch.engine.fingerprint.triplets import catalog_keys
 
 # Score (matcher.verification_score) at or above which identify() reports a match; chosen on
 # the benchmark's negatives (held-out music, speech, noise) for <= 0.5 % false positives.
@@ -77,6 +78,16 @@ def confidence(score: float) -> int:
 KINDS = ("song", "jingle", "ad")
 _TRACK_GAP = 64  # frames between tracks on the global position axis
 _MIN_HASHES = 20  # fewer than this: silent or featureless audio, refused at ingest
+# The index format this code writes. 1: pair hashes in .npy segments (read, never written: a
+# format-1 catalog answers queries with legacy_matcher until `upgrade.upgrade_catalog` has
+# rebuilt it); 2: triplet keys in .seg segments (index.py, triplets.py).
+FORMAT = 2
+# Segments below this many entries are "small": when more than MAX_SMALL_SEGMENTS pile up, an
+# add merges them into one (a bounded rewrite, well under 2 s). Bigger ones are merged only by
+# compact(), which a bulk import runs at its end: merging a 100,000-track segment is minutes.
+SMALL_SEGMENT = 8_000_000
+MAX_SMALL_SEGMENTS = 4
+MAX_BIG_SEGMENTS = 4
 _NO_PEAKS = encode_peaks(Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32)))
 _FIELDS = ("title", "artist", "album", "isrc", "kind", "source_file", "provenance")
 
@@ -138,7 +149,7 @@ def fingerprint_samples(samples: np.ndarray, **meta) -> Fingerprint:
     if float(np.max(np.abs(samples))) < 1e-3:
         raise ValueError("silent: no audible signal to fingerprint")
     peaks = catalog_peaks(samples)
-    hashes, frames = catalog_hashes(samples, peaks)
+    hashes, frames = catalog_keys(peaks)
     if hashes.size < _MIN_HASHES:
         raise ValueError("no usable audio features (silence, a constant tone or pure noise?)")
     n_frames = int(samples.size // int(round(FRAME_S * SAMPLE_RATE))) + 1
@@ -162,7 +173,7 @@ def fingerprint_file(path: str | Path, **meta) -> Fingerprint:
 class _Snapshot:
     """Everything identify() needs, swapped as a whole so readers never see a half update."""
 
-    segments: idx.SegmentSet
+    segments: idx.SegmentSet | legacy_index.SegmentSet
     bases: np.ndarray  # sorted track bases
     ends: np.ndarray
     track_ids: tuple[str, ...]
@@ -170,6 +181,7 @@ class _Snapshot:
     has_removed: bool  # segments still hold hashes of removed tracks (until the next merge)
     # every track's peaks, for verifying candidates; None if some track has none stored
     reference_peaks: ReferencePeaks | None = None
+    format: int = FORMAT
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         q, p = self.segments.lookup(hashes)
@@ -205,8 +217,25 @@ class Catalog:
         self._db_lock = threading.RLock()
         self._data_version = -1
         self._snapshot: _Snapshot | None = None
-        self._segments: dict[str, idx.Segment] = {}
+        self._segments: dict[str, idx.Segment | legacy_index.Segment] = {}
+        self.format = self._stored_format()
         self.refresh(force=True)
+
+    def _stored_format(self) -> int:
+        """The format of the committed index; a new catalog starts at FORMAT."""
+        with self._db_lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if row is not None:
+                return int(row[0])
+            if self._db.execute("SELECT 1 FROM tracks LIMIT 1").fetchone() is None:
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+                return FORMAT
+            return 1  # tracks but no format key: written before formats were numbered
+
+    @property
+    def needs_upgrade(self) -> bool:
+        """The index is in an older format (it still answers queries; see upgrade.py)."""
+        return self.format < FORMAT
 
     @classmethod
     def open(cls, root: str | Path) -> Catalog:
@@ -248,9 +277,10 @@ class Catalog:
             "FROM tracks ORDER BY base"
         ).fetchall()
         names = [r[0] for r in self._db.execute("SELECT name FROM segments ORDER BY name")]
+        opener = idx if self.format >= FORMAT else legacy_index
         # segments are immutable: reuse the open ones (their bucket tables cost O(n) to build)
         cache = {
-            n: self._segments[n] if n in self._segments else idx.open_segment(self.root, n)
+            n: self._segments[n] if n in self._segments else opener.open_segment(self.root, n)
             for n in names
         }
         self._segments = cache
@@ -259,7 +289,7 @@ class Catalog:
         bases = np.array([r[10] for r in rows], np.int64)
         ends = bases + np.array([r[11] for r in rows], np.int64)
         total = int((ends - bases).sum()) if rows else 1
-        segset = idx.SegmentSet(segments, total)
+        segset = opener.SegmentSet(segments, total)  # type: ignore[arg-type]
         live_hashes = sum(r[12] for r in rows)
         track_ids = tuple(r[0] for r in rows)
         reference = (
@@ -275,6 +305,7 @@ class Catalog:
             tracks,
             has_removed=segset.entries != live_hashes,
             reference_peaks=reference,
+            format=self.format,
         )
 
     def _stored_peaks(self, track_id: str) -> bytes:
@@ -322,6 +353,7 @@ class Catalog:
         snap = self._snapshot_or_raise()
         if not snap.track_ids:
             return None
+        match = matcher.match if snap.format >= FORMAT else legacy_matcher.match
         raw = match(np.asarray(samples, np.float32), snap)
         if raw is None:
             return None
@@ -366,6 +398,11 @@ class Catalog:
         """
         if not items:
             return []
+        if self.needs_upgrade:
+            raise ValueError(
+                "the catalog's index is in an older format: upgrade it first "
+                "(radiowatch-engine catalog upgrade, or start the engine)"
+            )
         with self._db_lock:
             for _tid, fp in items:
                 _check_meta(fp.meta)
@@ -452,7 +489,11 @@ class Catalog:
     def compact(self) -> None:
         """Merge every segment into one (and drop removed tracks' hashes)."""
         with self._db_lock:
-            self._merge(list(self._snapshot_or_raise().segments.segments))
+            snap = self._snapshot_or_raise()
+            segs = list(snap.segments.segments)
+            if self.needs_upgrade or (len(segs) <= 1 and not snap.has_removed):
+                return
+            self._merge(segs)  # type: ignore[arg-type]
 
     def sweep(self) -> None:
         """Delete segment files no committed row refers to (crash leftovers)."""
@@ -461,9 +502,15 @@ class Catalog:
             idx.sweep_orphans(self.root, names)
 
     def _maybe_merge(self) -> None:
-        segs = sorted(self._snapshot_or_raise().segments.segments, key=lambda s: s.size)
-        if len(segs) > idx.MAX_SEGMENTS:
-            self._merge(segs[: len(segs) - idx.MERGE_DOWN_TO + 1])
+        """Merge the small segments when more than MAX_SMALL_SEGMENTS of them pile up."""
+        small = [s for s in self._snapshot_or_raise().segments.segments if s.size < SMALL_SEGMENT]
+        if len(small) > MAX_SMALL_SEGMENTS:
+            self._merge(small)  # type: ignore[arg-type]
+
+    def wants_compaction(self) -> bool:
+        """More big segments than a query should visit: time for compact()."""
+        segs = self._snapshot_or_raise().segments.segments
+        return sum(1 for s in segs if s.size >= SMALL_SEGMENT) > MAX_BIG_SEGMENTS
 
     def _merge(self, segs: list[idx.Segment]) -> None:
         if not segs:
