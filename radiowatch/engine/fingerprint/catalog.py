@@ -100,6 +100,7 @@ CREATE TABLE IF NOT EXISTS tracks (
 );
 CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, entries INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS unindexed (track_id TEXT PRIMARY KEY, reason TEXT NOT NULL);
 """
 
 
@@ -483,6 +484,7 @@ class Catalog:
         """Forget a track; its hashes stop matching at once and are dropped at the next merge."""
         with self._db_lock:
             cur = self._db.execute("DELETE FROM tracks WHERE track_id = ?", (track_id,))
+            self._db.execute("DELETE FROM unindexed WHERE track_id = ?", (track_id,))
             self.refresh(force=True)
             return cur.rowcount > 0
 
@@ -499,7 +501,18 @@ class Catalog:
         """Delete segment files no committed row refers to (crash leftovers)."""
         with self._db_lock:
             names = {r[0] for r in self._db.execute("SELECT name FROM segments")}
+            staged = self._db.execute(
+                "SELECT name FROM sqlite_master WHERE name = 'upgrade_segments'"
+            ).fetchone()
+            if staged:  # an interrupted upgrade's batches, kept for when it resumes
+                names |= {r[0] for r in self._db.execute("SELECT name FROM upgrade_segments")}
             idx.sweep_orphans(self.root, names)
+
+    def unindexed(self) -> dict[str, str]:
+        """Tracks without keys (an upgrade could not read their source file): id -> why.
+        Adding the file again under the same id brings the track back."""
+        with self._db_lock:
+            return dict(self._db.execute("SELECT track_id, reason FROM unindexed"))
 
     def _maybe_merge(self) -> None:
         """Merge the small segments when more than MAX_SMALL_SEGMENTS of them pile up."""

@@ -9,7 +9,7 @@ so the entries of key k lie in table[k >> shift] : table[(k >> shift) + 1]; only
 low `shift` bits are stored per entry (the remainder), which is what keeps an entry at 5-6
 bytes. The table is written with the segment, so opening is an mmap, not a pass over the data
 (format 1 built its table at open: ~15 s per 1.5 billion entries). `table_bits` grows with the
-segment (about one slot per two entries), so a 100,000-track segment is direct-addressed and a
+segment (about one slot per 2-4 entries), so a 100,000-track segment is direct-addressed and a
 one-track segment stays small.
 
 Crash safety is as before: a segment is written to `<name>.tmp`, fsynced, renamed, and only
@@ -42,8 +42,10 @@ MERGE_SLICE_ENTRIES = 8_000_000  # entries per slice of a streaming merge (~100 
 
 
 def table_bits_for(n: int) -> int:
-    """About one table slot per two entries, within [MIN_TABLE_BITS, MAX_TABLE_BITS]."""
-    bits = int(np.ceil(np.log2(max(n, 1)))) - 1
+    """About one table slot per 2-4 entries, within [MIN_TABLE_BITS, MAX_TABLE_BITS]: a slot
+    per entry made the table a quarter of the index (4 bytes a slot), one per eight made a
+    lookup compare eight remainders for every key it looks up."""
+    bits = int(np.ceil(np.log2(max(n, 1)))) - 2
     return int(min(max(bits, MIN_TABLE_BITS), MAX_TABLE_BITS, KEY_BITS))
 
 
@@ -218,7 +220,7 @@ def merge_segments(
     (InterruptedError) and its temp file deleted.
     """
     kept = 0
-    for keys, pos in _merged_slices(segments):  # first pass: count the live entries
+    for _keys, pos in _merged_slices(segments):  # first pass: count the live entries
         kept += int(position_is_live(pos, live_ranges).sum())
         if should_stop is not None and should_stop():
             raise InterruptedError("merge cancelled")

@@ -32,8 +32,8 @@ from radiowatch.engine.fingerprint.landmarks import (
 from radiowatch.engine.fingerprint.verification import (
     VERIFY_TOP,
     Candidate,
-    calibrated_score,
     RawMatch,
+    calibrated_score,
     verification_score,
 )
 from radiowatch.engine.fingerprint.votes import centre_offset, top_offsets
@@ -215,5 +215,3 @@ class _Search:
             ref_position,
             verified=self.verify is not None,
         )
-
-
