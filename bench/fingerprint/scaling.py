@@ -37,7 +37,7 @@ from radiowatch.engine.fingerprint import index
 from radiowatch.engine.fingerprint.catalog import MATCH_THRESHOLD, Catalog, fingerprint_samples
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file
 from radiowatch.engine.fingerprint.ingest_jobs import audio_files
-from radiowatch.engine.fingerprint.landmarks import Peaks, catalog_peaks
+from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_peaks
 from radiowatch.engine.fingerprint.matcher import match
 from radiowatch.engine.fingerprint.reference_peaks import half_bands
 from radiowatch.engine.fingerprint.triplets import catalog_keys
@@ -132,6 +132,35 @@ class DecoyCatalog:
         return np.concatenate(ts), np.concatenate(fs)
 
 
+def add_decoys(catalog: Catalog, pool, own: int, n: int, batch: int = 400) -> None:
+    """Add n decoys to a real catalog as tracks (rows, stored peaks, keys), e.g. to measure
+    stream monitoring with a large catalog (bench/streams --decoys)."""
+    from radiowatch.engine.fingerprint.catalog import Fingerprint
+    from radiowatch.engine.fingerprint.reference_peaks import encode_peaks
+
+    decoys = DecoyCatalog(pool, own, n, 0)
+    rng = np.random.default_rng(n)
+    items = []
+    for j in range(n):
+        k, p = decoys.keys(j, rng)
+        t, f, s = decoys.peaks(j)
+        frames = int(decoys.frames[j])
+        fp = Fingerprint(
+            k,
+            (p - decoys.bases[j]).astype(np.uint32),
+            frames,
+            frames * FRAME_S,
+            {"title": f"decoy {j}", "kind": "song"},
+            encode_peaks(Peaks(t, f.astype(np.float32))),
+        )
+        items.append((f"decoy{j:06d}", fp))
+        if len(items) == batch or j == n - 1:
+            catalog.add_fingerprints(items, unique_ids=False)
+            items = []
+            print(f"  decoys added {j + 1}/{n}", flush=True)
+    catalog.compact()
+
+
 def decoy_segment(root: Path, decoys: DecoyCatalog, upto: int) -> index.Segment:
     """One segment with the keys of decoys 0..upto-1 (written in chunks, then merged)."""
     done = root / f"decoys-{upto}.name"
@@ -151,8 +180,7 @@ def decoy_segment(root: Path, decoys: DecoyCatalog, upto: int) -> index.Segment:
             keys, pos, size = [], [], 0
             print(f"  decoys {j + 1}/{upto} ({time.monotonic() - started:.0f} s)", flush=True)
     if len(chunks) > 1:
-        live = np.array([[0, 2**32]], np.int64)
-        name = index.merge_segments(root, chunks, live)
+        name = index.merge_segments(root, chunks, np.zeros((0, 2)), all_live=True)
         for c in chunks:
             index.segment_path(root, c.name).unlink()
     else:
@@ -270,7 +298,26 @@ def main() -> None:
         help="decoy pool peaks and decoy segments, reused by the next run",
     )
     ap.add_argument("--clear", action="store_true", help="drop cached decoy segments first")
+    ap.add_argument(
+        "--streams-catalog",
+        type=Path,
+        default=None,
+        help="instead: build a catalog dir with the demo songs plus max(--tracks) decoys for "
+        "bench/streams/bench_streams.py --catalog",
+    )
     a = ap.parse_args()
+    if a.streams_catalog is not None:
+        from radiowatch.engine.demo.startup import ensure_demo_catalog
+
+        own = sorted((a.corpus / "catalog").glob("*.flac"))
+        pool = decoy_pool(
+            (audio_files(a.decoy_dirs) if a.decoy_dirs else []) + own, a.cache / "pool"
+        )
+        with Catalog.open(a.streams_catalog) as cat:
+            ensure_demo_catalog(cat, 30)
+            add_decoys(cat, pool, len(own), max(a.tracks))
+            print(cat.stats())
+        return
     if a.clear:
         shutil.rmtree(a.cache / index.SEGMENT_DIR, ignore_errors=True)
         for f in a.cache.glob("decoys-*.name"):

@@ -529,7 +529,12 @@ class Catalog:
         if not segs:
             return
         snap = self._snapshot_or_raise()
-        name = idx.merge_segments(self.root, segs, np.stack([snap.bases, snap.ends], axis=1))
+        name = idx.merge_segments(
+            self.root,
+            segs,
+            np.stack([snap.bases, snap.ends], axis=1),
+            all_live=not snap.has_removed,
+        )
         entries = idx.open_segment(self.root, name).size
         self._db.execute("BEGIN IMMEDIATE")
         try:

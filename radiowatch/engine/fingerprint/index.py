@@ -210,25 +210,36 @@ def open_segment(root: Path, name: str) -> Segment:
 
 
 def merge_segments(
-    root: Path, segments: list[Segment], live_ranges: np.ndarray, *, should_stop=None
+    root: Path,
+    segments: list[Segment],
+    live_ranges: np.ndarray,
+    *,
+    all_live: bool = False,
+    should_stop=None,
 ) -> str:
     """Write one segment holding the entries of `segments` that belong to live tracks.
 
     `live_ranges` is an (n, 2) array of [base, end) global frame ranges of tracks still in
     the catalog; entries of removed tracks are dropped here, which is how removal compacts.
+    `all_live` says no entry belongs to a removed track (skips the counting pass).
     `should_stop()` is polled between slices; when it returns True the merge is abandoned
     (InterruptedError) and its temp file deleted.
     """
-    kept = 0
-    for _keys, pos in _merged_slices(segments):  # first pass: count the live entries
-        kept += int(position_is_live(pos, live_ranges).sum())
-        if should_stop is not None and should_stop():
-            raise InterruptedError("merge cancelled")
+    kept = sum(s.size for s in segments)
+    if not all_live:  # a first pass counts the live entries (the file is sized up front)
+        kept = 0
+        for _keys, pos in _merged_slices(segments):
+            kept += int(position_is_live(pos, live_ranges).sum())
+            if should_stop is not None and should_stop():
+                raise InterruptedError("merge cancelled")
     w = _Writer(root, kept, table_bits_for(kept))
     try:
         for keys, pos in _merged_slices(segments):
-            live = position_is_live(pos, live_ranges)
-            w.append(keys[live], pos[live])
+            if all_live:
+                w.append(keys, pos)
+            else:
+                live = position_is_live(pos, live_ranges)
+                w.append(keys[live], pos[live])
             if should_stop is not None and should_stop():
                 raise InterruptedError("merge cancelled")
         return w.finish()
@@ -257,7 +268,7 @@ def _merged_slices(segments: list[Segment]) -> Iterator[tuple[np.ndarray, np.nda
             continue
         k = np.concatenate(keys)
         p = np.concatenate(pos)
-        order = np.lexsort((p, k))
+        order = np.argsort(k, kind="stable")  # lookups need keys grouped, not positions sorted
         yield k[order], p[order]
 
 

@@ -115,6 +115,8 @@ def test_streaming_merge_keeps_every_live_entry_and_drops_removed_ones(tmp_path,
         tmp_path, index.merge_segments(tmp_path, segs, np.array([[0, 2**32]]))
     )
     assert _entries(merged) == every
+    unchecked = index.merge_segments(tmp_path, segs, np.zeros((0, 2)), all_live=True)
+    assert _entries(index.open_segment(tmp_path, unchecked)) == every
     half = index.open_segment(
         tmp_path, index.merge_segments(tmp_path, segs, np.array([[0, 2**30]]))
     )
