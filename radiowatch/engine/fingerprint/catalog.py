@@ -290,7 +290,7 @@ class Catalog:
         bases = np.array([r[10] for r in rows], np.int64)
         ends = bases + np.array([r[11] for r in rows], np.int64)
         total = int((ends - bases).sum()) if rows else 1
-        segset = opener.SegmentSet(segments, total)  # type: ignore[arg-type]
+        segset = opener.SegmentSet(segments, total)
         live_hashes = sum(r[12] for r in rows)
         track_ids = tuple(r[0] for r in rows)
         reference = (

@@ -197,7 +197,7 @@ def open_segment(root: Path, name: str) -> Segment:
         raise ValueError(f"segment {name} has {key_bits}-bit keys, expected {KEY_BITS}")
     slots = (1 << table_bits) + 1
     t_dtype = np.dtype("<u4") if t_size == 4 else np.dtype("<u8")
-    r_dtype = {1: np.dtype(np.uint8), 2: np.dtype("<u2"), 4: np.dtype("<u4")}[r_size]
+    r_dtype = _remainder_dtype({1: 8, 2: 16, 4: 32}[r_size])
     p_off = _align(_HEADER + slots * t_size)
     r_off = _align(p_off + 4 * n)
     return Segment(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from pathlib import Path
+from typing import Any
 
 from radiowatch.engine.fingerprint.catalog import Catalog, Fingerprint, fingerprint_file
 from radiowatch.engine.fingerprint.decode import DecodeError
@@ -72,7 +73,7 @@ def audio_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def _work(job: tuple[str, dict, object]) -> tuple[object, Fingerprint | None, str | None]:
+def _work(job: tuple[str, dict, Any]) -> tuple[Any, Fingerprint | None, str | None]:
     path, meta, tag = job
     if not path:
         return tag, None, "no source file is recorded for it"
@@ -85,8 +86,8 @@ def _work(job: tuple[str, dict, object]) -> tuple[object, Fingerprint | None, st
 
 
 def fingerprint_jobs(
-    jobs_in: list[tuple[str, dict, object]], *, jobs: int = 0
-) -> Iterator[tuple[object, Fingerprint | None, str | None]]:
+    jobs_in: Sequence[tuple[str, dict, Any]], *, jobs: int = 0
+) -> Iterator[tuple[Any, Fingerprint | None, str | None]]:
     """Fingerprint (path, meta, tag) jobs on `jobs` processes (0 = all cores), yielding
     (tag, fingerprint or None, error or None) as each finishes."""
     jobs = min(jobs or os.cpu_count() or 1, len(jobs_in))

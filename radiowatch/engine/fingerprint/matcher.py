@@ -115,7 +115,7 @@ def _alignments(t: np.ndarray, ref: np.ndarray) -> list[tuple[int, int, int]]:
     """Up to VERIFY_TOP (votes, scale index, start frame), best first, one per start frame:
     the same alignment at neighbouring scales counts once, at its best-voted scale (ties: the
     scale nearest 1.00)."""
-    bins = []
+    bins: list[tuple[int, int, int, int]] = []
     for si, s in enumerate(SCALES):
         offs, votes = top_offsets(ref - np.rint(t * s).astype(np.int64), VERIFY_TOP)
         bins.extend(

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,9 +79,9 @@ def upgrade_catalog(
     placed = {r[0]: (int(r[1]), int(r[2])) for r in todo}
     count = len(done)
     batch: list[tuple[str, Fingerprint | None, str | None]] = []
-    jobs_in = [(str(r[3] or ""), {}, r[0]) for r in todo]
+    jobs_in: list[tuple[str, dict, Any]] = [(str(r[3] or ""), {}, r[0]) for r in todo]
     for track_id, fp, error in fingerprint_jobs(jobs_in, jobs=jobs):
-        batch.append((track_id, fp, error))
+        batch.append((str(track_id), fp, error))
         count += 1
         if on_progress is not None:
             on_progress(count, total)
@@ -105,7 +106,8 @@ def _commit_batch(
 ) -> None:
     if not batch:
         return
-    keys, positions, done = [], [], []
+    keys, positions = [], []
+    done: list[tuple[str, int, bytes | None, str | None]] = []
     for track_id, fp, error in batch:
         if fp is None:
             done.append((track_id, 0, None, error or "could not be read"))
