@@ -55,9 +55,11 @@ from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_peak
 from radiowatch.engine.fingerprint.reference_peaks import ReferencePeaks, encode_peaks
 from radiowatch.engine.fingerprint.triplets import catalog_keys
 
-# Score (matcher.verification_score) at or above which identify() reports a match; chosen on
-# the benchmark's negatives (held-out music, speech, noise) for <= 0.5 % false positives.
-MATCH_THRESHOLD = 8.0
+# Score (verification.verification_score) at or above which identify() reports a match, chosen
+# on the benchmark's negatives (held-out music, speech, noise) against the catalog grown with
+# decoys up to 100,000 tracks: their best scores were 4.3 (53 tracks), 5.5 (1,000) and 5.9
+# (10,000), see bench/fingerprint/RESULTS.md.
+MATCH_THRESHOLD = 6.5
 # An index written before tracks kept their peaks is scored by hash votes
 # (matcher.calibrated_score), whose threshold was 9.0: rescaled onto the same threshold.
 _HASH_SCORE_SCALE = MATCH_THRESHOLD / 9.0
@@ -68,7 +70,8 @@ def confidence(score: float) -> int:
 
     A score is in standard deviations above chance, unbounded (a clean 10 s clip scores 30-60);
     AudD clients read `score` as a 0-100 confidence. The map is monotone and puts the match
-    threshold at 50: 100 * (1 - 2 ** (-score / MATCH_THRESHOLD)), so 16 -> 75, 32 -> 94.
+    threshold at 50: 100 * (1 - 2 ** (-score / MATCH_THRESHOLD)): twice the threshold -> 75,
+    four times -> 94.
     """
     if score <= 0:
         return 0

@@ -90,7 +90,7 @@ _NEIGHBOURS = tuple(_neighbours(ci) for ci in range(len(CANDIDATES)))
 
 # After each ring of candidates, a best verification score at or above this ends the search
 # if that candidate's neighbours were searched (None: always search every candidate).
-# Non-matches score < 8 (MATCH_THRESHOLD), but 12 was not enough: a song played 2 % fast
+# (Tuned when this was the only matcher, on its scores then: non-matches < 8.) 12 was too low: a song played 2 % fast
 # verified at 12-21 at speed 1.00-1.01 on a *repeat* of the heard passage (right track,
 # wrong offset, 21 of 848 speed queries), while clean and MP3 queries score >= 25 at their
 # speed. Near-threshold queries and non-matches still search every candidate.

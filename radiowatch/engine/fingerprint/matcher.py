@@ -9,7 +9,8 @@
    (COARSE_TOP) are kept. Chance hits are few with specific keys (a region-first count lost
    noisy matches with pair hashes, whose chance hits buried them; RESULTS.md).
 3. **Fine vote.** The kept hits vote per time scale (0.95-1.05 in 1 % steps) for a start frame,
-   with a frame of tolerance; the best VERIFY_TOP alignments (one per start frame) go on.
+   with a frame of tolerance; the best VERIFY_TOP alignments (one per start frame) go on, each
+   at the scale its hits' slope says (`_fit_scale`).
 4. **Verification** (verification.py) scores each against the catalog's stored peaks; tape
    speed or time-stretch is told apart by how far the hits' anchor bands moved.
 """
@@ -40,6 +41,9 @@ FINE_ALL_HITS = 20_000
 # alignments within this many frames of a better-voted one are the same alignment at a
 # neighbouring time scale
 _SAME_ALIGNMENT = 3
+# a scale is fitted to an alignment's hits when there are this many spanning this many frames
+MIN_FIT_HITS = 6
+MIN_FIT_SPAN = 90
 
 
 class HashLookup(Protocol):
@@ -75,7 +79,8 @@ def match(samples: np.ndarray, table: HashLookup, *, peaks=None) -> RawMatch | N
     verify = getattr(table, "reference_peaks", None)
     lam = n_hits / max(table.total_frames, 1) * 3.0  # chance hits per tolerant bin
     best: tuple[float, int, int, Candidate, np.ndarray] | None = None
-    for votes, si, off in alignments:
+    for votes, si0, off0 in alignments:
+        si, off = _fit_scale(t, ref, si0, off0)
         offset = ref - np.rint(t * SCALES[si]).astype(np.int64)
         in_bin = np.abs(offset - off) <= 1
         cand = _candidate(SCALES[si], shift[in_bin])
@@ -130,6 +135,25 @@ def _alignments(t: np.ndarray, ref: np.ndarray) -> list[tuple[int, int, int]]:
             if len(out) == VERIFY_TOP:
                 break
     return out
+
+
+def _fit_scale(t: np.ndarray, ref: np.ndarray, si: int, off: int) -> tuple[int, int]:
+    """The time scale the alignment's hits actually follow (a straight-line fit of reference
+    frame on query frame), snapped to SCALES, and the start frame at that scale.
+
+    Votes barely tell neighbouring scales apart (1 % over 10 s is 3 frames at the ends, and
+    a vote tolerates one), so the best-voted scale can be a step or two off; the slope of the
+    hits is not, once they span a few seconds.
+    """
+    near = np.abs(ref - np.rint(t * SCALES[si]).astype(np.int64) - off) <= 2
+    th, rh = t[near].astype(np.float64), ref[near].astype(np.float64)
+    if th.size < MIN_FIT_HITS or th.max() - th.min() < MIN_FIT_SPAN:
+        return si, off
+    slope = float(np.polyfit(th, rh, 1)[0])
+    fit = int(np.argmin(np.abs(np.array(SCALES) - slope)))
+    if fit == si:
+        return si, off
+    return fit, int(np.median(rh - np.rint(th * SCALES[fit])))
 
 
 def _candidate(scale: float, shifts: np.ndarray) -> Candidate:

@@ -14,7 +14,7 @@ import pytest
 from radiowatch.engine.fingerprint import index, ingest_jobs, legacy_index
 from radiowatch.engine.fingerprint.catalog import FORMAT, Catalog
 from radiowatch.engine.fingerprint.ingest_jobs import ingest
-from radiowatch.engine.fingerprint.landmarks import catalog_hashes, catalog_peaks
+from radiowatch.engine.fingerprint.landmarks import FRAME_S, catalog_hashes, catalog_peaks
 from radiowatch.engine.fingerprint.reference_peaks import encode_peaks
 from radiowatch.engine.fingerprint.upgrade import upgrade_catalog
 from tests.engine.conftest import RATE, write_wav
@@ -72,9 +72,17 @@ def _answers(cat: Catalog, songs) -> list[tuple[str, float]]:
     for seed, start in ((11, 4.0), (12, 17.5), (13, 26.0)):
         m = cat.identify(songs[seed][int(start * RATE) : int((start + 10) * RATE)])
         assert m is not None
-        out.append((m.track.track_id, round(m.offset_s, 1)))
+        out.append((m.track.track_id, m.offset_s))
     assert cat.identify(songs[14][5 * RATE : 15 * RATE]) is None
     return out
+
+
+def _same(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> bool:
+    """Same tracks, and offsets within ~0.1 s (the two formats' matchers may pick start
+    frames a frame or two apart)."""
+    return [t for t, _o in a] == [t for t, _o in b] and all(
+        abs(x - y) <= 3 * FRAME_S for (_t, x), (_u, y) in zip(a, b, strict=True)
+    )
 
 
 def test_an_old_index_answers_then_upgrades_and_answers_the_same(old_catalog, songs):
@@ -82,14 +90,14 @@ def test_an_old_index_answers_then_upgrades_and_answers_the_same(old_catalog, so
     with Catalog.open(root) as cat:
         assert cat.needs_upgrade
         before = _answers(cat, songs)
-        assert before == [("song11", 4.0), ("song12", 17.5), ("song13", 26.0)]
+        assert _same(before, [("song11", 4.0), ("song12", 17.5), ("song13", 26.0)])
         seen = []
         report = upgrade_catalog(cat, jobs=1, on_progress=lambda d, t: seen.append((d, t)))
         assert report.finished and report.upgraded == 3 and not report.missing
         assert seen[-1] == (3, 3) and not cat.needs_upgrade
-        assert _answers(cat, songs) == before
+        assert _same(_answers(cat, songs), before)
     with Catalog.open(root) as cat:  # the upgrade is durable, and the old files are gone
-        assert cat.format == FORMAT and _answers(cat, songs) == before
+        assert cat.format == FORMAT and _same(_answers(cat, songs), before)
         assert not list((root / index.SEGMENT_DIR).glob("*.npy"))
         cat.add_samples(songs[14], track_id="song14")  # a current index takes new tracks
         assert cat.identify(songs[14][5 * RATE : 15 * RATE]).track.track_id == "song14"
@@ -101,14 +109,14 @@ def test_an_interrupted_upgrade_leaves_the_old_index_answering_and_resumes(old_c
         before = _answers(cat, songs)
         report = upgrade_catalog(cat, jobs=1, should_stop=lambda: True)  # stops after one track
         assert not report.finished and cat.needs_upgrade
-        assert _answers(cat, songs) == before
+        assert _same(_answers(cat, songs), before)
         cat.sweep()  # must keep the staged batch
     with Catalog.open(root) as cat:  # as after a crash: reopened, still the old index
-        assert cat.needs_upgrade and _answers(cat, songs) == before
+        assert cat.needs_upgrade and _same(_answers(cat, songs), before)
         done = []
         report = upgrade_catalog(cat, jobs=1, on_progress=lambda d, t: done.append(d))
         assert report.finished and done == [2, 3]  # resumed after the committed track
-        assert _answers(cat, songs) == before
+        assert _same(_answers(cat, songs), before)
 
 
 def test_tracks_whose_file_is_gone_are_named_and_the_rest_upgrade(old_catalog, songs):
