@@ -275,6 +275,89 @@ def scaling(args) -> None:
         )
 
 
+def catalog_at(args, pool, own: int, n_tracks: int) -> None:
+    """A real catalog dir with n_tracks tracks (the benchmark's 53 + decoys as rows with stored
+    peaks, their keys in the cached decoy segment), then: time to open it, private memory after
+    1,000 queries, time to add one track and to remove one."""
+    import os
+    import sqlite3
+
+    from radiowatch.engine.fingerprint.reference_peaks import encode_peaks
+
+    real = Catalog.open(args.db)
+    snap = real._snapshot_or_raise()
+    base = int(snap.ends.max()) + 1000
+    decoys = DecoyCatalog(pool, own, n_tracks - len(snap.track_ids), base)
+    seg = decoy_segment(args.cache, decoys, decoys.n)
+    root = args.cache / f"catalog-{n_tracks}"
+    if not (root / "catalog.sqlite").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        (root / index.SEGMENT_DIR).mkdir(parents=True)
+        for f in [args.db / "catalog.sqlite"] + [
+            index.segment_path(args.db, s.name) for s in snap.segments.segments
+        ]:
+            dest = root / f.relative_to(args.db)
+            shutil.copyfile(f, dest)
+        os.link(index.segment_path(args.cache, seg.name), index.segment_path(root, seg.name))
+        counts = np.zeros(decoys.n, np.int64)
+        step = 50_000_000
+        for lo in range(0, seg.size, step):  # keys per decoy, for the rows' n_hashes
+            pos = np.asarray(seg.positions[lo : lo + step], np.int64)
+            counts += np.bincount(
+                np.searchsorted(decoys.bases, pos, "right") - 1, minlength=decoys.n
+            )
+        db = sqlite3.connect(root / "catalog.sqlite")
+        rows = []
+        for j in range(decoys.n):
+            t, f, _s = decoys.peaks(j)
+            blob = encode_peaks(Peaks(t, f.astype(np.float32)))
+            rows.append(
+                (f"decoy{j:06d}", f"decoy {j}", float(decoys.frames[j] * FRAME_S),
+                 time.time(), int(decoys.bases[j]), int(decoys.frames[j]), int(counts[j]), blob)
+            )  # fmt: skip
+        db.executemany(
+            "INSERT INTO tracks (track_id, title, kind, duration_s, added_at, base, n_frames, "
+            "n_hashes, peaks) VALUES (?, ?, 'song', ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute("INSERT INTO segments VALUES (?, ?)", (seg.name, seg.size))
+        db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('next_base', ?)", (int(decoys.ends[-1]) + 64,)
+        )
+        db.commit()
+        db.close()
+    w0 = time.perf_counter()
+    cat = Catalog.open(root)
+    opened = time.perf_counter() - w0
+    with open(args.corpus / "queries.csv") as fh:
+        rows_q = [r for r in csv.DictReader(fh) if r["length_s"] == "10"][:200]
+    clips = [decode_file(args.corpus / "queries" / r["file"]) for r in rows_q]
+    for i in range(1000):
+        cat.identify(clips[i % len(clips)])
+    mem = _private_mb()
+    one = sorted((args.corpus / "catalog").glob("*.flac"))[0]
+    w0 = time.perf_counter()
+    added = cat.add_file(one, track_id="added-one")
+    t_add = time.perf_counter() - w0
+    w0 = time.perf_counter()
+    cat.remove(added.track_id)
+    t_remove = time.perf_counter() - w0
+    print(
+        f"| {n_tracks:,} tracks ({cat.stats()['entries'] / 1e6:.0f} M entries) | open "
+        f"{opened:.2f} s | private memory after 1,000 queries {mem:.0f} MB | add one track "
+        f"{t_add:.2f} s | remove one {t_remove * 1e3:.0f} ms |",
+        flush=True,
+    )
+
+
+def _private_mb() -> float:
+    """Anonymous (not file-backed) memory of this process, MB: what the mmapped index is not."""
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+        if line.startswith("Anonymous:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _ms(times: list[tuple[float, float]]) -> str:
     """CPU p50 / p95 and wall p95 of (cpu, wall) second pairs, in ms."""
     c = np.array([x[0] for x in times]) * 1e3
@@ -305,7 +388,23 @@ def main() -> None:
         help="instead: build a catalog dir with the demo songs plus max(--tracks) decoys for "
         "bench/streams/bench_streams.py --catalog",
     )
+    ap.add_argument(
+        "--catalog-at",
+        type=int,
+        nargs="*",
+        default=[],
+        help="instead: build real catalogs of these sizes from the cached decoys and time "
+        "opening, memory after 1,000 queries, adding and removing a track",
+    )
     a = ap.parse_args()
+    if a.catalog_at:
+        own = sorted((a.corpus / "catalog").glob("*.flac"))
+        pool = decoy_pool(
+            (audio_files(a.decoy_dirs) if a.decoy_dirs else []) + own, a.cache / "pool"
+        )
+        for n in a.catalog_at:
+            catalog_at(a, pool, len(own), n)
+        return
     if a.streams_catalog is not None:
         from radiowatch.engine.demo.startup import ensure_demo_catalog
 

@@ -40,6 +40,7 @@ it. An index written before rows kept peaks still works, scored by hash votes al
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -53,6 +54,14 @@ from radiowatch.engine.fingerprint import legacy_index, legacy_matcher, matcher
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags
 from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_peaks
 from radiowatch.engine.fingerprint.reference_peaks import ReferencePeaks, encode_peaks
+from radiowatch.engine.fingerprint.snapshot import (
+    Snapshot,
+    Track,
+    with_added,
+    with_segments,
+    with_track,
+    without,
+)
 from radiowatch.engine.fingerprint.triplets import catalog_keys
 
 # Score (verification.verification_score) at or above which identify() reports a match, chosen
@@ -108,20 +117,6 @@ CREATE TABLE IF NOT EXISTS unindexed (track_id TEXT PRIMARY KEY, reason TEXT NOT
 
 
 @dataclass(frozen=True)
-class Track:
-    track_id: str
-    title: str | None = None
-    artist: str | None = None
-    album: str | None = None
-    isrc: str | None = None
-    kind: str = "song"
-    source_file: str | None = None
-    duration_s: float = 0.0
-    provenance: str | None = None
-    added_at: float = 0.0
-
-
-@dataclass(frozen=True)
 class Match:
     track: Track
     offset_s: float
@@ -173,36 +168,6 @@ def fingerprint_file(path: str | Path, **meta) -> Fingerprint:
     return fingerprint_samples(samples, **meta)
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    """Everything identify() needs, swapped as a whole so readers never see a half update."""
-
-    segments: idx.SegmentSet | legacy_index.SegmentSet
-    bases: np.ndarray  # sorted track bases
-    ends: np.ndarray
-    track_ids: tuple[str, ...]
-    tracks: dict[str, Track]
-    has_removed: bool  # segments still hold hashes of removed tracks (until the next merge)
-    # every track's peaks, for verifying candidates; None if some track has none stored
-    reference_peaks: ReferencePeaks | None = None
-    format: int = FORMAT
-
-    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        q, p = self.segments.lookup(hashes)
-        if not self.has_removed:
-            return q, p
-        live = idx.position_is_live(p, np.stack([self.bases, self.ends], axis=1))
-        return q[live], p[live]
-
-    @property
-    def total_frames(self) -> int:
-        return self.segments.total_frames
-
-    @property
-    def entries(self) -> int:
-        return self.segments.entries
-
-
 class Catalog:
     """Track metadata (SQLite) plus the fingerprint index (segments) in one data dir."""
 
@@ -220,7 +185,7 @@ class Catalog:
             self._db.execute("ALTER TABLE tracks ADD COLUMN peaks BLOB")
         self._db_lock = threading.RLock()
         self._data_version = -1
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._segments: dict[str, idx.Segment | legacy_index.Segment] = {}
         self.format = self._stored_format()
         self.refresh(force=True)
@@ -274,7 +239,7 @@ class Catalog:
             self._data_version = version
             return True
 
-    def _load_snapshot(self) -> _Snapshot:
+    def _load_snapshot(self) -> Snapshot:
         rows = self._db.execute(
             "SELECT track_id, title, artist, album, isrc, kind, source_file, duration_s, "
             "provenance, added_at, base, n_frames, n_hashes, peaks IS NOT NULL "
@@ -294,22 +259,23 @@ class Catalog:
         ends = bases + np.array([r[11] for r in rows], np.int64)
         total = int((ends - bases).sum()) if rows else 1
         segset = opener.SegmentSet(segments, total)
-        live_hashes = sum(r[12] for r in rows)
+        n_hashes = np.array([r[12] for r in rows], np.int64)
         track_ids = tuple(r[0] for r in rows)
         reference = (
             ReferencePeaks(bases, ends, track_ids, self._stored_peaks)
             if all(r[13] for r in rows)
             else None
         )
-        return _Snapshot(
+        return Snapshot(
             segset,
             bases,
             ends,
             track_ids,
             tracks,
-            has_removed=segset.entries != live_hashes,
+            has_removed=segset.entries != int(n_hashes.sum()),
             reference_peaks=reference,
             format=self.format,
+            n_hashes=n_hashes,
         )
 
     def _stored_peaks(self, track_id: str) -> bytes:
@@ -321,7 +287,7 @@ class Catalog:
             return _NO_PEAKS
         return row[0]
 
-    def _snapshot_or_raise(self) -> _Snapshot:
+    def _snapshot_or_raise(self) -> Snapshot:
         """The current snapshot; `__init__` loads one, so it is only missing on misuse."""
         snap = self._snapshot
         if snap is None:
@@ -462,10 +428,32 @@ class Catalog:
                 self._db.execute("ROLLBACK")
                 idx.segment_path(self.root, name).unlink(missing_ok=True)
                 raise
-            self.refresh(force=True)
+            new = [
+                (
+                    Track(
+                        tid,
+                        title=fp.meta.get("title"),
+                        artist=fp.meta.get("artist"),
+                        album=fp.meta.get("album"),
+                        isrc=fp.meta.get("isrc"),
+                        kind=fp.meta.get("kind") or "song",
+                        source_file=fp.meta.get("source_file"),
+                        duration_s=fp.duration_s,
+                        provenance=fp.meta.get("provenance"),
+                        added_at=now,
+                    ),
+                    base,
+                    fp.n_frames,
+                    int(fp.hashes.size),
+                    fp.peaks is not None,
+                )
+                for tid, base, fp in placed
+            ]
+            segment = idx.open_segment(self.root, name)
+            self._segments[name] = segment
+            self._snapshot = with_added(self._snapshot_or_raise(), new, segment, self._stored_peaks)
             self._maybe_merge()
-            stored = self._snapshot_or_raise().tracks
-            return [stored[tid] for tid, _b, _f in placed]
+            return [track for track, *_rest in new]
 
     def update(self, track_id: str, **fields) -> Track:
         bad = set(fields) - set(_FIELDS)
@@ -480,15 +468,16 @@ class Catalog:
                 self._db.execute(
                     f"UPDATE tracks SET {cols} WHERE track_id = ?", (*fields.values(), track_id)
                 )
-            self.refresh(force=True)
-            return self._snapshot_or_raise().tracks[track_id]
+            track = dataclasses.replace(self._snapshot_or_raise().tracks[track_id], **fields)
+            self._snapshot = with_track(self._snapshot_or_raise(), track)
+            return track
 
     def remove(self, track_id: str) -> bool:
         """Forget a track; its hashes stop matching at once and are dropped at the next merge."""
         with self._db_lock:
             cur = self._db.execute("DELETE FROM tracks WHERE track_id = ?", (track_id,))
             self._db.execute("DELETE FROM unindexed WHERE track_id = ?", (track_id,))
-            self.refresh(force=True)
+            self._snapshot = without(self._snapshot_or_raise(), track_id, self._stored_peaks)
             return cur.rowcount > 0
 
     def compact(self) -> None:
@@ -547,7 +536,11 @@ class Catalog:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self.refresh(force=True)
+        gone = {s.name for s in segs}
+        self._segments = {k: v for k, v in self._segments.items() if k not in gone}
+        self._segments[name] = idx.open_segment(self.root, name)
+        kept = [s for s in self._snapshot_or_raise().segments.segments if s.name not in gone]
+        self._snapshot = with_segments(self._snapshot_or_raise(), [*kept, self._segments[name]])
         for s in segs:  # readers holding the old mmap keep working: unlink does not unmap
             idx.segment_path(self.root, s.name).unlink(missing_ok=True)
 
