@@ -252,8 +252,8 @@ class CatalogTab(JobPanel):
 
     async def _reload(self, catalog: CatalogClient, message: str | None = None) -> None:
         query = self.search.text().strip()
-        self.show_tracks(await catalog.tracks(query))
         upgrade = await catalog.index_status()
+        self.show_tracks(await catalog.tracks(query))
         for missing in upgrade.get("missing") or []:
             text = (
                 f"{missing.get('track_id')}: needs its audio file again to be recognised "
