@@ -200,8 +200,8 @@ class Table:
         self.snap, self.decoys = snap, decoys
         self.real_end = int(snap.ends.max())
 
-    def lookup(self, keys):
-        return self.segments.lookup(keys)
+    def lookup(self, keys, budget=None):
+        return self.segments.lookup(keys, budget)
 
     def reference_peaks(self, lo: int, hi: int):
         if hi <= self.real_end or self.decoys is None:

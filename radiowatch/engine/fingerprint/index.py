@@ -103,9 +103,18 @@ class Segment:
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(index into `keys`, position) of every entry whose key is in `keys`."""
         k = mix(keys).astype(np.int64)
-        slot = k >> self.shift
+        return self.collect(k, *self.ranges(k))
+
+    def ranges(self, mixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the slot of each (mixed) key starts and how many entries it holds."""
+        slot = mixed >> self.shift
         lo = self.table[slot].astype(np.int64)
-        n = self.table[slot + 1].astype(np.int64) - lo
+        return lo, self.table[slot + 1].astype(np.int64) - lo
+
+    def collect(
+        self, mixed: np.ndarray, lo: np.ndarray, n: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The entries of the slots (lo, n) whose key is the looked-up one."""
         busy = np.flatnonzero(n)  # most keys of a query are in no track: skip them early
         if busy.size == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.uint32)
@@ -113,7 +122,7 @@ class Segment:
         q = np.repeat(busy, n)
         at = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
         if self.shift:
-            hit = self.remainders[at] == (k & ((1 << self.shift) - 1))[q]
+            hit = self.remainders[at] == (mixed & ((1 << self.shift) - 1))[q]
             q, at = q[hit], at[hit]
         return q, self.positions[at]
 
@@ -325,11 +334,27 @@ class SegmentSet:
     def entries(self) -> int:
         return sum(s.size for s in self.segments)
 
-    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(index into `keys`, reference position) for every entry equal to a query key."""
+    def lookup(self, keys: np.ndarray, budget: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(index into `keys`, reference position) for every entry equal to a query key.
+
+        With a `budget`, at most about that many entries are read: keys are taken rarest
+        first (by the size of their table slots) until the budget is spent, and the commonest
+        are skipped. A large catalog's chance hits come mostly from a few very common keys
+        (harmonic intervals every track has), a true match's votes from all of them.
+        """
+        mixed = mix(keys).astype(np.int64)
+        spans = [seg.ranges(mixed) for seg in self.segments]
+        if budget is not None and spans:
+            load = np.sum([n for _lo, n in spans], axis=0)
+            if int(load.sum()) > budget:
+                order = np.argsort(load, kind="stable")
+                skip = order[np.cumsum(load[order]) > budget]
+                spans = [(lo, n.copy()) for lo, n in spans]
+                for _lo, n in spans:
+                    n[skip] = 0
         q_all, p_all = [], []
-        for seg in self.segments:
-            q, p = seg.lookup(keys)
+        for seg, (lo, n) in zip(self.segments, spans, strict=True):
+            q, p = seg.collect(mixed, lo, n)
             if q.size:
                 q_all.append(q)
                 p_all.append(p)

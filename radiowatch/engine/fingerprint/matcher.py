@@ -35,6 +35,10 @@ from radiowatch.engine.fingerprint.votes import centre_offset, top_bins, top_off
 SCALES = tuple(round(0.95 + 0.01 * i, 2) for i in range(11))
 COARSE_FRAMES = 16  # >= the drift of a 10 s query's hits between speed 1.00 and +-5 %
 COARSE_TOP = 32
+# Index entries a query reads at most (rarest keys first, index.SegmentSet.lookup). A 10 s
+# query reads ~240,000 at 10,000 tracks, so below that size nothing is skipped; at 100,000
+# tracks it would read ~2.5 million, most of them chance hits on the commonest keys.
+POSTINGS_BUDGET = 600_000
 # below this many hits every hit takes part in the fine vote (the coarse step is a saving for
 # large catalogs, not a filter small ones need)
 FINE_ALL_HITS = 20_000
@@ -51,8 +55,9 @@ class HashLookup(Protocol):
     the catalog's peaks (global frames, half-bands) in a window; then candidates are verified
     peak by peak (verification.py)."""
 
-    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(index into `keys`, reference position) of every hit."""
+    def lookup(self, keys: np.ndarray, budget: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(index into `keys`, reference position) of every hit; with a budget, about that
+        many index entries at most, rarest keys first (index.SegmentSet.lookup)."""
 
     @property
     def total_frames(self) -> int: ...
@@ -65,7 +70,7 @@ def match(samples: np.ndarray, table: HashLookup, *, peaks=None) -> RawMatch | N
     qk = query_keys(peaks)
     if qk.keys.size == 0:
         return None
-    q, pos = table.lookup(qk.keys)
+    q, pos = table.lookup(qk.keys, POSTINGS_BUDGET)
     if q.size == 0:
         return None
     t = qk.anchor_t[q]

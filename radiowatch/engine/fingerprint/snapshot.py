@@ -49,8 +49,13 @@ class Snapshot:
     # keys of removed tracks
     n_hashes: np.ndarray | None = None
 
-    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        q, p = self.segments.lookup(hashes)
+    def lookup(
+        self, hashes: np.ndarray, budget: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if budget is not None and isinstance(self.segments, idx.SegmentSet):
+            q, p = self.segments.lookup(hashes, budget)
+        else:
+            q, p = self.segments.lookup(hashes)
         if not self.has_removed:
             return q, p
         live = idx.position_is_live(p, np.stack([self.bases, self.ends], axis=1))

@@ -129,3 +129,17 @@ def test_opening_reads_the_stored_table_instead_of_rebuilding_it(tmp_path):
     # views of one read-only file mapping, nothing loaded or rebuilt
     assert seg.table.base is not None and not seg.table.flags.writeable
     assert not seg.positions.flags.owndata and seg.table[-1] == keys.size
+
+
+def test_a_lookup_budget_skips_the_commonest_keys_first(tmp_path):
+    common, rare = 12345, np.arange(100, 110, dtype=np.uint32)
+    keys = np.concatenate([np.full(5_000, common, np.uint32), rare])
+    positions = np.arange(keys.size, dtype=np.uint32)
+    seg = index.open_segment(tmp_path, index.write_segment(tmp_path, keys, positions))
+    segs = index.SegmentSet([seg], 1)
+    query = np.concatenate([[common], rare]).astype(np.uint32)
+    everything = segs.lookup(query)
+    assert everything[0].size == keys.size
+    q, p = segs.lookup(query, budget=1_000)
+    assert sorted(p.tolist()) == list(range(5_000, 5_010))  # the rare ones, not the common
+    assert np.array_equal(segs.lookup(query, budget=10_000)[1], everything[1])
