@@ -164,3 +164,39 @@ def test_an_interrupted_import_keeps_what_was_stored_and_stays_readable(
         # running the import again adds the rest
         results = ingest(cat, files, jobs=1, ids_from_stem=True)
         assert len(cat) == 4 and sum(r.skipped for r in results) == len(stored)
+
+
+@pytest.mark.asyncio
+async def test_the_engine_upgrades_an_old_index_in_the_background_and_reports_it(
+    old_catalog, songs
+):
+    import asyncio
+
+    import httpx
+
+    from radiowatch.backend.engine_launcher import EngineLauncher
+
+    root, _files = old_catalog
+    token = "upgrade-token"
+    async with (
+        EngineLauncher(mode="serve", data_dir=root, token=token) as engine,
+        httpx.AsyncClient(base_url=engine.base_url, timeout=30) as client,
+    ):
+        states = []
+        for _ in range(300):
+            status = (await client.get("/health/")).json()["catalog_index"]
+            states.append(status["state"])
+            if status["state"] == "current":
+                break
+            await asyncio.sleep(0.1)
+        assert states[-1] == "current", engine.stderr_tail()
+        assert set(states) <= {"needed", "running", "current"}
+        clip = write_wav(root.parent / "clip.wav", songs[12][17 * RATE : 27 * RATE])
+        reply = (
+            await client.post(
+                "/", data={"api_token": token}, files={"file": ("clip.wav", clip.read_bytes())}
+            )
+        ).json()
+        assert reply["status"] == "success" and reply["result"]["title"] == "Song 12"
+    with Catalog.open(root) as cat:
+        assert not cat.needs_upgrade
