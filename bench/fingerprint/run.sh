@@ -14,5 +14,14 @@ WORK="${2:-$HOME/fpbench/work/radiowatch}"
 rm -rf "$WORK"
 python3 "$BENCH/score.py" --engine "$REPO/.venv/bin/radiowatch-engine" --corpus "$CORPUS" \
     --work "$WORK" --name "radiowatch local engine"
+# decoy music (docs/benchmarks.md): apt-get install drascula-music hyperrogue-music nexuiz-music
+# planetblupi-music-ogg ufoai-music warzone2100-music; the .pk3 files are zips of Ogg tracks
+DECOYS="${DECOY_DIR:-$HOME/fpbench/decoys}"
+mkdir -p "$DECOYS"
+for pk3 in /usr/share/games/nexuiz/data/music.pk3 /usr/share/games/ufoai/base/0music.pk3; do
+    [ -f "$pk3" ] && unzip -qo -d "$DECOYS/$(basename "$pk3" .pk3)" "$pk3" '*.ogg' || true
+done
 "$REPO/.venv/bin/python" "$REPO/bench/fingerprint/scaling.py" --db "$WORK/db" \
-    --corpus "$CORPUS" --tracks 1000 10000  # 100,000 needs ~12 GB: extrapolated
+    --corpus "$CORPUS" --tracks 1000 10000 100000 --decoy-dirs "$DECOYS" \
+    /usr/share/scummvm/drascula /usr/share/hyperrogue/music /usr/share/planetblupi/music \
+    /usr/share/games/warzone2100/music  # 100,000 tracks: ~9 GB in ~/fpbench/scale-cache

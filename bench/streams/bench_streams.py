@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -43,9 +44,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-async def run_one(n_streams: int, seconds: float, warmup: float, settings: dict) -> dict:
+async def run_one(
+    n_streams: int, seconds: float, warmup: float, settings: dict, catalog_dir: Path | None = None
+) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "engine"
+        if catalog_dir is not None:  # a prepared catalog, e.g. the demo songs + 10,000 decoys
+            shutil.copytree(catalog_dir, data_dir)
         with Catalog.open(data_dir) as catalog:
             ensure_demo_catalog(catalog, 30)
         (data_dir / "engine-settings.json").write_text(json.dumps(settings))
@@ -111,6 +116,13 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=8.0)
     parser.add_argument("--hop", type=float, default=4.0)
     parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        help="copy this catalog dir into each run (the demo songs are added if missing); "
+        "bench/fingerprint/scaling.py --streams-catalog DIR --tracks N builds one with N decoys",
+    )
     args = parser.parse_args()
     settings = {
         "window_s": args.window,
@@ -124,7 +136,8 @@ def main() -> None:
         flush=True,
     )
     for n in args.streams:
-        print(json.dumps(asyncio.run(run_one(n, args.seconds, args.warmup, settings))), flush=True)
+        result = asyncio.run(run_one(n, args.seconds, args.warmup, settings, args.catalog))
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,17 @@ class CatalogClient:
         )
         return [CatalogTrack.model_validate(t) for t in result or []]
 
+    async def index_status(self) -> dict[str, Any]:
+        """The engine's catalog index state (`/health/` "catalog_index"): "current", or
+        "running" with `done`/`total` tracks while an older index is upgraded, plus `missing`
+        tracks whose file an upgrade could not read. {} from an engine that does not say."""
+        try:
+            response = await self._http.get(self.base_url + "/health/", timeout=READ_TIMEOUT)
+            status = response.json().get("catalog_index") if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return {}
+        return status if isinstance(status, dict) else {}
+
     async def add_file(
         self,
         path: str | Path,

@@ -3,7 +3,7 @@
     radiowatch-engine index CATALOG_DIR DB_DIR        fingerprint a folder (benchmark contract)
     radiowatch-engine query DB_DIR FILE...            one JSON line per file, flushed
     radiowatch-engine playlog DB_DIR FILE             one JSON line per play in a recording
-    radiowatch-engine catalog add|list|remove ...     manage the catalog of an engine data dir
+    radiowatch-engine catalog add|list|remove|upgrade manage the catalog of an engine data dir
     radiowatch-engine serve [--host] [--port] ...     the AudD-compatible server
     radiowatch-engine demo [--data-dir D]             demo catalog + demo station, then serve
 
@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+")
     c.add_argument("--jobs", type=int, default=0)
     c.add_argument("--kind", choices=["song", "jingle", "ad"], default="song")
+    c = csub.add_parser(
+        "upgrade", help="rebuild an older-format index now (otherwise done on first use)"
+    )
+    c.add_argument("--jobs", type=int, default=0)
     c = csub.add_parser("list", help="list tracks (JSON lines with --json)")
     c.add_argument("--json", action="store_true")
     c = csub.add_parser("remove", help="remove tracks by id, or the demo songs with --demo")

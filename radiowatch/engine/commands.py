@@ -15,9 +15,10 @@ import time
 from argparse import Namespace
 from pathlib import Path
 
-from radiowatch.engine.fingerprint.catalog import MATCH_THRESHOLD, Catalog
+from radiowatch.engine.fingerprint.catalog import FORMAT, MATCH_THRESHOLD, Catalog
 from radiowatch.engine.fingerprint.decode import DecodeError, decode_file
 from radiowatch.engine.fingerprint.ingest_jobs import FileResult, audio_files, ingest
+from radiowatch.engine.fingerprint.upgrade import upgrade_catalog
 
 
 def _progress(started: float):
@@ -69,6 +70,8 @@ def run_index(args: Namespace) -> int:
     started = time.monotonic()
     with Catalog.open(args.db_dir) as catalog:
         catalog.sweep()
+        if not _upgrade(catalog, getattr(args, "jobs", 0)):
+            return 1
         results = ingest(
             catalog,
             files,
@@ -117,8 +120,43 @@ def _query_one(catalog: Catalog, name: str) -> dict:
     return out
 
 
+def _upgrade(catalog: Catalog, jobs: int = 0) -> bool:
+    """Bring an older-format index up to date, with progress on stderr; False if it failed."""
+    if not catalog.needs_upgrade:
+        return True
+    print(
+        f"upgrading the catalog's index to format {FORMAT} (from the tracks' source files; "
+        "interrupting is safe, the next run resumes)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    def progress(done: int, total: int) -> None:
+        print(f"[upgrade {done}/{total}]", file=sys.stderr, flush=True)
+
+    report = upgrade_catalog(catalog, jobs=jobs, on_progress=progress)
+    print(
+        f"upgraded {report.upgraded} track(s) in {report.seconds:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    if report.missing:
+        print(
+            f"{len(report.missing)} track(s) need their audio file again (add it again with "
+            "the same id to make them recognisable):",
+            file=sys.stderr,
+        )
+        for track_id, why in report.missing:
+            print(f"  {track_id}: {why}", file=sys.stderr)
+    return report.finished
+
+
 def run_catalog(args: Namespace) -> int:
     with Catalog.open(_data_dir(args)) as catalog:
+        if args.catalog_command == "upgrade":
+            return 0 if _upgrade(catalog, args.jobs) else 1
+        if not _upgrade(catalog, getattr(args, "jobs", 0)):
+            return 1
         if args.catalog_command == "add":
             started = time.monotonic()
             files = audio_files(args.paths)

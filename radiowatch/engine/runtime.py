@@ -163,6 +163,13 @@ def catalog_dir(data_dir: Path) -> Path:
     return Path(data_dir)
 
 
+def _set_event(event: threading.Event) -> Callable[[], Awaitable[None]]:
+    async def set_it() -> None:
+        event.set()
+
+    return set_it
+
+
 class EngineRuntime:
     def __init__(self, data_dir: Path, token: str, settings: EngineSettings | None = None) -> None:
         self.data_dir = Path(data_dir)
@@ -194,6 +201,10 @@ class EngineRuntime:
                 search_new_tracks=self.settings.archive_search_new_tracks,
                 settle_s=self.settings.archive_settle_s,
             )
+        # the catalog index upgrade (fingerprint/upgrade.py), reported on /health/
+        self.index_upgrade: dict[str, Any] = {
+            "state": "needed" if self.catalog.needs_upgrade else "current"
+        }
         self._refresher: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
@@ -262,6 +273,41 @@ class EngineRuntime:
         self.sender.start()
         self.streams.start()
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_catalog())
+        if self.catalog.needs_upgrade:
+            self.run_in_background(self._upgrade_index(), name="catalog index upgrade")
+
+    async def _upgrade_index(self) -> None:
+        """Rebuild an older-format index on the catalog writer (adds wait behind it); the old
+        index answers queries until the upgrade swaps in the new one."""
+        from radiowatch.engine.fingerprint.upgrade import upgrade_catalog
+
+        status = self.index_upgrade
+        status.update(state="running", done=0, total=len(self.catalog))
+        stopping = threading.Event()
+        self.on_stop(_set_event(stopping))
+
+        def progress(done: int, total: int) -> None:
+            status.update(done=done, total=total)
+
+        def run() -> Any:
+            return upgrade_catalog(
+                self.catalog, jobs=1, on_progress=progress, should_stop=stopping.is_set
+            )
+
+        try:
+            report = await asyncio.get_running_loop().run_in_executor(self.catalog_writer, run)
+        except Exception:
+            status.update(state="failed")
+            raise
+        status.update(
+            state="current" if report.finished else "interrupted",
+            missing=[{"track_id": t, "reason": r} for t, r in report.missing],
+        )
+        log.info(
+            "catalog index upgraded: %d track(s), %d need their file again",
+            report.upgraded,
+            len(report.missing),
+        )
 
     def begin_shutdown(self) -> None:
         """Answer waiting long polls at once so the server can close its connections."""

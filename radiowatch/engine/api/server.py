@@ -14,7 +14,9 @@ the size limit) use another status (413), still with an AudD JSON body.
 Extensions, all outside AudD's names so no AudD client can trip on them:
 - `GET /health/` (no token): `{"status": "ok", "version": ..., "monitoring": {"streams",
   "running", "windows", "skipped_windows"}, "recognition": {"enterprise_scans",
-  "enterprise_chunks", "enterprise_abandoned"}}` for launchers and benchmarks.
+  "enterprise_chunks", "enterprise_abandoned"}, "catalog_index": {"state": "current" |
+  "running" | ..., "done", "total", "missing"}}` for launchers, benchmarks and the Catalog tab
+  (an older catalog index is upgraded in the background after start).
 - `/upload/` also takes `title`, `artist`, `album`, `isrc`, `kind` (song|jingle|ad) and
   `provenance` (free text, e.g. "udio:<task id>"). With a title or artist, recognitions answer a
   full song object plus `audio_id`; without, AudD's bare `{timecode, audio_id}`.
@@ -119,6 +121,7 @@ async def _dispatch(runtime: Any, request: Request) -> Response:
                 "version": __version__,
                 "monitoring": runtime.streams.counters(),
                 "recognition": runtime.recognizer.counters.as_dict(),
+                "catalog_index": runtime.index_upgrade,
             }
         )
     if enterprise and method != "recognize":

@@ -56,7 +56,14 @@ def demo_programme(
 
 
 def ensure_demo_catalog(catalog, song_s: float) -> int:
-    """Add the demo songs that are not in the catalog yet; returns how many were added."""
+    """Add the demo songs that are not in the catalog yet; returns how many were added.
+
+    Demo songs have no source file, so an index upgrade cannot rebuild them (it lists them as
+    unindexed): those are rendered and added again."""
+    unindexed = catalog.unindexed()
+    for t in demo_tracks(catalog):
+        if t.track_id in unindexed:
+            catalog.remove(t.track_id)
     present = {(t.artist, t.title) for t in demo_tracks(catalog)}
     added = 0
     for recipe in DEMO_SONGS:

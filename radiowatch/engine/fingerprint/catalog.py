@@ -42,6 +42,7 @@ it. An index written before rows kept peaks still works, scored by hash votes al
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -51,14 +52,25 @@ from pathlib import Path
 import numpy as np
 
 from radiowatch.engine.fingerprint import index as idx
+from radiowatch.engine.fingerprint import legacy_index, legacy_matcher, matcher
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags, track_tags
-from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_hashes, catalog_peaks
-from radiowatch.engine.fingerprint.matcher import match
+from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_peaks
 from radiowatch.engine.fingerprint.reference_peaks import ReferencePeaks, encode_peaks
+from radiowatch.engine.fingerprint.snapshot import (
+    Snapshot,
+    Track,
+    with_added,
+    with_segments,
+    with_track,
+    without,
+)
+from radiowatch.engine.fingerprint.triplets import catalog_keys
 
-# Score (matcher.verification_score) at or above which identify() reports a match; chosen on
-# the benchmark's negatives (held-out music, speech, noise) for <= 0.5 % false positives.
-MATCH_THRESHOLD = 8.0
+# Score (verification.verification_score) at or above which identify() reports a match, chosen
+# on the benchmark's negatives (held-out music, speech, noise) against the catalog grown with
+# decoys up to 100,000 tracks: their best scores were 4.3 (53 tracks), 5.5 (1,000) and 5.9
+# (10,000), see bench/fingerprint/RESULTS.md.
+MATCH_THRESHOLD = 6.5
 # An index written before tracks kept their peaks is scored by hash votes
 # (matcher.calibrated_score), whose threshold was 9.0: rescaled onto the same threshold.
 _HASH_SCORE_SCALE = MATCH_THRESHOLD / 9.0
@@ -69,7 +81,8 @@ def confidence(score: float) -> int:
 
     A score is in standard deviations above chance, unbounded (a clean 10 s clip scores 30-60);
     AudD clients read `score` as a 0-100 confidence. The map is monotone and puts the match
-    threshold at 50: 100 * (1 - 2 ** (-score / MATCH_THRESHOLD)), so 16 -> 75, 32 -> 94.
+    threshold at 50: 100 * (1 - 2 ** (-score / MATCH_THRESHOLD)): twice the threshold -> 75,
+    four times -> 94.
     """
     if score <= 0:
         return 0
@@ -79,6 +92,16 @@ def confidence(score: float) -> int:
 KINDS = ("song", "jingle", "ad")
 _TRACK_GAP = 64  # frames between tracks on the global position axis
 _MIN_HASHES = 20  # fewer than this: silent or featureless audio, refused at ingest
+# The index format this code writes. 1: pair hashes in .npy segments (read, never written: a
+# format-1 catalog answers queries with legacy_matcher until `upgrade.upgrade_catalog` has
+# rebuilt it); 2: triplet keys in .seg segments (index.py, triplets.py).
+FORMAT = 2
+# Segments below this many entries are "small": when more than MAX_SMALL_SEGMENTS pile up, an
+# add merges them into one (a bounded rewrite, well under 2 s). Bigger ones are merged only by
+# compact(), which a bulk import runs at its end: merging a 100,000-track segment is minutes.
+SMALL_SEGMENT = 8_000_000
+MAX_SMALL_SEGMENTS = 4
+MAX_BIG_SEGMENTS = 4
 _NO_PEAKS = encode_peaks(Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32)))
 _FIELDS = ("title", "artist", "album", "isrc", "kind", "source_file", "provenance")
 
@@ -91,21 +114,8 @@ CREATE TABLE IF NOT EXISTS tracks (
 );
 CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, entries INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS unindexed (track_id TEXT PRIMARY KEY, reason TEXT NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class Track:
-    track_id: str
-    title: str | None = None
-    artist: str | None = None
-    album: str | None = None
-    isrc: str | None = None
-    kind: str = "song"
-    source_file: str | None = None
-    duration_s: float = 0.0
-    provenance: str | None = None
-    added_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ def fingerprint_samples(samples: np.ndarray, **meta) -> Fingerprint:
     if float(np.max(np.abs(samples))) < 1e-3:
         raise ValueError("silent: no audible signal to fingerprint")
     peaks = catalog_peaks(samples)
-    hashes, frames = catalog_hashes(samples, peaks)
+    hashes, frames = catalog_keys(peaks)
     if hashes.size < _MIN_HASHES:
         raise ValueError("no usable audio features (silence, a constant tone or pure noise?)")
     n_frames = int(samples.size // int(round(FRAME_S * SAMPLE_RATE))) + 1
@@ -162,35 +172,6 @@ def fingerprint_file(path: str | Path, **meta) -> Fingerprint:
     return fingerprint_samples(samples, **meta)
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    """Everything identify() needs, swapped as a whole so readers never see a half update."""
-
-    segments: idx.SegmentSet
-    bases: np.ndarray  # sorted track bases
-    ends: np.ndarray
-    track_ids: tuple[str, ...]
-    tracks: dict[str, Track]
-    has_removed: bool  # segments still hold hashes of removed tracks (until the next merge)
-    # every track's peaks, for verifying candidates; None if some track has none stored
-    reference_peaks: ReferencePeaks | None = None
-
-    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        q, p = self.segments.lookup(hashes)
-        if not self.has_removed:
-            return q, p
-        live = idx.position_is_live(p, np.stack([self.bases, self.ends], axis=1))
-        return q[live], p[live]
-
-    @property
-    def total_frames(self) -> int:
-        return self.segments.total_frames
-
-    @property
-    def entries(self) -> int:
-        return self.segments.entries
-
-
 class Catalog:
     """Track metadata (SQLite) plus the fingerprint index (segments) in one data dir."""
 
@@ -208,9 +189,26 @@ class Catalog:
             self._db.execute("ALTER TABLE tracks ADD COLUMN peaks BLOB")
         self._db_lock = threading.RLock()
         self._data_version = -1
-        self._snapshot: _Snapshot | None = None
-        self._segments: dict[str, idx.Segment] = {}
+        self._snapshot: Snapshot | None = None
+        self._segments: dict[str, idx.Segment | legacy_index.Segment] = {}
+        self.format = self._stored_format()
         self.refresh(force=True)
+
+    def _stored_format(self) -> int:
+        """The format of the committed index; a new catalog starts at FORMAT."""
+        with self._db_lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if row is not None:
+                return int(row[0])
+            if self._db.execute("SELECT 1 FROM tracks LIMIT 1").fetchone() is None:
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+                return FORMAT
+            return 1  # tracks but no format key: written before formats were numbered
+
+    @property
+    def needs_upgrade(self) -> bool:
+        """The index is in an older format (it still answers queries; see upgrade.py)."""
+        return self.format < FORMAT
 
     @classmethod
     def open(cls, root: str | Path) -> Catalog:
@@ -245,16 +243,17 @@ class Catalog:
             self._data_version = version
             return True
 
-    def _load_snapshot(self) -> _Snapshot:
+    def _load_snapshot(self) -> Snapshot:
         rows = self._db.execute(
             "SELECT track_id, title, artist, album, isrc, kind, source_file, duration_s, "
             "provenance, added_at, base, n_frames, n_hashes, peaks IS NOT NULL "
             "FROM tracks ORDER BY base"
         ).fetchall()
         names = [r[0] for r in self._db.execute("SELECT name FROM segments ORDER BY name")]
+        opener = idx if self.format >= FORMAT else legacy_index
         # segments are immutable: reuse the open ones (their bucket tables cost O(n) to build)
         cache = {
-            n: self._segments[n] if n in self._segments else idx.open_segment(self.root, n)
+            n: self._segments[n] if n in self._segments else opener.open_segment(self.root, n)
             for n in names
         }
         self._segments = cache
@@ -263,22 +262,24 @@ class Catalog:
         bases = np.array([r[10] for r in rows], np.int64)
         ends = bases + np.array([r[11] for r in rows], np.int64)
         total = int((ends - bases).sum()) if rows else 1
-        segset = idx.SegmentSet(segments, total)
-        live_hashes = sum(r[12] for r in rows)
+        segset = opener.SegmentSet(segments, total)
+        n_hashes = np.array([r[12] for r in rows], np.int64)
         track_ids = tuple(r[0] for r in rows)
         reference = (
             ReferencePeaks(bases, ends, track_ids, self._stored_peaks)
             if all(r[13] for r in rows)
             else None
         )
-        return _Snapshot(
+        return Snapshot(
             segset,
             bases,
             ends,
             track_ids,
             tracks,
-            has_removed=segset.entries != live_hashes,
+            has_removed=segset.entries != int(n_hashes.sum()),
             reference_peaks=reference,
+            format=self.format,
+            n_hashes=n_hashes,
         )
 
     def _stored_peaks(self, track_id: str) -> bytes:
@@ -290,7 +291,7 @@ class Catalog:
             return _NO_PEAKS
         return row[0]
 
-    def _snapshot_or_raise(self) -> _Snapshot:
+    def _snapshot_or_raise(self) -> Snapshot:
         """The current snapshot; `__init__` loads one, so it is only missing on misuse."""
         snap = self._snapshot
         if snap is None:
@@ -346,6 +347,7 @@ class Catalog:
         if not snap.track_ids:
             return None
         query = np.zeros(0, np.float32) if samples is None else np.asarray(samples, np.float32)
+        match = matcher.match if snap.format >= FORMAT else legacy_matcher.match
         raw = match(query, snap, peaks=peaks)
         if raw is None:
             return None
@@ -390,6 +392,11 @@ class Catalog:
         """
         if not items:
             return []
+        if self.needs_upgrade:
+            raise ValueError(
+                "the catalog's index is in an older format: upgrade it first "
+                "(radiowatch-engine catalog upgrade, or start the engine)"
+            )
         with self._db_lock:
             for _tid, fp in items:
                 _check_meta(fp.meta)
@@ -445,10 +452,32 @@ class Catalog:
                 self._db.execute("ROLLBACK")
                 idx.segment_path(self.root, name).unlink(missing_ok=True)
                 raise
-            self.refresh(force=True)
+            new = [
+                (
+                    Track(
+                        tid,
+                        title=fp.meta.get("title"),
+                        artist=fp.meta.get("artist"),
+                        album=fp.meta.get("album"),
+                        isrc=fp.meta.get("isrc"),
+                        kind=fp.meta.get("kind") or "song",
+                        source_file=fp.meta.get("source_file"),
+                        duration_s=fp.duration_s,
+                        provenance=fp.meta.get("provenance"),
+                        added_at=now,
+                    ),
+                    base,
+                    fp.n_frames,
+                    int(fp.hashes.size),
+                    fp.peaks is not None,
+                )
+                for tid, base, fp in placed
+            ]
+            segment = idx.open_segment(self.root, name)
+            self._segments[name] = segment
+            self._snapshot = with_added(self._snapshot_or_raise(), new, segment, self._stored_peaks)
             self._maybe_merge()
-            stored = self._snapshot_or_raise().tracks
-            return [stored[tid] for tid, _b, _f in placed]
+            return [track for track, *_rest in new]
 
     def update(self, track_id: str, **fields) -> Track:
         bad = set(fields) - set(_FIELDS)
@@ -463,37 +492,65 @@ class Catalog:
                 self._db.execute(
                     f"UPDATE tracks SET {cols} WHERE track_id = ?", (*fields.values(), track_id)
                 )
-            self.refresh(force=True)
-            return self._snapshot_or_raise().tracks[track_id]
+            track = dataclasses.replace(self._snapshot_or_raise().tracks[track_id], **fields)
+            self._snapshot = with_track(self._snapshot_or_raise(), track)
+            return track
 
     def remove(self, track_id: str) -> bool:
         """Forget a track; its hashes stop matching at once and are dropped at the next merge."""
         with self._db_lock:
             cur = self._db.execute("DELETE FROM tracks WHERE track_id = ?", (track_id,))
-            self.refresh(force=True)
+            self._db.execute("DELETE FROM unindexed WHERE track_id = ?", (track_id,))
+            self._snapshot = without(self._snapshot_or_raise(), track_id, self._stored_peaks)
             return cur.rowcount > 0
 
     def compact(self) -> None:
         """Merge every segment into one (and drop removed tracks' hashes)."""
         with self._db_lock:
-            self._merge(list(self._snapshot_or_raise().segments.segments))
+            snap = self._snapshot_or_raise()
+            segs = list(snap.segments.segments)
+            if self.needs_upgrade or (len(segs) <= 1 and not snap.has_removed):
+                return
+            self._merge(segs)  # type: ignore[arg-type]
 
     def sweep(self) -> None:
         """Delete segment files no committed row refers to (crash leftovers)."""
         with self._db_lock:
             names = {r[0] for r in self._db.execute("SELECT name FROM segments")}
+            staged = self._db.execute(
+                "SELECT name FROM sqlite_master WHERE name = 'upgrade_segments'"
+            ).fetchone()
+            if staged:  # an interrupted upgrade's batches, kept for when it resumes
+                names |= {r[0] for r in self._db.execute("SELECT name FROM upgrade_segments")}
             idx.sweep_orphans(self.root, names)
 
+    def unindexed(self) -> dict[str, str]:
+        """Tracks without keys (an upgrade could not read their source file): id -> why.
+        Adding the file again under the same id brings the track back."""
+        with self._db_lock:
+            return dict(self._db.execute("SELECT track_id, reason FROM unindexed"))
+
     def _maybe_merge(self) -> None:
-        segs = sorted(self._snapshot_or_raise().segments.segments, key=lambda s: s.size)
-        if len(segs) > idx.MAX_SEGMENTS:
-            self._merge(segs[: len(segs) - idx.MERGE_DOWN_TO + 1])
+        """Merge the small segments when more than MAX_SMALL_SEGMENTS of them pile up."""
+        small = [s for s in self._snapshot_or_raise().segments.segments if s.size < SMALL_SEGMENT]
+        if len(small) > MAX_SMALL_SEGMENTS:
+            self._merge(small)  # type: ignore[arg-type]
+
+    def wants_compaction(self) -> bool:
+        """More big segments than a query should visit: time for compact()."""
+        segs = self._snapshot_or_raise().segments.segments
+        return sum(1 for s in segs if s.size >= SMALL_SEGMENT) > MAX_BIG_SEGMENTS
 
     def _merge(self, segs: list[idx.Segment]) -> None:
         if not segs:
             return
         snap = self._snapshot_or_raise()
-        name = idx.merge_segments(self.root, segs, np.stack([snap.bases, snap.ends], axis=1))
+        name = idx.merge_segments(
+            self.root,
+            segs,
+            np.stack([snap.bases, snap.ends], axis=1),
+            all_live=not snap.has_removed,
+        )
         entries = idx.open_segment(self.root, name).size
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -503,7 +560,11 @@ class Catalog:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self.refresh(force=True)
+        gone = {s.name for s in segs}
+        self._segments = {k: v for k, v in self._segments.items() if k not in gone}
+        self._segments[name] = idx.open_segment(self.root, name)
+        kept = [s for s in self._snapshot_or_raise().segments.segments if s.name not in gone]
+        self._snapshot = with_segments(self._snapshot_or_raise(), [*kept, self._segments[name]])
         for s in segs:  # readers holding the old mmap keep working: unlink does not unmap
             idx.segment_path(self.root, s.name).unlink(missing_ok=True)
 

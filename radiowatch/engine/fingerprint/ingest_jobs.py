@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from pathlib import Path
+from typing import Any
 
 from radiowatch.engine.fingerprint.catalog import Catalog, Fingerprint, fingerprint_file
 from radiowatch.engine.fingerprint.decode import DecodeError
@@ -72,14 +73,27 @@ def audio_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def _work(job: tuple[str, dict]) -> tuple[str, Fingerprint | None, str | None]:
-    path, meta = job
+def _work(job: tuple[str, dict, Any]) -> tuple[Any, Fingerprint | None, str | None]:
+    path, meta, tag = job
+    if not path:
+        return tag, None, "no source file is recorded for it"
     try:
-        return path, fingerprint_file(path, **meta), None
+        return tag, fingerprint_file(path, **meta), None
     except (DecodeError, ValueError) as exc:
-        return path, None, str(exc) if isinstance(exc, DecodeError) else f"{Path(path).name}: {exc}"
+        return tag, None, str(exc) if isinstance(exc, DecodeError) else f"{Path(path).name}: {exc}"
     except MemoryError:
-        return path, None, f"{Path(path).name}: too large to fingerprint in memory"
+        return tag, None, f"{Path(path).name}: too large to fingerprint in memory"
+
+
+def fingerprint_jobs(
+    jobs_in: Sequence[tuple[str, dict, Any]], *, jobs: int = 0
+) -> Iterator[tuple[Any, Fingerprint | None, str | None]]:
+    """Fingerprint (path, meta, tag) jobs on `jobs` processes (0 = all cores), yielding
+    (tag, fingerprint or None, error or None) as each finishes."""
+    jobs = min(jobs or os.cpu_count() or 1, len(jobs_in))
+    with _worker_pool(jobs) as pool:
+        work = pool.imap_unordered(_work, jobs_in, chunksize=1) if pool else map(_work, jobs_in)
+        yield from work
 
 
 def ingest(
@@ -108,7 +122,7 @@ def ingest(
             if on_result:
                 on_result(r, len(results), total)
         else:
-            todo.append((str(f), {"kind": kind}))
+            todo.append((str(f), {"kind": kind}, str(f)))
 
     def flush() -> None:
         if not pending:
@@ -122,28 +136,23 @@ def ingest(
                 on_result(r, len(results), total)
         pending.clear()
 
-    jobs = min(jobs or os.cpu_count() or 1, len(todo))
     seen_stems: set[str] = set()
-    with _worker_pool(jobs) as pool:
-        work = pool.imap_unordered(_work, todo, chunksize=1) if pool else map(_work, todo)
-        for path, fp, error in work:
-            stem = Path(path).stem
-            if fp is None or (ids_from_stem and stem in seen_stems):
-                r = FileResult(
-                    path, error=error or f"{Path(path).name}: duplicate track id {stem!r}"
-                )
-                results.append(r)
-                if on_result:
-                    on_result(r, len(results), total)
-                continue
-            seen_stems.add(stem)
-            pending.append((path, stem, fp))
-            if (
-                len(pending) >= BATCH_TRACKS
-                or sum(p[2].hashes.size for p in pending) >= BATCH_ENTRIES
-            ):
-                flush()
-        flush()
+    for tag, fp, error in fingerprint_jobs(todo, jobs=jobs):
+        path = str(tag)
+        stem = Path(path).stem
+        if fp is None or (ids_from_stem and stem in seen_stems):
+            r = FileResult(path, error=error or f"{Path(path).name}: duplicate track id {stem!r}")
+            results.append(r)
+            if on_result:
+                on_result(r, len(results), total)
+            continue
+        seen_stems.add(stem)
+        pending.append((path, stem, fp))
+        if len(pending) >= BATCH_TRACKS or sum(p[2].hashes.size for p in pending) >= BATCH_ENTRIES:
+            flush()
+    flush()
+    if catalog.wants_compaction():
+        catalog.compact()
     return results
 
 

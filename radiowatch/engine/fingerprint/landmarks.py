@@ -57,10 +57,12 @@ QUERY_DENSITY = Density(peaks_per_s=36.0, fanout=12)
 
 @dataclass
 class Peaks:
-    """Spectral peaks: frame index (int) and fractional band position (float)."""
+    """Spectral peaks: frame index (int), fractional band position (float) and, when known,
+    the strength they were ranked by (triplet keys pick a peak's partners by it)."""
 
     t: np.ndarray
     f: np.ndarray
+    strength: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -111,7 +113,7 @@ def find_peaks(samples: np.ndarray, peaks_per_s: float) -> Peaks:
     (strength: prominence over the band's running mean, plus LOUDNESS_WEIGHT x level)."""
     spec = band_spectrogram(samples)
     if spec.shape[0] < 3:
-        return Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32))
+        return Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32))
     white = spec - uniform_filter1d(spec, WHITEN_FRAMES, axis=0, mode="nearest")
     local_max = maximum_filter(white, size=PEAK_NEIGHBOURHOOD, mode="constant", cval=-1e9)
     # an absolute floor drops digital silence; the whitened floor drops flat noise
@@ -126,7 +128,9 @@ def find_peaks(samples: np.ndarray, peaks_per_s: float) -> Peaks:
     delta = np.where(denom < 0, 0.5 * (ym - yp) / np.where(denom < 0, denom, -1), 0.0)
     f = b + np.clip(delta, -0.5, 0.5)
     order = np.lexsort((f, t))
-    return Peaks(t[order].astype(np.int32), f[order].astype(np.float32))
+    return Peaks(
+        t[order].astype(np.int32), f[order].astype(np.float32), strength[order].astype(np.float32)
+    )
 
 
 N_ZONES = 1  # frequency zones with their own peak quota, so one noisy region cannot take all

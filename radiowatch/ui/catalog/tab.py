@@ -283,8 +283,23 @@ class CatalogTab(JobPanel):
 
     async def _reload(self, catalog: CatalogClient, message: str | None = None) -> None:
         query = self.search.text().strip()
+        upgrade = await catalog.index_status()
         self.show_tracks(await catalog.tracks(query))
-        if message:
+        for missing in upgrade.get("missing") or []:
+            text = (
+                f"{missing.get('track_id')}: needs its audio file again to be recognised "
+                f"({missing.get('reason')})"
+            )
+            if text not in self.problems_seen:
+                self.add_problem(text)
+        if upgrade.get("state") == "running":
+            self.status.show_message(
+                f"Upgrading the catalog's index: {upgrade.get('done', 0)} of "
+                f"{upgrade.get('total', 0)} tracks. Recognition keeps working meanwhile.",
+                "busy",
+            )
+            QTimer.singleShot(2000, self.reload)
+        elif message:
             self.status.show_message(message, "ok")
         elif query:
             self.status.show_message(f"{_tracks(len(self.tracks))} match “{query}”.", "info")

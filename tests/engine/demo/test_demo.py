@@ -115,3 +115,22 @@ def test_demo_songs_are_listed_as_the_demos_and_removed_without_the_users_own(tm
     with Catalog.open(tmp_path) as catalog:
         assert remove_demo_catalog(catalog) == len(DEMO_SONGS)
         assert [t.track_id for t in catalog.tracks()] == [own.track_id]
+
+
+def test_demo_songs_an_index_upgrade_could_not_rebuild_are_rendered_again(tmp_path):
+    with Catalog.open(tmp_path) as catalog:
+        ensure_demo_catalog(catalog, song_s=12)
+        lost = demo_tracks(catalog)[0]
+        # what upgrade.py records for a track without a source file, after dropping its keys
+        catalog._db.execute(
+            "INSERT INTO unindexed VALUES (?, 'no source file is recorded for it')",
+            (lost.track_id,),
+        )
+        assert lost.track_id in catalog.unindexed()
+        assert ensure_demo_catalog(catalog, song_s=12) == 1
+        assert not catalog.unindexed()
+        again = [t for t in demo_tracks(catalog) if t.title == lost.title]
+        assert len(again) == 1 and again[0].added_at > lost.added_at  # added anew
+        recipe = next(r for r in DEMO_SONGS if r.title == lost.title)
+        clip = render_song(recipe, 12, 8000)[2 * 8000 : 10 * 8000]
+        assert catalog.identify(clip).track.track_id == again[0].track_id

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from radiowatch.engine.fingerprint import catalog as catalog_module
 from radiowatch.engine.fingerprint import index
 from radiowatch.engine.fingerprint.catalog import Catalog, fingerprint_samples
 from tests.engine.conftest import RATE
@@ -60,38 +61,85 @@ def test_uncommitted_and_half_written_segments_are_never_read(tmp_path, songs):
         # a crash after the segment file was renamed but before the SQLite commit ...
         orphan = index.write_segment(tmp_path, fp.hashes, fp.frames + 10**6)
         # ... and a crash while the temp file was being written
-        (tmp_path / index.SEGMENT_DIR / "seg-deadbeef.npy.tmp").write_bytes(b"\x93NUMPY half")
+        (tmp_path / index.SEGMENT_DIR / "seg-deadbeef.seg.tmp").write_bytes(index.MAGIC + b"half")
     with Catalog.open(tmp_path) as cat:
         assert cat.stats()["segments"] == 1
         assert cat.identify(songs[12][5 * RATE : 15 * RATE]) is None
         cat.sweep()
     left = sorted(p.name for p in (tmp_path / index.SEGMENT_DIR).iterdir())
-    assert f"{orphan}.npy" not in left and len(left) == 1
+    assert f"{orphan}{index.SUFFIX}" not in left and len(left) == 1
 
 
 def test_many_small_adds_are_merged_and_still_match(tmp_path, songs):
     fps = [fingerprint_samples(songs[s]) for s in (11, 12, 13)]
+    n = catalog_module.MAX_SMALL_SEGMENTS * 2 + 3
     with Catalog.open(tmp_path) as cat:
-        for i in range(index.MAX_SEGMENTS + 3):
+        for i in range(n):
             cat.add_fingerprints([(f"t{i}", fps[i % 3])])
-        assert cat.stats()["segments"] <= index.MAX_SEGMENTS
-        assert len(cat) == index.MAX_SEGMENTS + 3
+            assert cat.stats()["segments"] <= catalog_module.MAX_SMALL_SEGMENTS
+        assert len(cat) == n
         match = cat.identify(songs[13][20 * RATE : 30 * RATE])
         assert match is not None and match.track.track_id.startswith("t")
     with Catalog.open(tmp_path) as cat:  # merged state survives reopening
-        assert len(cat) == index.MAX_SEGMENTS + 3
+        assert len(cat) == n
 
 
-def test_big_segments_use_the_bucket_table_with_identical_results(tmp_path):
+def _entries(seg: index.Segment) -> list[tuple[int, int]]:
+    return sorted(zip(seg.keys().tolist(), np.asarray(seg.positions).tolist(), strict=True))
+
+
+def test_lookup_finds_exactly_the_entries_of_each_key(tmp_path):
     rng = np.random.default_rng(0)
-    h = rng.integers(0, index.HASH_SPACE, index.DIRECT_ADDRESS_MIN + 10).astype(np.uint32)
-    p = np.arange(h.size, dtype=np.uint32)
-    seg = index.open_segment(tmp_path, index.write_segment(tmp_path, h, p))
-    assert seg.starts is not None
-    q = np.concatenate([h[:500], rng.integers(0, index.HASH_SPACE, 500).astype(np.uint32)])
-    got = index.SegmentSet([seg], 1).lookup(q)
-    small = index.Segment(seg.name, seg.hashes, seg.positions)  # binary-search path
-    want = index.SegmentSet([small], 1).lookup(q)
-    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
-    # positions were the original entry numbers: every hit must carry the queried hash
-    assert got[0].size >= 500 and np.all(h[got[1]] == q[got[0]])
+    for n in (3, 1000, 200_000):  # table widths from one slot per many keys to direct address
+        keys = rng.integers(0, 2**index.KEY_BITS, n).astype(np.uint32)
+        keys[: n // 4] = keys[n // 4 : 2 * (n // 4)]  # repeated keys
+        positions = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
+        seg = index.open_segment(tmp_path, index.write_segment(tmp_path, keys, positions))
+        q = np.concatenate([keys[:300], rng.integers(0, 2**index.KEY_BITS, 300).astype(np.uint32)])
+        qi, pos = seg.lookup(q)
+        want = sorted((i, int(p)) for i, k in enumerate(q) for p in positions[keys == k])
+        assert sorted(zip(qi.tolist(), pos.tolist(), strict=True)) == want
+        assert _entries(seg) == sorted(zip(keys.tolist(), positions.tolist(), strict=True))
+
+
+def test_streaming_merge_keeps_every_live_entry_and_drops_removed_ones(tmp_path, monkeypatch):
+    monkeypatch.setattr(index, "MERGE_SLICE_ENTRIES", 5_000)  # many slices
+    rng = np.random.default_rng(1)
+    segs = []
+    for n in (10, 20_000, 60_000):
+        keys = rng.integers(0, 2**index.KEY_BITS, n).astype(np.uint32)
+        positions = rng.integers(0, 2**31, n).astype(np.uint32)
+        segs.append(index.open_segment(tmp_path, index.write_segment(tmp_path, keys, positions)))
+    every = sorted(e for s in segs for e in _entries(s))
+    merged = index.open_segment(
+        tmp_path, index.merge_segments(tmp_path, segs, np.array([[0, 2**32]]))
+    )
+    assert _entries(merged) == every
+    unchecked = index.merge_segments(tmp_path, segs, np.zeros((0, 2)), all_live=True)
+    assert _entries(index.open_segment(tmp_path, unchecked)) == every
+    half = index.open_segment(
+        tmp_path, index.merge_segments(tmp_path, segs, np.array([[0, 2**30]]))
+    )
+    assert _entries(half) == [e for e in every if e[1] < 2**30]
+
+
+def test_opening_reads_the_stored_table_instead_of_rebuilding_it(tmp_path):
+    keys = np.arange(100_000, dtype=np.uint32) * 7
+    seg = index.open_segment(tmp_path, index.write_segment(tmp_path, keys, keys))
+    # views of one read-only file mapping, nothing loaded or rebuilt
+    assert seg.table.base is not None and not seg.table.flags.writeable
+    assert not seg.positions.flags.owndata and seg.table[-1] == keys.size
+
+
+def test_a_lookup_budget_skips_the_commonest_keys_first(tmp_path):
+    common, rare = 12345, np.arange(100, 110, dtype=np.uint32)
+    keys = np.concatenate([np.full(5_000, common, np.uint32), rare])
+    positions = np.arange(keys.size, dtype=np.uint32)
+    seg = index.open_segment(tmp_path, index.write_segment(tmp_path, keys, positions))
+    segs = index.SegmentSet([seg], 1)
+    query = np.concatenate([[common], rare]).astype(np.uint32)
+    everything = segs.lookup(query)
+    assert everything[0].size == keys.size
+    q, p = segs.lookup(query, budget=1_000)
+    assert sorted(p.tolist()) == list(range(5_000, 5_010))  # the rare ones, not the common
+    assert np.array_equal(segs.lookup(query, budget=10_000)[1], everything[1])

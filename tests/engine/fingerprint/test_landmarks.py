@@ -10,11 +10,13 @@ from tests.engine.conftest import synth_song
 
 
 def test_hashes_are_deterministic_and_dense_enough(songs):
-    h1, t1 = fp.catalog_hashes(songs[11])
-    h2, t2 = fp.catalog_hashes(songs[11])
+    from radiowatch.engine.fingerprint.triplets import catalog_keys
+
+    h1, t1 = catalog_keys(fp.catalog_peaks(songs[11]))
+    h2, t2 = catalog_keys(fp.catalog_peaks(songs[11]))
     assert np.array_equal(h1, h2) and np.array_equal(t1, t2)
     per_second = h1.size / (songs[11].size / fp.SAMPLE_RATE)
-    assert 20 < per_second < 120  # index size budget: 8 bytes per hash
+    assert 20 < per_second < 100  # index size budget: ~6 bytes per key
 
 
 def test_silence_has_no_peaks():
@@ -33,8 +35,8 @@ def test_tape_speed_change_shifts_peaks_by_log_of_the_speed():
     assert np.mean(d < 1.0) > 0.6
 
 
-def test_hashes_fit_the_index_hash_space(songs):
-    from radiowatch.engine.fingerprint.index import HASH_SPACE
+def test_keys_fit_the_index_key_space(songs):
+    from radiowatch.engine.fingerprint.triplets import KEY_BITS, catalog_keys
 
-    h, _ = fp.catalog_hashes(songs[12])
-    assert int(h.max()) < HASH_SPACE
+    keys, _ = catalog_keys(fp.catalog_peaks(songs[12]))
+    assert int(keys.max()) < 2**KEY_BITS

@@ -16,6 +16,7 @@ from radiowatch.engine.fingerprint.reference_peaks import (
     encode_peaks,
     half_bands,
 )
+from radiowatch.engine.fingerprint.verification import Candidate, verification_score
 from tests.engine.conftest import RATE, add_noise
 
 
@@ -62,10 +63,10 @@ def test_verification_scores_the_true_alignment_far_above_a_wrong_one(tmp_path, 
         snap = cat._snapshot
         query = add_noise(clip(songs[11], 12, 10), 0, seed=3)
         peaks = matcher.find_peaks(query, matcher.QUERY_DENSITY.peaks_per_s)
-        still = matcher.CANDIDATES[0]
+        still = Candidate(1.0, 0.0, 1.0, 1.0)
         true_start = int(snap.bases[0]) + int(round(12 / FRAME_S))
-        right = matcher.verification_score(peaks, still, true_start, snap.reference_peaks)
-        wrong = matcher.verification_score(peaks, still, true_start + 500, snap.reference_peaks)
+        right = verification_score(peaks, still, true_start, snap.reference_peaks)
+        wrong = verification_score(peaks, still, true_start + 500, snap.reference_peaks)
         assert right >= 2 * MATCH_THRESHOLD
         assert wrong < MATCH_THRESHOLD
 
