@@ -4,7 +4,7 @@ per-distortion recall and the score distribution on negatives for a query subset
     .venv/bin/python bench/fingerprint/tune.py ~/fpbench/corpus-public --sample 400
 
 Not the benchmark (use run.sh / score.py for figures); this only exists to compare
-parameter choices quickly. Catalog fingerprints are cached per parameter set in /tmp.
+parameter choices quickly. Without stored peaks the matcher scores by votes (no verification). Catalog fingerprints are cached per parameter set in /tmp.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 from radiowatch.engine.fingerprint import index, matcher
 from radiowatch.engine.fingerprint import landmarks as fp
 from radiowatch.engine.fingerprint.decode import decode_file
+from radiowatch.engine.fingerprint.triplets import catalog_keys
 
 
 def memory_table(root: Path, hashes, positions, total_frames) -> index.SegmentSet:
@@ -32,7 +33,7 @@ def memory_table(root: Path, hashes, positions, total_frames) -> index.SegmentSe
 
 def _fingerprint(path):
     s = decode_file(path)
-    h, t = fp.catalog_hashes(s)
+    h, t = catalog_keys(fp.catalog_peaks(s))
     return path.stem, h, t, int(s.size // fp.HOP) + 1
 
 
