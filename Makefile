@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 # A hang inside Qt's C++ loop is not killed by pytest-timeout, so the suite has an outer limit;
 # at that limit SIGUSR1 makes the suite print every thread's stack (tests/conftest.py), and
 # 30 s later it is killed.
-TEST_TIMEOUT ?= 1200
+TEST_TIMEOUT ?= 2400
 STACKS := $(VENV)/test-stacks-at-time-limit.txt
 
 .PHONY: run test check setup system-deps desktop-deps lint bench-engine package clean screenshots

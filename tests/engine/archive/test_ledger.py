@@ -23,7 +23,7 @@ def _play(radio_id: int, start: float, length: int | None, **song) -> dict:
 
 def test_the_ledger_reads_the_engines_event_log_once(tmp_path):
     store = EngineStore.open(tmp_path / "engine")
-    store.add_stream(StoredStream(7, "http://radio.example/live", False, "cat-7"))
+    store.add_stream(StoredStream(7, "http://radio.example/live", "after", "cat-7"))
     store.append_event(1, "cat-7", 7, _play(7, T0, 180, artist="A", title="One", audio_id=3))
     store.append_event(2, "cat-7", 7, {"status": "-", "notification": {"radio_id": 7}})
     store.append_event(3, "cat-7", 7, _play(7, T0 + 600, None, artist="B", title="Two"))
