@@ -62,7 +62,7 @@ class ClipActions(QObject):
         self._archive = archive
         self._parent = parent
         self._clips = Path(cache_dir) / "clips"
-        self.preview = PreviewPlayer.create(self)
+        self.preview = PreviewPlayer(self)  # plays nothing where QtMultimedia cannot load
         self._fetch = TaskSlot("archived clip", on_error=self._failed)
 
     # -- menus -----------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ class ClipActions(QObject):
             for action in (listen, save):
                 action.setEnabled(False)
                 action.setToolTip(reason)
-        elif self.preview is None:
+        elif not self.preview.available():
             menu.setToolTipsVisible(True)
             listen.setEnabled(False)
             listen.setToolTip(PreviewPlayer.unavailable_reason() or "")
@@ -119,7 +119,7 @@ class ClipActions(QObject):
         self._clips.mkdir(parents=True, exist_ok=True)
         path = self._clips / f"play-{play.id or 'new'}{extension}"
         _write(path, clip.data)
-        if self.preview is None:
+        if not self.preview.available():
             self.status.emit(PreviewPlayer.unavailable_reason() or "cannot play audio here", True)
             return
         self.preview.unload()

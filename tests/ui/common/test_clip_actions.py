@@ -66,7 +66,7 @@ def test_save_and_listen_fetch_the_plays_audio(qtbot, qloop, tmp_path):
     assert any(text.startswith("Saved 0:1") for text, error in statuses if not error)
     listened = tmp_path / "cache" / "clips" / "play-12.mp3"
     assert listened.exists()
-    if actions.preview is not None:
+    if actions.preview.available():
         assert actions.preview._player.source().toLocalFile() == str(listened)
         assert any(text.startswith("Playing") for text, _e in statuses)
 
