@@ -173,7 +173,7 @@ class StreamMonitor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._busy is not None:  # the tracker is only touched by one thread at a time
-            await asyncio.wrap_future(self._busy)
+            await asyncio.to_thread(concurrent.futures.wait, [self._busy])
         if close_play:
             self._publish(self.detector.close(None))
         elif self.detector.play is not None:
@@ -300,11 +300,10 @@ class StreamMonitor:
 
     async def _run(self, work) -> None:
         """Run tracker work in the engine's pool and publish what it changed."""
-        self._busy = self._recognizer.submit(work)
-        try:
-            changes = await asyncio.wrap_future(self._busy)
-        finally:
-            self._busy = None
+        busy = self._busy = self._recognizer.submit(work)
+        # cancelled while it runs, `_busy` stays set: stop() waits for the worker to finish
+        changes = await asyncio.wrap_future(busy)
+        self._busy = None
         for change in changes:
             self._publish(change)
         self._save_play()

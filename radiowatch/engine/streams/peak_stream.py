@@ -16,8 +16,8 @@ peaks are dropped after `keep_s`.
 Two sets are kept: peaks at the matcher's query density, for searching the catalog, and
 denser ones (every local maximum, up to DENSE_PEAKS_PER_S) for following a known alignment:
 under a DJ's voice-over, speech takes most of the strongest peaks, and the music's weaker
-peaks, which only the dense set keeps, carry about 1.6 times more evidence per second
-(measured on the broadcast benchmark's voiced intros).
+peaks, which only the dense set keeps, carry about 1.5 times more evidence per second
+(measured on the broadcast benchmark's voiced intros; bench/broadcast/RESULTS.md).
 """
 
 from __future__ import annotations

@@ -400,10 +400,12 @@ class PlayDetector:
 
     def _end_of(self, play: Play, at: float | None) -> float:
         """When `play` stopped being audible, looking at the audio up to `at` (None: no audio
-        left to look at, the end is where it was last heard)."""
+        left to look at, the end is where it was last heard). A play not heard since the audio
+        last stopped ended where it was heard until then: the audio since (a reconnect) is
+        after its end and tells nothing about it."""
         s = self.settings
         end: float | None = None
-        if at is not None:
+        if at is not None and play.heard_until is None:
             lo = max(play.start, play.last_window - s.hop_s)
             end = self._evidence.end_edge(play.alignment, lo, at)
         if end is None:  # no audio to look at: where it was last heard

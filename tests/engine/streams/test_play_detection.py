@@ -227,3 +227,14 @@ def test_a_song_we_did_not_hear_from_its_start_is_not_backdated():
     detector.heard_from(98)
     [play] = ended(listen(detector, radio, 98, 200))
     assert play.start == 98
+
+
+def test_a_play_cut_by_a_dropped_stream_ends_where_it_was_heard_whatever_comes_after():
+    radio = ScriptedRadio(Airing("a", 0, 100))
+    detector = PlayDetector(radio, listening_since=0)
+    listen(detector, radio, 0, 60)
+    assert not detector.audio_stopped(60)  # still on air when the stream dropped: kept open
+    # the stream comes back much later with other audio: the play ended where it was heard
+    radio.airings.append(Airing("b", 150, 300))
+    change = detector.audio_stopped(180)
+    assert change.ended is not None and change.ended.end == 60
