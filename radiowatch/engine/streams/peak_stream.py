@@ -13,7 +13,9 @@ of a chunk are final once the context after it has arrived: at most about 3.3 s 
 audio. Frames are numbered from the segment's first sample (`landmarks.FRAME_S` apart); old
 peaks are dropped after `keep_s`.
 
-Two sets are kept: peaks at the matcher's query density, for searching the catalog, and
+Two sets are kept, each peak with the strength it was ranked by (the catalog's triplet keys
+pick a peak's partners by strength: without it a search found the right song seconds later
+and split one airing): peaks at the matcher's query density, for searching the catalog, and
 denser ones (every local maximum, up to DENSE_PEAKS_PER_S) for following a known alignment:
 under a DJ's voice-over, speech takes most of the strongest peaks, and the music's weaker
 peaks, which only the dense set keeps, carry about 1.5 times more evidence per second
@@ -56,9 +58,10 @@ class PeakStream:
         self._audio_start = 0  # segment sample index of self._audio[0]
         self.received = 0  # samples received in this segment
         self.final_frame = 0  # peaks of every frame before this are known
-        # per density: peak frames and bands, in chunks (joined on demand)
+        # per density: peak frames, bands and strengths, in chunks (joined on demand)
         self._t: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         self._f: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+        self._s: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         self._first_kept = 0  # frames before this were dropped
 
     @property
@@ -80,11 +83,16 @@ class PeakStream:
         while self.final_frame < last:
             self._analyse(self.final_frame, min(self.final_frame + CHUNK_FRAMES, last))
 
-    def peaks(self, first: int, last: int) -> Peaks:
-        """Query-density peaks of frames [first, last), with frames counted from `first` (what
-        the catalog search takes)."""
-        t, f = self.frames(first, last, dense=False)
-        return Peaks((t - first).astype(np.int32), f)
+    def peaks(self, first: int, last: int, *, dense: bool = False) -> Peaks:
+        """Peaks of frames [first, last) with their strengths, frames counted from `first`
+        (what the catalog search takes: triplet keys pick each peak's partners by strength)."""
+        k = 1 if dense else 0
+        self._consolidate()
+        if not self._t[k]:
+            return Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32))
+        t = self._t[k][0]
+        a, b = np.searchsorted(t, [first, last])
+        return Peaks((t[a:b] - first).astype(np.int32), self._f[k][0][a:b], self._s[k][0][a:b])
 
     def frames(self, first: int, last: int, *, dense: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(segment frames, fractional bands) of the peaks in frames [first, last)."""
@@ -115,10 +123,12 @@ class PeakStream:
         audio = self._audio[a : hi_sample - self._audio_start]
         for k, density in enumerate(self._densities):
             peaks = find_peaks(audio, density)
+            assert peaks.strength is not None  # find_peaks always ranks its peaks
             t = peaks.t.astype(np.int64) + lo
             keep = (t >= first) & (t < last)
             self._t[k].append(t[keep])
             self._f[k].append(peaks.f[keep])
+            self._s[k].append(peaks.strength[keep])
         self.final_frame = last
         # audio before the next chunk's left context is never needed again
         drop = max(0, (last - CONTEXT_FRAMES) * HOP - self._audio_start)
@@ -128,19 +138,19 @@ class PeakStream:
         self._forget_old()
 
     def _consolidate(self) -> None:
-        for ts, fs in zip(self._t, self._f, strict=True):
-            if len(ts) > 1:
-                ts[:] = [np.concatenate(ts)]
-                fs[:] = [np.concatenate(fs)]
+        for parts in (*self._t, *self._f, *self._s):
+            if len(parts) > 1:
+                parts[:] = [np.concatenate(parts)]
 
     def _forget_old(self) -> None:
         horizon = self.final_frame - self._keep_frames
         if horizon <= self._first_kept + CHUNK_FRAMES * 16:
             return
         self._consolidate()
-        for ts, fs in zip(self._t, self._f, strict=True):
+        for ts, fs, ss in zip(self._t, self._f, self._s, strict=True):
             if ts:
                 cut = int(np.searchsorted(ts[0], horizon))
                 ts[:] = [ts[0][cut:]]
                 fs[:] = [fs[0][cut:]]
+                ss[:] = [ss[0][cut:]]
         self._first_kept = horizon

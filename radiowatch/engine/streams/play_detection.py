@@ -41,17 +41,21 @@ SNAP_HEAD_S = 2.0  # a track's first seconds checked before a start is snapped b
 
 @dataclass(frozen=True)
 class DetectionSettings:
-    window_s: float = 8.0  # audio identified at a time
-    hop_s: float = 2.0  # a window every hop (4 s made live plays known ~3 s later at p95)
-    # A search answer this good is a candidate (the catalog's own threshold is 8): under a DJ's
-    # voice-over the right track often scores 5-8, and a second window agreeing on track and
-    # alignment, which chance almost never gives, makes it sure. Searching with the dense peaks
-    # raises those scores by 2-4 and lowers the best non-music window's (6.4 vs 7.6 on the
-    # broadcast benchmark), at a third more search time.
-    candidate_score: float = 5.0
-    search_dense: bool = True
+    # Audio identified at a time, and a window every hop: both whole peak chunks
+    # (peak_stream.CHUNK_FRAMES), so a window is looked at as soon as its last chunk's peaks are
+    # final (an 8.0 s window every 2.0 s waited ~1 s longer on average: now-playing p50 8.4 s
+    # instead of 9.0 on the broadcast benchmark). A 4 s hop made live plays known ~3 s later.
+    window_s: float = 8.192
+    hop_s: float = 2.048
+    # A search answer this good is a candidate (the catalog's own threshold is 6.5): as a DJ
+    # stops talking over an intro the right track first scores 4-8, and a second window agreeing
+    # on track and alignment, which chance almost never gives, makes it sure. The search uses
+    # the matcher's own peak density: the dense peaks (every local maximum) found nothing more
+    # with triplet keys and cost twice the search time.
+    candidate_score: float = 4.0
+    search_dense: bool = False
     confirm_windows: int = 2  # agreeing windows that confirm a play ...
-    sure_score: float = 20.0  # ... or one window scoring at least this
+    sure_score: float = 12.0  # ... or one window scoring at least this (negatives stay < 6)
     follow_score: float = 4.0  # a window carries its play when following it scores this
     search_below: float = 12.0  # below this follow score the catalog is searched as well
     anchor_tolerance_s: float = 1.0  # windows of one airing place the track within this

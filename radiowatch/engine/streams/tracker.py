@@ -186,14 +186,11 @@ class PlayTracker:
     def identify(self, start: float, end: float) -> Found | None:
         first, last = self._frames(start, end)
         assert self._peaks is not None
-        if self.settings.search_dense:
-            t, f = self._peaks.frames(first, last)
-            peaks = Peaks((t - first).astype(np.int32), f)
-        else:
-            peaks = self._peaks.peaks(first, last)
+        peaks = self._peaks.peaks(first, last, dense=self.settings.search_dense)
         match = self._catalog.identify(None, threshold=self.settings.candidate_score, peaks=peaks)
-        if match is None:
-            return None
+        return None if match is None else self._found(match, start)
+
+    def _found(self, match: Any, start: float) -> Found | None:
         duration = float(getattr(match.track, "duration_s", 0) or 0)
         if duration and float(match.offset_s) > duration + 1.0:
             return None  # would have ended before the window began: not a real match

@@ -98,12 +98,6 @@ def test_crossfaded_songs_are_two_plays_with_their_boundaries_in_the_overlap(
     assert second["end_s"] == pytest.approx(120, abs=1)
 
 
-@pytest.mark.xfail(
-    reason="Known regression, issue 17: with index format 2 (issue 16) the start under a "
-    "voice-over comes ~5 s late (15.1 s for 10 s); the detector was tuned on format 1. "
-    "Re-tune the start refinement against the new matcher and remove this mark.",
-    strict=False,
-)
 def test_a_voice_over_on_the_intro_does_not_delay_the_start(catalog, songs, tmp_path):
     # s2 starts at 10 s; a DJ talks over its first 10 s with the music ducked by 8 dB
     music = songs["s2"][: 60 * RATE].copy()
