@@ -499,6 +499,7 @@ class HistoryTab(QWidget):
                     if self.apply_edit(play.id, d.corrections(), d.is_false_positive())
                     else self.write_error
                 ),
+                clip_actions=self.clip_actions,
             )
         )
 

@@ -35,6 +35,7 @@ def monitor_tab(app: RadiowatchApp) -> QWidget:
     tab.watchlist_requested.connect(lambda: open_watchlist(app))
     tab.play_activated.connect(app.open_play)
     tab.add_station_requested.connect(lambda: app.window.open_station_dialog())
+    tab.set_clip_actions(_clip_actions(app, tab))
     app.notifier = TrayNotifier(app.tray_controller, tab.banner)
     live.notifier.target = app.notifier
     app.services.add_closer("monitor tab", tab.shutdown)
