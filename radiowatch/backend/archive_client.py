@@ -9,8 +9,11 @@ monitors, so with it there is no archive: `archive_client_for` says so in words 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -180,6 +183,39 @@ class ArchiveLimits(BaseModel):
     peaks_retention_days: float
     station_cap_mb: float
     total_cap_mb: float
+
+
+class _Job(Protocol):
+    job_id: str
+
+    @property
+    def finished(self) -> bool: ...
+
+
+J = TypeVar("J", bound=_Job)
+JOB_POLL_S = 0.5
+
+
+async def follow_job(
+    job: J,
+    fetch: Callable[[str], Awaitable[J]],
+    cancel: Callable[[str], Awaitable[Any]],
+    on_update: Callable[[J], None],
+    *,
+    every_s: float = JOB_POLL_S,
+) -> J:
+    """Poll an engine job until it ends, handing each state to `on_update`. When the waiting
+    is cancelled (a dialog closed), the engine's job is cancelled too: nobody is watching it."""
+    try:
+        while not job.finished:
+            await asyncio.sleep(every_s)
+            job = await fetch(job.job_id)
+            on_update(job)
+        return job
+    except asyncio.CancelledError:
+        with contextlib.suppress(AudDError, asyncio.CancelledError):
+            await asyncio.shield(cancel(job.job_id))
+        raise
 
 
 def archive_client_for(session: Any) -> ArchiveClient:

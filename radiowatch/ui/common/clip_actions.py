@@ -110,6 +110,11 @@ class ClipActions(QObject):
         self._fetch = TaskSlot("archived clip", on_error=self._failed)
         self._menu_check = TaskSlot("kept audio for a menu")
 
+    @property
+    def archive(self) -> ArchiveProvider:
+        """The archive client factory (raises ArchiveUnavailable with the reason)."""
+        return self._archive
+
     # -- menus -----------------------------------------------------------------------------------
     def add_to_menu(self, menu: QMenu, play: Play) -> tuple[QAction, QAction]:
         """Add Listen and Save clip… for `play`; they turn on once the engine says it keeps

@@ -60,6 +60,7 @@ def history_tab(app: RadiowatchApp) -> QWidget:
     tab = HistoryTab(app.services.dirs.database)
     tab.cut_down_requested.connect(app.make_cut_down)
     tab.set_clip_actions(_clip_actions(app, tab))
+    tab.catalog_provider = app.catalog_provider
     app.services.add_closer("history tab", tab.close_database)
     return tab
 
