@@ -45,6 +45,7 @@ from radiowatch.ui.history.archive_search_dialog import ArchiveSearchDialog
 from radiowatch.ui.history.around_dialog import AroundDialog
 from radiowatch.ui.history.charts_view import ChartsView
 from radiowatch.ui.history.coverage_view import CoverageView
+from radiowatch.ui.history.discover_view import DiscoverView
 from radiowatch.ui.history.export_runner import PlayExportRunner
 from radiowatch.ui.history.filter_bar import HistoryFilterBar
 from radiowatch.ui.history.play_edit_dialog import PlayEditDialog
@@ -391,7 +392,9 @@ class HistoryTab(HistoryExports, QWidget):
         """Offer "Listen" and "Save clip…" for plays (the engine's archived audio)."""
         self.clip_actions = actions
         actions.status.connect(self._show_status)
-        if self._db is not None:
+        if self._db is not None:  # Discover: unknown audio heard again and again (the archive)
+            self.discover = DiscoverView(actions, lambda: getattr(self, "_stations", []))
+            self.tabs.addTab(self.discover, "Discover")
             self._update_actions()
 
     # -- public entry points --------------------------------------------------------------------
