@@ -142,9 +142,9 @@ class ArchiveSearchDialog(QDialog):
         self.search_button = QPushButton("Search")
         self.search_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel search")
-        self.cancel_button.hide()
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button.hide()  # after addButton, which shows it
         self.buttons.addButton(self.search_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.search_button.clicked.connect(self.start_search)
         self.cancel_button.clicked.connect(self.cancel_search)

@@ -63,7 +63,7 @@ class PlayEditDialog(QDialog):
         self._kept_check = TaskSlot("kept audio for the edit dialog")
         self._stations = stations
         self.setWindowTitle("Add a play" if play is None else "Edit play")
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(480 if clip_actions is not None else 420)
         self.setup_ui(default_station, default_start)
         self._validate()
 

@@ -50,7 +50,7 @@ def cost_text(usage: ArchiveUsage, retention_days: float) -> str:
     text += (
         f". Keeping {retention_days:g} days takes about {whole / 1000:.1f} GB per station, "
         f"{whole * stations / 1000:.1f} GB for the {stations} station"
-        f"{'s' if stations != 1 else ''} archived; the caps below stop it earlier."
+        f"{'s' if stations != 1 else ''} archived; the caps above stop it earlier."
     )
     used = usage.total.get("bytes")
     if used:
