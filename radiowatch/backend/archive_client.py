@@ -9,8 +9,11 @@ monitors, so with it there is no archive: `archive_client_for` says so in words 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -120,6 +123,99 @@ class SearchJob(BaseModel):
     @property
     def finished(self) -> bool:
         return self.state in ("done", "cancelled", "failed")
+
+
+class Airing(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    radio_id: int
+    start: float
+    end: float
+
+
+class DiscoveredPiece(BaseModel):
+    """One piece of unknown audio the archive heard again and again (a discover row)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    length_s: float
+    count: int
+    stations: list[int] = Field(default_factory=list)
+    first_heard: float
+    last_heard: float
+    kind_hint: str = "song"  # jingle | ad | song, from its length
+    representative: Airing
+    airings: list[Airing] = Field(default_factory=list)
+
+
+class DiscoverJob(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    job_id: str
+    state: str  # queued | running | done | cancelled | failed
+    progress: float = 0.0
+    stations: list[int] = Field(default_factory=list)
+    min_count: int = 3
+    rows: list[DiscoveredPiece] = Field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "cancelled", "failed")
+
+
+class AddedPiece(BaseModel):
+    """A discovered piece now in the catalog, and the search for its other airings."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    track: dict[str, Any]
+    search: SearchJob
+
+
+class ArchiveLimits(BaseModel):
+    """The engine's archive settings a user may change (engine-settings.json `archive_*`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    retention_days: float
+    peaks_retention_days: float
+    station_cap_mb: float
+    total_cap_mb: float
+
+
+class _Job(Protocol):
+    job_id: str
+
+    @property
+    def finished(self) -> bool: ...
+
+
+J = TypeVar("J", bound=_Job)
+JOB_POLL_S = 0.5
+
+
+async def follow_job(
+    job: J,
+    fetch: Callable[[str], Awaitable[J]],
+    cancel: Callable[[str], Awaitable[Any]],
+    on_update: Callable[[J], None],
+    *,
+    every_s: float = JOB_POLL_S,
+) -> J:
+    """Poll an engine job until it ends, handing each state to `on_update`. When the waiting
+    is cancelled (a dialog closed), the engine's job is cancelled too: nobody is watching it."""
+    try:
+        while not job.finished:
+            await asyncio.sleep(every_s)
+            job = await fetch(job.job_id)
+            on_update(job)
+        return job
+    except asyncio.CancelledError:
+        with contextlib.suppress(AudDError, asyncio.CancelledError):
+            await asyncio.shield(cancel(job.job_id))
+        raise
 
 
 def archive_client_for(session: Any) -> ArchiveClient:
@@ -245,6 +341,63 @@ class ArchiveClient:
     async def cancel(self, job_id: str) -> SearchJob:
         return SearchJob.model_validate(
             await self._call("POST", f"search/{job_id}/cancel", "archiveSearchCancel")
+        )
+
+    # -- discover ----------------------------------------------------------------------------
+    async def discover(
+        self,
+        *,
+        radio_ids: list[int] | None = None,
+        start: float | None = None,
+        end: float | None = None,
+        min_count: int = 3,
+    ) -> DiscoverJob:
+        fields: dict[str, Any] = {"min_count": min_count}
+        if radio_ids:
+            fields["radio_ids"] = ",".join(str(r) for r in radio_ids)
+        if start is not None:
+            fields["from"] = start
+        if end is not None:
+            fields["to"] = end
+        return DiscoverJob.model_validate(
+            await self._call("POST", "discover", "archiveDiscover", fields)
+        )
+
+    async def discover_job(self, job_id: str) -> DiscoverJob:
+        return DiscoverJob.model_validate(
+            await self._call("GET", f"discover/{job_id}", "archiveDiscoverJob")
+        )
+
+    async def cancel_discover(self, job_id: str) -> DiscoverJob:
+        return DiscoverJob.model_validate(
+            await self._call("POST", f"discover/{job_id}/cancel", "archiveDiscoverCancel")
+        )
+
+    async def add_discovered(
+        self, airing: Airing, *, title: str, artist: str, kind: str = "song"
+    ) -> AddedPiece:
+        """Make the archived audio of `airing` a catalog track; the engine then searches the
+        archive for its other airings (they become plays marked found later)."""
+        fields = {
+            "radio_id": airing.radio_id,
+            "start": f"{airing.start:.3f}",
+            "end": f"{airing.end:.3f}",
+            "title": title,
+            "artist": artist,
+            "kind": kind,
+        }
+        return AddedPiece.model_validate(
+            await self._call("POST", "discover/add", "archiveDiscoverAdd", fields)
+        )
+
+    # -- settings ----------------------------------------------------------------------------
+    async def limits(self) -> ArchiveLimits:
+        return ArchiveLimits.model_validate(await self._call("GET", "settings", "archiveSettings"))
+
+    async def set_limits(self, **changes: float) -> ArchiveLimits:
+        """Change retention days and caps (MB) on the engine, which keeps them across starts."""
+        return ArchiveLimits.model_validate(
+            await self._call("POST", "settings", "archiveSettings", changes)
         )
 
     # -- transport ---------------------------------------------------------------------------

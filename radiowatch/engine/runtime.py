@@ -14,7 +14,8 @@ in an optional `<data dir>/engine-settings.json` (every key optional):
      "archive_search_new_tracks": true, "archive_settle_s": 180}
 
 Tests use it to shorten windows and timeouts; users rarely need it, except for the archive's
-retention and disk caps (engine/archive/store.py), which the GUI shows with what they cost.
+retention and disk caps (engine/archive/store.py), which the GUI's Settings change over HTTP
+(`/archive/settings/`, written back here by `save_changes`) and show with what they cost.
 """
 
 from __future__ import annotations
@@ -99,6 +100,32 @@ class EngineSettings(BaseModel):
             raise SystemExit(
                 f"{path}: invalid engine settings ({exc}); fix or delete the file"
             ) from exc
+
+    @classmethod
+    def save_changes(cls, data_dir: Path, changes: dict[str, Any]) -> EngineSettings:
+        """Validate `changes` on top of the settings file and write them into it (the keys it
+        has already are kept; temp file, fsync, rename). ValueError says what is wrong."""
+        path = Path(data_dir) / SETTINGS_FILE
+        stored: dict[str, Any] = {}
+        if path.exists():
+            try:
+                stored = json.loads(path.read_text("utf-8"))
+            except ValueError as exc:
+                raise ValueError(f"{path.name} cannot be read ({exc}); fix or delete it") from exc
+        merged = {**stored, **changes}
+        try:
+            settings = cls.model_validate(merged)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"`{name}`: {first['msg']}") from None
+        tmp = path.with_name(path.name + ".part")
+        with open(tmp, "w", encoding="utf-8") as out:
+            json.dump(merged, out, indent=2, sort_keys=True)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        return settings
 
     def archive(self) -> ArchiveSettings:
         return ArchiveSettings(
@@ -222,6 +249,23 @@ class EngineRuntime:
             store=self.store,
             settings=settings,
         )
+
+    def change_archive_settings(self, changes: dict[str, Any]) -> ArchiveSettings:
+        """Change archive limits (`archive_*` keys) for now and later starts; ValueError if
+        they are invalid. The caller has the archive apply them (`enforce_limits`)."""
+        settings = EngineSettings.save_changes(self.data_dir, changes)
+        self.settings = settings
+        if self.archive is not None:
+            current = self.archive.archive.settings
+            self.archive.archive.settings = replace(
+                current,
+                retention_days=settings.archive_retention_days,
+                peaks_retention_days=settings.archive_peaks_retention_days,
+                station_cap_mb=settings.archive_station_cap_mb,
+                total_cap_mb=settings.archive_total_cap_mb,
+            )
+            return self.archive.archive.settings
+        return settings.archive()
 
     def _describe_track(self, track_id: str) -> dict[str, Any] | None:
         """The AudD song object of a catalog track, as live plays carry it (no timecode)."""

@@ -10,6 +10,11 @@ where it was not (history/coverage_export.py): CSV in a second file beside the p
 (`<name>.coverage.csv`, so the play columns stay as programs expect them), XLSX in a "Coverage"
 sheet, JSON in a `coverage` object.
 
+An export can name each play's audio clip (saved beside it by the GUI from the engine's
+archive): `clip_files` maps play ids to the clip's path relative to the export, written in a
+last column, "Clip file" (empty for a play without kept audio). The map goes into a TEMP table
+of the exporting connection, so the rows are still rendered by one SQL statement.
+
 CSV cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are
 prefixed with an apostrophe (the OWASP advice); XLSX cells are written as typed strings, which
 Excel never evaluates.
@@ -24,7 +29,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -88,7 +93,12 @@ class _Column:
     text: bool = True  # a free-text column: formula-escaped in CSV
 
 
-def _columns(utc: bool, fmt: ExportFormat) -> list[_Column]:
+CLIP_COLUMN = _Column(
+    "Clip file", "clip_file", "(SELECT path FROM temp.export_clips WHERE play_id = plays.id)"
+)
+
+
+def _columns(utc: bool, fmt: ExportFormat, clips: bool = False) -> list[_Column]:
     """Spreadsheets get wall-clock times; JSON gets ISO 8601 UTC, which programs expect."""
     zone = "" if utc else ", 'localtime'"
     suffix = "UTC" if utc else "local time"
@@ -119,6 +129,7 @@ def _columns(utc: bool, fmt: ExportFormat) -> list[_Column]:
         _Column("Recognised title", "original_title", "original_title"),
         _Column("Song link", "song_link", "song_link"),
         _Column("Play ID", "id", "id", False),
+        *([CLIP_COLUMN] if clips else []),
     ]
 
 
@@ -172,12 +183,14 @@ def export_plays(
     progress: Progress | None = None,
     cancel: threading.Event | Callable[[], bool] | None = None,
     utc: bool = False,
+    clip_files: Mapping[int, str] | None = None,
 ) -> ExportResult:
     """Write the plays matching `filt`, oldest first, to `path`.
 
     `progress(done, total)` is called after each batch (from the calling thread); setting
     `cancel` stops at the next batch and raises ExportCancelled. Use a connection owned by the
-    calling thread.
+    calling thread. With `clip_files` (play id -> clip path) the export gains a "Clip file"
+    column.
     """
     target = Path(path).expanduser()
     fmt = ExportFormat(fmt) if fmt is not None else ExportFormat.from_path(target)
@@ -188,7 +201,8 @@ def export_plays(
         )
     if target.is_dir():
         raise ExportError(f"Cannot write {target}: it is a folder. Choose a file name.")
-    columns = _columns(utc, fmt)
+    clips = clip_files is not None
+    columns = _columns(utc, fmt, clips)
     where, params = where_clause(filt)
     total = PlayQueries(conn).count(filt)
     coverage = coverage_for(conn, filt)
@@ -200,9 +214,12 @@ def export_plays(
     coverage_temp: Path | None = None
     try:
         with friendly_errors("read the plays to export"):
+            _clip_table(conn, clip_files)
             if fmt is ExportFormat.XLSX:
                 small = [_coverage_sheet(coverage, utc)]
-                rows = _write_xlsx(conn, temp, where, params, utc, total, report, stop, small)
+                rows = _write_xlsx(
+                    conn, temp, where, params, utc, total, report, stop, small, clips
+                )
             else:
                 # Each row is rendered to its final text by SQLite's C code (one string per
                 # row): 3-4x faster than building tuples and formatting them in Python, where
@@ -225,10 +242,20 @@ def export_plays(
     except OSError as exc:
         raise ExportError(describe_os_error(exc, target)) from exc
     finally:
+        if clips:
+            conn.execute("DROP TABLE IF EXISTS temp.export_clips")
         for leftover in (temp, coverage_temp):
             if leftover is not None and leftover.exists():
                 leftover.unlink(missing_ok=True)
     return ExportResult(target, rows, fmt, coverage, coverage_target)
+
+
+def _clip_table(conn: sqlite3.Connection, clip_files: Mapping[int, str] | None) -> None:
+    if clip_files is None:
+        return
+    conn.execute("DROP TABLE IF EXISTS temp.export_clips")
+    conn.execute("CREATE TEMP TABLE export_clips (play_id INTEGER PRIMARY KEY, path TEXT)")
+    conn.executemany("INSERT INTO temp.export_clips VALUES (?, ?)", clip_files.items())
 
 
 def _temp_path(target: Path) -> Path:
@@ -307,7 +334,7 @@ def _write_csv(temp, cursor, columns, total, progress, cancel) -> int:
     return done
 
 
-def _sheet_columns(utc: bool) -> list[SheetColumn]:
+def _sheet_columns(utc: bool, clips: bool = False) -> list[SheetColumn]:
     """The CSV columns as typed cells: times become real Excel date-times (serial days since
     1899-12-30, Julian day 2415018.5), numbers stay numbers, text is never a formula."""
     zone = "" if utc else ", 'localtime'"
@@ -334,6 +361,7 @@ def _sheet_columns(utc: bool) -> list[SheetColumn]:
         "title": 32,
         "album": 28,
         "label": 20,
+        "clip_file": 40,
     }
     return [
         SheetColumn(
@@ -342,11 +370,11 @@ def _sheet_columns(utc: bool) -> list[SheetColumn]:
             kind=kinds.get(c.json_name, "text"),
             width=widths.get(c.json_name, 14),
         )
-        for c in _columns(utc, ExportFormat.XLSX)
+        for c in _columns(utc, ExportFormat.XLSX, clips)
     ]
 
 
-def _write_xlsx(conn, temp, where, params, utc, total, progress, cancel, small) -> int:
+def _write_xlsx(conn, temp, where, params, utc, total, progress, cancel, small, clips) -> int:
     def fetch(row_expression: str):
         cursor = conn.execute(
             f"SELECT {row_expression} FROM plays WHERE {where} ORDER BY start_ts, id", params
@@ -354,7 +382,7 @@ def _write_xlsx(conn, temp, where, params, utc, total, progress, cancel, small) 
         return _batches(cursor, cancel)
 
     return write_xlsx(
-        temp, _sheet_columns(utc), total, fetch, lambda done: progress(done, total), small
+        temp, _sheet_columns(utc, clips), total, fetch, lambda done: progress(done, total), small
     )
 
 

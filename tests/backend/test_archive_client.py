@@ -5,6 +5,7 @@ answer when the backend is the AudD cloud."""
 
 from __future__ import annotations
 
+import json
 import time
 from types import SimpleNamespace
 
@@ -83,3 +84,28 @@ def test_the_audd_cloud_has_no_archive():
     not_started = SimpleNamespace(kind="local", client=None)
     with pytest.raises(ArchiveUnavailable, match="not running"):
         archive_client_for(not_started)
+
+
+@pytest.mark.asyncio
+async def test_archive_limits_are_changed_through_the_engine_and_kept(tmp_path):
+    data = tmp_path / "engine"
+    with running_engine(data, settings={**SETTINGS, "archive_retention_days": 7}) as engine:
+        async with ArchiveClient(engine.base_url, engine.token) as client:
+            before = await client.limits()
+            changed = await client.set_limits(retention_days=3, total_cap_mb=500)
+            with pytest.raises(AudDAPIError, match="retention_days"):
+                await client.set_limits(retention_days=0)
+            usage = await client.usage()
+        engine.settings = None  # restart on the file as the engine left it
+        engine.restart()
+        async with ArchiveClient(engine.base_url, engine.token) as client:
+            after_restart = await client.limits()
+
+    assert before.retention_days == 7 and before.total_cap_mb == 20_000
+    assert changed.retention_days == 3 and changed.total_cap_mb == 500
+    assert changed.station_cap_mb == before.station_cap_mb
+    assert usage.settings["retention_days"] == 3 and usage.settings["total_cap_mb"] == 500
+    assert after_restart == changed  # the refused change left nothing behind
+    written = json.loads((data / "engine-settings.json").read_text())
+    assert written["archive_retention_days"] == 3 and written["archive_total_cap_mb"] == 500
+    assert written["archive_segment_s"] == SETTINGS["archive_segment_s"]  # other keys kept

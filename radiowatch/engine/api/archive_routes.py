@@ -1,12 +1,16 @@
 """The archive over HTTP: coverage, what it costs, proof clips and "found later" searches.
 
 Extension routes under `/archive/`, a prefix AudD does not use, with the same token and the
-same envelopes as `/catalog/` (catalog_routes.py): `{"status": "success", "result": ...}` or
+same envelopes as `/catalog/` (extension_routes.py): `{"status": "success", "result": ...}` or
 AudD's error envelope. Times are Unix epoch seconds (floats). Lists are comma-separated.
 
     GET  /archive/usage/                       -> {settings, stations: [{radio_id, audio_bytes,
                                                    audio_seconds, audio_mb_per_day, peaks_bytes,
                                                    peaks_mb_per_day, ...}], total}
+    GET  /archive/settings/                    -> {retention_days, peaks_retention_days,
+                                                   station_cap_mb, total_cap_mb}
+    POST /archive/settings/ any of those       -> the same, changed now and written to
+                                                   engine-settings.json (limits applied at once)
     GET  /archive/coverage/?radio_id=&from=&to= -> {stations: [{radio_id, seconds: {archived,
                                                    heard, down, not_monitored}, intervals:
                                                    [{from, to, state}]}]}  (radio_id: all if
@@ -51,7 +55,6 @@ import io
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -59,16 +62,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from radiowatch.engine.api.catalog_routes import KINDS, add_track, track_json
-from radiowatch.engine.api.replies import (
-    FEATURE_NOT_AVAILABLE,
-    INVALID_REQUEST,
-    SERVER_ERROR,
-    ApiError,
-    error_body,
-    json_reply,
-    success_body,
-)
-from radiowatch.engine.api.request import ApiRequest, AudioUpload, read_api_request
+from radiowatch.engine.api.extension_routes import Handler, both_slashes, handle
+from radiowatch.engine.api.replies import FEATURE_NOT_AVAILABLE, INVALID_REQUEST, ApiError
+from radiowatch.engine.api.request import ApiRequest, AudioUpload
 from radiowatch.engine.archive.clips import DEFAULT_PAD_S, MAX_CLIP_S, NotArchived
 from radiowatch.engine.archive.discover import SAME_AIRING_S
 from radiowatch.engine.archive.discover_jobs import DiscoverRequest
@@ -82,8 +78,14 @@ ARCHIVE_OFF = (
     "turn it on and restart the engine to keep audio and search it later"
 )
 _DEFAULT_SPAN_S = 86400.0
+# what a client may change through /archive/settings/ (engine-settings.json's archive_<name>)
+SETTABLE = ("retention_days", "peaks_retention_days", "station_cap_mb", "total_cap_mb")
 
-Handler = Callable[[Any, ApiRequest, dict[str, Any]], Awaitable[Any]]
+JOB_KINDS = {
+    # route segment: (the service's runner, API method prefix, what the error calls a job)
+    "search": ("searches", "archiveSearch", "search"),
+    "discover": ("discoveries", "archiveDiscover", "discover job"),
+}
 
 
 def archive_routes(runtime: Any) -> list[Route]:
@@ -91,68 +93,54 @@ def archive_routes(runtime: Any) -> list[Route]:
 
     def route(path: str, method: str, handler: Handler, methods: list[str]) -> list[Route]:
         async def endpoint(request: Request) -> Response:
-            return await _handle(runtime, request, method, handler)
+            return await handle(runtime, request, method, handler, limit=runtime.limits.OTHER)
 
+        return both_slashes(path, endpoint, methods)
+
+    def job_routes(kind: str, start: Handler) -> list[Route]:
+        """`/archive/<kind>/`: GET lists the jobs, POST starts one; `{job_id}/`, `cancel/`."""
+        runner, api_method, noun = JOB_KINDS[kind]
+
+        def find(path: dict[str, Any]) -> Any:
+            job = getattr(_service(runtime), runner).get(path["job_id"])
+            if job is None:
+                raise ApiError(
+                    INVALID_REQUEST,
+                    f"there is no {noun} {path['job_id']!r} (jobs are forgotten when the engine "
+                    "restarts)",
+                )
+            return job
+
+        async def jobs(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
+            if api.http_method == "POST":
+                return (await start(runtime, api, path)).as_json()
+            return [j.as_json() for j in getattr(_service(runtime), runner).jobs()]
+
+        async def one(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
+            return find(path).as_json()
+
+        async def cancel(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
+            job = find(path)
+            getattr(_service(runtime), runner).cancel(job.id)
+            return job.as_json()
+
+        base = f"/archive/{kind}"
         return [
-            Route(path, endpoint, methods=methods),
-            Route(path + "/", endpoint, methods=methods),
+            *route(base + "/{job_id}/cancel", api_method + "Cancel", cancel, ["POST"]),
+            *route(base + "/{job_id}", api_method + "Job", one, ["GET", "POST"]),
+            *route(base, api_method, jobs, ["GET", "POST"]),
         ]
-
-    async def search(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
-        if api.http_method == "POST":
-            return await _start_search(runtime, api, path)
-        return [j.as_json() for j in _service(runtime).searches.jobs()]
-
-    async def discover(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
-        if api.http_method == "POST":
-            return await _start_discover(runtime, api, path)
-        return [j.as_json() for j in _service(runtime).discoveries.jobs()]
 
     return [
         *route("/archive/usage", "archiveUsage", _usage, ["GET", "POST"]),
+        *route("/archive/settings", "archiveSettings", _settings, ["GET", "POST"]),
         *route("/archive/coverage", "archiveCoverage", _coverage, ["GET", "POST"]),
         *route("/archive/kept", "archiveKept", _kept, ["GET", "POST"]),
         *route("/archive/clip", "archiveClip", _clip, ["GET", "POST"]),
-        *route("/archive/search/{job_id}/cancel", "archiveSearchCancel", _cancel, ["POST"]),
-        *route("/archive/search/{job_id}", "archiveSearchJob", _job, ["GET", "POST"]),
-        *route("/archive/search", "archiveSearch", search, ["GET", "POST"]),
+        *job_routes("search", _start_search),
         *route("/archive/discover/add", "archiveDiscoverAdd", _discover_add, ["POST"]),
-        *route(
-            "/archive/discover/{job_id}/cancel", "archiveDiscoverCancel", _discover_cancel, ["POST"]
-        ),
-        *route("/archive/discover/{job_id}", "archiveDiscoverJob", _discover_job, ["GET", "POST"]),
-        *route("/archive/discover", "archiveDiscover", discover, ["GET", "POST"]),
+        *job_routes("discover", _start_discover),
     ]
-
-
-async def _handle(runtime: Any, request: Request, method: str, handler: Handler) -> Response:
-    api = None
-    try:
-        api = await read_api_request(request, method=method, limit=runtime.limits.OTHER)
-        runtime.token_check.require(api.token)
-        result = await handler(runtime, api, dict(request.path_params))
-        if isinstance(result, Response):
-            return result
-        return json_reply(success_body(result))
-    except ApiError as error:
-        params = api.params if api is not None else dict(request.query_params)
-        return json_reply(
-            error_body(error, method=method, http_method=request.method, params=params),
-            status_code=error.http_status,
-        )
-    except Exception:
-        log.exception("archive request %s failed", method)
-        return json_reply(
-            error_body(
-                ApiError(SERVER_ERROR, "Internal error."),
-                method=method,
-                http_method=request.method,
-                params={},
-            )
-        )
-    finally:
-        if api is not None:
-            await api.close()
 
 
 def _service(runtime: Any) -> Any:
@@ -211,11 +199,39 @@ def _range(api: ApiRequest, first: str, last: str) -> tuple[float, float]:
     return start, end
 
 
+def _optional_range(api: ApiRequest) -> tuple[float | None, float | None]:
+    """`from` and `to` when given (a job's default is its own: all peaks kept, or 7 days)."""
+    start = _number(api, "from") if api.get("from").strip() else None
+    end = _number(api, "to") if api.get("to").strip() else None
+    if start is not None and end is not None and end < start:
+        raise ApiError(INVALID_REQUEST, "`to` must not be before `from`")
+    return start, end
+
+
 # -- handlers ----------------------------------------------------------------------------------------
 
 
 async def _usage(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:
     return await _service(runtime).usage()
+
+
+async def _settings(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:
+    service = _service(runtime)
+    changes = {}
+    for name in SETTABLE:
+        if api.get(name).strip():
+            changes[f"archive_{name}"] = _number(api, name)
+    if api.http_method == "POST" and changes:
+        try:
+            runtime.change_archive_settings(changes)
+        except ValueError as exc:
+            raise ApiError(INVALID_REQUEST, str(exc)) from None
+        # the new limits apply now, not at the next upkeep; what is freed shows in usage
+        runtime.run_in_background(
+            service.run(service.archive.enforce_limits), name="archive limits"
+        )
+    current = service.archive.settings
+    return {name: getattr(current, name) for name in SETTABLE}
 
 
 async def _coverage(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:
@@ -268,11 +284,8 @@ async def _start_search(runtime: Any, api: ApiRequest, _path: dict[str, Any]) ->
     track_ids = tuple(t.strip() for t in ids_text.split(",") if t.strip()) if ids_text else None
     added_since = _number(api, "added_since") if api.get("added_since").strip() else None
     radio_ids = _radio_ids(api, "radio_ids")
-    start = _number(api, "from") if api.get("from").strip() else None
-    end = _number(api, "to") if api.get("to").strip() else None
-    if start is not None and end is not None and end < start:
-        raise ApiError(INVALID_REQUEST, "`to` must not be before `from`")
-    job = service.search(
+    start, end = _optional_range(api)
+    return service.search(
         SearchRequest(
             track_ids=track_ids,
             added_since=added_since,
@@ -281,27 +294,6 @@ async def _start_search(runtime: Any, api: ApiRequest, _path: dict[str, Any]) ->
             to_s=end,
         )
     )
-    return job.as_json()
-
-
-def _find_job(runtime: Any, job_id: str) -> Any:
-    job = _service(runtime).searches.get(job_id)
-    if job is None:
-        raise ApiError(
-            INVALID_REQUEST,
-            f"there is no search {job_id!r} (searches are forgotten when the engine restarts)",
-        )
-    return job
-
-
-async def _job(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
-    return _find_job(runtime, path["job_id"]).as_json()
-
-
-async def _cancel(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
-    job = _find_job(runtime, path["job_id"])
-    _service(runtime).searches.cancel(job.id)
-    return job.as_json()
 
 
 # -- discover ----------------------------------------------------------------------------------
@@ -310,17 +302,14 @@ async def _cancel(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
 async def _start_discover(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:
     service = _service(runtime)
     radio_ids = _radio_ids(api, "radio_ids")
-    start = _number(api, "from") if api.get("from").strip() else None
-    end = _number(api, "to") if api.get("to").strip() else None
-    if start is not None and end is not None and end < start:
-        raise ApiError(INVALID_REQUEST, "`to` must not be before `from`")
+    start, end = _optional_range(api)
     min_count = int(_number(api, "min_count", 3))
     if not 2 <= min_count <= 1000:
         raise ApiError(INVALID_REQUEST, "the `min_count` parameter must be 2-1000")
     same_airing = _number(api, "same_airing_s", SAME_AIRING_S)
     if not 0 <= same_airing <= 86400:
         raise ApiError(INVALID_REQUEST, "the `same_airing_s` parameter must be 0-86400")
-    job = service.discover(
+    return service.discover(
         DiscoverRequest(
             radio_ids=tuple(radio_ids) if radio_ids else None,
             from_s=start,
@@ -329,27 +318,6 @@ async def _start_discover(runtime: Any, api: ApiRequest, _path: dict[str, Any]) 
             same_airing_s=same_airing,
         )
     )
-    return job.as_json()
-
-
-def _find_discover_job(runtime: Any, job_id: str) -> Any:
-    job = _service(runtime).discoveries.get(job_id)
-    if job is None:
-        raise ApiError(
-            INVALID_REQUEST,
-            f"there is no discover job {job_id!r} (jobs are forgotten when the engine restarts)",
-        )
-    return job
-
-
-async def _discover_job(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
-    return _find_discover_job(runtime, path["job_id"]).as_json()
-
-
-async def _discover_cancel(runtime: Any, api: ApiRequest, path: dict[str, Any]) -> Any:
-    job = _find_discover_job(runtime, path["job_id"])
-    _service(runtime).discoveries.cancel(job.id)
-    return job.as_json()
 
 
 async def _discover_add(runtime: Any, api: ApiRequest, _path: dict[str, Any]) -> Any:

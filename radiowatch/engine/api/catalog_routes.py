@@ -4,7 +4,7 @@ AudD's own `/upload/` can only add (docs/protocols/audd.md §8: "there is no lis
 GUI's Catalog tab must show, edit and remove the user's tracks, and the catalog has exactly one
 writer: the engine process. So the engine exposes these extension routes, under `/catalog/`,
 a prefix AudD does not use, so no AudD client can trip on them. Same token, same envelopes as
-every other method (`{"status": "success", "result": ...}` or the AudD error envelope).
+every other method (extension_routes.py).
 
     GET  /catalog/tracks/?q=text           -> [track, ...]  (q searches title, artist, album,
                                                ISRC and id; case-insensitive; omit for all)
@@ -34,16 +34,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from radiowatch.engine.api.replies import (
-    INVALID_REQUEST,
-    NO_INPUT,
-    SERVER_ERROR,
-    ApiError,
-    error_body,
-    json_reply,
-    success_body,
-)
-from radiowatch.engine.api.request import read_api_request
+from radiowatch.engine.api.extension_routes import both_slashes, handle
+from radiowatch.engine.api.replies import INVALID_REQUEST, NO_INPUT, ApiError
 
 log = logging.getLogger(__name__)
 
@@ -53,55 +45,24 @@ KINDS = ("song", "jingle", "ad")
 
 def catalog_routes(runtime: Any) -> list[Route]:
     """The routes to put in front of the server's catch-all route."""
+    limit = runtime.limits.for_method("upload", False)
 
     async def tracks(request: Request) -> Response:
         if request.method == "GET":
-            return await _handle(runtime, request, "catalogTracks", _list)
-        return await _handle(runtime, request, "catalogAdd", _add)
+            return await handle(runtime, request, "catalogTracks", _list, limit=limit)
+        return await handle(runtime, request, "catalogAdd", _add, limit=limit)
 
     async def one(request: Request) -> Response:
-        return await _handle(runtime, request, "catalogUpdate", _update)
+        return await handle(runtime, request, "catalogUpdate", _update, limit=limit)
 
     async def delete(request: Request) -> Response:
-        return await _handle(runtime, request, "catalogRemove", _remove)
+        return await handle(runtime, request, "catalogRemove", _remove, limit=limit)
 
     return [
-        Route("/catalog/tracks", tracks, methods=["GET", "POST"]),
-        Route("/catalog/tracks/", tracks, methods=["GET", "POST"]),
-        Route("/catalog/tracks/{track_id}/delete", delete, methods=["POST"]),
-        Route("/catalog/tracks/{track_id}/delete/", delete, methods=["POST"]),
-        Route("/catalog/tracks/{track_id}", one, methods=["POST"]),
-        Route("/catalog/tracks/{track_id}/", one, methods=["POST"]),
+        *both_slashes("/catalog/tracks", tracks, ["GET", "POST"]),
+        *both_slashes("/catalog/tracks/{track_id}/delete", delete, ["POST"]),
+        *both_slashes("/catalog/tracks/{track_id}", one, ["POST"]),
     ]
-
-
-async def _handle(runtime: Any, request: Request, method: str, handler: Any) -> Response:
-    api = None
-    try:
-        limit = runtime.limits.for_method("upload", False)
-        api = await read_api_request(request, method=method, limit=limit)
-        runtime.token_check.require(api.token)
-        result = await handler(runtime, api, request.path_params)
-        return json_reply(success_body(result))
-    except ApiError as error:
-        params = api.params if api is not None else dict(request.query_params)
-        return json_reply(
-            error_body(error, method=method, http_method=request.method, params=params),
-            status_code=error.http_status,
-        )
-    except Exception:
-        log.exception("catalog request %s failed", method)
-        return json_reply(
-            error_body(
-                ApiError(SERVER_ERROR, "Internal error."),
-                method=method,
-                http_method=request.method,
-                params={},
-            )
-        )
-    finally:
-        if api is not None:
-            await api.close()
 
 
 def track_json(runtime: Any, track: Any) -> dict[str, Any]:

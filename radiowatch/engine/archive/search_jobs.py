@@ -1,6 +1,8 @@
 """ "Found later" searches as background jobs: which tracks, which stations and when, progress,
 cancel, and what became of each play found.
 
+The job's life (queued, running, cancel, the records kept) is `jobs.py`'s, shared with discover.
+
 A job resolves its tracks (by id, added since a moment, or all) to their stored peaks, then
 walks every chosen station's archived peaks in `WINDOW_S` stretches that overlap by
 `OVERLAP_S` (so a play across a boundary is seen whole in one of them), and runs
@@ -13,18 +15,12 @@ answers what became of each: "published" into the long-poll log as a play marked
 `found_later`, or why not ("already_reported", "on_air", ...). A job's record (JSON for the
 API) keeps every play it found with that status, so "search again" shows old plays as
 already reported rather than nothing.
-
-Jobs live in memory: after an engine restart the list is empty, and searching again is safe
-because publishing goes through the ledger.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-import time
-import uuid
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -39,6 +35,7 @@ from radiowatch.engine.archive.found_later import (
     find_plays,
     one_song_at_a_time,
 )
+from radiowatch.engine.archive.jobs import Job, JobRunner
 from radiowatch.engine.archive.store import DAY_S, Archive
 
 log = logging.getLogger(__name__)
@@ -61,30 +58,18 @@ class SearchRequest:
 
 
 @dataclass
-class SearchJob:
+class SearchJob(Job):
     request: SearchRequest
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    state: str = "queued"  # queued | running | done | cancelled | failed
-    created_at: float = field(default_factory=time.time)
-    finished_at: float | None = None
-    total: int = 0
-    done: int = 0
     tracks: list[str] = field(default_factory=list)
     skipped_tracks: list[dict[str, str]] = field(default_factory=list)
     stations: list[int] = field(default_factory=list)
     found: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    cancel_requested: threading.Event = field(default_factory=threading.Event)
 
     def as_json(self) -> dict[str, Any]:
         published = sum(1 for f in self.found if f["status"] == "published")
         return {
-            "job_id": self.id,
-            "state": self.state,
+            **self.status_json(),
             "reason": self.request.reason,
-            "created_at": self.created_at,
-            "finished_at": self.finished_at,
-            "progress": round(self.done / self.total, 4) if self.total else 0.0,
             "done": self.done,
             "total": self.total,
             "tracks": list(self.tracks),
@@ -95,11 +80,12 @@ class SearchJob:
             "found": len(self.found),
             "published": published,
             "plays": list(self.found),
-            "error": self.error,
         }
 
 
-class FoundLaterSearches:
+class FoundLaterSearches(JobRunner[SearchJob]):
+    """`start(SearchJob(request))`; runs one search at a time on the archive's search thread."""
+
     def __init__(
         self,
         archive: Archive,
@@ -108,62 +94,12 @@ class FoundLaterSearches:
         executor: Executor,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
+        super().__init__("found-later search", self._search, executor, loop, keep=KEEP_JOBS)
         self._archive = archive
         self._catalog = catalog
         self._publish = publish
-        self._executor = executor
-        self._loop = loop
-        self._jobs: dict[str, SearchJob] = {}
-
-    def start(self, request: SearchRequest) -> SearchJob:
-        job = SearchJob(request)
-        self._jobs[job.id] = job
-        while len(self._jobs) > KEEP_JOBS:
-            oldest = next(iter(self._jobs))
-            if self._jobs[oldest].state in ("queued", "running"):
-                break
-            del self._jobs[oldest]
-        future = self._loop.run_in_executor(self._executor, self._run, job)
-        future.add_done_callback(lambda f: f.cancelled() or f.exception())
-        return job
-
-    def get(self, job_id: str) -> SearchJob | None:
-        return self._jobs.get(job_id)
-
-    def jobs(self) -> list[SearchJob]:
-        return list(self._jobs.values())
-
-    def cancel(self, job_id: str) -> SearchJob | None:
-        job = self._jobs.get(job_id)
-        if job is not None:
-            job.cancel_requested.set()
-            if job.state == "queued":
-                job.state = "cancelled"
-        return job
-
-    def cancel_all(self) -> None:
-        for job in self._jobs.values():
-            job.cancel_requested.set()
-
-    def busy(self) -> bool:
-        return any(j.state in ("queued", "running") for j in self._jobs.values())
 
     # -- the worker thread ------------------------------------------------------------------------
-    def _run(self, job: SearchJob) -> None:
-        if job.cancel_requested.is_set():
-            job.state = "cancelled"
-            return
-        job.state = "running"
-        try:
-            self._search(job)
-            job.state = "cancelled" if job.cancel_requested.is_set() else "done"
-        except Exception as exc:  # noqa: BLE001 - reported on the job, the engine goes on
-            log.exception("found-later search %s failed", job.id)
-            job.state = "failed"
-            job.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            job.finished_at = time.time()
-
     def _search(self, job: SearchJob) -> None:
         request = job.request
         queries = self._queries(job)

@@ -96,7 +96,7 @@ class ArchiveService:
 
     def discover(self, request: DiscoverRequest) -> DiscoverJob:
         self.ledger.sync(self._store)  # what is known now stays out of the rows
-        return self.discoveries.start(request)
+        return self.discoveries.start(DiscoverJob(request))
 
     async def start(self, run_in_background: RunInBackground) -> None:
         loop = asyncio.get_running_loop()
@@ -155,7 +155,7 @@ class ArchiveService:
         return await self.run(audio_kept, self.archive, radio_id, start_s, end_s)
 
     def search(self, request: SearchRequest) -> SearchJob:
-        return self.searches.start(request)
+        return self.searches.start(SearchJob(request))
 
     # -- publishing (event loop) -----------------------------------------------------------------
     async def _publish(self, plays: list[tuple[int, FoundPlay]]) -> list[str]:

@@ -80,9 +80,15 @@ class PlayExportRunner(QObject):
     def running(self) -> bool:
         return self._thread is not None
 
-    def start(self, filt: PlayFilter, path: Path, fmt: ExportFormat | None = None) -> bool:
-        """Start exporting; False if an export runs already or the history cannot be opened
-        (then `failed` has said why)."""
+    def start(
+        self,
+        filt: PlayFilter,
+        path: Path,
+        fmt: ExportFormat | None = None,
+        clip_files: dict[int, str] | None = None,
+    ) -> bool:
+        """Start exporting (with a "Clip file" column when `clip_files` is given); False if an
+        export runs already or the history cannot be opened (then `failed` has said why)."""
         if self._thread is not None:
             return False
         try:
@@ -101,7 +107,7 @@ class PlayExportRunner(QObject):
         self._progress = self._progress_dialog(Path(path).name)
         thread = threading.Thread(
             target=_export_worker,
-            args=(db, filt, Path(path), fmt, self._cancel, signals),
+            args=(db, filt, Path(path), fmt, self._cancel, signals, clip_files),
             name="history-export",
             daemon=True,
         )
@@ -164,12 +170,19 @@ def _export_worker(
     fmt: ExportFormat | None,
     cancel: threading.Event,
     signals: _WorkerSignals,
+    clip_files: dict[int, str] | None = None,
 ) -> None:
     """Runs on the worker thread: its own connection, never a widget."""
     try:
         db.conn.execute(f"PRAGMA busy_timeout = {WORKER_BUSY_TIMEOUT_MS}")
         result = export_plays(
-            db.conn, filt, path, fmt, progress=signals.progress.emit, cancel=cancel
+            db.conn,
+            filt,
+            path,
+            fmt,
+            progress=signals.progress.emit,
+            cancel=cancel,
+            clip_files=clip_files,
         )
         signals.done.emit(result)
     except ExportCancelled as exc:

@@ -5,6 +5,10 @@ which keeps the recognised values. What the backend originally reported is shown
 the top so a correction is never made blind. When the tab gives an `on_save`, Save calls it and
 the dialog closes only if it succeeded: a refused save (a busy history) leaves the dialog open
 with everything typed and the reason shown, so pressing Save again retries.
+
+With the tab's clip actions, the dialog also says whether the engine keeps the play's audio:
+it asks (`/archive/kept/`) when it opens and says so while it waits, and offers Listen and
+Save clip… once the answer is yes.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -30,6 +36,8 @@ from PySide6.QtWidgets import (
 
 from radiowatch.history.play import Play
 from radiowatch.history.queries import StationRef
+from radiowatch.ui.common.clip_actions import CHECKING, ClipActions
+from radiowatch.ui.common.tasks import TaskSlot
 
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 
@@ -46,13 +54,16 @@ class PlayEditDialog(QDialog):
         default_station: int | None = None,
         default_start: datetime | None = None,
         on_save: Callable[[PlayEditDialog], str | None] | None = None,
+        clip_actions: ClipActions | None = None,
     ) -> None:
         super().__init__(parent)
         self._play = play
         self._on_save = on_save
+        self._clips = clip_actions
+        self._kept_check = TaskSlot("kept audio for the edit dialog")
         self._stations = stations
         self.setWindowTitle("Add a play" if play is None else "Edit play")
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(480 if clip_actions is not None else 420)
         self.setup_ui(default_station, default_start)
         self._validate()
 
@@ -65,6 +76,8 @@ class PlayEditDialog(QDialog):
             recognised.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             recognised.setObjectName("recognised")
             layout.addWidget(recognised)
+            if self._clips is not None:
+                layout.addLayout(self._audio_row(play, self._clips))
 
         form = QFormLayout()
         self.station = QComboBox()
@@ -116,6 +129,37 @@ class PlayEditDialog(QDialog):
         layout.addWidget(self.buttons)
         for edit in (self.artist, self.title, self.isrc):
             edit.textChanged.connect(self._validate)
+
+    def _audio_row(self, play: Play, clips: ClipActions) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.audio_kept = QLabel(CHECKING)
+        self.audio_kept.setObjectName("audioKept")
+        self.audio_kept.setWordWrap(True)
+        self.audio_kept.setStyleSheet("color: palette(placeholder-text)")
+        self.listen_button = QPushButton("Listen")
+        self.listen_button.clicked.connect(lambda: clips.listen(play))
+        self.save_clip_button = QPushButton("Save clip…")
+        self.save_clip_button.clicked.connect(lambda: clips.save(play))
+        for button in (self.listen_button, self.save_clip_button):
+            button.setEnabled(False)
+            button.setToolTip(CHECKING)
+        row.addWidget(self.audio_kept, 1)
+        row.addWidget(self.listen_button)
+        row.addWidget(self.save_clip_button)
+        self._kept_check.start(self._show_kept(play, clips))
+        self.finished.connect(lambda _result: self._kept_check.cancel())
+        return row
+
+    async def _show_kept(self, play: Play, clips: ClipActions) -> None:
+        answer = await clips.check_kept(play)
+        self.audio_kept.setText(answer.text)
+        self.audio_kept.setStyleSheet("" if answer.available else "color: #9a6700")
+        for button in (self.listen_button, self.save_clip_button):
+            button.setEnabled(answer.available)
+            button.setToolTip(answer.text)
+        if answer.available and not clips.preview.available():
+            self.listen_button.setEnabled(False)
+            self.listen_button.setToolTip(clips.preview.unavailable_reason() or "")
 
     @staticmethod
     def _recognised_text(play: Play) -> str:

@@ -7,7 +7,8 @@ second for another writer's lock: an edit that meets a busy history says so and 
 again, instead of freezing the window for SQLite's default 5 s.
 
 The parts live next to it: the filter bar (filter_bar.py), the paged table (table_model.py),
-exports on a worker thread (export_runner.py), the edit and "around" dialogs, the charts.
+exports (tab_exports.py, export_runner.py, clip_export.py), the edit and "around" dialogs,
+the charts, and the archive search (archive_search_dialog.py).
 """
 
 from __future__ import annotations
@@ -38,15 +39,17 @@ from radiowatch.history.errors import (
     describe_history_error,
 )
 from radiowatch.history.play import Play
-from radiowatch.history.play_log_export import ExportFormat, ExportResult
 from radiowatch.history.plays import PlayStore
 from radiowatch.history.queries import PlayFilter, PlayQueries, SortKey
+from radiowatch.ui.history.archive_search_dialog import ArchiveSearchDialog
 from radiowatch.ui.history.around_dialog import AroundDialog
 from radiowatch.ui.history.charts_view import ChartsView
 from radiowatch.ui.history.coverage_view import CoverageView
-from radiowatch.ui.history.export_runner import PlayExportRunner, ask_export_path
+from radiowatch.ui.history.discover_view import DiscoverView
+from radiowatch.ui.history.export_runner import PlayExportRunner
 from radiowatch.ui.history.filter_bar import HistoryFilterBar
 from radiowatch.ui.history.play_edit_dialog import PlayEditDialog
+from radiowatch.ui.history.tab_exports import HistoryExports
 from radiowatch.ui.history.table_model import (
     PLAY_ID_ROLE,
     HistoryTableModel,
@@ -59,7 +62,7 @@ POLL_MS = 5000
 GUI_BUSY_TIMEOUT_MS = 250
 
 
-class HistoryTab(QWidget):
+class HistoryTab(HistoryExports, QWidget):
     """Public API: refresh(), show_play(play_id) (alias open_play), export_to(path),
     around(radio_id, moment), close_database(); the signal cut_down_requested(Play) for the
     Resize tab."""
@@ -80,6 +83,8 @@ class HistoryTab(QWidget):
         self.edit_dialog: PlayEditDialog | None = None
         self.write_error: str | None = None  # why the last edit was not saved, if it was not
         self.clip_actions = None  # "Listen" / "Save clip…" (ui/common/clip_actions.py), if set
+        self.catalog_provider = None  # the engine's catalog, for the archive search's tracks
+        self.archive_search: ArchiveSearchDialog | None = None
         self._db = None
         self._open()
         self.setup_ui()
@@ -212,6 +217,12 @@ class HistoryTab(QWidget):
             "Make a cut-down", self.request_cut_down, None, "Open the track in the Resize tab"
         )
         bar.addStretch(1)
+        self.search_archive_button = button(
+            "Search the archive again…",
+            self.search_archive_dialog,
+            None,
+            "Find catalog tracks in what the stations aired (the engine's archive)",
+        )
         self.export_button = button(
             "Export…", self.export_dialog, "Ctrl+Shift+E", "Export these plays to CSV, XLSX or JSON"
         )
@@ -335,7 +346,8 @@ class HistoryTab(QWidget):
         has = self.selected_play_id() is not None
         for widget in (self.edit_button, self.false_button, self.delete_button, self.cut_button):
             widget.setEnabled(has)
-        self.export_button.setEnabled(self.model.rowCount() > 0 and not self.exports.running())
+        self.export_button.setEnabled(self.model.rowCount() > 0 and not self.export_running())
+        self.search_archive_button.setEnabled(self.clip_actions is not None)
 
     def _select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -380,6 +392,10 @@ class HistoryTab(QWidget):
         """Offer "Listen" and "Save clip…" for plays (the engine's archived audio)."""
         self.clip_actions = actions
         actions.status.connect(self._show_status)
+        if self._db is not None:  # Discover: unknown audio heard again and again (the archive)
+            self.discover = DiscoverView(actions, lambda: getattr(self, "_stations", []))
+            self.tabs.addTab(self.discover, "Discover")
+            self._update_actions()
 
     # -- public entry points --------------------------------------------------------------------
 
@@ -499,6 +515,7 @@ class HistoryTab(QWidget):
                     if self.apply_edit(play.id, d.corrections(), d.is_false_positive())
                     else self.write_error
                 ),
+                clip_actions=self.clip_actions,
             )
         )
 
@@ -569,44 +586,30 @@ class HistoryTab(QWidget):
         if play is not None:
             self.cut_down_requested.emit(play)
 
-    # -- export ---------------------------------------------------------------------------------
+    # -- the archive ----------------------------------------------------------------------------
 
-    def export_dialog(self) -> None:
-        target = ask_export_path(self)
-        if target is not None:
-            self.export_to(target)
-
-    def export_to(self, path: Path, fmt: ExportFormat | None = None) -> bool:
-        """Export the plays matching the current filters; returns False if one is running.
-        Emits export_finished(ExportResult) or export_failed(message) when done."""
-        if self._db is None:
-            return False
-        return self.exports.start(self.model.play_filter, Path(path), fmt)
-
-    def export_running(self) -> bool:
-        return self.exports.running()
-
-    def cancel_export(self) -> None:
-        self.exports.cancel()
-
-    def _on_export_done(self, result: ExportResult) -> None:
-        also = f" and the coverage to {result.coverage_path.name}" if result.coverage_path else ""
-        self._show_status(f"Exported {result.rows:,} plays to {result.path}{also}")
-        self.export_finished.emit(result)
-
-    def _on_export_failed(self, message: str) -> None:
-        self._show_status(message, error=True)
-        if "cancelled" not in message:
-            self.message_box = QMessageBox(
-                QMessageBox.Icon.Warning, "Export failed", message, parent=self
-            )
-            self.message_box.open()  # not exec(): never block the loop the monitoring runs on
-        self.export_failed.emit(message)
+    def search_archive_dialog(self) -> ArchiveSearchDialog | None:
+        """ "Search the archive again…" for the stations shown (the engine's found-later search)."""
+        if self.clip_actions is None:
+            return None
+        dialog = ArchiveSearchDialog(
+            self.clip_actions.archive,
+            getattr(self, "_stations", []),
+            self,
+            catalog=self.catalog_provider,
+            selected_station=self.station.currentData(),
+        )
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
+        self.archive_search = dialog
+        dialog.open()
+        return dialog
 
     # -- shutdown -------------------------------------------------------------------------------
 
     def close_database(self) -> None:
         """Cancel any export and close the connection (the app's shutdown calls this)."""
+        if self._clip_slot is not None:
+            self._clip_slot.cancel()
         self.exports.shutdown()
         if self._db is not None:
             if hasattr(self, "_poll"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -157,9 +157,12 @@ def song_text(play: Play) -> tuple[str, str]:
 
 
 class NowPlayingCard(QFrame):
-    """Emits `play_activated(play_id)` when a play on the card is clicked (open it in History)."""
+    """Emits `play_activated(play_id)` when a play on the card is clicked (open it in History),
+    and `menu_requested(play, global position)` on a right-click while a play is shown (the
+    tab offers Listen and Save clip… there)."""
 
     play_activated = Signal(int)
+    menu_requested = Signal(object, QPoint)
 
     def __init__(self, radio_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -432,6 +435,13 @@ class NowPlayingCard(QFrame):
         if self._current is not None and self._current.id is not None:
             self.play_activated.emit(self._current.id)
         super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._current is None:
+            super().contextMenuEvent(event)
+            return
+        self.menu_requested.emit(self._current, event.globalPos())
+        event.accept()
 
 
 def _show(widget: QWidget, visible: bool) -> None:

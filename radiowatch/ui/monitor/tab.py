@@ -20,21 +20,24 @@ import time
 from collections import OrderedDict
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from radiowatch.history.play import Play
 from radiowatch.monitoring.cover_art import CoverArtCache
 from radiowatch.monitoring.now_playing import NowPlayingBoard, StationPanel, cover_art_url
+from radiowatch.ui.common.clip_actions import ClipActions
 from radiowatch.ui.common.tasks import spawn
 from radiowatch.ui.monitor.add_station_tile import AddStationTile
 from radiowatch.ui.monitor.card_grid import (
@@ -65,6 +68,8 @@ class MonitorTab(QWidget):
     Signals: `pause_toggled(bool)` from the Pause button, `watchlist_requested()` from the
     Watchlist button, `play_activated(play_id)` when a card's current play is double-clicked,
     `add_station_requested()` from the "Add a station" tile and the empty page.
+    A right-click on a card offers its play in History, Listen and Save clip… (with
+    `set_clip_actions`).
     `banner` is the in-app alert strip a `TrayNotifier` falls back to when there is no tray.
     """
 
@@ -100,6 +105,8 @@ class MonitorTab(QWidget):
         self._ready_urls: set[str] = set()
         self._pending: dict[int, StationPanel] = {}
         self._placed: set[int] = set()
+        self.clip_actions: ClipActions | None = None
+        self.card_menu: QMenu | None = None
         self.setup_ui()
 
         self.refresh_timer = QTimer(self)
@@ -138,6 +145,12 @@ class MonitorTab(QWidget):
         header.addWidget(self.watchlist_button)
         header.addWidget(self.pause_button)
         layout.addLayout(header)
+        # what Listen / Save clip… on a card is doing, or why it could not
+        self.clip_status = QLabel()
+        self.clip_status.setObjectName("clipStatus")
+        self.clip_status.setWordWrap(True)
+        self.clip_status.hide()
+        layout.addWidget(self.clip_status)
 
         self.banner = NotificationBanner(self)
         layout.addWidget(self.banner)
@@ -244,6 +257,7 @@ class MonitorTab(QWidget):
                 break
             card = NowPlayingCard(radio_id, self.container)
             card.play_activated.connect(self.play_activated)
+            card.menu_requested.connect(self.show_card_menu)
             self.cards[radio_id] = card
             panel = self.board.panel(radio_id)
             if panel is not None:
@@ -404,6 +418,35 @@ class MonitorTab(QWidget):
             url = card.cover_url()
             if url in ready:
                 card.set_cover(self._cover(url, card.cover_size()))
+
+    # -- a card's menu ------------------------------------------------------------------------
+
+    def set_clip_actions(self, actions: ClipActions) -> None:
+        """Offer "Listen" and "Save clip…" on a card's play (the engine's archived audio)."""
+        self.clip_actions = actions
+        actions.status.connect(self._show_clip_status)
+
+    def show_card_menu(self, play: Play, position: QPoint) -> QMenu:
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if play.id is not None:
+            menu.addAction("Open in History", lambda: self.play_activated.emit(play.id))
+        else:
+            opened = menu.addAction("Open in History")
+            opened.setEnabled(False)
+            opened.setToolTip("The song is still on air: it enters the history when it ends.")
+            menu.setToolTipsVisible(True)
+        if self.clip_actions is not None:
+            menu.addSeparator()
+            self.clip_actions.add_to_menu(menu, play)
+        self.card_menu = menu
+        menu.popup(position)
+        return menu
+
+    def _show_clip_status(self, text: str, error: bool) -> None:
+        self.clip_status.setText(text)
+        self.clip_status.setStyleSheet("color: #b00020" if error else "color: #3b4556")
+        self.clip_status.setVisible(bool(text))
 
     def shutdown(self) -> None:
         """Stop timers and cancel cover downloads (part of the app's shutdown path)."""

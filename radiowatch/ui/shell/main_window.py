@@ -70,6 +70,9 @@ class MainWindow(QMainWindow):
         self.about_rows: Callable[[], list[tuple[str, str]]] = lambda: []
         self._closing = False
         self._dialogs: dict[str, QWidget] = {}
+        # the engine's archive client factory, for Settings → Archive (set by the History tab's
+        # factory, ui/shell/tab_factories.py); None: the box says the engine is needed
+        self.archive_provider = None
         self.setObjectName("MainWindow")
         self.setWindowTitle("radiowatch")
         self.setWindowIcon(app_icon())
@@ -260,7 +263,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings_dialog(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, archive=self.archive_provider)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs["settings"] = dialog
         dialog.open()

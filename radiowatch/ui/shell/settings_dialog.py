@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from radiowatch.config.autostart import autostart_supported
 from radiowatch.config.settings import BACKEND_LABELS, SettingsStore
+from radiowatch.ui.shell.archive_settings import ArchiveProvider, ArchiveSettingsBox
 
 BACKEND_HELP = {
     "local": "Recognises against your own catalog on this computer. Free and offline.",
@@ -27,9 +28,16 @@ BACKEND_HELP = {
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: SettingsStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: SettingsStore,
+        parent: QWidget | None = None,
+        *,
+        archive: ArchiveProvider | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self._archive = archive
         self.setWindowTitle("Settings")
         self.setMinimumWidth(500)
         self.setup_ui()
@@ -87,6 +95,9 @@ class SettingsDialog(QDialog):
         for box in (self.close_to_tray, self.start_minimised, self.notifications, self.autostart):
             window_form.addWidget(box)
         layout.addWidget(window_box)
+        # the engine's own settings, changed over HTTP by the box itself (not by Save)
+        self.archive_box = ArchiveSettingsBox(self._archive, self)
+        layout.addWidget(self.archive_box)
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("FieldError")

@@ -35,6 +35,7 @@ def monitor_tab(app: RadiowatchApp) -> QWidget:
     tab.watchlist_requested.connect(lambda: open_watchlist(app))
     tab.play_activated.connect(app.open_play)
     tab.add_station_requested.connect(lambda: app.window.open_station_dialog())
+    tab.set_clip_actions(_clip_actions(app, tab))
     app.notifier = TrayNotifier(app.tray_controller, tab.banner)
     live.notifier.target = app.notifier
     app.services.add_closer("monitor tab", tab.shutdown)
@@ -59,6 +60,8 @@ def history_tab(app: RadiowatchApp) -> QWidget:
     tab = HistoryTab(app.services.dirs.database)
     tab.cut_down_requested.connect(app.make_cut_down)
     tab.set_clip_actions(_clip_actions(app, tab))
+    tab.catalog_provider = app.catalog_provider
+    app.window.archive_provider = tab.clip_actions.archive  # Settings → Archive
     app.services.add_closer("history tab", tab.close_database)
     return tab
 
