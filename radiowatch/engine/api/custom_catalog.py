@@ -16,6 +16,7 @@ from typing import Any
 from radiowatch.engine.api.replies import FINGERPRINT_FAILED, INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import AudioUpload
 from radiowatch.engine.fingerprint.catalog import Fingerprint
+from radiowatch.engine.fingerprint.restore import restore
 from radiowatch.engine.fingerprint.upload_pool import UploadFailed, UploadPool
 from radiowatch.engine.store import EngineStore
 
@@ -88,7 +89,11 @@ class CustomCatalog:
         return track
 
     def _store_sync(self, fp: Fingerprint, previous: str | None) -> Any:
-        track = self._catalog.add_fingerprints([(fp.meta.get("title") or "track", fp)])[0]
+        wanted = fp.meta.get("title") or "track"
+        if wanted in self._catalog.unindexed():  # its file again, after an upgrade lacked it
+            track = restore(self._catalog, wanted, fp)
+        else:
+            track = self._catalog.add_fingerprints([(wanted, fp)])[0]
         if previous is not None and previous != track.track_id:
             self._catalog.remove(previous)
         return track
