@@ -72,7 +72,7 @@ class EngineSettings(BaseModel):
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
     max_streams: int = 100
-    workers: int = 0  # recognition threads; 0 = one per CPU core
+    workers: int = 0  # recognition threads and add (fingerprinting) processes; 0 = per core
     recognize_mb: int = 10
     enterprise_mb: int = 1024
     upload_mb: int = 200
