@@ -38,9 +38,9 @@ from radiowatch.engine.api.custom_catalog import CustomCatalog
 from radiowatch.engine.api.recognition import Recognizer
 from radiowatch.engine.api.replies import INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import MB
+from radiowatch.engine.api.upload_pool import UploadPool
 from radiowatch.engine.archive.service import ArchiveService
 from radiowatch.engine.archive.store import Archive, ArchiveSettings
-from radiowatch.engine.fingerprint.upload_pool import UploadPool
 from radiowatch.engine.store import EngineStore, StoredStream
 from radiowatch.engine.streams.callbacks import CallbackSender, StreamEvents
 from radiowatch.engine.streams.event_log import EventLog

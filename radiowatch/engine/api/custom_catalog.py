@@ -15,9 +15,9 @@ from typing import Any
 
 from radiowatch.engine.api.replies import FINGERPRINT_FAILED, INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import AudioUpload
+from radiowatch.engine.api.upload_pool import UploadFailed, UploadPool
 from radiowatch.engine.fingerprint.catalog import Fingerprint
 from radiowatch.engine.fingerprint.restore import restore
-from radiowatch.engine.fingerprint.upload_pool import UploadFailed, UploadPool
 from radiowatch.engine.store import EngineStore
 
 

@@ -3,9 +3,10 @@
 Decoding and fingerprinting a song is pure CPU (~0.3 s of CPU per 3-minute file) and holds
 the GIL most of the time, so threads would keep an import of a 10,000-file folder on one
 core. The engine therefore hands each upload's bytes to a pool of worker processes and only
-stores the result on its single catalog writer (catalog.py: one writer, one place where the
-index is written). Nothing a worker does touches the catalog, so a worker that dies (out of
-memory on a huge file) costs that file and nothing else: the pool is started again.
+stores the result on its single catalog writer (engine/fingerprint/catalog.py: one writer, one
+place where the index is written). Nothing a worker does touches the catalog, so a worker that
+dies (out of memory on a huge file) costs that file and nothing else: the pool is started
+again. Workers end with the engine, even when it is killed (`_worker_start`).
 
     pool = UploadPool(workers=0)          # 0 = one process per CPU core; started on first use
     fp = await pool.fingerprint(data, name, meta, name_from_file=True)   # UploadFailed
@@ -19,12 +20,14 @@ import io
 import multiprocessing as mp
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from radiowatch.engine.fingerprint.catalog import Fingerprint, fingerprint_samples
 from radiowatch.engine.fingerprint.decode import DecodeError, decode_bytes, read_tags
+from radiowatch.engine.parent_watch import POLL_S, process_alive
 from radiowatch.track_names import tags_from_file_name
 
 TAGGED = ("title", "artist", "album", "isrc")
@@ -72,6 +75,30 @@ def _names(data: bytes, name: str, given: dict[str, Any], name_from_file: bool) 
     return {k: v for k, v in found.items() if k in TAGGED and not given.get(k)}
 
 
+def _worker_start(engine_pid: int) -> None:
+    """In a worker: let go of the engine's stdout and stderr, and end with the engine.
+
+    The program that started the engine learns that it ended when those pipes close
+    (asyncio's `Process.wait` waits for them), so a worker holding them would hide an engine
+    crash from its supervisor. And a pool worker holds both ends of its own task pipe, so it
+    would never see the engine die: it polls the engine's pid (parent_watch.py) and exits,
+    which also lets the forkserver and multiprocessing's resource tracker end. A worker
+    reports failures through its result, not on stderr."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    threading.Thread(
+        target=_exit_with, args=(engine_pid,), name="engine-watch", daemon=True
+    ).start()
+
+
+def _exit_with(engine_pid: int) -> None:
+    while process_alive(engine_pid):
+        time.sleep(POLL_S)
+    os._exit(0)  # nothing of the engine's is left to hand a result to
+
+
 class UploadPool:
     """Worker processes for `fingerprint_upload`, started on first use (an engine that never
     adds a song never starts them) and started again if one dies."""
@@ -90,7 +117,10 @@ class UploadPool:
                 # not fork: the engine has threads (a forked child could inherit a held lock)
                 method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
                 self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=mp.get_context(method)
+                    self.workers,
+                    mp_context=mp.get_context(method),
+                    initializer=_worker_start,
+                    initargs=(os.getpid(),),
                 )
             return self._executor
 

@@ -1,4 +1,4 @@
-"""The engine's add workers (engine/fingerprint/upload_pool.py): uploads are fingerprinted on
+"""The engine's add workers (engine/api/upload_pool.py): uploads are fingerprinted on
 worker processes, several at once; bad audio is a per-file failure; a worker that dies costs its
 file only, and the next upload is fingerprinted again."""
 
@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
+from radiowatch.engine.api.upload_pool import UploadFailed, UploadPool
 from radiowatch.engine.fingerprint.catalog import Catalog
-from radiowatch.engine.fingerprint.upload_pool import UploadFailed, UploadPool
 from tests.engine.conftest import RATE, synth_song, write_wav
 
 
@@ -92,3 +93,66 @@ def test_a_stopped_pool_refuses_new_work(tmp_path, songs):
     pool.shutdown()
     with pytest.raises(RuntimeError, match="stopping"):
         asyncio.run(pool.fingerprint(b"x", "x.wav", {}))
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except OSError:
+                continue
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in tree} - tree
+        grew = bool(more)
+        tree |= more
+    return tree - {pid}
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.asyncio
+async def test_a_killed_engine_is_seen_to_end_at_once_and_its_add_workers_end_with_it(
+    tmp_path, songs
+):
+    """Workers must not keep the engine's stdout/stderr open (its supervisor would not see it
+    die) nor outlive it."""
+    import time
+
+    import httpx
+
+    from radiowatch.backend.engine_launcher import EngineLauncher
+
+    token = "pool-token-0123"
+    engine = EngineLauncher(mode="serve", data_dir=tmp_path / "engine", token=token)
+    base = await engine.start()
+    try:
+        async with httpx.AsyncClient(timeout=60) as client:
+            reply = await client.post(
+                base + "/upload/",
+                data={"api_token": token, "audio_id": "1", "title": "Song 11"},
+                files={"file": ("song.wav", _wav(tmp_path, "song.wav", songs[11]))},
+            )
+        assert reply.json()["status"] == "success"
+        assert engine.pid is not None
+        helpers = _descendants(engine.pid)
+        assert helpers  # the add workers (and multiprocessing's helpers) are running
+        os.kill(engine.pid, signal.SIGKILL)
+        await asyncio.wait_for(engine.wait(), 5)  # the pipes closed: the exit is seen
+        deadline = time.monotonic() + 5
+        while any(_running(p) for p in helpers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not any(_running(p) for p in helpers)
+    finally:
+        await engine.stop()
