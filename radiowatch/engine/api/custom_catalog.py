@@ -17,7 +17,7 @@ from radiowatch.engine.api.replies import FINGERPRINT_FAILED, INVALID_AUDIO, Api
 from radiowatch.engine.api.request import AudioUpload
 from radiowatch.engine.api.upload_pool import UploadFailed, UploadPool
 from radiowatch.engine.fingerprint.catalog import Fingerprint
-from radiowatch.engine.fingerprint.restore import restore
+from radiowatch.engine.fingerprint.restore import restore, same_audio
 from radiowatch.engine.store import EngineStore
 
 
@@ -90,7 +90,8 @@ class CustomCatalog:
 
     def _store_sync(self, fp: Fingerprint, previous: str | None) -> Any:
         wanted = fp.meta.get("title") or "track"
-        if wanted in self._catalog.unindexed():  # its file again, after an upgrade lacked it
+        lost = self._catalog.unindexed()  # tracks an upgrade could not find the file of
+        if wanted in lost and same_audio(self._catalog, wanted, fp):
             track = restore(self._catalog, wanted, fp)
         else:
             track = self._catalog.add_fingerprints([(wanted, fp)])[0]

@@ -18,7 +18,7 @@ from typing import Any
 
 from radiowatch.engine.fingerprint.catalog import Catalog, Fingerprint, fingerprint_file
 from radiowatch.engine.fingerprint.decode import DecodeError
-from radiowatch.engine.fingerprint.restore import restore
+from radiowatch.engine.fingerprint.restore import restore, same_audio
 
 AUDIO_EXTENSIONS = frozenset(
     [
@@ -136,12 +136,21 @@ def ingest(
         new = [(s, fp) for (_p, s, fp), back in zip(pending, restoring, strict=True) if not back]
         stored = iter(catalog.add_fingerprints(new, unique_ids=not ids_from_stem))
         for (path, stem, fp), back in zip(pending, restoring, strict=True):
-            track = restore(catalog, stem, fp) if back else next(stored)
-            r = FileResult(path, track_id=track.track_id, duration_s=fp.duration_s)
+            try:
+                track = _restore_or_add(stem, fp) if back else next(stored)
+            except ValueError as exc:  # another song under a lost track's name
+                r = FileResult(path, error=f"{Path(path).name}: {exc}")
+            else:
+                r = FileResult(path, track_id=track.track_id, duration_s=fp.duration_s)
             results.append(r)
             if on_result:
                 on_result(r, len(results), total)
         pending.clear()
+
+    def _restore_or_add(stem: str, fp: Fingerprint):
+        if same_audio(catalog, stem, fp) or ids_from_stem:
+            return restore(catalog, stem, fp)  # ValueError if it is not the same audio
+        return catalog.add_fingerprints([(stem, fp)], unique_ids=True)[0]
 
     seen_stems: set[str] = set()
     for tag, fp, error in fingerprint_jobs(todo, jobs=jobs):

@@ -3,7 +3,10 @@
 An index upgrade rebuilds keys from the tracks' source files (upgrade.py); a track whose file is
 gone keeps its row (title, history, audio_id) without keys and is listed in `unindexed`. When
 its file is added again under the track's id, the track gets keys again instead of a second
-track appearing beside it: the history and the engine's audio_id keep pointing at it.
+track appearing beside it: the history and the engine's audio_id keep pointing at it. An id is
+only a name, so the file must also sound like the track: at least SAME_AUDIO of the track's
+stored peaks (kept when its keys were lost) must reappear in the file at the same place; a
+file of the same audio reproduces nearly all of them, another song a few percent.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import numpy as np
 
 from radiowatch.engine.fingerprint import index as idx
 from radiowatch.engine.fingerprint.catalog import TRACK_GAP, Catalog, Fingerprint, Track
+from radiowatch.engine.fingerprint.reference_peaks import decode_peaks
+
+SAME_AUDIO = 0.5
 
 
 def restore(catalog: Catalog, track_id: str, fp: Fingerprint) -> Track:
@@ -23,6 +29,11 @@ def restore(catalog: Catalog, track_id: str, fp: Fingerprint) -> Track:
     with catalog._db_lock:
         if track_id not in catalog.unindexed():
             raise ValueError(f"track {track_id!r} does not need its file again")
+        if not same_audio(catalog, track_id, fp):
+            raise ValueError(
+                f"the file does not sound like track {track_id!r}, which needs its own file "
+                "again; it was not used for that track"
+            )
         db = catalog._db
         base = catalog._meta("next_base")
         next_base = base + fp.n_frames + TRACK_GAP
@@ -56,3 +67,20 @@ def restore(catalog: Catalog, track_id: str, fp: Fingerprint) -> Track:
         track = catalog.get(track_id)
         assert track is not None, "restored in the transaction above"
         return track
+
+
+def same_audio(catalog: Catalog, track_id: str, fp: Fingerprint) -> bool:
+    """Whether `fp` reproduces the track's stored peaks (frame +-1, half-band +-1, no offset:
+    the same file starts where the track started). True when there is nothing to compare."""
+    stored = catalog.track_peaks(track_id)
+    if stored is None or stored[0].size == 0 or fp.peaks is None:
+        return True
+    st, sf = (np.asarray(a, np.int64) for a in stored)
+    nt, nf = (np.asarray(a, np.int64) for a in decode_peaks(fp.peaks))
+    if nt.size == 0:
+        return False
+    grid = np.zeros((int(max(st.max(), nt.max())) + 3, 258), bool)
+    for dt in (-1, 0, 1):
+        for df in (-1, 0, 1):
+            grid[nt + 1 + dt, np.clip(nf + 1 + df, 0, 257)] = True
+    return float(grid[st + 1, np.clip(sf + 1, 0, 257)].mean()) >= SAME_AUDIO

@@ -280,3 +280,22 @@ async def test_adding_the_file_again_in_the_catalog_tab_brings_the_same_track_ba
             assert "missing" not in await client.index_status()
     finally:
         engine.stop()
+
+
+def test_another_song_under_a_lost_tracks_name_does_not_take_its_place(
+    old_catalog, songs, tmp_path
+):
+    """A name is not proof: the file must reproduce the lost track's stored peaks."""
+    root, files = old_catalog
+    files[12].unlink()
+    with Catalog.open(root) as cat:
+        assert upgrade_catalog(cat, jobs=1).finished
+        impostor = tmp_path / "song12.wav"
+        write_wav(impostor, songs[14])
+        (result,) = ingest(cat, [impostor], jobs=1, ids_from_stem=True)
+        assert result.track_id is None and "does not sound like" in (result.error or "")
+        (added,) = ingest(cat, [impostor], jobs=1)  # as a new track it is welcome
+        assert added.track_id not in (None, "song12")
+        assert "song12" in cat.unindexed()
+        found = cat.identify(songs[14][5 * RATE : 15 * RATE])
+        assert found is not None and found.track.track_id == added.track_id
