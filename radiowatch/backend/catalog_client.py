@@ -8,6 +8,7 @@ at an engine on another box). Errors come back as the same typed AudD errors as 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +72,24 @@ class CatalogClient:
     async def index_status(self) -> dict[str, Any]:
         """The engine's catalog index state (`/health/` "catalog_index"): "current", or
         "running" with `done`/`total` tracks while an older index is upgraded, plus `missing`
-        tracks whose file an upgrade could not read. {} from an engine that does not say."""
+        tracks that need their audio file again. {} from an engine that does not say."""
+        return (await self._health()).get("catalog_index") or {}
+
+    async def add_workers(self) -> int:
+        """How many adds the engine fingerprints at once (its worker processes); 1 from an
+        engine that does not say (it adds one file at a time)."""
+        workers = ((await self._health()).get("catalog_adds") or {}).get("workers")
+        return workers if isinstance(workers, int) and workers > 0 else 1
+
+    async def _health(self) -> dict[str, Any]:
         try:
             response = await self._http.get(self.base_url + "/health/", timeout=READ_TIMEOUT)
-            status = response.json().get("catalog_index") if response.status_code == 200 else None
+            body = response.json() if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError):
             return {}
-        return status if isinstance(status, dict) else {}
+        if not isinstance(body, dict):
+            return {}
+        return {k: v for k, v in body.items() if isinstance(v, dict)}
 
     async def add_file(
         self,
@@ -92,7 +104,7 @@ class CatalogClient:
         """Upload one file; without a title the engine reads the tags, else the file name."""
         path = Path(path)
         try:
-            content = path.read_bytes()
+            content = await asyncio.to_thread(path.read_bytes)  # never on the GUI thread
         except OSError as exc:
             raise AudDError(f"cannot read {path.name}: {exc.strerror or exc}") from None
         fields = {

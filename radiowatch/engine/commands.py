@@ -142,8 +142,10 @@ def _upgrade(catalog: Catalog, jobs: int = 0) -> bool:
     )
     if report.missing:
         print(
-            f"{len(report.missing)} track(s) need their audio file again (add it again with "
-            "the same id to make them recognisable):",
+            f"{len(report.missing)} track(s) need their audio file again (the index's "
+            "stored peaks cannot rebuild their keys); they stay in the catalog but are not "
+            "recognised until their file is indexed again under the same id (a file named "
+            "<id>.ext: `radiowatch-engine index FOLDER DATA_DIR`):",
             file=sys.stderr,
         )
         for track_id, why in report.missing:
@@ -168,13 +170,21 @@ def run_catalog(args: Namespace) -> int:
             )
             return _summary(results, started)
         if args.catalog_command == "list":
+            lost = catalog.unindexed()  # no keys since an upgrade could not read their file
             for t in catalog.tracks():
                 if args.json:
-                    print(json.dumps(t.__dict__), flush=True)
+                    print(json.dumps(t.__dict__ | {"needs_file": lost.get(t.track_id)}), flush=True)
                 else:
                     who = " - ".join(x for x in (t.artist, t.title) if x) or "(untitled)"
                     origin = f"\t[{t.provenance}]" if t.provenance else ""
-                    print(f"{t.track_id}\t{t.kind}\t{t.duration_s:7.1f} s\t{who}{origin}")
+                    why = lost.get(t.track_id)
+                    needs = (
+                        f"\t(not recognised: needs its audio file again, {why}; index the file "
+                        f"again under the id {t.track_id!r})"
+                        if why
+                        else ""
+                    )
+                    print(f"{t.track_id}\t{t.kind}\t{t.duration_s:7.1f} s\t{who}{origin}{needs}")
             return 0
         if args.catalog_command == "remove":
             return _remove(

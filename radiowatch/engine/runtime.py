@@ -39,6 +39,7 @@ from radiowatch.engine.api.custom_catalog import CustomCatalog
 from radiowatch.engine.api.recognition import Recognizer
 from radiowatch.engine.api.replies import INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import MB
+from radiowatch.engine.api.upload_pool import UploadPool
 from radiowatch.engine.archive.service import ArchiveService
 from radiowatch.engine.archive.store import Archive, ArchiveSettings
 from radiowatch.engine.store import EngineStore, StoredStream
@@ -72,7 +73,7 @@ class EngineSettings(BaseModel):
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
     max_streams: int = 100
-    workers: int = 0  # recognition threads; 0 = one per CPU core
+    workers: int = 0  # recognition threads and add (fingerprinting) processes; 0 = per core
     recognize_mb: int = 10
     enterprise_mb: int = 1024
     upload_mb: int = 200
@@ -210,7 +211,11 @@ class EngineRuntime:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="recognize")
         self.catalog_writer = ThreadPoolExecutor(1, thread_name_prefix="catalog-writer")
         self.recognizer = Recognizer(self.catalog, self.store, self._pool)
-        self.custom_catalog = CustomCatalog(self.catalog, self.store, self.catalog_writer)
+        # adds decode and fingerprint on worker processes, the writer only stores
+        self.uploads = UploadPool(self.settings.workers)
+        self.custom_catalog = CustomCatalog(
+            self.catalog, self.store, self.catalog_writer, self.uploads
+        )
         self.event_log = EventLog(self.store)
         self.sender = CallbackSender()
         self.events = StreamEvents(self.store, self.event_log, self.sender)
@@ -353,6 +358,16 @@ class EngineRuntime:
             len(report.missing),
         )
 
+    def catalog_index_status(self) -> dict[str, Any]:
+        """The index upgrade's state for /health/, with every track that needs its audio file
+        again (an upgrade could not read it, in this run or an earlier one or in the CLI)."""
+        status = dict(self.index_upgrade)
+        missing = {m["track_id"]: m["reason"] for m in status.get("missing") or []}
+        missing.update(self.catalog.unindexed())
+        if missing:
+            status["missing"] = [{"track_id": t, "reason": r} for t, r in sorted(missing.items())]
+        return status
+
     def begin_shutdown(self) -> None:
         """Answer waiting long polls at once so the server can close its connections."""
         self.event_log.close()
@@ -390,6 +405,7 @@ class EngineRuntime:
             await self.archive.stop()
         await self.sender.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.uploads.shutdown()
         self.catalog_writer.shutdown(wait=True)
         with contextlib.suppress(Exception):
             self.catalog.close()

@@ -109,20 +109,24 @@ _add_lock = asyncio.Lock()
 async def add_track(
     runtime: Any, upload: Any, fields: dict[str, str | None], provenance: str
 ) -> Any:
-    """Add audio to the catalog under the next free `audio_id` (any add route goes here)."""
+    """Add audio to the catalog under the next free `audio_id` (any add route goes here).
+
+    Fingerprinting runs on the engine's worker processes with no lock held, so several adds
+    in flight use every core; only picking the `audio_id` and storing are serialised."""
+    fp = await runtime.custom_catalog.fingerprint(
+        upload,
+        {
+            "title": fields.get("title"),
+            "artist": fields.get("artist"),
+            "album": fields.get("album"),
+            "isrc": fields.get("isrc"),
+            "kind": fields.get("kind") or "song",
+            "provenance": provenance,
+        },
+        name_from_file=True,
+    )
     async with _add_lock:  # two adds must not pick the same audio_id
-        audio_id = _next_audio_id(runtime)
-        return await runtime.custom_catalog.add(
-            audio_id,
-            upload,
-            title=fields.get("title"),
-            artist=fields.get("artist"),
-            album=fields.get("album"),
-            isrc=fields.get("isrc"),
-            kind=fields.get("kind") or "song",
-            provenance=provenance,
-            name_from_file=True,
-        )
+        return await runtime.custom_catalog.store(_next_audio_id(runtime), fp)
 
 
 async def _add(runtime: Any, api: Any, _path: dict) -> dict[str, Any]:

@@ -15,8 +15,10 @@ Extensions, all outside AudD's names so no AudD client can trip on them:
 - `GET /health/` (no token): `{"status": "ok", "version": ..., "monitoring": {"streams",
   "running", "windows", "skipped_windows"}, "recognition": {"enterprise_scans",
   "enterprise_chunks", "enterprise_abandoned"}, "catalog_index": {"state": "current" |
-  "running" | ..., "done", "total", "missing"}}` for launchers, benchmarks and the Catalog tab
-  (an older catalog index is upgraded in the background after start).
+  "running" | ..., "done", "total", "missing": [{"track_id", "reason"}]}, "catalog_adds":
+  {"workers"}}` for launchers, benchmarks and the Catalog tab (an older catalog index is
+  upgraded in the background after start; `missing` lists the tracks that need their audio
+  file again, for as long as they do; `workers` is how many adds fingerprint at once).
 - `/upload/` also takes `title`, `artist`, `album`, `isrc`, `kind` (song|jingle|ad) and
   `provenance` (free text, e.g. "udio:<task id>"). With a title or artist, recognitions answer a
   full song object plus `audio_id`; without, AudD's bare `{timecode, audio_id}`.
@@ -30,6 +32,7 @@ Extensions, all outside AudD's names so no AudD client can trip on them:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -121,7 +124,11 @@ async def _dispatch(runtime: Any, request: Request) -> Response:
                 "version": __version__,
                 "monitoring": runtime.streams.counters(),
                 "recognition": runtime.recognizer.counters.as_dict(),
-                "catalog_index": runtime.index_upgrade,
+                # a thread: reading the catalog waits while the writer commits
+                "catalog_index": await asyncio.get_running_loop().run_in_executor(
+                    None, runtime.catalog_index_status
+                ),
+                "catalog_adds": {"workers": runtime.uploads.workers},
             }
         )
     if enterprise and method != "recognize":

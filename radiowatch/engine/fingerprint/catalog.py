@@ -90,7 +90,7 @@ def confidence(score: float) -> int:
 
 
 KINDS = ("song", "jingle", "ad")
-_TRACK_GAP = 64  # frames between tracks on the global position axis
+TRACK_GAP = 64  # frames between tracks on the global position axis
 _MIN_HASHES = 20  # fewer than this: silent or featureless audio, refused at ingest
 # The index format this code writes. 1: pair hashes in .npy segments (read, never written: a
 # format-1 catalog answers queries with legacy_matcher until `upgrade.upgrade_catalog` has
@@ -411,7 +411,7 @@ class Catalog:
                 placed.append((tid, next_base, fp))
                 hashes.append(fp.hashes)
                 positions.append(fp.frames.astype(np.int64) + next_base)
-                next_base += fp.n_frames + _TRACK_GAP
+                next_base += fp.n_frames + TRACK_GAP
             if next_base >= 2**32:
                 raise ValueError("the index is full (2^32 frames); start a new data dir")
             name = idx.write_segment(self.root, np.concatenate(hashes), np.concatenate(positions))

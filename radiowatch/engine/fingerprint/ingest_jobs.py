@@ -18,6 +18,7 @@ from typing import Any
 
 from radiowatch.engine.fingerprint.catalog import Catalog, Fingerprint, fingerprint_file
 from radiowatch.engine.fingerprint.decode import DecodeError
+from radiowatch.engine.fingerprint.restore import restore, same_audio
 
 AUDIO_EXTENSIONS = frozenset(
     [
@@ -107,6 +108,9 @@ def ingest(
 ) -> list[FileResult]:
     """Fingerprint `files` on `jobs` processes (0 = all cores) and store them in `catalog`.
 
+    A file named after a track that needs its file again (`Catalog.unindexed`, after an index
+    upgrade could not read it) gives that track its keys back (restore.py).
+
     With `ids_from_stem` a track's id is its file name without extension and files whose id
     is already in the catalog are skipped (re-running an index is incremental); otherwise ids
     are made unique. `on_result(result, done, total)` is called as each file finishes.
@@ -115,8 +119,9 @@ def ingest(
     pending: list[tuple[str, str, Fingerprint]] = []
     total = len(files)
     todo = []
+    lost = catalog.unindexed()  # tracks that need their file again: an add restores them
     for f in files:
-        if ids_from_stem and catalog.get(f.stem) is not None:
+        if ids_from_stem and catalog.get(f.stem) is not None and f.stem not in lost:
             r = FileResult(str(f), track_id=f.stem, skipped=True)
             results.append(r)
             if on_result:
@@ -127,14 +132,25 @@ def ingest(
     def flush() -> None:
         if not pending:
             return
-        items = [(Path(path).stem, fp) for path, _stem, fp in pending]
-        stored = catalog.add_fingerprints(items, unique_ids=not ids_from_stem)
-        for (path, _stem, fp), track in zip(pending, stored, strict=True):
-            r = FileResult(path, track_id=track.track_id, duration_s=fp.duration_s)
+        restoring = [lost.pop(stem, None) is not None for _path, stem, _fp in pending]
+        new = [(s, fp) for (_p, s, fp), back in zip(pending, restoring, strict=True) if not back]
+        stored = iter(catalog.add_fingerprints(new, unique_ids=not ids_from_stem))
+        for (path, stem, fp), back in zip(pending, restoring, strict=True):
+            try:
+                track = _restore_or_add(stem, fp) if back else next(stored)
+            except ValueError as exc:  # another song under a lost track's name
+                r = FileResult(path, error=f"{Path(path).name}: {exc}")
+            else:
+                r = FileResult(path, track_id=track.track_id, duration_s=fp.duration_s)
             results.append(r)
             if on_result:
                 on_result(r, len(results), total)
         pending.clear()
+
+    def _restore_or_add(stem: str, fp: Fingerprint):
+        if same_audio(catalog, stem, fp) or ids_from_stem:
+            return restore(catalog, stem, fp)  # ValueError if it is not the same audio
+        return catalog.add_fingerprints([(stem, fp)], unique_ids=True)[0]
 
     seen_stems: set[str] = set()
     for tag, fp, error in fingerprint_jobs(todo, jobs=jobs):

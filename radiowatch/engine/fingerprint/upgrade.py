@@ -13,7 +13,9 @@ tracks' source files. The index being served is not touched until the last step:
 
 A track whose source file is gone or unreadable cannot be rebuilt: it stays in the catalog
 (title, history, audio_id) without keys, listed with the reason in `unindexed`
-(`Catalog.unindexed()`), until the file is added again.
+(`Catalog.unindexed()`), until the file is added again: an add whose track id is such a track's
+(`radiowatch-engine index` names tracks after their files; the Catalog tab after their titles)
+gives that track its keys back (restore.py), keeping its id, metadata and history.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ it, and Title and Artist can be edited in the table itself (double-click or F2) 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -406,15 +407,28 @@ class CatalogTab(JobPanel):
         self._start(self._add(catalog, files, kind), "catalog-add", total=len(files))
 
     async def _add(self, catalog: CatalogClient, files: list[Path], kind: str) -> None:
-        added = 0
-        for i, path in enumerate(files):
-            self.status.show_message(f"Adding {path.name} ({i + 1} of {len(files)})…", "busy")
-            try:
-                await catalog.add_file(path, kind=kind)  # the engine reads the tags
-                added += 1
-            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the rest
-                self.add_problem(f"{path.name}: {friendly_error(exc)}")
-            self.progress.setValue(i + 1)
+        # One upload more than the engine has fingerprinting processes keeps every one of them
+        # busy while a finished file is being stored; each file is its own request, so a bad
+        # file is one problem and Cancel keeps what was already added.
+        in_flight = await catalog.add_workers() + 1
+        todo = iter(files)
+        done = added = 0
+
+        async def add_next() -> None:
+            nonlocal done, added
+            for path in todo:
+                try:
+                    await catalog.add_file(path, kind=kind)  # the engine reads the tags
+                    added += 1
+                except Exception as exc:  # noqa: BLE001 - one bad file must not stop the rest
+                    self.add_problem(f"{path.name}: {friendly_error(exc)}")
+                done += 1
+                self.progress.setValue(done)
+                self.status.show_message(f"Adding files: {done} of {len(files)} done…", "busy")
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(in_flight, len(files))):
+                group.create_task(add_next())
         failed = len(files) - added
         summary = f"Added {added} of {len(files)} files."
         if failed:

@@ -4,11 +4,12 @@ and envelopes as the AudD methods, and clear errors for bad requests."""
 from __future__ import annotations
 
 import asyncio
+import os
 
 import httpx
 import pytest
 
-from radiowatch.audd.errors import AudDAuthenticationError, AudDInvalidRequestError
+from radiowatch.audd.errors import AudDAuthenticationError, AudDError, AudDInvalidRequestError
 from radiowatch.backend.catalog_client import CatalogClient
 from tests.ui.recognize.recognition_engine import CatalogEngine, song_audio, write_wav
 
@@ -70,3 +71,35 @@ def test_adding_without_a_file_says_what_to_send(engine):
     ).json()
     assert body["error"]["error_code"] == 700
     assert "multipart `file`" in body["error"]["error_message"]
+
+
+def test_adds_in_flight_together_are_each_stored_once_under_their_own_catalog_id(tmp_path):
+    """The Catalog tab keeps one upload per add worker (plus one) in flight: each file is
+    fingerprinted on a worker process and stored by the engine's one writer, exactly once,
+    and a bad file fails alone."""
+    engine = CatalogEngine(tmp_path / "engine")
+    engine.start()
+    songs = [
+        write_wav(tmp_path / f"Ola - Song {i}.wav", song_audio(i % 3, 12 + i)) for i in range(4)
+    ]
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"this is not an mp3" * 50)
+
+    async def scenario():
+        async with CatalogClient(engine.base_url, engine.token) as catalog:
+            assert await catalog.add_workers() == (os.cpu_count() or 1)
+            results = await asyncio.gather(
+                *(catalog.add_file(p) for p in [*songs, broken]), return_exceptions=True
+            )
+            assert isinstance(results[-1], AudDError)
+            assert "could not be decoded" in str(results[-1])
+            added = results[:-1]
+            assert sorted(t.audio_id for t in added) == [1, 2, 3, 4]
+            assert [t.title for t in added] == [f"Song {i}" for i in range(4)]
+            listed = await catalog.tracks()
+            assert sorted(t.track_id for t in listed) == sorted(t.track_id for t in added)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        engine.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from argparse import Namespace
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +133,36 @@ def test_tracks_whose_file_is_gone_are_named_and_the_rest_upgrade(old_catalog, s
         assert cat.identify(songs[12][4 * RATE : 14 * RATE]) is None
 
 
+def test_a_track_whose_file_is_gone_is_listed_until_its_file_is_indexed_again(
+    old_catalog, songs, tmp_path, capsys
+):
+    """Stored peaks cannot rebuild format-2 keys (they lack the strengths partners are picked
+    by), so the CLI names the track, `catalog list` keeps naming it, and indexing its file
+    again brings the same track back (id, title) instead of adding a second one."""
+    from radiowatch.engine.commands import run_catalog, run_index
+
+    root, files = old_catalog
+    kept = files[12].read_bytes()
+    files[12].unlink()
+    assert run_catalog(Namespace(catalog_command="upgrade", data_dir=str(root), jobs=1)) == 0
+    err = capsys.readouterr().err
+    assert "1 track(s) need their audio file again" in err and "song12: " in err
+    assert run_catalog(Namespace(catalog_command="list", data_dir=str(root), json=False)) == 0
+    listed = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "needs its audio file again" in listed["song12"]
+    assert "needs" not in listed["song11"]
+
+    (tmp_path / "found").mkdir()
+    (tmp_path / "found" / "song12.wav").write_bytes(kept)
+    assert run_index(Namespace(catalog_dir=str(tmp_path / "found"), db_dir=str(root), jobs=1)) == 0
+    with Catalog.open(root) as cat:
+        assert not cat.unindexed() and len(cat) == 3
+        back = cat.identify(songs[12][17 * RATE : 27 * RATE])
+        assert back is not None and back.track.track_id == "song12"
+        assert back.track.title == "Song 12" and abs(back.offset_s - 17.0) < 0.2
+        assert cat.identify(songs[11][4 * RATE : 14 * RATE]).track.track_id == "song11"
+
+
 def test_an_old_index_refuses_new_tracks_until_upgraded(old_catalog, songs):
     root, _files = old_catalog
     with Catalog.open(root) as cat, pytest.raises(ValueError, match="upgrade"):
@@ -200,3 +231,71 @@ async def test_the_engine_upgrades_an_old_index_in_the_background_and_reports_it
         assert reply["status"] == "success" and reply["result"]["title"] == "Song 12"
     with Catalog.open(root) as cat:
         assert not cat.needs_upgrade
+
+
+@pytest.mark.asyncio
+async def test_the_engine_keeps_naming_tracks_that_need_their_file_after_a_restart(old_catalog):
+    """Upgraded earlier (here: by the CLI) with one file gone: an engine started later still
+    lists that track on /health/ (what the Catalog tab shows as a problem) until it is back."""
+    from radiowatch.backend.catalog_client import CatalogClient
+    from radiowatch.backend.engine_launcher import EngineLauncher
+
+    root, files = old_catalog
+    files[12].unlink()
+    with Catalog.open(root) as cat:
+        assert upgrade_catalog(cat, jobs=1).finished
+    token = "upgrade-token"
+    async with (
+        EngineLauncher(mode="serve", data_dir=root, token=token) as engine,
+        CatalogClient(engine.base_url, token) as client,
+    ):
+        status = await client.index_status()
+    assert status["state"] == "current"
+    assert [m["track_id"] for m in status["missing"]] == ["song12"]
+    assert "not found" in status["missing"][0]["reason"]
+
+
+@pytest.mark.asyncio
+async def test_adding_the_file_again_in_the_catalog_tab_brings_the_same_track_back(
+    old_catalog, tmp_path
+):
+    from radiowatch.backend.catalog_client import CatalogClient
+    from tests.ui.recognize.recognition_engine import CatalogEngine
+
+    root, files = old_catalog
+    kept = files[12].read_bytes()
+    files[12].unlink()
+    with Catalog.open(root) as cat:
+        assert upgrade_catalog(cat, jobs=1).finished and "song12" in cat.unindexed()
+    again = tmp_path / "elsewhere" / "song12.wav"  # untagged: its name is its title, the id
+    again.parent.mkdir()
+    again.write_bytes(kept)
+    engine = CatalogEngine(root)
+    engine.start()
+    try:
+        async with CatalogClient(engine.base_url, engine.token) as client:
+            track = await client.add_file(again)
+            assert track.track_id == "song12" and track.source_file == str(again.resolve())
+            assert len(await client.tracks()) == 3
+            assert "missing" not in await client.index_status()
+    finally:
+        engine.stop()
+
+
+def test_another_song_under_a_lost_tracks_name_does_not_take_its_place(
+    old_catalog, songs, tmp_path
+):
+    """A name is not proof: the file must reproduce the lost track's stored peaks."""
+    root, files = old_catalog
+    files[12].unlink()
+    with Catalog.open(root) as cat:
+        assert upgrade_catalog(cat, jobs=1).finished
+        impostor = tmp_path / "song12.wav"
+        write_wav(impostor, songs[14])
+        (result,) = ingest(cat, [impostor], jobs=1, ids_from_stem=True)
+        assert result.track_id is None and "does not sound like" in (result.error or "")
+        (added,) = ingest(cat, [impostor], jobs=1)  # as a new track it is welcome
+        assert added.track_id not in (None, "song12")
+        assert "song12" in cat.unindexed()
+        found = cat.identify(songs[14][5 * RATE : 15 * RATE])
+        assert found is not None and found.track.track_id == added.track_id
