@@ -113,11 +113,11 @@ def test_marking_a_false_positive_while_busy_says_so_and_works_when_tried_again(
     tab.view.selectRow(3)
     play_id = tab.selected_play_id()
     with write_lock(history):
-        tab.false_button.click()
+        tab.commands.false_button.click()
         assert tab.status.text() == HISTORY_BUSY_MESSAGE
         assert stored(history, play_id)[1] == 0
         assert tab.selected_play_id() == play_id
-    tab.false_button.click()
+    tab.commands.false_button.click()
     assert stored(history, play_id)[1] == 1
     assert "false positive" in tab.model.data(tab.model.index(3, 9))
 
@@ -126,12 +126,12 @@ def test_deleting_while_busy_keeps_the_play_and_deletes_it_on_retry(tab, history
     tab.view.selectRow(2)
     play_id = tab.selected_play_id()
     with write_lock(history):
-        tab.delete_button.click()
+        tab.commands.delete_button.click()
         assert tab.status.text() == HISTORY_BUSY_MESSAGE
         assert tab.model.rowCount() == 30
         assert stored(history, play_id)[2] == 0
         assert tab.selected_play_id() == play_id
-    tab.delete_button.click()
+    tab.commands.delete_button.click()
     assert stored(history, play_id)[2] == 1
     assert tab.model.rowCount() == 29
     assert tab.status.text().startswith("Deleted")
