@@ -6,10 +6,11 @@ monitoring writes). That connection lives on the GUI thread, so it waits only a 
 second for another writer's lock: an edit that meets a busy history says so and can be tried
 again, instead of freezing the window for SQLite's default 5 s.
 
-The parts live next to it: the filter bar (filter_bar.py), the paged table (table_model.py),
-exports (tab_exports.py, export_runner.py, clip_export.py), the edit and "around" dialogs,
-the charts, the command buttons (action_bar.py), the archive search (archive_search_dialog.py)
-and Discover (discover_view.py).
+The parts live next to it: the page shown when the file cannot be opened (error_page.py), the
+filter bar (filter_bar.py), the command buttons (action_bar.py), the paged table
+(table_model.py), exports (tab_exports.py, export_runner.py, clip_export.py), the edit and
+"around" dialogs, the charts, the archive search (archive_search_dialog.py) and Discover
+(discover_view.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
     QMenu,
-    QPushButton,
     QStackedWidget,
     QTableView,
     QTabWidget,
@@ -32,20 +32,20 @@ from PySide6.QtWidgets import (
 
 from radiowatch.history.database import DatabaseError, open_database
 from radiowatch.history.errors import (
-    HISTORY_BUSY_MESSAGE,
     HistoryError,
     describe_history_error,
 )
 from radiowatch.history.play import Play
 from radiowatch.history.play_log_export import ExportFormat
 from radiowatch.history.plays import PlayStore
-from radiowatch.history.queries import PlayFilter, PlayQueries, SortKey
+from radiowatch.history.queries import PlayFilter, PlayQueries, SortKey, StationRef
 from radiowatch.ui.history.action_bar import HistoryActionBar, HistoryCommands
 from radiowatch.ui.history.archive_search_dialog import ArchiveSearchDialog
 from radiowatch.ui.history.around_dialog import AroundDialog
 from radiowatch.ui.history.charts_view import ChartsView
 from radiowatch.ui.history.coverage_view import CoverageView
 from radiowatch.ui.history.discover_view import DiscoverView
+from radiowatch.ui.history.error_page import HistoryErrorPage
 from radiowatch.ui.history.filter_bar import HistoryFilterBar
 from radiowatch.ui.history.play_edit_dialog import PlayEditDialog
 from radiowatch.ui.history.tab_exports import HistoryExports
@@ -114,8 +114,7 @@ class HistoryTab(QWidget):
         if self._db is not None:
             return True
         self._open()
-        self.error_label.setText(self.error_message or "")
-        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
+        self.error_page.show_error(self.error_message)
         if self._db is None:
             return False
         self._build_history_ui()
@@ -130,19 +129,8 @@ class HistoryTab(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack)
-        self.error_label = QLabel(self.error_message or "")
-        self.error_label.setWordWrap(True)
-        self.error_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.error_label.setStyleSheet("color: #b00020; font-size: 14px; padding: 24px")
-        self.retry_button = QPushButton("Try again")
-        self.retry_button.clicked.connect(self.retry_open)
-        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
-        self.error_page = QWidget()
-        error_layout = QVBoxLayout(self.error_page)
-        error_layout.addStretch(1)
-        error_layout.addWidget(self.error_label)
-        error_layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        error_layout.addStretch(1)
+        self.error_page = HistoryErrorPage(self.retry_open)
+        self.error_page.show_error(self.error_message)
         self.stack.addWidget(self.error_page)
         if self._db is not None:
             self._build_history_ui()
@@ -238,6 +226,14 @@ class HistoryTab(QWidget):
             return
         self.filters.set_stations(stations)
         self._stations = stations
+
+    def stations_now(self) -> list[StationRef]:
+        """The stations as the history knows them now, one added since the last refresh too
+        (the dialogs and Discover name stations with it)."""
+        try:
+            return self.queries.stations()
+        except HistoryError:
+            return getattr(self, "_stations", [])
 
     def _after_reload(self) -> None:
         self.coverage.show_filter(self.model.play_filter)
@@ -360,7 +356,7 @@ class HistoryTab(QWidget):
         self.clip_actions = self.exports.clip_actions = actions
         actions.status.connect(self._show_status)
         if self._db is not None:  # Discover: unknown audio heard again and again (the archive)
-            self.discover = DiscoverView(actions, lambda: getattr(self, "_stations", []))
+            self.discover = DiscoverView(actions, self.stations_now)
             self.tabs.addTab(self.discover, "Discover")
             self._update_actions()
 
@@ -427,7 +423,7 @@ class HistoryTab(QWidget):
             self.around(play.radio_id, play.start)
 
     def around_dialog(self) -> None:
-        stations = getattr(self, "_stations", [])
+        stations = self.stations_now()
         if not stations:
             self._show_status("There are no stations yet.", error=True)
             return
@@ -447,7 +443,7 @@ class HistoryTab(QWidget):
         self._open_edit_dialog(
             PlayEditDialog(
                 None,
-                getattr(self, "_stations", []),
+                self.stations_now(),
                 self,
                 default_station=self.station.currentData(),
                 on_save=lambda d: (
@@ -475,7 +471,7 @@ class HistoryTab(QWidget):
         self._open_edit_dialog(
             PlayEditDialog(
                 play,
-                getattr(self, "_stations", []),
+                self.stations_now(),
                 self,
                 on_save=lambda d: (
                     None
@@ -574,7 +570,7 @@ class HistoryTab(QWidget):
             return None
         dialog = ArchiveSearchDialog(
             self.clip_actions.archive,
-            getattr(self, "_stations", []),
+            self.stations_now(),
             self,
             catalog=self.catalog_provider,
             selected_station=self.station.currentData(),

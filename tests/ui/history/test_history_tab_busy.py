@@ -17,7 +17,8 @@ import pytest
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QDialogButtonBox
 
-from radiowatch.ui.history.tab import GUI_BUSY_TIMEOUT_MS, HISTORY_BUSY_MESSAGE, HistoryTab
+from radiowatch.history.errors import HISTORY_BUSY_MESSAGE
+from radiowatch.ui.history.tab import GUI_BUSY_TIMEOUT_MS, HistoryTab
 from tests.ui.history.test_history_tab import T0, write_history
 
 pytestmark = pytest.mark.qt
@@ -183,10 +184,10 @@ def test_a_history_locked_when_the_tab_opens_says_busy_and_opens_on_try_again(tm
         qtbot.addWidget(tab)
         assert tab.error_message == HISTORY_BUSY_MESSAGE
         assert tab.stack.currentWidget() is tab.error_page
-        assert not tab.retry_button.isHidden()
+        assert not tab.error_page.retry_button.isHidden()
         assert not tab.retry_open()  # still held: still busy, still no crash
-        assert tab.error_label.text() == HISTORY_BUSY_MESSAGE
-    tab.retry_button.click()
+        assert tab.error_page.label.text() == HISTORY_BUSY_MESSAGE
+    tab.error_page.retry_button.click()
     assert tab.stack.currentWidget() is tab.tabs
     assert tab.model.rowCount() == 12
     assert tab.status.text() == "12 plays"
