@@ -288,6 +288,8 @@ class DiscoverView(QWidget):
             if column != 2:
                 self.table.setColumnWidth(column, self.table.columnWidth(column) + COLUMN_PAD)
         self.stack.setCurrentIndex(1 if pieces else 0)
+        if pieces:  # the most heard, ready for Listen and Add to catalog…
+            self.table.selectRow(0)
         self._update_buttons()
 
     # -- a piece ---------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_make_a_cut_down_opens_the_file_in_the_resize_tab(qtbot, cloud_app, tmp_
 
 def test_settings_archive_gets_its_connection_from_the_app(qtbot, cloud_app):
     """Settings → Archive asks the app's backend, not whichever tab happened to be built: on
-    the AudD cloud it says the engine is needed (the engine case: tests/app/)."""
+    the AudD cloud it says the engine is needed (on the engine: test_archive_in_the_app.py)."""
     dialog = cloud_app.window.open_settings_dialog()
     box = dialog.archive_box
     assert box.status.text() == NEEDS_ENGINE
