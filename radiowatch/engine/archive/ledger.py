@@ -99,7 +99,7 @@ class PlayLedger:
             return False
         length = result.get("play_length")
         measured = isinstance(length, int | float)
-        end = start + (float(length) if measured else ASSUMED_LENGTH_S)
+        end = start + (float(length) if isinstance(length, int | float) else ASSUMED_LENGTH_S)
         source = "found" if result.get("found_later") else "live"
         return self._add(int(rid), identity, start, end, source, None, measured_end=measured)
 
