@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 
 from radiowatch import __version__
 from radiowatch.app_services import CLOSER_TIMEOUT, AppServices, build_services
+from radiowatch.backend.archive_client import archive_client_for
 from radiowatch.backend.choice import BackendChoice, choose_backend
 from radiowatch.backend.session import DEMO_RADIO_ID, DEMO_STATION_NAME, BackendSession
 from radiowatch.config.autostart import autostart_supported, is_autostart_enabled, set_autostart
@@ -124,6 +125,8 @@ class RadiowatchApp:
             tokens=services.tokens,
         )
         self.window.about_rows = self.about_rows
+        # Settings → Archive asks the session's engine, whichever tabs were built
+        self.window.archive_provider = lambda: archive_client_for(self.session)
         self.window.quit_requested.connect(lambda: self.request_shutdown("quit"))
         self.window.tokens_changed.connect(lambda _names: self._on_tokens_changed())
         self._unsubscribe_settings = services.settings.subscribe(self._on_settings_changed)

@@ -11,11 +11,15 @@ in an optional `<data dir>/engine-settings.json` (every key optional):
      "archive_enabled": true, "archive_keep_audio": true, "archive_retention_days": 7,
      "archive_peaks_retention_days": 30, "archive_station_cap_mb": 10000,
      "archive_total_cap_mb": 20000, "archive_segment_s": 300, "archive_peak_block_s": 30,
-     "archive_search_new_tracks": true, "archive_settle_s": 180}
+     "archive_search_new_tracks": true, "archive_settle_s": 180,
+     "archive_discover_same_airing_s": 600}
 
 Tests use it to shorten windows and timeouts; users rarely need it, except for the archive's
 retention and disk caps (engine/archive/store.py), which the GUI's Settings change over HTTP
 (`/archive/settings/`, written back here by `save_changes`) and show with what they cost.
+`archive_discover_same_airing_s` is Discover's default for how far apart two repeats on one
+station must be to count as two airings (engine/archive/discover.py); a `/archive/discover/`
+request may still give its own `same_airing_s`.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from radiowatch.engine.api.recognition import Recognizer
 from radiowatch.engine.api.replies import INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import MB
 from radiowatch.engine.api.upload_pool import UploadPool
+from radiowatch.engine.archive.discover import SAME_AIRING_S
 from radiowatch.engine.archive.service import ArchiveService
 from radiowatch.engine.archive.store import Archive, ArchiveSettings
 from radiowatch.engine.store import EngineStore, StoredStream
@@ -89,6 +94,7 @@ class EngineSettings(BaseModel):
     archive_peak_block_s: float = Field(30.0, ge=1, le=600)
     archive_search_new_tracks: bool = True
     archive_settle_s: float = Field(180.0, ge=0)  # found plays this recent belong to live
+    archive_discover_same_airing_s: float = Field(SAME_AIRING_S, ge=0, le=86400)
 
     @classmethod
     def load(cls, data_dir: Path) -> EngineSettings:
