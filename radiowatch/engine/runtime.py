@@ -3,7 +3,7 @@
 `EngineRuntime` is what the HTTP app talks to; `serve.py` builds one per process. Tuning lives
 in an optional `<data dir>/engine-settings.json` (every key optional):
 
-    {"window_s": 8, "hop_s": 2, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
+    {"window_s": 8.192, "hop_s": 2.048, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
      "silence_notify_s": 30, "resume_grace_s": 60, "reconnect_initial_s": 2,
      "reconnect_max_s": 60, "max_streams": 100, "workers": 0,
      "recognize_mb": 10, "enterprise_mb": 1024, "upload_mb": 200,
@@ -61,18 +61,23 @@ SETTINGS_FILE = "engine-settings.json"
 CATALOG_REFRESH_S = 5.0
 
 
+# live monitoring detects plays exactly as `radiowatch-engine playlog` does unless a setting
+# says otherwise (the broadcast benchmark measures these defaults)
+_DETECTION = DetectionSettings()
+
+
 class EngineSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    window_s: float = 8.0
-    hop_s: float = 2.0
-    confirm_windows: int = 2
-    end_after_s: float = 16.0
-    min_play_s: float = 15.0
-    anchor_tolerance_s: float = 1.0
+    window_s: float = _DETECTION.window_s
+    hop_s: float = _DETECTION.hop_s
+    confirm_windows: int = _DETECTION.confirm_windows
+    end_after_s: float = _DETECTION.end_after_s
+    min_play_s: float = _DETECTION.min_play_s
+    anchor_tolerance_s: float = _DETECTION.anchor_tolerance_s
     silence_notify_s: float = 30.0
     silence_dbfs: float = -55.0
-    resume_grace_s: float = 60.0
+    resume_grace_s: float = _DETECTION.resume_grace_s
     reconnect_initial_s: float = 2.0
     reconnect_max_s: float = 60.0
     connect_timeout_s: float = 10.0
