@@ -111,23 +111,31 @@ def cut_clip(
         )
     pieces = _byte_ranges(archive, parts, rows)
     formats = {fmt for fmt, _head, _data in pieces}
-    if as_mp3:
+    if len(formats) == 1:
+        fmt = pieces[0][0]
+        data = _joined(pieces)
+        if as_mp3:
+            # one conversion, so no encoder delay between the parts (a chained Ogg file
+            # decodes as one stream)
+            data, fmt = media.to_mp3(data, fmt), "mp3"
+    elif as_mp3:
         data = b"".join(media.to_mp3(head + chunk, fmt) for fmt, head, chunk in pieces)
         fmt = "mp3"
-    elif len(formats) > 1:
+    else:
         raise ValueError(
             "the station changed its audio format inside this stretch; save the clip as MP3"
         )
-    else:
-        out, last_head = bytearray(), b""
-        for _fmt, head, chunk in pieces:
-            if head != last_head:  # an Ogg link's headers, once per run of its audio
-                out += head
-                last_head = head
-            out += chunk
-        data = bytes(out)
-        fmt = pieces[0][0]
     return Clip(data, fmt, first, covered, gaps)
+
+
+def _joined(pieces: list[tuple[str, bytes, bytes]]) -> bytes:
+    out, last_head = bytearray(), b""
+    for _fmt, head, chunk in pieces:
+        if head != last_head:  # an Ogg link's headers, once per run of its audio
+            out += head
+            last_head = head
+        out += chunk
+    return bytes(out)
 
 
 def _whole_pages(frames: list[media.Packet], first: int, last: int) -> list[int]:
