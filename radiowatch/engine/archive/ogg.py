@@ -146,9 +146,9 @@ def split_pages(data: bytes) -> list[tuple[int, int]]:
 
 
 def archivable(head: bytes) -> bool:
-    """Whether `head`, the start of a stream, is Ogg whose links are Vorbis or Opus: a page
-    followed by another, and a BOS page of one of those codecs among them (a connection
-    joined mid-stream waits for the next link's)."""
+    """Whether `head`, the start of a stream, is Ogg whose links are Vorbis or Opus: whole
+    pages, and no BOS page of another codec among them (a connection joined mid-link has no
+    BOS page yet: it is archived from the next link on)."""
     pages = split_pages(head)
     if len(pages) < 2:
         return False

@@ -9,8 +9,11 @@ listener joining mid-link needs before any of its audio pages.
 
 from __future__ import annotations
 
+from typing import cast
+
 import av
 import numpy as np
+from av.audio.stream import AudioStream
 
 from radiowatch.engine.archive.ogg import OggPages
 
@@ -76,13 +79,16 @@ class OggEncoder:
     def _open_link(self) -> None:
         self._links += 1
         self._container = av.open(
-            self._sink, "w", format="ogg", options={
+            self._sink,
+            "w",
+            format="ogg",
+            options={
                 "serial_offset": str(1000 * self._links),
                 "page_duration": "250000",  # µs: pages of a quarter second, as they come
                 "flush_packets": "1",
             },
         )
-        stream = self._container.add_stream(CODECS[self._codec], rate=self._rate)
+        stream = cast(AudioStream, self._container.add_stream(CODECS[self._codec], rate=self._rate))
         stream.layout = self._layout
         stream.bit_rate = self._bitrate
         if self._codec == "vorbis":

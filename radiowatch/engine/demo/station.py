@@ -282,7 +282,6 @@ class IcecastStation:
                         until_meta = self._metaint
             await writer.drain()
 
-
     def _ogg_start(self, writer: asyncio.StreamWriter, wanted: int) -> int:
         """Where an Ogg listener starts (a release, so a page boundary), after sending the
         headers of the link it joins, unless it joins at the link's start."""

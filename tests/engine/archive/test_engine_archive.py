@@ -160,9 +160,7 @@ def test_a_plays_clip_holds_the_plays_audio(tmp_path, codec):
                 audio = decode(content)
                 assert audio.size / SAMPLE_RATE == pytest.approx(end - start + 4, abs=1.0)
                 # the clip's middle is the played song, where the play says it was
-                middle = audio[
-                    int(2 * SAMPLE_RATE) : int((2 + min(10, end - start)) * SAMPLE_RATE)
-                ]
+                middle = audio[int(2 * SAMPLE_RATE) : int((2 + min(10, end - start)) * SAMPLE_RATE)]
                 match = catalog.identify(middle)
                 assert match is not None
                 assert match.track.title == play["results"][0]["title"]
@@ -173,7 +171,9 @@ def test_a_plays_clip_holds_the_plays_audio(tmp_path, codec):
     (station_usage,) = usage["stations"]
     assert station_usage["radio_id"] == RADIO_ID
     if codec == "mp3":
-        assert station_usage["audio_mb_per_day"] == pytest.approx(128_000 / 8 * 86400 / 1e6, rel=0.1)
+        assert station_usage["audio_mb_per_day"] == pytest.approx(
+            128_000 / 8 * 86400 / 1e6, rel=0.1
+        )
     else:  # FFmpeg's Vorbis encoder chooses its own bitrate
         assert station_usage["audio_mb_per_day"] > 0
 
