@@ -68,6 +68,11 @@ def first_packet(page: bytes) -> bytes:
     return page[27 + count : 27 + count + 8]
 
 
+def archivable_link(bos_page: bytes) -> bool:
+    """Whether a BOS page begins a Vorbis or Opus logical stream (whose headers we know)."""
+    return any(first_packet(bos_page).startswith(magic) for magic in _HEADER_PACKETS)
+
+
 class OggPages:
     """Feed received bytes with `feed`; it yields whole pages, each marked header or audio.
     Bytes before the first page (a connection that starts mid-page) are skipped."""
@@ -154,6 +159,6 @@ def archivable(head: bytes) -> bool:
         return False
     for at, length in pages:
         page = head[at : at + length]
-        if page[5] & BOS and not any(first_packet(page).startswith(m) for m in _HEADER_PACKETS):
+        if page[5] & BOS and not archivable_link(page):
             return False
     return True

@@ -153,6 +153,8 @@ class _Connection:
         if self._pages is not None:
             for page in self._pages.feed(data):
                 self._ogg_page(page)
+                if self._pages is None:
+                    break  # stopped: a link of another codec
             return
         self._write(data)
 
@@ -161,6 +163,13 @@ class _Connection:
         if page.header:
             if page.bos and self._segment is not None:
                 self._close_segment()  # a new link: its pages go into a segment of their own
+            if page.bos and not ogg.archivable_link(page.data):
+                log.info(
+                    "stream %s: a part of its Ogg stream is neither Vorbis nor Opus; from here "
+                    "on only its peaks are archived",
+                    self.radio_id,
+                )
+                self.stop_audio()
             return  # kept by the pager, written at the start of each segment of the link
         headers = self._pages.headers
         if not headers:

@@ -5,6 +5,7 @@ new segment, times come from the packets, and a clip comes out as Ogg or as MP3.
 from __future__ import annotations
 
 import io
+import struct
 
 import av
 import pytest
@@ -143,6 +144,25 @@ def test_a_stream_joined_mid_link_is_kept_from_the_next_link(tmp_path, stream):
     assert media.measure(archive.path_of(rows[0]), "ogg") > 0
     total = rows[-1].end_s - rows[0].start_s
     assert total == pytest.approx(SONG_S - LINK_AT_S, abs=0.5)
+    archive.close()
+
+
+def test_a_link_of_another_codec_ends_the_audio_kept(tmp_path, stream):
+    codec, pieces = stream
+    link = int(LINK_AT_S / 0.25)
+    body = b"\x7fFLAC\x01\x00"  # a BOS page of Ogg FLAC, whose headers we do not know
+    flac_bos = struct.pack("<4sBBqIIIB", b"OggS", 0, 2, 0, 77, 0, 0, 1) + bytes([len(body)]) + body
+    changed = [(flac_bos if n == link else data, audio) for n, (data, audio) in enumerate(pieces)]
+    clock = FakeClock()
+    began = clock.now
+    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
+    feed(archive.recorder(1), changed, clock)
+    rows = archive.db.segments(1)
+    assert rows[-1].end_s - began == pytest.approx(LINK_AT_S, abs=0.5)
+    assert all(_decode_file(archive.path_of(r).read_bytes()) > 0 for r in rows)
+    # its peaks go on to the end
+    blocks = archive.db.peak_blocks(1, 0, 2e9)
+    assert blocks[-1].end_s - began == pytest.approx(SONG_S, abs=0.5)
     archive.close()
 
 
