@@ -46,7 +46,6 @@ class OggEncoder:
         self._layout = "stereo" if channels == 2 else "mono"
         self._sink = _Sink()
         self._pages = OggPages()
-        self._links = 0
         self._container: av.container.OutputContainer | None = None
         self._open_link()
 
@@ -77,13 +76,11 @@ class OggEncoder:
         return self._whole_pages()
 
     def _open_link(self) -> None:
-        self._links += 1
         self._container = av.open(
             self._sink,
             "w",
             format="ogg",
             options={
-                "serial_offset": str(1000 * self._links),
                 "page_duration": "250000",  # µs: pages of a quarter second, as they come
                 "flush_packets": "1",
             },
