@@ -1,8 +1,11 @@
 """Proof clips: the archived audio of a stretch of one station, as it was broadcast.
 
-A clip is the stream's own bytes (`format` "original": MP3 or AAC exactly as received, cut on
-frame boundaries, nothing re-encoded) or, on request, MP3 (re-encoded only when the station
-sent AAC). It covers the requested stretch plus `pad_s` on each side where the archive has it;
+A clip is the stream's own bytes (`format` "original": MP3, AAC or Ogg exactly as received,
+cut on frame boundaries, nothing re-encoded) or, on request, MP3 (re-encoded only when the
+station did not send MP3). An Ogg clip is cut on page boundaries (a page holds a fraction of a
+second) and starts with the header pages of its segment; where the clip runs into a segment
+of another link (a chained stream), that link's header pages come before its audio, so the
+clip is a chained Ogg file as the station sent it. It covers the requested stretch plus `pad_s` on each side where the archive has it;
 `start_s`/`end_s` say what it really covers and `gaps` where the station was not heard inside
 it (a reconnect), so nobody mistakes a gap for silence.
 
@@ -32,7 +35,7 @@ class NotArchived(Exception):
 @dataclass(frozen=True)
 class Clip:
     data: bytes
-    format: str  # "mp3" | "aac"
+    format: str  # "mp3" | "aac" | "ogg"
     start_s: float
     end_s: float
     gaps: list[tuple[float, float]] = field(default_factory=list)
@@ -91,6 +94,8 @@ def cut_clip(
         ]
         if not chosen:
             continue
+        if row.format == "ogg":
+            chosen = _whole_pages(frames, chosen[0], chosen[-1])
         begin = row.start_s + frames[chosen[0]].t_s
         if first is None:
             first = begin
@@ -105,29 +110,58 @@ def cut_clip(
             "archived, or the archive's retention or disk cap has removed it"
         )
     pieces = _byte_ranges(archive, parts, rows)
-    formats = {fmt for fmt, _data in pieces}
-    if as_mp3:
-        data = b"".join(media.to_mp3(chunk, fmt) for fmt, chunk in pieces)
+    formats = {fmt for fmt, _head, _data in pieces}
+    if len(formats) == 1:
+        fmt = pieces[0][0]
+        data = _joined(pieces)
+        if as_mp3:
+            # one conversion, so no encoder delay between the parts (a chained Ogg file
+            # decodes as one stream)
+            data, fmt = media.to_mp3(data, fmt), "mp3"
+    elif as_mp3:
+        data = b"".join(media.to_mp3(head + chunk, fmt) for fmt, head, chunk in pieces)
         fmt = "mp3"
-    elif len(formats) > 1:
+    else:
         raise ValueError(
             "the station changed its audio format inside this stretch; save the clip as MP3"
         )
-    else:
-        data = b"".join(chunk for _fmt, chunk in pieces)
-        fmt = pieces[0][0]
     return Clip(data, fmt, first, covered, gaps)
 
 
-def _byte_ranges(archive: Archive, parts: list[_Part], rows: list[Any]) -> list[tuple[str, bytes]]:
-    """The clip's bytes, part by part. Segments of one connection were cut wherever a write
+def _joined(pieces: list[tuple[str, bytes, bytes]]) -> bytes:
+    out, last_head = bytearray(), b""
+    for _fmt, head, chunk in pieces:
+        if head != last_head:  # an Ogg link's headers, once per run of its audio
+            out += head
+            last_head = head
+        out += chunk
+    return bytes(out)
+
+
+def _whole_pages(frames: list[media.Packet], first: int, last: int) -> list[int]:
+    """Packets first..last widened to the whole Ogg pages they start on."""
+    while first > 0 and frames[first - 1].pos == frames[first].pos:
+        first -= 1
+    while last + 1 < len(frames) and frames[last + 1].pos == frames[last].pos:
+        last += 1
+    return list(range(first, last + 1))
+
+
+def _byte_ranges(
+    archive: Archive, parts: list[_Part], rows: list[Any]
+) -> list[tuple[str, bytes, bytes]]:
+    """The clip's bytes, part by part: (format, the header pages an Ogg part needs, audio).
+    Ogg segments hold whole pages, so an Ogg part is its pages and nothing more. Segments of one connection were cut wherever a write
     ended, so a frame can straddle two files: where the clip runs from one segment into the
     next, the bytes are joined as received, and a clip ending on a segment's last frame takes
     the rest of that frame from the next segment."""
-    out: list[tuple[str, bytes]] = []
+    out: list[tuple[str, bytes, bytes]] = []
     for k, part in enumerate(parts):
         row = part.row
         path = archive.path_of(row)
+        if row.format == "ogg":
+            out.append((row.format, *_ogg_pages(path, part)))
+            continue
         follows = k > 0 and _continues(parts[k - 1], row, rows)
         start = 0 if follows and part.first == 0 else part.frames[part.first].pos
         end_frame = part.frames[part.last]
@@ -141,8 +175,18 @@ def _byte_ranges(archive: Archive, parts: list[_Part], rows: list[Any]) -> list[
             )
             if after is not None and (k + 1 == len(parts) or parts[k + 1].row is not after):
                 data += _head(archive, after)
-        out.append((row.format, data))
+        out.append((row.format, b"", data))
     return out
+
+
+def _ogg_pages(path: Any, part: _Part) -> tuple[bytes, bytes]:
+    """An Ogg part: its segment's header pages (all before the first audio packet's page), and
+    the pages from its first packet's to the end of its last packet's."""
+    head = media.slice_bytes(path, 0, part.frames[0].pos)
+    start = part.frames[part.first].pos
+    after = part.last + 1
+    end = part.frames[after].pos if after < len(part.frames) else path.stat().st_size
+    return head, media.slice_bytes(path, start, end)
 
 
 def _continues(before: _Part, row: Any, rows: list[Any]) -> bool:

@@ -1,16 +1,21 @@
 """Reading archived stream bytes with PyAV, without decoding where no decoding is needed.
 
-A segment file is a slice of the stream exactly as it was received, cut wherever a segment
-ended, so it may begin and end inside a frame. MP3 and AAC (ADTS) streams resynchronise on
-the next frame header, which is why they can be kept as raw bytes and read from any point;
-formats that need their headers first (Ogg, FLAC) are not kept as audio (`ARCHIVABLE`), only
-as peaks.
+A segment file of an MP3 or AAC (ADTS) stream is a slice of the stream exactly as it was
+received, cut wherever a segment ended, so it may begin and end inside a frame: those formats
+resynchronise on the next frame header, which is why they can be kept as raw bytes and read
+from any point. An Ogg stream (Vorbis or Opus) cannot be decoded without its header pages, so
+its segments are cut on page boundaries and each starts with the header pages of its link
+(ogg.py): each is an Ogg file of its own, the stream's pages as received. Other formats (FLAC,
+Ogg with another codec) are not kept as audio (`ARCHIVABLE`), only as peaks.
 
 Time inside a segment comes from the demuxer's packet timestamps, so it is exact to a frame:
 - `measure` gives the audio duration a segment holds: from its first whole frame to the end of
   its last (the frame cut at the end counts here, the rest of it at the start of the next
   segment is skipped), so consecutive segments of one connection add up without drift;
-- `packets` gives each frame's time and byte range, for cutting a clip on frame boundaries.
+- `packets` gives each frame's time and byte range, for cutting a clip on frame boundaries
+  (in Ogg the range is the page a packet starts on; a clip is cut on page boundaries).
+An Ogg segment from the middle of a stream has granule positions (and so timestamps) that do not
+start at 0; like every segment, its times count from its first audio packet.
 """
 
 from __future__ import annotations
@@ -22,12 +27,17 @@ from pathlib import Path
 import av
 import numpy as np
 
+from radiowatch.engine.archive import ogg
+
 # format name -> (FFmpeg demuxer, MIME type, file extension)
 ARCHIVABLE = {
     "mp3": ("mp3", "audio/mpeg", ".mp3"),
     "aac": ("aac", "audio/aac", ".aac"),
+    "ogg": ("ogg", "audio/ogg", ".ogg"),
 }
 _CODECS = {"mp3": ("mp3", "mp3float"), "aac": ("aac",)}
+# "ogg" is told by its pages (an Ogg decoder needs headers, and FFmpeg's probe of a stream
+# joined mid-page would guess): see `sniff`
 # Bytes looked at before deciding a stream's format (two seconds at 128 kbit/s).
 SNIFF_BYTES = 32 * 1024
 MP3_BITRATE = 160_000
@@ -38,8 +48,11 @@ class MediaError(Exception):
 
 
 def sniff(head: bytes) -> str | None:
-    """'mp3' or 'aac' when `head` (the start of a stream) holds frames of it, else None."""
-    for name in ARCHIVABLE:
+    """'mp3', 'aac' or 'ogg' when `head` (the start of a stream) holds frames or Ogg pages of
+    it (Vorbis or Opus), else None."""
+    if ogg.archivable(head):
+        return "ogg"
+    for name in _CODECS:
         try:
             with av.open(io.BytesIO(head), mode="r", format=ARCHIVABLE[name][0]) as container:
                 if not container.streams.audio:

@@ -13,6 +13,11 @@ audio received) seen on the connection, pulled forward when the stream stalls by
 clock0 plus the audio held by the connection's earlier segments (media.measure, exact to a
 frame), so a segment's start is set when it closes, and kept up to date while it is written.
 
+An Ogg stream is written page by page (ogg.OggPages): every segment file begins with the
+header pages of the stream's current link, then its audio pages as received, so it decodes on
+its own; a new link of a chained stream (new header pages) closes the segment, so a segment
+holds one link and its timestamps run on.
+
 Peaks are found on `peak_block_s` blocks of decoded audio, each analysed with
 `fingerprints.EDGE_SAMPLES` of audio on both sides so a block's peaks are the ones a continuous
 analysis would find.
@@ -32,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from radiowatch.engine.archive import fingerprints as fp
-from radiowatch.engine.archive import media
+from radiowatch.engine.archive import media, ogg
 
 if TYPE_CHECKING:
     from radiowatch.engine.archive.store import Archive
@@ -118,6 +123,7 @@ class _Connection:
         self.decoded = 0
         self._head = bytearray()
         self._fmt: str | None = None
+        self._pages: ogg.OggPages | None = None  # an Ogg stream's pages (None: other formats)
         self._archiving_audio = archive.settings.keep_audio
         self._segment: _OpenSegment | None = None
         self._next_offset_s = 0.0
@@ -135,18 +141,54 @@ class _Connection:
             self._fmt = media.sniff(bytes(self._head))
             if self._fmt is None:
                 log.info(
-                    "stream %s: its audio is neither MP3 nor AAC; only its peaks are archived",
+                    "stream %s: its audio is neither MP3, AAC nor Ogg Vorbis/Opus; only its "
+                    "peaks are archived",
                     self.radio_id,
                 )
                 self.stop_audio()
                 return
             data, self._head = bytes(self._head), bytearray()
+            if self._fmt == "ogg":
+                self._pages = ogg.OggPages()
+        if self._pages is not None:
+            for page in self._pages.feed(data):
+                self._ogg_page(page)
+                if self._pages is None:
+                    break  # stopped: a link of another codec
+            return
+        self._write(data)
+
+    def _ogg_page(self, page: ogg.Page) -> None:
+        assert self._pages is not None
+        if page.header:
+            if page.bos and self._segment is not None:
+                self._close_segment()  # a new link: its pages go into a segment of their own
+            if page.bos and not ogg.archivable_link(page.data):
+                log.info(
+                    "stream %s: a part of its Ogg stream is neither Vorbis nor Opus; from here "
+                    "on only its peaks are archived",
+                    self.radio_id,
+                )
+                self.stop_audio()
+            return  # kept by the pager, written at the start of each segment of the link
+        headers = self._pages.headers
+        if not headers:
+            return  # joined mid-stream: nothing decodes before the next link's headers
+        self._write(page.data, headers)
+
+    def _write(self, data: bytes, headers: bytes = b"") -> None:
         segment = self._segment
         if segment is not None and self._due(segment):
             self._close_segment()
             segment = None
         if segment is None:
             segment = self._open_segment()
+            if headers:
+                self._append(segment, headers)
+        self._append(segment, data)
+
+    @staticmethod
+    def _append(segment: _OpenSegment, data: bytes) -> None:
         os.write(segment.fd, data)
         segment.size += len(data)
 
@@ -156,6 +198,7 @@ class _Connection:
     def stop_audio(self) -> None:
         self._archiving_audio = False
         self._head = bytearray()
+        self._pages = None
         with contextlib.suppress(Exception):
             self._close_segment()
 

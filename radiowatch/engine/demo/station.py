@@ -6,6 +6,10 @@ time with PyAV's libmp3lame, 128 kbit/s by default), shared by all listeners; a 
 gets a short burst of recent audio and then the live stream; `Icy-MetaData: 1` listeners get
 `icy-metaint` and `StreamTitle='Artist - Title';` blocks that change with the programme. The
 `schedule` records when each segment went on air (wall clock), so tests can check plays.
+
+With `codec="vorbis"` or `"opus"` it broadcasts chained Ogg instead, as Icecast does
+(ogg_encoder.py): each programme segment is a new link, a new listener gets the current link's
+header pages first and then whole pages, and no ICY metadata is interleaved.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import av
 import numpy as np
 
 from radiowatch.engine.demo.music_synthesis import STATION_RATE
+from radiowatch.engine.demo.ogg_encoder import OggEncoder
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +96,10 @@ class IcecastStation:
         host: str = "127.0.0.1",
         port: int = 0,
         loop_programme: bool = True,
+        codec: str = "mp3",
     ) -> None:
         self._programme = programme
+        self.codec = codec
         self.name = name
         self._rate = sample_rate
         self._bitrate = bitrate
@@ -105,6 +112,7 @@ class IcecastStation:
         self._history: deque[tuple[int, bytes]] = deque()  # (byte offset, data)
         self._total = 0
         self._titles: list[tuple[int, str]] = [(0, name)]  # (byte offset, title)
+        self._links: list[tuple[int, bytes]] = []  # Ogg: (byte offset, the link's headers)
         self._new_data = asyncio.Event()
         self._server: asyncio.base_events.Server | None = None
         self._producer: asyncio.Task | None = None
@@ -117,7 +125,8 @@ class IcecastStation:
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._serve_listener, self._host, self._port)
         port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://{self._host}:{port}/stream.mp3"
+        suffix = "mp3" if self.codec == "mp3" else "ogg"
+        self.url = f"http://{self._host}:{port}/stream.{suffix}"
         self._producer = asyncio.get_running_loop().create_task(self._produce(), name="station")
         return self.url
 
@@ -141,7 +150,11 @@ class IcecastStation:
     # -- the broadcast --------------------------------------------------------------------------
     async def _produce(self) -> None:
         loop = asyncio.get_running_loop()
-        encoder = Mp3Encoder(self._rate, self._bitrate, self._channels)
+        encoder: Mp3Encoder | OggEncoder
+        if self.codec == "mp3":
+            encoder = Mp3Encoder(self._rate, self._bitrate, self._channels)
+        else:
+            encoder = OggEncoder(self.codec, self._rate, self._bitrate, self._channels)
         started = time.time()
         aired = 0.0  # seconds of audio released so far
         chunk = int(CHUNK_SECONDS * self._rate)
@@ -152,12 +165,16 @@ class IcecastStation:
                 segment = await loop.run_in_executor(None, next, segments, None)
                 if segment is None:
                     break
+                if isinstance(encoder, OggEncoder) and played_any:
+                    self._release(encoder.new_link())
                 played_any = True
                 self._titles.append((self._total, segment.title))
                 self._close_aired(started + aired)
                 self.schedule.append(Aired(segment.title, started + aired))
                 for i in range(0, segment.samples.size, chunk):
                     data = encoder.encode(segment.samples[i : i + chunk])
+                    if isinstance(encoder, OggEncoder) and encoder.headers:
+                        self._note_link(encoder.headers)
                     aired += min(chunk, segment.samples.size - i) / self._rate
                     self.aired_s = aired
                     self._release(data)
@@ -165,6 +182,8 @@ class IcecastStation:
                     if delay > 0:
                         await asyncio.sleep(delay)
             if not played_any or not self._loop_programme:
+                if isinstance(encoder, OggEncoder):
+                    self._release(encoder.close())
                 self._close_aired(started + aired)
                 return
 
@@ -183,6 +202,11 @@ class IcecastStation:
         self._new_data.set()
         self._new_data = asyncio.Event()
 
+    def _note_link(self, headers: bytes) -> None:
+        if not self._links or self._links[-1][1] != headers:
+            self._links.append((self._total, headers))
+            del self._links[:-8]
+
     def _title_at(self, offset: int) -> str:
         title = self.name
         for start, text in self._titles:
@@ -200,10 +224,10 @@ class IcecastStation:
             self._listeners.add(task)
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-            wants_meta = b"icy-metadata: 1" in head.lower()
+            wants_meta = b"icy-metadata: 1" in head.lower() and self.codec == "mp3"
             headers = [
                 "HTTP/1.0 200 OK",
-                "Content-Type: audio/mpeg",
+                f"Content-Type: {'audio/mpeg' if self.codec == 'mp3' else 'audio/ogg'}",
                 f"icy-name: {self.name}",
                 f"icy-br: {self._bitrate // 1000}",
                 "Cache-Control: no-cache",
@@ -228,6 +252,8 @@ class IcecastStation:
 
     async def _stream_to(self, writer: asyncio.StreamWriter, wants_meta: bool) -> None:
         position = max(0, self._total - self._burst_bytes)
+        if self.codec != "mp3":
+            position = self._ogg_start(writer, position)
         until_meta = self._metaint
         last_title = None
         while True:
@@ -255,6 +281,16 @@ class IcecastStation:
                         last_title = title
                         until_meta = self._metaint
             await writer.drain()
+
+    def _ogg_start(self, writer: asyncio.StreamWriter, wanted: int) -> int:
+        """Where an Ogg listener starts (a release, so a page boundary), after sending the
+        headers of the link it joins, unless it joins at the link's start."""
+        starts = [off for off, _data in self._history if off >= wanted] or [self._total]
+        position = starts[0]
+        link = [(off, headers) for off, headers in self._links if off <= position]
+        if link and link[-1][0] != position:
+            writer.write(link[-1][1])
+        return position
 
 
 def _metadata_block(title: str | None) -> bytes:

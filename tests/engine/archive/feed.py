@@ -11,6 +11,7 @@ import av
 import numpy as np
 
 from radiowatch.engine.demo.music_synthesis import STATION_RATE, SongRecipe, render_song, to_rate
+from radiowatch.engine.demo.ogg_encoder import OggEncoder
 from radiowatch.engine.demo.station import Mp3Encoder
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
 
@@ -25,6 +26,25 @@ def mp3_pieces(samples: np.ndarray) -> list[tuple[bytes, np.ndarray]]:
     for i in range(0, samples.size, step):
         chunk = samples[i : i + step]
         pieces.append((encoder.encode(chunk), to_rate(chunk, STATION_RATE, SAMPLE_RATE)))
+    return pieces
+
+
+def ogg_pieces(
+    samples: np.ndarray, codec: str, *, new_links_at_s: tuple[float, ...] = ()
+) -> list[tuple[bytes, np.ndarray]]:
+    """The same for a chained Ogg stream (Vorbis or Opus) that starts a new link (new header
+    pages) at each of `new_links_at_s`; the last piece carries the last link's end."""
+    encoder = OggEncoder(codec, STATION_RATE, 128_000, 2)
+    step = int(PIECE_S * STATION_RATE)
+    links = {int(t / PIECE_S) for t in new_links_at_s}
+    pieces = []
+    for n, i in enumerate(range(0, samples.size, step)):
+        chunk = samples[i : i + step]
+        data = encoder.new_link() if n in links else b""
+        data += encoder.encode(chunk)
+        pieces.append((data, to_rate(chunk, STATION_RATE, SAMPLE_RATE)))
+    last, audio = pieces[-1]
+    pieces[-1] = (last + encoder.close(), audio)
     return pieces
 
 

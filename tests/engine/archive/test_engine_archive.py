@@ -1,5 +1,6 @@
 """The archive in the running engine, end to end over HTTP: a play's clip holds the play's
-audio; an engine killed mid-segment leaves an archive that reads back; a track added to the
+audio, for an MP3 station and for chained Ogg Vorbis and Opus stations (kept as Ogg, not
+re-encoded); an engine killed mid-segment leaves an archive that reads back; a track added to the
 catalog finds its past play once, as a play marked `found_later` in the long poll, and adding
 (searching) it again finds nothing new, nor duplicates the live play of a known track."""
 
@@ -106,13 +107,18 @@ def _wait(condition, timeout: float, engine) -> None:
         time.sleep(0.25)
 
 
-def test_a_plays_clip_holds_the_plays_audio(tmp_path):
+MIME = {"mp3": "audio/mpeg", "vorbis": "audio/ogg", "opus": "audio/ogg"}
+FORMAT = {"mp3": "mp3", "vorbis": "ogg", "opus": "ogg"}
+
+
+@pytest.mark.parametrize("codec", ["mp3", "vorbis", "opus"])
+def test_a_plays_clip_holds_the_plays_audio(tmp_path, codec):
     first, second = songs(2)
     with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
         _upload(engine, 1, first)
         _upload(engine, 2, second)
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
-        station = bg.start_station(_programme(first, second), loop_programme=False)
+        station = bg.start_station(_programme(first, second), loop_programme=False, codec=codec)
         assert engine.api("addStream", url=station.url, radio_id=RADIO_ID)["status"] == "success"
         category = engine.api("getStreams")["result"][0]["longpoll_category"]
         with LongpollCollector(engine.base_url, category, poll_timeout=1) as events:
@@ -136,35 +142,48 @@ def test_a_plays_clip_holds_the_plays_audio(tmp_path):
     try:
         for play, start, end, original, as_mp3 in clips:
             assert original.status_code == 200
-            assert original.headers["content-type"] == "audio/mpeg"
+            assert original.headers["content-type"] == MIME[codec]
             assert float(original.headers["x-radiowatch-clip-start"]) == pytest.approx(
                 start - 2, abs=0.5
             )
             assert float(original.headers["x-radiowatch-clip-end"]) == pytest.approx(
                 end + 2, abs=0.5
             )
-            assert as_mp3.content == original.content  # the station sent MP3: nothing re-encoded
-            audio = decode(original.content)
-            assert audio.size / SAMPLE_RATE == pytest.approx(end - start + 4, abs=1.0)
-            # the clip's middle is the played song, where the play says it was
-            middle = audio[int(2 * SAMPLE_RATE) : int((2 + min(10, end - start)) * SAMPLE_RATE)]
-            match = catalog.identify(middle)
-            assert match is not None
-            assert match.track.title == play["results"][0]["title"]
-            assert match.offset_s == pytest.approx(0.0, abs=2.0)
+            assert as_mp3.status_code == 200
+            assert as_mp3.headers["content-type"] == "audio/mpeg"
+            if codec == "mp3":
+                assert as_mp3.content == original.content  # nothing re-encoded
+            else:
+                assert original.content.startswith(b"OggS")
+                assert original.headers["content-disposition"].endswith('.ogg"')
+            for content in (original.content, as_mp3.content):
+                audio = decode(content)
+                assert audio.size / SAMPLE_RATE == pytest.approx(end - start + 4, abs=1.0)
+                # the clip's middle is the played song, where the play says it was
+                middle = audio[int(2 * SAMPLE_RATE) : int((2 + min(10, end - start)) * SAMPLE_RATE)]
+                match = catalog.identify(middle)
+                assert match is not None
+                assert match.track.title == play["results"][0]["title"]
+                assert match.offset_s == pytest.approx(0.0, abs=2.0)
     finally:
         catalog.close()
-    assert kept["complete"] and kept["formats"] == ["mp3"]
+    assert kept["complete"] and kept["formats"] == [FORMAT[codec]]
     (station_usage,) = usage["stations"]
     assert station_usage["radio_id"] == RADIO_ID
-    assert station_usage["audio_mb_per_day"] == pytest.approx(128_000 / 8 * 86400 / 1e6, rel=0.1)
+    if codec == "mp3":
+        assert station_usage["audio_mb_per_day"] == pytest.approx(
+            128_000 / 8 * 86400 / 1e6, rel=0.1
+        )
+    else:  # FFmpeg's Vorbis encoder chooses its own bitrate
+        assert station_usage["audio_mb_per_day"] > 0
 
 
-def test_a_killed_engine_leaves_a_readable_archive(tmp_path):
+@pytest.mark.parametrize("codec", ["mp3", "vorbis"])
+def test_a_killed_engine_leaves_a_readable_archive(tmp_path, codec):
     (recipe,) = songs(1)
     with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
-        station = bg.start_station(_programme(recipe, recipe), loop_programme=False)
+        station = bg.start_station(_programme(recipe, recipe), loop_programme=False, codec=codec)
         engine.api("addStream", url=station.url, radio_id=RADIO_ID)
         db = engine.data_dir / "archive" / "archive.sqlite"
 
@@ -190,6 +209,7 @@ def test_a_killed_engine_leaves_a_readable_archive(tmp_path):
         clip = _clip(engine, radio_id=RADIO_ID, start=first_start, end=recovered[2] - 0.5, pad=0)
         usage = _archive(engine, "usage")
     assert clip.status_code == 200, clip.text
+    assert clip.headers["content-type"] == MIME[codec]
     audio = decode(clip.content)
     assert audio.size / SAMPLE_RATE == pytest.approx(recovered[2] - 0.5 - first_start, abs=1.0)
     assert usage["stations"][0]["segments"] >= 3
