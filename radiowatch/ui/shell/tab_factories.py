@@ -108,9 +108,16 @@ def recognize_tab(app: RadiowatchApp) -> QWidget:
 
 
 def catalog_tab(app: RadiowatchApp) -> QWidget:
+    from radiowatch.backend.archive_client import archive_client_for
+    from radiowatch.backend.found_later_watch import FoundLaterWatch
     from radiowatch.ui.catalog.tab import CatalogTab
 
-    tab = CatalogTab(app.catalog_provider, app.cloud_client_provider)
+    # Follows the engine's "found later" searches (whoever started them) for as long as the
+    # app runs; it asks nothing while the backend is the AudD cloud.
+    watch = FoundLaterWatch(lambda: archive_client_for(app.session))
+    app.spawn(watch.run(), "found-later watch")
+    app.services.add_closer("found-later watch", watch.aclose)
+    tab = CatalogTab(app.catalog_provider, app.cloud_client_provider, found_later=watch)
     if hasattr(tab, "cut_down_requested"):
         tab.cut_down_requested.connect(app.make_cut_down)
     if hasattr(tab, "aclose"):
