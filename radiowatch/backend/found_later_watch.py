@@ -45,6 +45,7 @@ class FoundLaterView:
     kind: str = "info"  # info | busy | ok | warning | error (the status line's colours)
     progress: float | None = None  # 0-1 while searching
     can_cancel: bool = False
+    short: str = ""  # a few words for the status bar; `text` is the whole story
 
 
 HIDDEN = FoundLaterView()
@@ -95,12 +96,19 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
     if recent:
         text += f" {recent} ended too recently: the live monitoring reports them."
     kind = "ok" if published else "info"
+    short = f"Found {_plural(published, 'past play')}" if published else "No past plays found"
     if cancelled:
         text, kind = "Search cancelled. " + text, "warning"
+        short = "Archive search cancelled" + (f": {published} found" if published else "")
     if failed:
         reason = failed[-1].error or "no reason given"
-        text, kind = f"The archive search failed on the engine ({reason}). " + text, "error"
-    return FoundLaterView("outcome", text, kind)
+        found = text if published else ""  # a failed search did not look everywhere
+        text = (
+            f"The search for past plays failed on the engine ({reason}). {found}"
+            "Once that is fixed, History → “Search the archive again…” runs it again."
+        )
+        kind, short = "error", "Archive search failed"
+    return FoundLaterView("outcome", text, kind, short=short)
 
 
 class FoundLaterWatch:
@@ -189,9 +197,9 @@ class FoundLaterWatch:
                 self._show(
                     FoundLaterView(
                         "unreachable",
-                        f"Cannot reach the engine to follow the archive search ({exc}). "
-                        "Trying again…",
+                        f"The archive search's progress is unknown: {exc}. Trying again…",
                         "warning",
+                        short="Archive search: engine not answering",
                     )
                 )
             return
@@ -241,14 +249,28 @@ class FoundLaterWatch:
             self._ended = []  # a new search begins: the previous outcome is old news
         if all(j.job_id in self._cancelling for j in self._active):
             return FoundLaterView(
-                "searching", "Cancelling the archive search…", "busy", running.progress
+                "searching",
+                "Cancelling the archive search…",
+                "busy",
+                running.progress,
+                short="Cancelling the archive search…",
             )
         if self._cancel_error:
             return FoundLaterView(
-                "searching", self._cancel_error, "error", running.progress, can_cancel=True
+                "searching",
+                self._cancel_error,
+                "error",
+                running.progress,
+                can_cancel=True,
+                short="Could not cancel the archive search",
             )
         return FoundLaterView(
-            "searching", searching_text(self._active), "busy", running.progress, can_cancel=True
+            "searching",
+            searching_text(self._active),
+            "busy",
+            running.progress,
+            can_cancel=True,
+            short=f"Looking for past plays… {round(running.progress * 100)} %",
         )
 
     def _show(self, view: FoundLaterView) -> None:

@@ -5,13 +5,23 @@ engine on the asyncio loop and says what the engine reported: while a search run
 looks for, its progress and Cancel; once it ends, what it found, until dismissed. The strip
 itself asks the engine nothing but the cancel the user clicks, so any number of strips can
 show one watch. Hidden when there is nothing to say (and always with the AudD cloud).
+`FoundLaterBadge` is its few-word form for the window's status bar, for when the strip is out of
+sight (another tab is shown); clicking it asks to show the strip.
 """
 
 from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 
 from radiowatch.backend.found_later_watch import FoundLaterView, FoundLaterWatch
 from radiowatch.ui.common.tasks import TaskSlot
@@ -39,6 +49,7 @@ class FoundLaterStrip(QFrame):
         self.progress.setFixedWidth(140)
         self.progress.setMaximumHeight(16)
         self.progress.setFormat("%p %")
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop looking for past plays; plays found so far stay")
         self.cancel_button.clicked.connect(self._on_cancel)
@@ -48,6 +59,8 @@ class FoundLaterStrip(QFrame):
         row.addWidget(self.progress)
         row.addWidget(self.cancel_button)
         row.addWidget(self.dismiss_button)
+        # as tall with or without buttons: the table below does not jump when a search ends
+        self.setMinimumHeight(self.cancel_button.sizeHint().height() + 10)
         self._view_changed.connect(self.show_view)
         unsubscribe = watch.changed.subscribe(self._view_changed.emit)
         self.destroyed.connect(lambda _obj: unsubscribe())
@@ -60,8 +73,9 @@ class FoundLaterStrip(QFrame):
         self.setVisible(view.state != "hidden")
         self.text.setText(view.text)
         self.setProperty("kind", view.kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        for widget in (self, self.text):  # the stylesheet colours both by the kind
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
         searching = view.state == "searching"
         self.progress.setVisible(searching and view.progress is not None)
         self.progress.setValue(round((view.progress or 0.0) * 100))
@@ -75,3 +89,34 @@ class FoundLaterStrip(QFrame):
 
     async def aclose(self) -> None:
         await self._cancel_slot.cancel_and_wait()
+
+
+class FoundLaterBadge(QToolButton):
+    """The watch in a few words (“Looking for past plays… 40 %”, “Found 3 past plays”), the
+    whole text as its tooltip; hidden while there is nothing to say or while `set_covered(True)`
+    (the strip is on screen). `clicked` means: show me the strip."""
+
+    _view_changed = Signal(object)
+
+    def __init__(self, watch: FoundLaterWatch, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("FoundLaterBadge")
+        self.setAutoRaise(True)
+        self._covered = False
+        self.view = watch.view
+        self._view_changed.connect(self.show_view)
+        unsubscribe = watch.changed.subscribe(self._view_changed.emit)
+        self.destroyed.connect(lambda _obj: unsubscribe())
+        self.show_view(watch.view)
+
+    def set_covered(self, covered: bool) -> None:
+        self._covered = covered
+        self.show_view(self.view)
+
+    def show_view(self, view: FoundLaterView) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self.view = view
+        self.setText(view.short or view.text)
+        self.setToolTip(f"{view.text}\n(click to see it in the Catalog tab)")
+        self.setVisible(view.state != "hidden" and not self._covered)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QStatusBar
 
 from radiowatch.audd import AudDClient
 from radiowatch.backend.archive_client import ArchiveClient, archive_client_for
@@ -31,6 +32,7 @@ from radiowatch.monitoring.stations_source import MonitoredStation, StaticStatio
 from radiowatch.monitoring.stream_state import StreamStateStore
 from radiowatch.monitoring.watchlist import WatchlistStore
 from radiowatch.ui.catalog.tab import CatalogTab
+from radiowatch.ui.common.found_later_strip import FoundLaterBadge
 from tests.conftest import drive
 from tests.engine.archive.test_engine_archive import SONG_S, _wav
 from tests.fakes.fake_audd import FakeAudD
@@ -144,6 +146,11 @@ def test_adding_tracks_shows_the_search_then_the_past_play_which_enters_history_
         views = Views(watch)
         tab = CatalogTab(lambda: catalog, found_later=watch)
         qtbot.addWidget(tab)
+        bar = QStatusBar()  # the window's, for when another tab hides the strip
+        badge = FoundLaterBadge(watch)
+        bar.addPermanentWidget(badge)
+        qtbot.addWidget(bar)
+        bar.show()
         tab.resize(1000, 600)
         tab.show()
         strip = tab.found_later_strip
@@ -156,6 +163,9 @@ def test_adding_tracks_shows_the_search_then_the_past_play_which_enters_history_
         searching = [v for v in views.seen if v.state == "searching"]
         outcome = views.last()
         shown = (strip.isVisible(), strip.text.text(), strip.dismiss_button.isVisible())
+        in_status_bar = (badge.isVisible(), badge.text())
+        badge.set_covered(True)  # the Catalog tab is on screen: the strip says it
+        assert badge.isHidden()
         qtbot.waitUntil(lambda: _plays(db) == [(song.title, True)], timeout=30_000)
         qtbot.wait(2000)  # room for a duplicate, if one were coming
         plays = _plays(db)
@@ -174,6 +184,7 @@ def test_adding_tracks_shows_the_search_then_the_past_play_which_enters_history_
     assert outcome.text == "Found 1 past play: it enters History, marked “found later”."
     assert outcome.kind == "ok"
     assert shown == (True, outcome.text, True)
+    assert in_status_bar == (True, "Found 1 past play")
     assert plays == [(song.title, True)], "the past play is in the history once"
 
 
