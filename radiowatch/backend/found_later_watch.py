@@ -94,7 +94,8 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
     if already:
         text += f" {already} {'were' if already != 1 else 'was'} in History already."
     if recent:
-        text += f" {recent} ended too recently: the live monitoring reports them."
+        them = "it" if recent == 1 else "them"
+        text += f" {recent} ended too recently: the live monitoring reports {them}."
     kind = "ok" if published else "info"
     short = f"Found {_plural(published, 'past play')}" if published else "No past plays found"
     if cancelled:
