@@ -114,9 +114,10 @@ def catalog_tab(app: RadiowatchApp) -> QWidget:
     from radiowatch.ui.catalog.tab import CatalogTab
 
     # Follows the engine's "found later" searches (whoever started them) for as long as the
-    # app runs; it asks nothing while the backend is the AudD cloud.
+    # app runs; it asks nothing while the backend is the AudD cloud. Tabs are built before the
+    # qasync loop runs: the watch starts on it, from its first pass.
     watch = FoundLaterWatch(lambda: archive_client_for(app.session))
-    app.spawn(watch.run(), "found-later watch")
+    QTimer.singleShot(0, lambda: app.spawn(watch.run(), "found-later watch"))
     app.services.add_closer("found-later watch", watch.aclose)
     tab = CatalogTab(app.catalog_provider, app.cloud_client_provider, found_later=watch)
     _found_later_badge(app, watch, tab)
