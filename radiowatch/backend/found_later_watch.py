@@ -97,7 +97,11 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
         them = "it" if recent == 1 else "them"
         text += f" {recent} ended too recently: the live monitoring reports {them}."
     kind = "ok" if published else "info"
-    short = f"Found {_plural(published, 'past play')}" if published else "No past plays found"
+    short = (
+        f"Found {_plural(published, 'past play')} in the archive"
+        if published
+        else "No past plays in the archive"
+    )
     if cancelled:
         text, kind = "Search cancelled. " + text, "warning"
         short = "Archive search cancelled" + (f": {published} found" if published else "")

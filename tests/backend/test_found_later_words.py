@@ -24,7 +24,7 @@ def test_what_a_search_found_is_said_with_what_was_there_already():
     assert view.text == (
         "Found 2 past plays: they enter History, marked “found later”. 1 was in History already."
     )
-    assert (view.kind, view.short) == ("ok", "Found 2 past plays")
+    assert (view.kind, view.short) == ("ok", "Found 2 past plays in the archive")
     one = outcome_view([_job("done", "published", "on_air")])
     assert one.text == (
         "Found 1 past play: it enters History, marked “found later”. "
@@ -45,7 +45,7 @@ def test_nothing_found_cancelled_and_failed_are_told_apart():
 
 def test_searches_ending_together_are_summed():
     view = outcome_view([_job("done", "published"), _job("done", "published", "published")])
-    assert view.short == "Found 3 past plays"
+    assert view.short == "Found 3 past plays in the archive"
 
 
 def test_the_running_search_is_named_by_why_it_runs():

@@ -184,7 +184,7 @@ def test_adding_tracks_shows_the_search_then_the_past_play_which_enters_history_
     assert outcome.text == "Found 1 past play: it enters History, marked “found later”."
     assert outcome.kind == "ok"
     assert shown == (True, outcome.text, True)
-    assert in_status_bar == (True, "Found 1 past play")
+    assert in_status_bar == (True, "Found 1 past play in the archive")
     assert plays == [(song.title, True)], "the past play is in the history once"
 
 
