@@ -172,7 +172,10 @@ class FoundLaterWatch:
 
     async def run(self) -> None:
         while True:
-            await self.poll()
+            try:
+                await self.poll()
+            except Exception:  # an answer it cannot read must not end the watching for good
+                log.exception("following the engine's found-later searches failed; trying again")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval())
             self._wake.clear()
