@@ -155,6 +155,14 @@ def test_adding_tracks_shows_the_search_then_the_past_play_which_enters_history_
         tab.show()
         strip = tab.found_later_strip
         assert strip is not None
+        bars: list[tuple[bool, int]] = []  # the strip's progress bar, each time a search showed
+        watch.changed.connect(
+            lambda v: (
+                bars.append((strip.progress.isVisible(), strip.progress.value()))
+                if v.state == "searching"
+                else None
+            )
+        )
         qtbot.waitUntil(lambda: not tab.busy, timeout=10_000)
         assert strip.isHidden(), "nothing is searched before a track is added"
 
@@ -180,7 +188,8 @@ def test_adding_tracks_shows_the_search_then_the_past_play_which_enters_history_
     assert (
         searching[-1].text == f"Looking for past plays of {DECOYS + 1} new tracks in the archive…"
     )
-    assert all(v.progress is not None for v in searching)
+    assert bars and all(shown for shown, _value in bars), bars
+    assert [round((v.progress or 0) * 100) for v in searching] == [value for _s, value in bars]
     assert outcome.text == "Found 1 past play: it enters History, marked “found later”."
     assert outcome.kind == "ok"
     assert shown == (True, outcome.text, True)
