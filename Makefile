@@ -11,6 +11,11 @@ STAMP  := $(VENV)/.installed-stamp
 # 30 s later it is killed.
 TEST_TIMEOUT ?= 2400
 STACKS := $(VENV)/test-stacks-at-time-limit.txt
+# Parallel test workers (pytest-xdist). The long tests mostly wait on the wall clock (a loopback
+# station airs in real time), so more workers than cores pays: 4 on a 2-core CI machine.
+# --maxschedchunk 1 hands out tests one at a time, so the slow ones, which run first
+# (tests/conftest.py), spread over the workers. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 4
 
 .PHONY: run test check setup system-deps desktop-deps lint bench-engine package clean screenshots
 
@@ -35,11 +40,12 @@ run: setup desktop-deps
 	$(VENV)/bin/radiowatch
 
 test: setup
-	@rm -f $(STACKS)
+	@rm -f $(STACKS) $(STACKS).*
 	QT_QPA_PLATFORM=offscreen RADIOWATCH_TEST_STACKS=$(STACKS) \
 		timeout --signal=USR1 --kill-after=30 $(TEST_TIMEOUT) \
-		$(PY) -m pytest -q -p no:cacheprovider \
-		|| { rc=$$?; if [ -s $(STACKS) ]; then echo "--- stacks at the time limit:"; cat $(STACKS); fi; exit $$rc; }
+		$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist load --maxschedchunk 1 \
+		|| { rc=$$?; for f in $(STACKS) $(STACKS).*; do if [ -s "$$f" ]; then \
+			echo "--- stacks at the time limit ($$f):"; cat "$$f"; fi; done; exit $$rc; }
 
 # The habits CI enforces: lint, formatting, the design's import contracts, types of the core.
 check: setup

@@ -5,6 +5,7 @@
 #       libpulse0      - QtMultimedia (audio preview, recording) links against it
 #       libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0
 #                      - QtGui links against these even when drawing offscreen
+#       desktop-file-utils - the packaging test validates the .desktop entry with it
 #   install-system-deps.sh desktop  adds what `make run` needs to open a window on X11/XWayland:
 #       the xcb libraries of Qt's xcb platform plugin (a desktop usually has most of them)
 # Anything already installed is skipped; without apt-get or root rights it only explains.
@@ -52,7 +53,8 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 fi
 
 "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1 || needed+=(python3-venv)
-for pkg in libpulse0 libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0; do
+for pkg in libpulse0 libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0 \
+           desktop-file-utils; do
     have_pkg "$pkg" || needed+=("$pkg")
 done
 if [ "${1:-}" = "desktop" ]; then

@@ -12,7 +12,9 @@ Where things plug in:
 - The backend session keeps the local engine running (backend/engine_supervisor.py); when it
   comes back after a crash the monitoring is restarted on the new engine's client, and when it
   is given up on the user is told why (`_on_engine_failed`).
-- `AppServices.add_closer` registers async clean-ups (engine process, HTTP clients, long-polls).
+- `AppServices.add_closer` registers async clean-ups (engine process, HTTP clients, long-polls);
+  the services themselves are in app_services.py (`build_services` is importable from here).
+- SIGINT/SIGTERM only request the shutdown (ui/shell/termination_signals.py).
 - `PANEL_FACTORIES` maps a tab key to "module:function"; `function(app)` returns the tab widget.
 """
 
@@ -20,43 +22,37 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import inspect
 import logging
 import os
-import signal
-import socket
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
 from importlib import import_module
 from typing import Any
 
-import sqlite_utils
-from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from radiowatch import __version__
+from radiowatch.app_services import CLOSER_TIMEOUT, AppServices, build_services
+from radiowatch.backend.archive_client import archive_client_for
 from radiowatch.backend.choice import BackendChoice, choose_backend
 from radiowatch.backend.session import DEMO_RADIO_ID, DEMO_STATION_NAME, BackendSession
 from radiowatch.config.autostart import autostart_supported, is_autostart_enabled, set_autostart
 from radiowatch.config.logging_setup import configure_logging, shutdown_logging
-from radiowatch.config.paths import ProfileDirs, profile_dirs
+from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import (
-    TokenStore,
     TokenStoreError,
-    default_token_store,
 )
-from radiowatch.config.settings import Settings, SettingsStore, load_settings
-from radiowatch.history.database import DatabaseError, open_database
+from radiowatch.config.settings import Settings, load_settings
+from radiowatch.history.database import DatabaseError
 from radiowatch.monitoring.plays_from_results import play_from_recognition
 from radiowatch.stations.errors import StationError
-from radiowatch.stations.store import StationStore
 from radiowatch.ui.common import tasks
 from radiowatch.ui.common.artwork import app_icon
 from radiowatch.ui.common.palette import follow_system_palette
 from radiowatch.ui.monitor.live_monitoring import LiveMonitoring
 from radiowatch.ui.shell.engine_failure import EngineFailureBox
 from radiowatch.ui.shell.main_window import MainWindow
+from radiowatch.ui.shell.termination_signals import TerminationSignals
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +61,6 @@ EXIT_AFTER_ENV = "RADIOWATCH_EXIT_AFTER_MS"
 # collector's reach (gc.freeze): the GUI-thread collector then no longer walks every widget
 # wrapper of 100 now-playing cards (30-90 ms per walk, bench/monitoring/RESULTS.md).
 GC_FREEZE_DELAY_S = 5.0
-CLOSER_TIMEOUT = 10.0
-GUI_BUSY_TIMEOUT_MS = 250
 APP_ID = "org.radiowatch.Radiowatch"
 
 # tab key -> "module:function"; function(app: RadiowatchApp) -> QWidget. A module that is not
@@ -81,52 +75,6 @@ PANEL_FACTORIES: dict[str, str] = {
 }
 # Settings whose change means another backend: the session and the monitoring restart.
 BACKEND_FIELDS = ("backend", "remote_engine_url", "engine_demo")
-
-
-@dataclass
-class AppServices:
-    """Everything Qt-free the app is made of, built once, closed once."""
-
-    dirs: ProfileDirs
-    settings: SettingsStore
-    tokens: TokenStore
-    db: sqlite_utils.Database
-    stations: StationStore
-    closers: list[tuple[str, Callable[[], Awaitable[None] | None]]] = field(default_factory=list)
-    closed: bool = False
-
-    def add_closer(self, name: str, closer: Callable[[], Awaitable[None] | None]) -> None:
-        """Run `closer` at shutdown (last added, first run), before the database closes."""
-        self.closers.append((name, closer))
-
-    async def aclose(self) -> None:
-        if self.closed:
-            return
-        for name, closer in reversed(self.closers):
-            try:
-                result = closer()
-                if inspect.isawaitable(result):
-                    await asyncio.wait_for(result, CLOSER_TIMEOUT)
-            except Exception:
-                log.exception("shutdown step %r failed; continuing", name)
-        self.closers.clear()
-        self.db.conn.close()
-        self.closed = True
-
-
-def build_services(
-    dirs: ProfileDirs | None = None, *, tokens: TokenStore | None = None
-) -> AppServices:
-    """Open the profile: settings, token store, database, stations. Raises DatabaseError."""
-    dirs = (dirs or profile_dirs()).ensure()
-    settings = SettingsStore(dirs.settings_file)
-    tokens = tokens or default_token_store(dirs)
-    # This connection lives on the GUI thread: wait briefly for another process's lock and let
-    # the callers (monitoring retries with backoff; dialogs say so) try again, never freeze.
-    db = open_database(dirs.database, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS)
-    return AppServices(
-        dirs=dirs, settings=settings, tokens=tokens, db=db, stations=StationStore(db)
-    )
 
 
 class RadiowatchApp:
@@ -164,10 +112,7 @@ class RadiowatchApp:
         self.assistant: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self._old_handlers: dict[int, Any] = {}
-        self._old_wakeup_fd: int | None = None
-        self._signal_sockets: tuple[socket.socket, socket.socket] | None = None
-        self._notifier: QSocketNotifier | None = None
+        self._signals = TerminationSignals(self.request_shutdown)
         self._backend_task = tasks.TaskSlot("backend")  # start or restart: one at a time
         self._resume_task = tasks.TaskSlot("monitoring after an engine restart")
         self.engine_failure_box: EngineFailureBox | None = None
@@ -180,6 +125,8 @@ class RadiowatchApp:
             tokens=services.tokens,
         )
         self.window.about_rows = self.about_rows
+        # Settings → Archive asks the session's engine, whichever tabs were built
+        self.window.archive_provider = lambda: archive_client_for(self.session)
         self.window.quit_requested.connect(lambda: self.request_shutdown("quit"))
         self.window.tokens_changed.connect(lambda _names: self._on_tokens_changed())
         self._unsubscribe_settings = services.settings.subscribe(self._on_settings_changed)
@@ -459,7 +406,7 @@ class RadiowatchApp:
             if not (minimised and self.window.hides_on_close):
                 self.window.show()
             if handle_signals:
-                self._install_signal_handlers()
+                self._signals.install(self._loop)
             if self.exit_after_ms is not None:
                 self._loop.call_later(self.exit_after_ms / 1000, self.request_shutdown, "timer")
             log.info("radiowatch %s started; profile %s", __version__, self.services.dirs.data)
@@ -510,7 +457,7 @@ class RadiowatchApp:
             await asyncio.wait(pending, timeout=CLOSER_TIMEOUT)
         await self.services.aclose()
         self._unsubscribe_settings()
-        self._remove_signal_handlers()
+        self._signals.remove()
         if self.tray is not None:
             self.tray.hide()
         self.window.allow_close()
@@ -585,50 +532,6 @@ class RadiowatchApp:
         self.apply_backend()
         if self.session.kind in ("audd", "remote_engine") and self.session.started:
             self._restart_backend_soon()
-
-    # -- signals --------------------------------------------------------------------------------
-    def _install_signal_handlers(self) -> None:
-        """SIGINT/SIGTERM request the shutdown.
-
-        Python runs signal handlers only between bytecodes, and Qt's C++ loop may sleep for
-        long; the wakeup fd + socket notifier wakes the loop so the handler runs at once.
-        """
-        reader, writer = socket.socketpair()
-        reader.setblocking(False)
-        writer.setblocking(False)
-        self._signal_sockets = (reader, writer)
-        self._old_wakeup_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-        self._notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
-        self._notifier.activated.connect(self._drain_signal_socket)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._old_handlers[sig] = signal.signal(sig, self._on_signal)
-
-    def _on_signal(self, signum: int, _frame: object) -> None:
-        name = signal.Signals(signum).name
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self.request_shutdown, name)
-
-    def _drain_signal_socket(self) -> None:
-        if self._signal_sockets is None:
-            return
-        try:
-            while self._signal_sockets[0].recv(512):
-                pass
-        except OSError:
-            pass
-
-    def _remove_signal_handlers(self) -> None:
-        for sig, handler in self._old_handlers.items():
-            signal.signal(sig, handler)
-        self._old_handlers.clear()
-        if self._signal_sockets is not None:
-            signal.set_wakeup_fd(self._old_wakeup_fd if self._old_wakeup_fd is not None else -1)
-            if self._notifier is not None:
-                self._notifier.setEnabled(False)
-                self._notifier = None
-            for sock in self._signal_sockets:
-                sock.close()
-            self._signal_sockets = None
 
 
 def _exit_after_ms() -> int | None:

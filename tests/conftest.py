@@ -23,9 +23,28 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # `timeout` sends SIGUSR1 first: every thread's stack is written (from C, no GIL needed) to the
 # file it names, which it prints when the suite is killed, so a hang on CI says where it is.
 # (Not to stderr: pytest's capture holds that, and a killed run never shows it.)
+# Under pytest-xdist every worker process gets the signal too and writes its own file
+# (`<name>.gw0`, ...): one shared file would have the workers overwrite each other's stacks.
 if os.environ.get("RADIOWATCH_TEST_STACKS"):
-    _stacks_file = open(os.environ["RADIOWATCH_TEST_STACKS"], "w")  # noqa: SIM115 - lives as long as the run
+    _stacks_path = os.environ["RADIOWATCH_TEST_STACKS"]
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        _stacks_path += "." + os.environ["PYTEST_XDIST_WORKER"]
+    _stacks_file = open(_stacks_path, "w")  # noqa: SIM115 - lives as long as the run
     faulthandler.register(signal.SIGUSR1, file=_stacks_file, all_threads=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `slow` run first, those given the longest time limit (`timeout` mark) first
+    of all. They are mostly wall-clock time (a loopback station airs its programme in real time
+    while an engine listens), so with `make test`'s parallel workers (pytest-xdist) they
+    overlap each other and the quick tests instead of being the tail of the run. The order
+    changes nothing a test sees: every test passes alone and in any order."""
+
+    def order(item: pytest.Item) -> tuple[bool, float]:
+        limit = item.get_closest_marker("timeout")
+        return item.get_closest_marker("slow") is None, -(limit.args[0] if limit else 0)
+
+    items.sort(key=order)
 
 
 # Python's cyclic garbage collector runs in whichever thread happens to allocate: a loopback

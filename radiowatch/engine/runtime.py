@@ -3,7 +3,7 @@
 `EngineRuntime` is what the HTTP app talks to; `serve.py` builds one per process. Tuning lives
 in an optional `<data dir>/engine-settings.json` (every key optional):
 
-    {"window_s": 8, "hop_s": 2, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
+    {"window_s": 8.192, "hop_s": 2.048, "confirm_windows": 2, "end_after_s": 16, "min_play_s": 15,
      "silence_notify_s": 30, "resume_grace_s": 60, "reconnect_initial_s": 2,
      "reconnect_max_s": 60, "max_streams": 100, "workers": 0,
      "recognize_mb": 10, "enterprise_mb": 1024, "upload_mb": 200,
@@ -11,11 +11,15 @@ in an optional `<data dir>/engine-settings.json` (every key optional):
      "archive_enabled": true, "archive_keep_audio": true, "archive_retention_days": 7,
      "archive_peaks_retention_days": 30, "archive_station_cap_mb": 10000,
      "archive_total_cap_mb": 20000, "archive_segment_s": 300, "archive_peak_block_s": 30,
-     "archive_search_new_tracks": true, "archive_settle_s": 180}
+     "archive_search_new_tracks": true, "archive_settle_s": 180,
+     "archive_discover_same_airing_s": 600}
 
 Tests use it to shorten windows and timeouts; users rarely need it, except for the archive's
 retention and disk caps (engine/archive/store.py), which the GUI's Settings change over HTTP
 (`/archive/settings/`, written back here by `save_changes`) and show with what they cost.
+`archive_discover_same_airing_s` is Discover's default for how far apart two repeats on one
+station must be to count as two airings (engine/archive/discover.py); a `/archive/discover/`
+request may still give its own `same_airing_s`.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from radiowatch.engine.api.recognition import Recognizer
 from radiowatch.engine.api.replies import INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import MB
 from radiowatch.engine.api.upload_pool import UploadPool
+from radiowatch.engine.archive.discover import SAME_AIRING_S
 from radiowatch.engine.archive.service import ArchiveService
 from radiowatch.engine.archive.store import Archive, ArchiveSettings
 from radiowatch.engine.store import EngineStore, StoredStream
@@ -56,18 +61,23 @@ SETTINGS_FILE = "engine-settings.json"
 CATALOG_REFRESH_S = 5.0
 
 
+# live monitoring detects plays exactly as `radiowatch-engine playlog` does unless a setting
+# says otherwise (the broadcast benchmark measures these defaults)
+_DETECTION = DetectionSettings()
+
+
 class EngineSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    window_s: float = 8.0
-    hop_s: float = 2.0
-    confirm_windows: int = 2
-    end_after_s: float = 16.0
-    min_play_s: float = 15.0
-    anchor_tolerance_s: float = 1.0
+    window_s: float = _DETECTION.window_s
+    hop_s: float = _DETECTION.hop_s
+    confirm_windows: int = _DETECTION.confirm_windows
+    end_after_s: float = _DETECTION.end_after_s
+    min_play_s: float = _DETECTION.min_play_s
+    anchor_tolerance_s: float = _DETECTION.anchor_tolerance_s
     silence_notify_s: float = 30.0
     silence_dbfs: float = -55.0
-    resume_grace_s: float = 60.0
+    resume_grace_s: float = _DETECTION.resume_grace_s
     reconnect_initial_s: float = 2.0
     reconnect_max_s: float = 60.0
     connect_timeout_s: float = 10.0
@@ -89,6 +99,7 @@ class EngineSettings(BaseModel):
     archive_peak_block_s: float = Field(30.0, ge=1, le=600)
     archive_search_new_tracks: bool = True
     archive_settle_s: float = Field(180.0, ge=0)  # found plays this recent belong to live
+    archive_discover_same_airing_s: float = Field(SAME_AIRING_S, ge=0, le=86400)
 
     @classmethod
     def load(cls, data_dir: Path) -> EngineSettings:

@@ -9,16 +9,17 @@ Why it is built this way:
   on a plain asyncio loop). Polls go through small HTTP clients shared by a few streams each
   (longpoll_connections.py explains why not one big pool).
 - A play and the stream's resume point (`since_time`) are committed in one transaction, the
-  play insert being idempotent (G1's `PlayStore.add`). A crash or a restart therefore replays
-  at most the last event, which the insert ignores: no play lost, none doubled.
+  play insert being idempotent (G1's `PlayStore.add`; event_recorder.py writes each event). A
+  crash or a restart therefore replays at most the last event, which the insert ignores: no
+  play lost, none doubled.
 - If the history cannot be written (locked, full disk), the stream stops on that event and
   retries it; it never moves on past a play it did not store.
 - Coverage (when each station was actually heard) is recorded as the statuses change, by a
   `CoverageRecorder` (coverage_recorder.py) with its own heartbeat task, when the service is
   given a `CoverageStore`.
 - Both backends speak the AudD protocol, so the same code runs against the AudD cloud and the
-  local engine. Streams are registered with addStream/setStreamUrl/deleteStream; only streams
-  radiowatch registered itself are ever deleted (others on the account are left alone).
+  local engine. Streams are registered with addStream/setStreamUrl/deleteStream
+  (registrations.py); only streams radiowatch registered itself are ever deleted.
 
 - With `announce_starts` (radiowatch engines, local or remote), streams are registered with
   `callbacks=both`: the engine reports a play as soon as it is sure of it (no `play_length`),
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -48,53 +48,35 @@ from radiowatch.audd import (
     AudDInvalidResponse,
     LongpollEvent,
     LongpollSubscription,
-    MatchEvent,
-    NotificationEvent,
-    parse_callback,
 )
 from radiowatch.audd.models import AUDD_CALLBACK_TZ
 from radiowatch.history.coverage import HEARTBEAT_S, CoverageStore, to_ms
-from radiowatch.history.errors import HistoryError, transaction
-from radiowatch.history.play import Play
+from radiowatch.history.errors import HistoryError
 from radiowatch.history.plays import PlayStore
-from radiowatch.history.stream_events import StreamEvent, StreamEventLog
+from radiowatch.history.stream_events import StreamEventLog
+from radiowatch.monitoring.backoff import Backoff
 from radiowatch.monitoring.coverage_recorder import CoverageRecorder
+from radiowatch.monitoring.event_recorder import EventRecorder
 from radiowatch.monitoring.events import (
     OnAirPlay,
     RecordedPlay,
     StreamState,
     StreamStatus,
     WatchAlert,
-    alert_for,
-    notification_state,
 )
 from radiowatch.monitoring.longpoll_connections import LongpollConnections
 from radiowatch.monitoring.notifier import Notifier
 from radiowatch.monitoring.pacing import Pacer
-from radiowatch.monitoring.plays_from_results import play_from_match
+from radiowatch.monitoring.registrations import register_streams
 from radiowatch.monitoring.stations_source import MonitoredStation, StationSource
 from radiowatch.monitoring.stream_state import StreamStateStore
-from radiowatch.monitoring.watchlist import WatchlistStore, WatchRule, matching_rules
+from radiowatch.monitoring.warm_up import prepared_connections
+from radiowatch.monitoring.watchlist import WatchlistStore, WatchRule
 from radiowatch.signals import Signal
 
 log = logging.getLogger(__name__)
 
 FIRST_POLL_LOOKBACK_MS = 5 * 60 * 1000
-
-
-class Backoff:
-    """Exponential backoff with jitter, so 100 streams do not hammer a backend in lockstep."""
-
-    def __init__(self, first: float = 1.0, cap: float = 60.0) -> None:
-        self.first, self.cap, self._next = first, cap, first
-
-    def reset(self) -> None:
-        self._next = self.first
-
-    def next_delay(self) -> float:
-        delay = self._next
-        self._next = min(self.cap, self._next * 2)
-        return delay * random.uniform(0.8, 1.2)
 
 
 def _now() -> datetime:
@@ -142,19 +124,14 @@ class MonitoringService:
             raise TypeError("pass exactly one of client= or client_factory=")
         self._client = client
         self._client_factory = client_factory
-        self._plays = play_store
         self._stations = stations
         self._state = state
         self._watchlist = watchlist
-        self._notifier = notifier
-        self._stream_events = stream_events
         self._coverage = (
             CoverageRecorder(coverage, state.backend, heartbeat_s=coverage_heartbeat)
             if coverage is not None
             else None
         )
-        self._timestamp_tz = timestamp_tz
-        self._local_tz = local_tz
         self._longpoll_timeout = longpoll_timeout
         self._silence_after = silence_after
         self._watchdog_interval = watchdog_interval
@@ -167,6 +144,22 @@ class MonitoringService:
         self.play_on_air: Signal[[OnAirPlay]] = Signal("play_on_air")
         self.status_changed: Signal[[StreamStatus]] = Signal("status_changed")
         self.alert_raised: Signal[[WatchAlert]] = Signal("alert_raised")
+        self._recorder = EventRecorder(
+            play_store=play_store,
+            state=state,
+            coverage=self._coverage,
+            stream_events=stream_events,
+            watchlist=watchlist,
+            notifier=notifier,
+            timestamp_tz=timestamp_tz,
+            local_tz=local_tz,
+            announce_starts=announce_starts,
+            set_status=self._set_status,
+            heard=self._heard,
+            play_recorded=self.play_recorded,
+            play_on_air=self.play_on_air,
+            alert_raised=self.alert_raised,
+        )
         if on_play:
             self.play_recorded.connect(on_play)
         if on_air:
@@ -192,7 +185,6 @@ class MonitoringService:
         self._unsubscribe: Callable[[], None] | None = None
         self._pending_reconcile: asyncio.Task[None] | None = None
         self._stations_dirty = False
-        self.last_alert: WatchAlert | None = None
 
     # -- public API ------------------------------------------------------------------------
 
@@ -203,6 +195,11 @@ class MonitoringService:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    @property
+    def last_alert(self) -> WatchAlert | None:
+        """The latest watchlist alert raised (the tray's balloon opens its play)."""
+        return self._recorder.last_alert
 
     def statuses(self) -> dict[int, StreamStatus]:
         return dict(self._statuses)
@@ -266,7 +263,7 @@ class MonitoringService:
             # One-off costs kept off the GUI thread: loading the CA bundle (~80 ms), httpx's
             # first client (~60 ms of lazy imports), the first parse of an event (~60 ms).
             agent = self._require_client().http.headers.get("User-Agent")
-            self._connections = await asyncio.to_thread(_prepare, agent)
+            self._connections = await asyncio.to_thread(prepared_connections, agent)
 
     def _stations_changed(self) -> None:
         """The user edited the stations: re-register soon (edits in a burst coalesce).
@@ -383,27 +380,16 @@ class MonitoringService:
                 await asyncio.sleep(backoff.next_delay())
 
     async def _sync_registrations(self, stations: list[MonitoredStation]) -> None:
-        client = self._require_client()
-        remote = {s.radio_id: s for s in await client.streams.list() if s.radio_id is not None}
-        ours = self._state.registered()
-        known_ids = {s.radio_id for s in stations}
-        for station in stations:
-            try:
-                await self._sync_one(client, station, remote.get(station.radio_id), ours)
-            except AudDError as exc:
-                log.warning("stream %s: %s", station.radio_id, exc)
-                if station.enabled:
-                    self._set_status(station, "down", f"The backend refused the stream: {exc}")
-        # Stations deleted from radiowatch whose stream we registered: free the slot.
-        for radio_id in set(ours) - known_ids:
-            try:
-                if radio_id in remote:
-                    await client.streams.delete(radio_id)
-                self._state.set_registered(radio_id, None)
-            except AudDError as exc:
-                log.warning("could not delete stream %s: %s", radio_id, exc)
-        if any(s.enabled and s.radio_id not in remote for s in stations):
-            remote = {s.radio_id: s for s in await client.streams.list() if s.radio_id is not None}
+        def refused(station: MonitoredStation, exc: AudDError) -> None:
+            self._set_status(station, "down", f"The backend refused the stream: {exc}")
+
+        remote = await register_streams(
+            self._require_client(),
+            self._state,
+            stations,
+            callbacks="both" if self._announce_starts else None,
+            on_refused=refused,
+        )
         self._apply_running(remote, stations)
 
     def _apply_running(self, remote: dict[int, Any], stations: list[MonitoredStation]) -> None:
@@ -432,37 +418,6 @@ class MonitoringService:
             log.info("could not refresh the stream states: %s", exc)
             return
         self._apply_running({s.radio_id: s for s in streams if s.radio_id is not None}, waiting)
-
-    async def _sync_one(
-        self,
-        client: AudDClient,
-        station: MonitoredStation,
-        stream: Any,
-        ours: dict[int, str],
-    ) -> None:
-        radio_id = station.radio_id
-        if not station.enabled:
-            if stream is not None and radio_id in ours:
-                await client.streams.delete(radio_id)
-            if radio_id in ours:
-                self._state.set_registered(radio_id, None)
-            return
-        callbacks = "both" if self._announce_starts else None
-        if stream is None:
-            try:
-                await client.streams.add(station.source, radio_id, callbacks=callbacks)
-            except AudDError:
-                if callbacks is None:
-                    raise
-                # an engine from before callbacks=both: plays are then recorded when they end
-                await client.streams.add(station.source, radio_id)
-        elif (stream.url or "") != station.source:
-            await client.streams.set_url(radio_id, station.source)
-        mode = (stream.model_extra or {}).get("callbacks") if stream is not None else None
-        if callbacks and mode is not None and mode != callbacks:  # registered in another mode
-            await client.streams.add(station.source, radio_id, callbacks=callbacks)
-        if ours.get(radio_id) != station.source:
-            self._state.set_registered(radio_id, station.source)
 
     # -- following one stream --------------------------------------------------------------
 
@@ -567,118 +522,12 @@ class MonitoringService:
         backoff = Backoff(self._retry_first_delay, cap=30.0)
         while True:
             try:
-                self._record(station, item)
+                self._recorder.record(station, item)
                 return
             except HistoryError as exc:
                 log.error("cannot record an event for %s: %s", station.name, exc)
                 self._set_status(station, "down", str(exc))
                 await asyncio.sleep(backoff.next_delay())
-
-    def _record(self, station: MonitoredStation, item: LongpollEvent) -> None:
-        event = item.event
-        if isinstance(event, MatchEvent):
-            self._record_match(station, item, event)
-        elif isinstance(event, NotificationEvent):
-            self._record_notification(station, item, event)
-        elif item.timestamp is not None:
-            self._state.save_since_time(station.radio_id, item.timestamp)
-
-    def _record_match(
-        self, station: MonitoredStation, item: LongpollEvent, event: MatchEvent
-    ) -> None:
-        if self._announce_starts and event.play_length is None:
-            self._record_on_air(station, item, event)
-            return
-        try:
-            play = play_from_match(
-                event, station=station, backend=self.backend, timestamp_tz=self._timestamp_tz
-            )
-        except ValueError as exc:
-            log.warning("skipping an unusable event on %s: %s", station.name, exc)
-            play = None
-        with transaction(self._state.connection, "record the play") as _:
-            recorded = self._plays.add(play) if play is not None else None
-            if item.timestamp is not None:
-                self._state.save_since_time(station.radio_id, item.timestamp)
-            # A play found later in the archive says nothing of whether the stream is heard now.
-            if self._coverage is not None and not (play is not None and play.found_later):
-                self._coverage.touch(station.radio_id)
-        if play is None or recorded is None:
-            return
-        if not play.found_later:  # a play found in the archive says nothing of the stream now
-            self._last_activity[station.radio_id] = _now()
-            self._set_status(station, "live", last_play_at=play.start)
-        if not recorded.created:
-            return
-        stored = play.model_copy(update={"id": recorded.play_id})
-        self.play_recorded.emit(RecordedPlay(stored, station))
-        self._check_watchlist(stored)
-
-    def _record_on_air(
-        self, station: MonitoredStation, item: LongpollEvent, event: MatchEvent
-    ) -> None:
-        """An early event: the song is on air now; the history gets it with its final event."""
-        try:
-            play = play_from_match(
-                event, station=station, backend=self.backend, timestamp_tz=self._timestamp_tz
-            )
-        except ValueError as exc:
-            log.warning("skipping an unusable event on %s: %s", station.name, exc)
-            play = None
-        if item.timestamp is not None:
-            with transaction(self._state.connection, "move past the on-air event") as _:
-                self._state.save_since_time(station.radio_id, item.timestamp)
-        if play is None:
-            return
-        self._last_activity[station.radio_id] = _now()
-        self._set_status(station, "live")
-        self.play_on_air.emit(OnAirPlay(play, station))
-
-    def _record_notification(
-        self, station: MonitoredStation, item: LongpollEvent, event: NotificationEvent
-    ) -> None:
-        state, text = notification_state(event)
-        at = (
-            datetime.fromtimestamp(event.time, UTC)
-            if event.time
-            else datetime.fromtimestamp(item.timestamp / 1000, UTC)
-            if item.timestamp
-            else _now()
-        )
-        key = f"{self.backend}:{station.radio_id}:{item.timestamp or event.time}:{event.notification_code}"
-        with transaction(self._state.connection, "record the stream event") as _:
-            if self._stream_events is not None:
-                self._stream_events.record(
-                    StreamEvent(
-                        station.radio_id,
-                        at,
-                        state,
-                        event.notification_code,
-                        event.notification_message,
-                        event.model_dump(mode="json", exclude_none=True),
-                    ),
-                    key=key,
-                )
-            if item.timestamp is not None:
-                self._state.save_since_time(station.radio_id, item.timestamp)
-        self._last_activity[station.radio_id] = _now()
-        self._set_status(station, state, text, at=at)
-
-    # -- watchlist -------------------------------------------------------------------------
-
-    def _check_watchlist(self, play: Play) -> None:
-        if self._watchlist is None:
-            return
-        now = _now()
-        for rule in matching_rules(self._watchlist.rules(), play, now=now, tz=self._local_tz):
-            alert = alert_for(rule, play, self._local_tz)
-            self.last_alert = alert
-            if self._notifier is not None:
-                try:
-                    self._notifier.notify(alert.title, alert.body, play.id, rule.id)
-                except Exception:
-                    log.exception("the notifier failed for rule %s", rule.id)
-            self.alert_raised.emit(alert)
 
     # -- status ----------------------------------------------------------------------------
 
@@ -699,6 +548,9 @@ class MonitoringService:
             await asyncio.sleep(self._watchdog_interval)
             self.check_silence(_now())
             await self._refresh_running()
+
+    def _heard(self, radio_id: int) -> None:
+        self._last_activity[radio_id] = _now()
 
     def check_silence(self, now: datetime) -> None:
         for radio_id, status in list(self._statuses.items()):
@@ -754,31 +606,6 @@ class MonitoringService:
         if self._client is None:
             raise RuntimeError("MonitoringService.start() has not run")
         return self._client
-
-
-def _prepare(user_agent: str | None) -> LongpollConnections:
-    _warm_up_parsing()
-    return LongpollConnections(
-        headers={"User-Agent": user_agent} if user_agent else None, prewarm=True
-    )
-
-
-def _warm_up_parsing() -> None:
-    """Run the event-to-play path once at start: its first use pays one-off costs (strptime's
-    regex compilation, pydantic validator set-up: ~60 ms measured) that would otherwise land
-    on the GUI thread with the first song of the day."""
-    event = parse_callback(
-        {
-            "status": "success",
-            "result": {
-                "radio_id": 0,
-                "timestamp": "2000-01-01 00:00:00",
-                "results": [{"artist": "warm-up", "title": "warm-up", "score": 100}],
-            },
-        }
-    )
-    station = MonitoredStation(radio_id=0, name="warm-up", source="warm-up")
-    play_from_match(event, station=station, backend="", timestamp_tz=UTC)
 
 
 async def _close(poll: Any) -> None:

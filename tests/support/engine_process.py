@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -202,6 +203,19 @@ class EngineProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def open_play_title(data_dir: Path, radio_id: int) -> str | None:
+    """The title of the play an engine has in progress on `radio_id`, read from its state file
+    (what a restarted engine resumes): None before the engine is sure of a play."""
+    db = sqlite3.connect(f"file:{Path(data_dir) / 'engine.sqlite3'}?mode=ro", uri=True, timeout=5)
+    try:
+        row = db.execute("SELECT state FROM open_plays WHERE radio_id=?", (radio_id,)).fetchone()
+    except sqlite3.OperationalError:  # not created yet
+        return None
+    finally:
+        db.close()
+    return json.loads(row[0])["song"].get("title") if row else None
 
 
 @contextlib.contextmanager

@@ -26,8 +26,10 @@ AudD's error envelope. Times are Unix epoch seconds (floats). Lists are comma-se
     GET  /archive/search/{job_id}/             -> job
     POST /archive/search/{job_id}/cancel/      -> job
     POST /archive/discover/ radio_ids, from, to (default: the last 7 days), min_count (3),
-                          same_airing_s (600: repeats closer than this on one station are
-                          one airing)          -> discover job (in the background)
+                          same_airing_s (repeats closer than this on one station are one
+                          airing; default: engine-settings.json's
+                          archive_discover_same_airing_s, 600)
+                                               -> discover job (in the background)
     GET  /archive/discover/{job_id}/           -> discover job
     POST /archive/discover/{job_id}/cancel/    -> discover job
     POST /archive/discover/add/ radio_id, start, end, title, artist, album, isrc,
@@ -66,7 +68,6 @@ from radiowatch.engine.api.extension_routes import Handler, both_slashes, handle
 from radiowatch.engine.api.replies import FEATURE_NOT_AVAILABLE, INVALID_REQUEST, ApiError
 from radiowatch.engine.api.request import ApiRequest, AudioUpload
 from radiowatch.engine.archive.clips import DEFAULT_PAD_S, MAX_CLIP_S, NotArchived
-from radiowatch.engine.archive.discover import SAME_AIRING_S
 from radiowatch.engine.archive.discover_jobs import DiscoverRequest
 from radiowatch.engine.archive.media import MediaError
 from radiowatch.engine.archive.search_jobs import SearchRequest
@@ -306,7 +307,7 @@ async def _start_discover(runtime: Any, api: ApiRequest, _path: dict[str, Any]) 
     min_count = int(_number(api, "min_count", 3))
     if not 2 <= min_count <= 1000:
         raise ApiError(INVALID_REQUEST, "the `min_count` parameter must be 2-1000")
-    same_airing = _number(api, "same_airing_s", SAME_AIRING_S)
+    same_airing = _number(api, "same_airing_s", runtime.settings.archive_discover_same_airing_s)
     if not 0 <= same_airing <= 86400:
         raise ApiError(INVALID_REQUEST, "the `same_airing_s` parameter must be 0-86400")
     return service.discover(

@@ -77,6 +77,11 @@ _SCHEMA = [
     CREATE TABLE event_marks (category TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # version 2: the ledger reads the event log again, so that plays announced before they
+    # ended get the length their final event measured (version 1 kept the assumed 240 s)
+    """
+    DELETE FROM event_marks;
+    """,
 ]
 
 

@@ -23,7 +23,10 @@ from typing import Any
 from radiowatch.audd.models import AUDD_CALLBACK_TZ
 from radiowatch.engine.archive.database import ArchiveDatabase
 
-# A play announced at its start (callbacks=before) has no length yet: assume a song's.
+# A play announced before it ends (callbacks=before, or the first event of callbacks=both) has
+# no length yet: assume a song's until the event at its end says how long it was. Keeping the
+# assumed length would hide what aired after a short play: from Discover (it looked reported)
+# and from found later (it looked covered by another song).
 ASSUMED_LENGTH_S = 240.0
 # Plays of the same song on one station sharing at least this much time are one airing (a
 # live play and a found one of the same airing share most of it; a song replayed right after a
@@ -95,9 +98,10 @@ class PlayLedger:
         if rid is None or identity is None or start is None:
             return False
         length = result.get("play_length")
+        measured = isinstance(length, int | float)
         end = start + (float(length) if isinstance(length, int | float) else ASSUMED_LENGTH_S)
         source = "found" if result.get("found_later") else "live"
-        return self._add(int(rid), identity, start, end, source, None)
+        return self._add(int(rid), identity, start, end, source, None, measured_end=measured)
 
     def add_found(
         self, radio_id: int, identity: str, start_s: float, end_s: float, track_id: str
@@ -112,13 +116,19 @@ class PlayLedger:
         end_s: float,
         source: str,
         track_id: str | None,
+        *,
+        measured_end: bool = True,
     ) -> bool:
+        """Record a play; False if it was known already (then a measured end replaces the
+        assumed one of the play's announcement)."""
         with self._db.transaction() as db:
             same = db.execute(
-                "SELECT 1 FROM plays WHERE radio_id = ? AND identity = ? AND ABS(start_s - ?) < 1",
+                "SELECT id FROM plays WHERE radio_id = ? AND identity = ? AND ABS(start_s - ?) < 1",
                 (radio_id, identity, start_s),
             ).fetchone()
             if same:
+                if measured_end:
+                    db.execute("UPDATE plays SET end_s = ? WHERE id = ?", (end_s, same[0]))
                 return False
             db.execute(
                 "INSERT INTO plays (radio_id, identity, start_s, end_s, source, track_id) "

@@ -131,6 +131,9 @@ class Play:
     last_window: float = 0.0  # start of the last window that carried the play
     fitted_at: float = 0.0  # when the alignment was last fitted to the audio
     heard_until: float | None = None  # its end as heard when the audio last stopped
+    # Its audio was interrupted while it was on air (a dropped stream, an engine restart) and
+    # has not carried it since: how long it aired is not known, so it is kept however short.
+    cut: bool = False
 
     @property
     def alignment(self) -> Alignment:
@@ -192,6 +195,10 @@ class PlayDetector:
         self.settings = settings or DetectionSettings()
         self._evidence = evidence
         self.play: Play | None = restored
+        if restored is not None:  # the engine stopped with it on air: heard until then
+            restored.cut = True
+            if restored.heard_until is None:
+                restored.heard_until = restored.last_match
         self._candidate: _Candidate | None = None
         self._floor = listening_since  # no play starts before this
         self._floor_raised = restored is not None  # a play was heard: the floor stays
@@ -268,6 +275,8 @@ class PlayDetector:
             if at - play.heard_until > self.settings.hop_s:
                 self.play = None
                 self._finish(change, play, play.heard_until)
+            else:
+                play.cut = True
         return change
 
     def expire(self, now: float) -> PlayChange:
@@ -302,6 +311,7 @@ class PlayDetector:
     ) -> None:
         play.align(alignment)
         play.heard_until = None  # heard again (after a reconnect)
+        play.cut = False
         if end - play.fitted_at >= REFIT_EVERY_S:  # keep the line exact as the song goes on
             lo = max(play.start, end - REFIT_SPAN_S)
             play.align(self._evidence.refit(play.alignment, lo, end))
@@ -419,7 +429,9 @@ class PlayDetector:
 
     def _finish(self, change: PlayChange, play: Play, end: float) -> None:
         play.end = end
-        if play.end - play.start >= self.settings.min_play_s:
+        # a play cut by an interruption is not a tease: it was sure, and it may have aired
+        # far longer than was heard (a restart 13 s into a song lost it from the history)
+        if play.end - play.start >= self.settings.min_play_s or (play.cut and end > play.start):
             change.ended = play
         else:
             change.dropped = play

@@ -313,7 +313,7 @@ class CatalogTab(JobPanel):
                 f"{upgrade.get('total', 0)} tracks. Recognition keeps working meanwhile.",
                 "busy",
             )
-            QTimer.singleShot(2000, self.reload)
+            QTimer.singleShot(2000, self, self.reload)  # not after the tab is gone
         elif message:
             self.status.show_message(message, "ok")
         elif query:
@@ -465,7 +465,7 @@ class CatalogTab(JobPanel):
         await super().aclose()
 
     def reload_later(self) -> None:
-        QTimer.singleShot(0, self.reload)
+        QTimer.singleShot(0, self, self.reload)
 
     # --- edit and remove ------------------------------------------------------------
 

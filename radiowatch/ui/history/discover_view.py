@@ -48,6 +48,7 @@ from radiowatch.ui.common.tasks import TaskSlot
 
 COLUMNS = ("Length", "Heard", "Stations", "First heard", "Last heard", "Looks like")
 KINDS = ("song", "jingle", "ad")
+COLUMN_PAD = 16  # pixels beside a column's widest text
 EMPTY_TEXT = (
     "<b>Discover what the stations keep playing that is not in your catalog</b><br><br>"
     "A new song, a jingle, an ad campaign: the engine kept what each station aired, and finds "
@@ -59,6 +60,10 @@ EMPTY_TEXT = (
 
 def _when(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind == "ad" else f"a {kind}"
 
 
 def _length(seconds: float) -> str:
@@ -178,6 +183,11 @@ class DiscoverView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        # as the Plays table looks (table_model.plays_table_view)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -224,7 +234,8 @@ class DiscoverView(QWidget):
         if job.state == "cancelled":
             self._say(f"Cancelled; {len(job.rows)} pieces found before that.")
         elif job.rows:
-            self._say(f"{len(job.rows)} pieces heard at least {min_count} times.")
+            pieces = "1 piece" if len(job.rows) == 1 else f"{len(job.rows)} pieces"
+            self._say(f"{pieces} heard at least {min_count} times.")
         else:
             self._say(
                 f"Nothing unknown was heard {min_count} times or more in the last {days} days."
@@ -263,7 +274,7 @@ class DiscoverView(QWidget):
                 stations,
                 _when(piece.first_heard),
                 _when(piece.last_heard),
-                piece.kind_hint,
+                piece.kind_hint.capitalize(),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -273,7 +284,12 @@ class DiscoverView(QWidget):
                     )
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        for column in range(self.table.columnCount()):  # room beside the text, as on Plays
+            if column != 2:
+                self.table.setColumnWidth(column, self.table.columnWidth(column) + COLUMN_PAD)
         self.stack.setCurrentIndex(1 if pieces else 0)
+        if pieces:  # the most heard, ready for Listen and Add to catalog…
+            self.table.selectRow(0)
         self._update_buttons()
 
     # -- a piece ---------------------------------------------------------------------------------
@@ -335,11 +351,11 @@ class DiscoverView(QWidget):
             if piece in self._pieces:
                 self._pieces.remove(piece)
                 self.show_pieces(self._pieces)
-            self._say(f"Added “{name}” as a {kind}; searching the archive for its other airings…")
+            self._say(f"Added “{name}” as {_a(kind)}; searching the archive for its other airings…")
             search = await follow_job(added.search, client.job, client.cancel, lambda _j: None)
         found = search.published
         text = (
-            f"Added “{name}” as a {kind}. {found} airing{'s' if found != 1 else ''} "
+            f"Added “{name}” as {_a(kind)}. {found} airing{'s' if found != 1 else ''} "
             "found: they enter the history marked “found later”."
         )
         if search.found > found:

@@ -6,9 +6,11 @@ monitoring writes). That connection lives on the GUI thread, so it waits only a 
 second for another writer's lock: an edit that meets a busy history says so and can be tried
 again, instead of freezing the window for SQLite's default 5 s.
 
-The parts live next to it: the filter bar (filter_bar.py), the paged table (table_model.py),
-exports (tab_exports.py, export_runner.py, clip_export.py), the edit and "around" dialogs,
-the charts, and the archive search (archive_search_dialog.py).
+The parts live next to it: the page shown when the file cannot be opened (error_page.py), the
+filter bar (filter_bar.py), the command buttons (action_bar.py), the paged table
+(table_model.py), exports (tab_exports.py, export_runner.py, clip_export.py), the edit and
+"around" dialogs, the charts, the archive search (archive_search_dialog.py) and Discover
+(discover_view.py).
 """
 
 from __future__ import annotations
@@ -17,14 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QLabel,
     QMenu,
-    QMessageBox,
-    QPushButton,
     QStackedWidget,
     QTableView,
     QTabWidget,
@@ -34,19 +32,20 @@ from PySide6.QtWidgets import (
 
 from radiowatch.history.database import DatabaseError, open_database
 from radiowatch.history.errors import (
-    HISTORY_BUSY_MESSAGE,
     HistoryError,
     describe_history_error,
 )
 from radiowatch.history.play import Play
+from radiowatch.history.play_log_export import ExportFormat
 from radiowatch.history.plays import PlayStore
-from radiowatch.history.queries import PlayFilter, PlayQueries, SortKey
+from radiowatch.history.queries import PlayFilter, PlayQueries, SortKey, StationRef
+from radiowatch.ui.history.action_bar import HistoryActionBar, HistoryCommands
 from radiowatch.ui.history.archive_search_dialog import ArchiveSearchDialog
 from radiowatch.ui.history.around_dialog import AroundDialog
 from radiowatch.ui.history.charts_view import ChartsView
 from radiowatch.ui.history.coverage_view import CoverageView
 from radiowatch.ui.history.discover_view import DiscoverView
-from radiowatch.ui.history.export_runner import PlayExportRunner
+from radiowatch.ui.history.error_page import HistoryErrorPage
 from radiowatch.ui.history.filter_bar import HistoryFilterBar
 from radiowatch.ui.history.play_edit_dialog import PlayEditDialog
 from radiowatch.ui.history.tab_exports import HistoryExports
@@ -62,7 +61,7 @@ POLL_MS = 5000
 GUI_BUSY_TIMEOUT_MS = 250
 
 
-class HistoryTab(HistoryExports, QWidget):
+class HistoryTab(QWidget):
     """Public API: refresh(), show_play(play_id) (alias open_play), export_to(path),
     around(radio_id, moment), close_database(); the signal cut_down_requested(Play) for the
     Resize tab."""
@@ -75,11 +74,16 @@ class HistoryTab(HistoryExports, QWidget):
         super().__init__(parent)
         self._db_path = Path(db_path)
         self.error_message: str | None = None
-        self.exports = PlayExportRunner(self._db_path, GUI_BUSY_TIMEOUT_MS, self)
-        self.exports.finished.connect(self._on_export_done)
-        self.exports.failed.connect(self._on_export_failed)
+        self.exports = HistoryExports(
+            self._db_path,
+            GUI_BUSY_TIMEOUT_MS,
+            self,
+            play_filter=lambda: self.model.play_filter,
+            say=lambda text, error: self._show_status(text, error=error),
+        )
+        self.exports.finished.connect(self.export_finished)
+        self.exports.failed.connect(self.export_failed)
         self.exports.running_changed.connect(lambda _running: self._update_actions())
-        self.message_box: QMessageBox | None = None
         self.edit_dialog: PlayEditDialog | None = None
         self.write_error: str | None = None  # why the last edit was not saved, if it was not
         self.clip_actions = None  # "Listen" / "Save clip…" (ui/common/clip_actions.py), if set
@@ -110,8 +114,7 @@ class HistoryTab(HistoryExports, QWidget):
         if self._db is not None:
             return True
         self._open()
-        self.error_label.setText(self.error_message or "")
-        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
+        self.error_page.show_error(self.error_message)
         if self._db is None:
             return False
         self._build_history_ui()
@@ -126,19 +129,8 @@ class HistoryTab(HistoryExports, QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack)
-        self.error_label = QLabel(self.error_message or "")
-        self.error_label.setWordWrap(True)
-        self.error_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.error_label.setStyleSheet("color: #b00020; font-size: 14px; padding: 24px")
-        self.retry_button = QPushButton("Try again")
-        self.retry_button.clicked.connect(self.retry_open)
-        self.retry_button.setVisible(self.error_message == HISTORY_BUSY_MESSAGE)
-        self.error_page = QWidget()
-        error_layout = QVBoxLayout(self.error_page)
-        error_layout.addStretch(1)
-        error_layout.addWidget(self.error_label)
-        error_layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        error_layout.addStretch(1)
+        self.error_page = HistoryErrorPage(self.retry_open)
+        self.error_page.show_error(self.error_message)
         self.stack.addWidget(self.error_page)
         if self._db is not None:
             self._build_history_ui()
@@ -163,7 +155,20 @@ class HistoryTab(HistoryExports, QWidget):
         self.daypart = self.filters.daypart
         self.ai_only, self.show_deleted = self.filters.ai_only, self.filters.show_deleted
         layout.addWidget(self.filters)
-        layout.addLayout(self._action_bar())
+        self.commands = HistoryActionBar(
+            self,
+            HistoryCommands(
+                add=self.add_play_dialog,
+                edit=self.edit_selected,
+                false_positive=self.toggle_false_positive,
+                delete=self.delete_selected,
+                around=self.around_dialog,
+                cut_down=self.request_cut_down,
+                search_archive=self.search_archive_dialog,
+                export=self.exports.open_dialog,
+            ),
+        )
+        layout.addLayout(self.commands)
         self.coverage = CoverageView(self._db_path)
         layout.addWidget(self.coverage)
         self.view = self._table()
@@ -178,63 +183,13 @@ class HistoryTab(HistoryExports, QWidget):
         self._charts_stale = True
         self.tabs.currentChanged.connect(self._on_subtab_changed)
 
-    def _action_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        self._table_actions: list[QAction] = []
-
-        def button(text: str, slot, shortcut: str | None = None, tip: str = "") -> QPushButton:
-            widget = QPushButton(text)
-            widget.clicked.connect(slot)
-            if shortcut:
-                action = QAction(text, self)
-                action.setShortcut(QKeySequence(shortcut))
-                action.triggered.connect(slot)
-                if shortcut == "Del":  # only in the table: Delete in the search box edits text
-                    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-                    self._table_actions.append(action)
-                else:
-                    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                    self.addAction(action)
-                tip = f"{tip} ({QKeySequence(shortcut).toString()})".strip()
-            widget.setToolTip(tip)
-            bar.addWidget(widget)
-            return widget
-
-        self.add_button = button("Add play…", self.add_play_dialog, "Ctrl+N", "Add a play by hand")
-        self.edit_button = button(
-            "Edit…", self.edit_selected, "Ctrl+E", "Correct the selected play"
-        )
-        self.false_button = button(
-            "False positive", self.toggle_false_positive, None, "Mark or unmark: not this song"
-        )
-        self.delete_button = button(
-            "Delete", self.delete_selected, "Del", "Hide the play (it stays in the file)"
-        )
-        self.around_button = button(
-            "Around time…", self.around_dialog, "Ctrl+T", "What played on a station around a time"
-        )
-        self.cut_button = button(
-            "Make a cut-down", self.request_cut_down, None, "Open the track in the Resize tab"
-        )
-        bar.addStretch(1)
-        self.search_archive_button = button(
-            "Search the archive again…",
-            self.search_archive_dialog,
-            None,
-            "Find catalog tracks in what the stations aired (the engine's archive)",
-        )
-        self.export_button = button(
-            "Export…", self.export_dialog, "Ctrl+Shift+E", "Export these plays to CSV, XLSX or JSON"
-        )
-        return bar
-
     def _table(self) -> QTableView:
         view = plays_table_view(self.model)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._context_menu)
         view.doubleClicked.connect(lambda _index: self.edit_selected())
         view.selectionModel().selectionChanged.connect(self._update_actions)
-        view.addActions(self._table_actions)
+        view.addActions(self.commands.table_actions)
         return view
 
     # -- filters and refresh --------------------------------------------------------------------
@@ -271,6 +226,14 @@ class HistoryTab(HistoryExports, QWidget):
             return
         self.filters.set_stations(stations)
         self._stations = stations
+
+    def stations_now(self) -> list[StationRef]:
+        """The stations as the history knows them now, one added since the last refresh too
+        (the dialogs and Discover name stations with it)."""
+        try:
+            return self.queries.stations()
+        except HistoryError:
+            return getattr(self, "_stations", [])
 
     def _after_reload(self) -> None:
         self.coverage.show_filter(self.model.play_filter)
@@ -343,11 +306,11 @@ class HistoryTab(HistoryExports, QWidget):
             return None
 
     def _update_actions(self, *_args) -> None:
-        has = self.selected_play_id() is not None
-        for widget in (self.edit_button, self.false_button, self.delete_button, self.cut_button):
-            widget.setEnabled(has)
-        self.export_button.setEnabled(self.model.rowCount() > 0 and not self.export_running())
-        self.search_archive_button.setEnabled(self.clip_actions is not None)
+        self.commands.enable(
+            play_selected=self.selected_play_id() is not None,
+            can_export=self.model.rowCount() > 0 and not self.export_running(),
+            has_archive=self.clip_actions is not None,
+        )
 
     def _select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -390,10 +353,10 @@ class HistoryTab(HistoryExports, QWidget):
 
     def set_clip_actions(self, actions) -> None:
         """Offer "Listen" and "Save clip…" for plays (the engine's archived audio)."""
-        self.clip_actions = actions
+        self.clip_actions = self.exports.clip_actions = actions
         actions.status.connect(self._show_status)
         if self._db is not None:  # Discover: unknown audio heard again and again (the archive)
-            self.discover = DiscoverView(actions, lambda: getattr(self, "_stations", []))
+            self.discover = DiscoverView(actions, self.stations_now)
             self.tabs.addTab(self.discover, "Discover")
             self._update_actions()
 
@@ -460,7 +423,7 @@ class HistoryTab(HistoryExports, QWidget):
             self.around(play.radio_id, play.start)
 
     def around_dialog(self) -> None:
-        stations = getattr(self, "_stations", [])
+        stations = self.stations_now()
         if not stations:
             self._show_status("There are no stations yet.", error=True)
             return
@@ -480,7 +443,7 @@ class HistoryTab(HistoryExports, QWidget):
         self._open_edit_dialog(
             PlayEditDialog(
                 None,
-                getattr(self, "_stations", []),
+                self.stations_now(),
                 self,
                 default_station=self.station.currentData(),
                 on_save=lambda d: (
@@ -508,7 +471,7 @@ class HistoryTab(HistoryExports, QWidget):
         self._open_edit_dialog(
             PlayEditDialog(
                 play,
-                getattr(self, "_stations", []),
+                self.stations_now(),
                 self,
                 on_save=lambda d: (
                     None
@@ -586,6 +549,19 @@ class HistoryTab(HistoryExports, QWidget):
         if play is not None:
             self.cut_down_requested.emit(play)
 
+    # -- exports (tab_exports.py) ---------------------------------------------------------------
+
+    def export_to(
+        self, path: Path | None, fmt: ExportFormat | None = None, *, with_clips: bool = False
+    ) -> bool:
+        """Export the plays matching the current filters (saving their clips first when
+        asked); False if one is running. export_finished(ExportResult) or
+        export_failed(message) says how it ended."""
+        return self._db is not None and self.exports.start(path, fmt, with_clips=with_clips)
+
+    def export_running(self) -> bool:
+        return self.exports.running()
+
     # -- the archive ----------------------------------------------------------------------------
 
     def search_archive_dialog(self) -> ArchiveSearchDialog | None:
@@ -594,7 +570,7 @@ class HistoryTab(HistoryExports, QWidget):
             return None
         dialog = ArchiveSearchDialog(
             self.clip_actions.archive,
-            getattr(self, "_stations", []),
+            self.stations_now(),
             self,
             catalog=self.catalog_provider,
             selected_station=self.station.currentData(),
@@ -608,8 +584,6 @@ class HistoryTab(HistoryExports, QWidget):
 
     def close_database(self) -> None:
         """Cancel any export and close the connection (the app's shutdown calls this)."""
-        if self._clip_slot is not None:
-            self._clip_slot.cancel()
         self.exports.shutdown()
         if self._db is not None:
             if hasattr(self, "_poll"):

@@ -2,19 +2,20 @@
 
 A plain export goes straight to the worker thread (export_runner.py). With "Save clips with
 the export", the clips are saved first (clip_export.py, on the asyncio loop, with progress and
-Cancel), then the play log is written with a "Clip file" column. Either way the tab's
-`export_finished(ExportResult)` or `export_failed(message)` says how it ended.
+Cancel), then the play log is written with a "Clip file" column. Either way `finished
+(ExportResult)` or `failed(message)` says how it ended.
 
-`HistoryExports` is a part of the History tab (the tab inherits it), kept here so the tab's own
-module stays about browsing and editing plays.
+`HistoryExports` knows only what it is given: the history file, the widget its dialogs belong
+to, the filter of the plays to export, where to say how it went, and the clip actions (None
+until the app sets them); never the tab's table or widgets.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -30,15 +31,19 @@ from PySide6.QtWidgets import (
 )
 
 from radiowatch.history.play_log_export import ExportFormat, ExportResult
+from radiowatch.history.queries import PlayFilter
+from radiowatch.ui.common.clip_actions import ClipActions
 from radiowatch.ui.common.tasks import TaskSlot
 from radiowatch.ui.history.clip_export import clips_folder, describe_failure, save_clips
-from radiowatch.ui.history.export_runner import ask_export_path
+from radiowatch.ui.history.export_runner import PlayExportRunner, ask_export_path
 
 CLIPS_HELP = (
     "Saves each play's archived audio (with 5 s before and after, as broadcast) in a folder "
     "next to the export, and names the file in a “Clip file” column. Plays without kept audio "
     "get an empty cell. This can take a while: one clip per play."
 )
+
+NO_ARCHIVE = "Clips need the radiowatch engine's archive."
 
 
 class ExportDialog(QDialog):
@@ -96,63 +101,102 @@ class ExportDialog(QDialog):
         ok.setEnabled(bool(self.path.text().strip()))
 
 
-class HistoryExports:
-    """Mixed into HistoryTab: uses its model, database path, status line and signals."""
+class HistoryExports(QObject):
+    """`open_dialog()` or `start(path, fmt, with_clips=...)`; then `finished(ExportResult)` or
+    `failed(message)`. `running_changed(bool)` when an export starts or ends."""
 
-    clip_actions: Any
-    export_dialog_widget: ExportDialog | None = None
-    _clip_slot: TaskSlot | None = None
-    _clip_progress: QProgressDialog | None = None
+    finished = Signal(object)  # ExportResult
+    failed = Signal(str)
+    running_changed = Signal(bool)
 
-    def export_dialog(self) -> None:
-        tab: Any = self
+    def __init__(
+        self,
+        db_path: Path,
+        busy_timeout_ms: int,
+        owner: QWidget,
+        play_filter: Callable[[], PlayFilter],
+        say: Callable[[str, bool], None],
+    ) -> None:
+        super().__init__(owner)
+        self._db_path = Path(db_path)
+        self._owner = owner
+        self._play_filter = play_filter
+        self._say = say
+        self.clip_actions: ClipActions | None = None
+        self.dialog: ExportDialog | None = None
+        self.message_box: QMessageBox | None = None  # the last failure, if it was one
+        self._runner = PlayExportRunner(self._db_path, busy_timeout_ms, owner)
+        self._runner.finished.connect(self._on_done)
+        self._runner.failed.connect(self._on_failed)
+        self._runner.running_changed.connect(lambda _r: self.running_changed.emit(self.running()))
+        self._clip_slot: TaskSlot | None = None
+        self._clip_progress: QProgressDialog | None = None
+
+    def open_dialog(self) -> ExportDialog:
         reason = None
-        if tab.clip_actions is None:
-            reason = "Clips need the radiowatch engine's archive."
+        if self.clip_actions is None:
+            reason = NO_ARCHIVE
         else:
             try:
-                tab.clip_actions.archive()
+                self.clip_actions.archive()
             except Exception as exc:  # ArchiveUnavailable: the words to show
                 reason = str(exc)
-        dialog = ExportDialog(tab, reason)
+        dialog = ExportDialog(self._owner, reason)
         dialog.accepted.connect(
-            lambda: self.export_to(dialog.target(), with_clips=dialog.with_clips.isChecked())
+            lambda: self.start(dialog.target(), with_clips=dialog.with_clips.isChecked())
         )
         dialog.finished.connect(lambda _r: dialog.deleteLater())
-        self.export_dialog_widget = dialog
+        self.dialog = dialog
         dialog.open()  # not exec(): the monitoring's loop keeps running
+        return dialog
 
-    def export_to(
+    def start(
         self, path: Path | None, fmt: ExportFormat | None = None, *, with_clips: bool = False
     ) -> bool:
-        """Export the plays matching the current filters (saving their clips first when
-        asked); returns False if one is running. Emits export_finished(ExportResult) or
-        export_failed(message) when done."""
-        tab: Any = self
-        if tab._db is None or path is None or self.export_running():
+        """Export the plays the filter selects now (saving their clips first when asked);
+        False if one is running or there is nowhere to write."""
+        if path is None or self.running():
             return False
         if not with_clips:
-            return tab.exports.start(tab.model.play_filter, Path(path), fmt)
+            return self._runner.start(self._play_filter(), Path(path), fmt)
+        if self.clip_actions is None:
+            self._on_failed(NO_ARCHIVE)
+            return False
         self._clip_slot = self._clip_slot or TaskSlot(
             "clips for an export", on_error=self._clips_failed
         )
         self._clip_progress = self._progress(Path(path))
-        self._clip_slot.start(self._clips_then_export(Path(path), fmt))
-        tab._update_actions()
+        self._clip_slot.start(self._clips_then_export(self.clip_actions, Path(path), fmt))
+        self.running_changed.emit(True)
         return True
 
-    async def _clips_then_export(self, path: Path, fmt: ExportFormat | None) -> None:
-        tab: Any = self
-        filt = tab.model.play_filter
-        saved = await save_clips(tab.clip_actions.archive, tab._db_path, filt, path, self._on_clip)
+    def running(self) -> bool:
+        clips = self._clip_slot is not None and self._clip_slot.running()
+        return clips or self._runner.running()
+
+    def cancel(self) -> None:
+        self._cancel_clips()
+        self._runner.cancel()
+
+    def shutdown(self) -> None:
+        if self._clip_slot is not None:
+            self._clip_slot.cancel()
+        self._runner.shutdown()
+
+    async def _clips_then_export(
+        self, clips: ClipActions, path: Path, fmt: ExportFormat | None
+    ) -> None:
+        filt = self._play_filter()
+        saved = await save_clips(clips.archive, self._db_path, filt, path, self._on_clip)
         self._close_progress()
-        tab._show_status(
+        self._say(
             f"Saved {len(saved.files):,} clips to {saved.folder}"
             + (f" ({saved.missing:,} plays without kept audio)" if saved.missing else "")
-            + "; writing the play log…"
+            + "; writing the play log…",
+            False,
         )
-        if not tab.exports.start(filt, path, fmt, clip_files=saved.files):
-            tab._update_actions()
+        if not self._runner.start(filt, path, fmt, clip_files=saved.files):
+            self.running_changed.emit(self.running())
 
     def _progress(self, path: Path) -> QProgressDialog:
         dialog = QProgressDialog(
@@ -160,7 +204,7 @@ class HistoryExports:
             "Cancel",
             0,
             100,
-            self,  # type: ignore[arg-type]
+            self._owner,
         )
         dialog.setWindowTitle("Export plays")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -179,13 +223,13 @@ class HistoryExports:
     def _cancel_clips(self) -> None:
         if self._clip_slot is not None and self._clip_slot.cancel():
             self._close_progress()
-            self._on_export_failed(
+            self._on_failed(
                 "Export cancelled; the clips saved so far were kept, no play log was written."
             )
 
     def _clips_failed(self, exc: BaseException) -> None:
         self._close_progress()
-        self._on_export_failed(describe_failure(exc))
+        self._on_failed(describe_failure(exc))
 
     def _close_progress(self) -> None:
         if self._clip_progress is not None:
@@ -193,31 +237,18 @@ class HistoryExports:
             self._clip_progress.close()
             self._clip_progress.deleteLater()
             self._clip_progress = None
-        tab: Any = self
-        tab._update_actions()
+        self.running_changed.emit(self.running())
 
-    def export_running(self) -> bool:
-        tab: Any = self
-        clips = self._clip_slot is not None and self._clip_slot.running()
-        return clips or tab.exports.running()
-
-    def cancel_export(self) -> None:
-        tab: Any = self
-        self._cancel_clips()
-        tab.exports.cancel()
-
-    def _on_export_done(self, result: ExportResult) -> None:
-        tab: Any = self
+    def _on_done(self, result: ExportResult) -> None:
         also = f" and the coverage to {result.coverage_path.name}" if result.coverage_path else ""
-        tab._show_status(f"Exported {result.rows:,} plays to {result.path}{also}")
-        tab.export_finished.emit(result)
+        self._say(f"Exported {result.rows:,} plays to {result.path}{also}", False)
+        self.finished.emit(result)
 
-    def _on_export_failed(self, message: str) -> None:
-        tab: Any = self
-        tab._show_status(message, error=True)
+    def _on_failed(self, message: str) -> None:
+        self._say(message, True)
         if "cancelled" not in message:
-            tab.message_box = QMessageBox(
-                QMessageBox.Icon.Warning, "Export failed", message, parent=tab
+            self.message_box = QMessageBox(
+                QMessageBox.Icon.Warning, "Export failed", message, parent=self._owner
             )
-            tab.message_box.open()  # not exec(): never block the loop the monitoring runs on
-        tab.export_failed.emit(message)
+            self.message_box.open()  # not exec(): never block the loop the monitoring runs on
+        self.failed.emit(message)

@@ -44,6 +44,7 @@ PLAY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 START_TS_ROLE = Qt.ItemDataRole.UserRole + 2
 AI_GENERATED_ROLE = Qt.ItemDataRole.UserRole + 3
 TITLE_COLUMN = 3
+NOTES_COLUMN = 9
 FOUND_LATER_TIP = (
     "Found later: its track was added to the catalog after it aired, and the engine found "
     "this play in its archive of the station."
@@ -186,7 +187,7 @@ class HistoryTableModel(QAbstractTableModel):
             return self._ai_badge
         if role == Qt.ItemDataRole.ToolTipRole and column == TITLE_COLUMN and row.ai_generated:
             return _notes(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 9:
+        if role == Qt.ItemDataRole.ToolTipRole and column == NOTES_COLUMN:
             return _notes(row) or None
         if role == Qt.ItemDataRole.ToolTipRole and column == 0 and row.found_later:
             return FOUND_LATER_TIP

@@ -16,18 +16,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -46,6 +41,12 @@ from radiowatch.ui.common.audio_files import AUDIO_FILTER
 from radiowatch.ui.common.job_panel import ClientProvider, JobPanel, loaded_source
 from radiowatch.ui.common.preview_player import PreviewPlayer
 from radiowatch.ui.common.tasks import TaskSlot
+from radiowatch.ui.recognize.scan_widgets import (
+    reset_progress,
+    results_table,
+    scan_controls,
+    source_row,
+)
 from radiowatch.ui.recognize.timeline import TimelineBar
 
 log = logging.getLogger(__name__)
@@ -94,14 +95,11 @@ class LongFilePanel(JobPanel):
 
     def setup_ui(self) -> None:
         layout = QVBoxLayout(self)
-        row = QHBoxLayout()
-        self.source_edit = QLineEdit()
-        self.source_edit.setPlaceholderText("A long recording, DJ mix or video (file or link)")
-        self.source_edit.editingFinished.connect(self._on_source_edited)
-        self.browse_button = QPushButton("Choose file…")
-        self.browse_button.clicked.connect(self._on_browse)
-        row.addWidget(self.source_edit, 1)
-        row.addWidget(self.browse_button)
+        row, self.source_edit, self.browse_button = source_row(
+            "A long recording, DJ mix or video (file or link)",
+            self._on_source_edited,
+            self._on_browse,
+        )
         layout.addLayout(row)
 
         options = QHBoxLayout()
@@ -134,32 +132,16 @@ class LongFilePanel(JobPanel):
         self.cost_label.setWordWrap(True)
         layout.addWidget(self.cost_label)
 
-        actions = QHBoxLayout()
-        self.scan_button = QPushButton("Scan")
-        self.scan_button.clicked.connect(self.scan_current)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("")
-        actions.addWidget(self.scan_button)
-        actions.addWidget(self.cancel_button)
-        actions.addWidget(self.progress, 1)
+        actions, self.scan_button, self.cancel_button, self.progress = scan_controls(
+            self.scan_current, self.cancel
+        )
         layout.addLayout(actions)
         layout.addWidget(self.status)
 
         self.timeline = TimelineBar()
         self.timeline.seek_requested.connect(self.play_at)
         layout.addWidget(self.timeline)
-        self.table = QTableWidget(0, len(CUE_HEADERS))
-        self.table.setHorizontalHeaderLabels(CUE_HEADERS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = results_table(CUE_HEADERS)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.play_at(self.cues[r].start_s))
         layout.addWidget(self.table, 1)
@@ -329,9 +311,7 @@ class LongFilePanel(JobPanel):
         self.cancel_button.setEnabled(busy)
         if not busy:
             self._tick.stop()
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0)
-            self.progress.setFormat("")
+            reset_progress(self.progress)
         has = bool(self.cues) and not busy
         self.export_csv_button.setEnabled(has)
         self.export_json_button.setEnabled(has)

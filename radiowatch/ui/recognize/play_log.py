@@ -19,18 +19,14 @@ from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateTimeEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -49,6 +45,12 @@ from radiowatch.ui.common.audio_files import AUDIO_FILTER
 from radiowatch.ui.common.job_panel import ClientProvider, JobPanel
 from radiowatch.ui.common.tasks import spawn
 from radiowatch.ui.recognize.long_file import probe_duration
+from radiowatch.ui.recognize.scan_widgets import (
+    reset_progress,
+    results_table,
+    scan_controls,
+    source_row,
+)
 from radiowatch.ui.recognize.timeline import TimelineBar
 
 log = logging.getLogger(__name__)
@@ -93,14 +95,11 @@ class PlayLogPanel(JobPanel):
 
     def setup_ui(self) -> None:
         layout = QVBoxLayout(self)
-        row = QHBoxLayout()
-        self.source_edit = QLineEdit()
-        self.source_edit.setPlaceholderText("An aircheck or logger recording (audio or video file)")
-        self.source_edit.editingFinished.connect(self._on_source_edited)
-        self.browse_button = QPushButton("Choose file…")
-        self.browse_button.clicked.connect(self._on_browse)
-        row.addWidget(self.source_edit, 1)
-        row.addWidget(self.browse_button)
+        row, self.source_edit, self.browse_button = source_row(
+            "An aircheck or logger recording (audio or video file)",
+            self._on_source_edited,
+            self._on_browse,
+        )
         layout.addLayout(row)
 
         options = QHBoxLayout()
@@ -134,20 +133,10 @@ class PlayLogPanel(JobPanel):
         options.addStretch(1)
         layout.addLayout(options)
 
-        actions = QHBoxLayout()
-        self.scan_button = QPushButton("Scan")
+        actions, self.scan_button, self.cancel_button, self.progress = scan_controls(
+            self.scan_current, self.cancel
+        )
         self.scan_button.setToolTip("Find every catalog song in the recording (radiowatch engine)")
-        self.scan_button.clicked.connect(self.scan_current)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("")
-        actions.addWidget(self.scan_button)
-        actions.addWidget(self.cancel_button)
-        actions.addWidget(self.progress, 1)
         layout.addLayout(actions)
         layout.addWidget(self.status)
 
@@ -155,13 +144,8 @@ class PlayLogPanel(JobPanel):
         self.timeline.setToolTip("Where each play is in the recording")
         self.timeline.seek_requested.connect(self._select_at)
         layout.addWidget(self.timeline)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
+        self.table = results_table(HEADERS)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for column in (3, 4):  # artist and title share the room
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
@@ -316,9 +300,7 @@ class PlayLogPanel(JobPanel):
         self.source_edit.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if not busy:
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0)
-            self.progress.setFormat("")
+            reset_progress(self.progress)
         self._refresh_actions()
 
     def on_cancelled(self) -> None:

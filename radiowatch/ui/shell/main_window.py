@@ -70,8 +70,8 @@ class MainWindow(QMainWindow):
         self.about_rows: Callable[[], list[tuple[str, str]]] = lambda: []
         self._closing = False
         self._dialogs: dict[str, QWidget] = {}
-        # the engine's archive client factory, for Settings → Archive (set by the History tab's
-        # factory, ui/shell/tab_factories.py); None: the box says the engine is needed
+        # the engine's archive client factory, for Settings → Archive: set by the app next to
+        # the window (app.py), whatever tabs were built; None: the box says the engine is needed
         self.archive_provider = None
         self.setObjectName("MainWindow")
         self.setWindowTitle("radiowatch")

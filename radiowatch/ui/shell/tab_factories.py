@@ -62,7 +62,6 @@ def history_tab(app: RadiowatchApp) -> QWidget:
     tab.cut_down_requested.connect(app.make_cut_down)
     tab.set_clip_actions(_clip_actions(app, tab))
     tab.catalog_provider = app.catalog_provider
-    app.window.archive_provider = tab.clip_actions.archive  # Settings → Archive
     app.services.add_closer("history tab", tab.close_database)
     return tab
 

@@ -59,3 +59,25 @@ def test_found_plays_are_remembered_without_the_log(tmp_path):
     assert not ledger.note_event(1, found_event)  # the same play, read back from the log
     ledger.forget_before(T0 + 1000)
     assert not ledger.overlaps(1, "audio:5", T0, T0 + 200)
+
+
+def test_a_plays_end_event_replaces_the_length_assumed_when_it_was_announced(tmp_path):
+    """callbacks=both (the GUI's streams): a play is announced without a length, then
+    published again at its end. The audio after a 20 s play is not the play's: it stays
+    unknown (Discover) and free for another song (found later)."""
+    store = EngineStore.open(tmp_path / "engine")
+    store.add_stream(StoredStream(7, "http://radio.example/live", "both", "cat-7"))
+    store.append_event(1, "cat-7", 7, _play(7, T0, None, audio_id=3))
+    ledger = PlayLedger(ArchiveDatabase(tmp_path / "archive.sqlite"))
+    assert ledger.sync(store) == 1
+    assert ledger.covered_by_another(7, "audio:9", T0 + 30, T0 + 60)  # assumed: a song's length
+    store.append_event(2, "cat-7", 7, _play(7, T0, 20, audio_id=3))
+    assert ledger.sync(store) == 0  # the same play, not a new one ...
+    # ... now as long as it was
+    assert not ledger.covered_by_another(7, "audio:9", T0 + 30, T0 + 60)
+    assert not ledger.overlaps(7, "audio:3", T0 + 30, T0 + 60)
+    assert ledger.overlaps(7, "audio:3", T0 + 5, T0 + 15)
+    # an announcement read again later does not stretch it back
+    assert not ledger.note_event(7, _play(7, T0, None, audio_id=3))
+    assert not ledger.covered_by_another(7, "audio:9", T0 + 30, T0 + 60)
+    store.close()

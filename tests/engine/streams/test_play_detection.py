@@ -169,6 +169,34 @@ def test_a_restored_play_continues_and_is_reported_once():
     assert (play.start, play.end) == (0, 100)
 
 
+def test_a_restored_play_heard_shorter_than_the_minimum_is_still_reported():
+    # The engine died 13 s into a song (sure, announced) and came back after it ended: the
+    # airing is not a tease, its length is simply unknown
+    radio = ScriptedRadio(Airing("a", 0, 16))
+    first = PlayDetector(radio, DetectionSettings(min_play_s=15), listening_since=0)
+    listen(first, radio, 0, 13)
+    assert first.play is not None
+    saved = first.play.to_state()
+    second = PlayDetector(
+        radio, DetectionSettings(min_play_s=15), listening_since=18, restored=Play.from_state(saved)
+    )
+    changes = listen(second, radio, 18, 60)
+    [play] = ended(changes)
+    assert play.track_id == "a" and play.start == 0 and play.end == saved["last_match"]
+
+
+def test_a_tease_cut_by_a_dropped_stream_is_kept_but_a_heard_tease_is_not():
+    radio = ScriptedRadio(Airing("a", 0, 12), Airing("b", 100, 110))
+    detector = PlayDetector(radio, DetectionSettings(min_play_s=15), listening_since=0)
+    listen(detector, radio, 0, 10)
+    assert detector.play is not None
+    assert not detector.audio_stopped(10)  # on air when the stream dropped
+    changes = [detector.audio_stopped(80)]  # back much later: it ended where it was heard
+    changes += listen(detector, radio, 80, 140)
+    assert [p.track_id for p in ended(changes)] == ["a"]
+    assert [c.dropped.track_id for c in changes if c.dropped] == ["b"]
+
+
 def test_a_play_saved_by_the_previous_version_is_restored():
     old = {
         "track_id": "a",

@@ -62,7 +62,7 @@ def test_clips_are_saved_beside_the_export_and_named_in_a_column(qtbot, qloop, t
         tab = _tab(qtbot, tmp_path, lambda: ArchiveClient(engine.base_url, engine.token))
         with qtbot.waitSignal(tab.export_finished, timeout=30_000) as signal:
             assert tab.export_to(out, with_clips=True)
-            assert tab.export_running() and not tab.export_button.isEnabled()
+            assert tab.export_running() and not tab.commands.export_button.isEnabled()
         as_json = out.with_suffix(".json")
         with qtbot.waitSignal(tab.export_finished, timeout=30_000):
             assert tab.export_to(as_json, with_clips=True)  # the clip is there: kept, not fetched
@@ -96,8 +96,8 @@ def test_with_the_audd_cloud_the_clips_option_says_why_it_is_off(qtbot, qloop, t
     _history(tmp_path / "history.sqlite3", time.time())
     cloud = SimpleNamespace(kind="audd", client=object())
     tab = _tab(qtbot, tmp_path, lambda: archive_client_for(cloud))
-    tab.export_dialog()
-    dialog = tab.export_dialog_widget
+    tab.exports.open_dialog()
+    dialog = tab.exports.dialog
     assert dialog is not None and not dialog.with_clips.isEnabled()
     assert dialog.with_clips.toolTip() == NEEDS_ENGINE
     dialog.reject()

@@ -218,7 +218,7 @@ def test_what_played_around_a_time(tab):
 def test_cut_down_request_carries_the_play(tab, qtbot):
     tab.view.selectRow(2)
     with qtbot.waitSignal(tab.cut_down_requested, timeout=1000) as signal:
-        tab.cut_button.click()
+        tab.commands.cut_button.click()
     assert isinstance(signal.args[0], Play)
     assert signal.args[0].id == tab.selected_play_id()
 
@@ -229,10 +229,10 @@ def test_export_runs_off_the_gui_thread_and_writes_the_filtered_plays(tab, qtbot
     with qtbot.waitSignal(tab.export_finished, timeout=10000) as signal:
         assert tab.export_to(out)
         assert tab.export_running()
-        assert not tab.export_button.isEnabled()
+        assert not tab.commands.export_button.isEnabled()
     assert signal.args[0].rows == 100
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert not tab.export_running() and tab.export_button.isEnabled()
+    assert not tab.export_running() and tab.commands.export_button.isEnabled()
     assert "Exported 100 plays" in tab.status.text()
 
 
@@ -242,7 +242,10 @@ def test_export_to_a_read_only_folder_shows_a_clear_message(tab, qtbot, tmp_path
             tab.export_to(folder / "log.xlsx")
         assert list(folder.iterdir()) == []
     assert "read-only" in signal.args[0]
-    assert tab.message_box is not None and "Choose another folder" in tab.message_box.text()
+    assert (
+        tab.exports.message_box is not None
+        and "Choose another folder" in tab.exports.message_box.text()
+    )
 
 
 def test_a_damaged_history_file_shows_a_message_instead_of_the_table(tmp_path, qtbot):

@@ -17,7 +17,8 @@ import pytest
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QDialogButtonBox
 
-from radiowatch.ui.history.tab import GUI_BUSY_TIMEOUT_MS, HISTORY_BUSY_MESSAGE, HistoryTab
+from radiowatch.history.errors import HISTORY_BUSY_MESSAGE
+from radiowatch.ui.history.tab import GUI_BUSY_TIMEOUT_MS, HistoryTab
 from tests.ui.history.test_history_tab import T0, write_history
 
 pytestmark = pytest.mark.qt
@@ -113,11 +114,11 @@ def test_marking_a_false_positive_while_busy_says_so_and_works_when_tried_again(
     tab.view.selectRow(3)
     play_id = tab.selected_play_id()
     with write_lock(history):
-        tab.false_button.click()
+        tab.commands.false_button.click()
         assert tab.status.text() == HISTORY_BUSY_MESSAGE
         assert stored(history, play_id)[1] == 0
         assert tab.selected_play_id() == play_id
-    tab.false_button.click()
+    tab.commands.false_button.click()
     assert stored(history, play_id)[1] == 1
     assert "false positive" in tab.model.data(tab.model.index(3, 9))
 
@@ -126,12 +127,12 @@ def test_deleting_while_busy_keeps_the_play_and_deletes_it_on_retry(tab, history
     tab.view.selectRow(2)
     play_id = tab.selected_play_id()
     with write_lock(history):
-        tab.delete_button.click()
+        tab.commands.delete_button.click()
         assert tab.status.text() == HISTORY_BUSY_MESSAGE
         assert tab.model.rowCount() == 30
         assert stored(history, play_id)[2] == 0
         assert tab.selected_play_id() == play_id
-    tab.delete_button.click()
+    tab.commands.delete_button.click()
     assert stored(history, play_id)[2] == 1
     assert tab.model.rowCount() == 29
     assert tab.status.text().startswith("Deleted")
@@ -183,10 +184,10 @@ def test_a_history_locked_when_the_tab_opens_says_busy_and_opens_on_try_again(tm
         qtbot.addWidget(tab)
         assert tab.error_message == HISTORY_BUSY_MESSAGE
         assert tab.stack.currentWidget() is tab.error_page
-        assert not tab.retry_button.isHidden()
+        assert not tab.error_page.retry_button.isHidden()
         assert not tab.retry_open()  # still held: still busy, still no crash
-        assert tab.error_label.text() == HISTORY_BUSY_MESSAGE
-    tab.retry_button.click()
+        assert tab.error_page.label.text() == HISTORY_BUSY_MESSAGE
+    tab.error_page.retry_button.click()
     assert tab.stack.currentWidget() is tab.tabs
     assert tab.model.rowCount() == 12
     assert tab.status.text() == "12 plays"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from radiowatch.app import RadiowatchApp, build_services
+from radiowatch.backend.archive_client import NEEDS_ENGINE
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import AUDD_API_TOKEN, MemoryTokenStore
 from radiowatch.monitoring.watchlist import WatchRule
@@ -192,6 +193,16 @@ def test_make_a_cut_down_opens_the_file_in_the_resize_tab(qtbot, cloud_app, tmp_
     assert app.window.tabs.currentWidget() is app.window.tab("resize")
     qtbot.waitUntil(task.done, timeout=10000)
     assert app.window.tab("resize").path is None or app.window.tab("resize").path == missing
+
+
+def test_settings_archive_gets_its_connection_from_the_app(qtbot, cloud_app):
+    """Settings → Archive asks the app's backend, not whichever tab happened to be built: on
+    the AudD cloud it says the engine is needed (on the engine: test_archive_in_the_app.py)."""
+    dialog = cloud_app.window.open_settings_dialog()
+    box = dialog.archive_box
+    assert box.status.text() == NEEDS_ENGINE
+    assert not box.apply_button.isEnabled() and not box.retention.isEnabled()
+    dialog.reject()
 
 
 def test_the_found_later_watch_runs_and_asks_the_cloud_nothing(qtbot, cloud_app, fake_audd):

@@ -25,6 +25,7 @@ from radiowatch.app import RadiowatchApp, build_services
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import MemoryTokenStore
 from radiowatch.history.coverage import CoverageStore
+from tests.support.engine_process import open_play_title
 from tests.support.stations import BackgroundLoop, song_programme, song_wav, songs
 
 SONG_S = 16.0
@@ -97,14 +98,16 @@ def test_a_killed_engine_is_replaced_and_the_song_on_air_is_recorded_once(
             assert plays(app) == [(first.artist, first.title)]
             assert app.window.status.backend.text() == "Local engine  —  Connected"
 
-            # Kill the engine 1.5 s before the second song ends: the engine has its play in
-            # progress on disk, and the song ends while no engine runs (a restart takes more
-            # than the policy's first delay of 1 s).
+            # Kill the engine 1.5 s before the second song ends, once it has the song's play in
+            # progress on disk (on a busy machine that can take longer than usual): the song
+            # ends while no engine runs (a restart takes more than the policy's first delay of
+            # 1 s).
             second_title = f"{second.artist} - {second.title}"
             qtbot.waitUntil(
                 lambda: (
                     radio.schedule[-1].title == second_title
                     and time.time() > radio.schedule[-1].start + SONG_S - 1.5
+                    and open_play_title(services.dirs.engine_data, RADIO_ID) == second.title
                 ),
                 timeout=60000,
             )
