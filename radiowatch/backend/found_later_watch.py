@@ -34,6 +34,7 @@ IDLE_POLL_S = 3.0
 ACTIVE_POLL_S = 1.0
 POKED_S = 15.0  # after tracks were added: the engine starts its search within a few seconds
 ALREADY_THERE = ("already_reported", "another_song_reported")
+LOST = "lost"  # a search the engine listed as running and then no longer knew (it restarted)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
     already = sum(1 for p in plays if p.status in ALREADY_THERE)
     recent = sum(1 for p in plays if p.status == "on_air")
     failed = [j for j in jobs if j.state == "failed"]
+    lost = any(j.state == LOST for j in jobs)
     cancelled = any(j.state == "cancelled" for j in jobs)
     if published:
         text = (
@@ -107,12 +109,19 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
         short = "Archive search cancelled" + (f": {published} found" if published else "")
     if failed:
         reason = failed[-1].error or "no reason given"
-        found = text if published else ""  # a failed search did not look everywhere
+        found = text + " " if published else ""  # a failed search did not look everywhere
         text = (
             f"The search for past plays failed on the engine ({reason}). {found}"
             "Once that is fixed, History → “Search the archive again…” runs it again."
         )
         kind, short = "error", "Archive search failed"
+    elif lost:
+        text = (
+            "The engine stopped before the search for past plays ended (it restarted). "
+            + (text + " " if published else "")
+            + "History → “Search the archive again…” looks again."
+        )
+        kind, short = "warning", "Archive search interrupted"
     return FoundLaterView("outcome", text, kind, short=short)
 
 
@@ -239,6 +248,10 @@ class FoundLaterWatch:
             news = before in ("queued", "running") or (before is None and not first_look)
             if job.finished and news:
                 self._ended.append(job)
+        listed = {j.job_id for j in jobs}
+        self._ended += [
+            j.model_copy(update={"state": LOST}) for j in self._active if j.job_id not in listed
+        ]
         self._seen = {j.job_id: j.state for j in jobs}
         self._active = [j for j in jobs if not j.finished]
         self._cancelling &= {j.job_id for j in self._active}

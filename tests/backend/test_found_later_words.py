@@ -61,3 +61,13 @@ def test_the_running_search_is_named_by_why_it_runs():
     assert (
         searching_text([found]) == "Looking for past plays of the piece just added in the archive…"
     )
+
+
+def test_a_search_the_restarted_engine_forgot_says_how_to_look_again():
+    view = outcome_view([_job("done", "published"), _job("lost")])
+    assert view.text == (
+        "The engine stopped before the search for past plays ended (it restarted). "
+        "Found 1 past play: it enters History, marked “found later”. "
+        "History → “Search the archive again…” looks again."
+    )
+    assert (view.kind, view.short) == ("warning", "Archive search interrupted")

@@ -241,6 +241,44 @@ def test_cancel_cancels_the_engines_job_and_says_so_once_the_engine_does(
     assert strip.text.text() == outcome.text
 
 
+def test_an_engine_gone_mid_search_is_said_and_its_lost_search_too(
+    qtbot, qloop, tmp_path, watching, decoys
+):
+    (song,) = songs(1)
+    settings = {"archive_settle_s": 1, "archive_search_new_tracks": False}
+    with archiving_engine(
+        tmp_path / "engine", seconds=20, settings=settings, programme=_programme(song)
+    ) as engine:
+        catalog = CatalogClient(engine.base_url, engine.token)
+        archive = ArchiveClient(engine.base_url, engine.token)
+        for decoy in decoys:
+            drive(qtbot, qloop, catalog.add_file(decoy), timeout=60_000)
+        watch = watching(
+            lambda: ArchiveClient(engine.base_url, engine.token), idle_s=0.2, active_s=0.05
+        )
+        views = Views(watch)
+        tab = CatalogTab(lambda: catalog, found_later=watch)
+        qtbot.addWidget(tab)
+        tab.show()
+        for _ in range(5):
+            drive(qtbot, qloop, archive.search())
+        qtbot.waitUntil(lambda: views.last().state == "searching", timeout=20_000)
+        engine.kill()
+        qtbot.waitUntil(lambda: views.last().state == "unreachable", timeout=20_000)
+        unreachable = views.last()
+        cancel_shown = tab.found_later_strip.cancel_button.isVisible()
+        engine.restart()  # same port: the same engine to the app, which forgot its jobs
+        qtbot.waitUntil(lambda: views.last().state == "outcome", timeout=30_000)
+        outcome = views.last()
+        drive(qtbot, qloop, archive.aclose())
+        drive(qtbot, qloop, catalog.aclose())
+
+    assert unreachable.text.startswith("The archive search's progress is unknown:")
+    assert unreachable.progress is None and not cancel_shown, "no percentage it cannot check"
+    assert outcome.text.startswith("The engine stopped before the search for past plays ended")
+    assert outcome.kind == "warning"
+
+
 def test_nothing_is_asked_or_shown_with_the_audd_cloud(qtbot, qloop, watching):
     with FakeAudD(tokens={"cloud-token-1234"}) as cloud:
         session = BackendSession(
