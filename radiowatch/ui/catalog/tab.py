@@ -8,9 +8,14 @@ Construction (the app wires it; plain dependencies)::
 
     tab = CatalogTab(catalog_provider,   # () -> CatalogClient | None (backend/catalog_client.py;
                                          #    None: the local engine is not running yet)
-                     cloud_provider)     # () -> AudDClient | None for the AudD cloud (None: no
+                     cloud_provider,     # () -> AudDClient | None for the AudD cloud (None: no
                                          #    AudD token; pushing says so)
+                     found_later=watch)  # FoundLaterWatch (backend/found_later_watch.py), or None
     await tab.aclose()
+
+Tracks added here (or by any other path) make the engine search its archive for their past
+plays; the strip above the table (ui/common/found_later_strip.py) shows that search while it
+runs, with Cancel, and what it found.
 
 The engine process is the catalog's only writer; the tab only talks to it over HTTP, and every
 request runs as a task on the qasync loop.
@@ -54,9 +59,11 @@ from radiowatch.audd.client import AudDClient
 from radiowatch.audd.enterprise_cost import format_duration
 from radiowatch.audd.errors import AudDCustomCatalogAccessError, AudDSubscriptionError
 from radiowatch.backend.catalog_client import CatalogClient, CatalogTrack
+from radiowatch.backend.found_later_watch import FoundLaterWatch
 from radiowatch.track_names import tags_from_file_name
 from radiowatch.ui.common.audio_files import AUDIO_FILTER, AUDIO_SUFFIXES
 from radiowatch.ui.common.backend_messages import friendly_error
+from radiowatch.ui.common.found_later_strip import FoundLaterStrip
 from radiowatch.ui.common.job_panel import JobPanel
 
 CatalogProvider = Callable[[], CatalogClient | None]
@@ -103,9 +110,12 @@ class CatalogTab(JobPanel):
         catalog_provider: CatalogProvider,
         cloud_provider: CloudProvider | None = None,
         parent: QWidget | None = None,
+        *,
+        found_later: FoundLaterWatch | None = None,
     ) -> None:
         super().__init__(cloud_provider or (lambda: None), parent)
         self._catalog_provider = catalog_provider
+        self._found_later = found_later
         self.tracks: list[CatalogTrack] = []
         self.problems_seen: list[str] = []
         self.confirm: Callable[[str], bool] = self._ask
@@ -158,6 +168,10 @@ class CatalogTab(JobPanel):
         progress_row.addWidget(self.cancel_button)
         layout.addLayout(progress_row)
         layout.addWidget(self.status)
+        self.found_later_strip: FoundLaterStrip | None = None
+        if self._found_later is not None:
+            self.found_later_strip = FoundLaterStrip(self._found_later)
+            layout.addWidget(self.found_later_strip)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.table = QTableWidget(0, len(HEADERS))
@@ -430,6 +444,8 @@ class CatalogTab(JobPanel):
             for _ in range(min(in_flight, len(files))):
                 group.create_task(add_next())
         failed = len(files) - added
+        if added and self._found_later is not None:
+            self._found_later.poke()  # the engine looks for their past plays in a moment
         summary = f"Added {added} of {len(files)} files."
         if failed:
             summary += f" {failed} could not be added: see Problems."
@@ -439,7 +455,14 @@ class CatalogTab(JobPanel):
 
     def on_cancelled(self) -> None:
         self.status.show_message("Stopped. Files already added stay in the catalog.", "info")
+        if self._found_later is not None:
+            self._found_later.poke()
         self.reload_later()
+
+    async def aclose(self) -> None:
+        if self.found_later_strip is not None:
+            await self.found_later_strip.aclose()
+        await super().aclose()
 
     def reload_later(self) -> None:
         QTimer.singleShot(0, self, self.reload)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from radiowatch.backend.catalog_upload import upload_to_catalog
@@ -107,11 +108,36 @@ def recognize_tab(app: RadiowatchApp) -> QWidget:
 
 
 def catalog_tab(app: RadiowatchApp) -> QWidget:
+    from radiowatch.backend.archive_client import archive_client_for
+    from radiowatch.backend.found_later_watch import FoundLaterWatch
     from radiowatch.ui.catalog.tab import CatalogTab
 
-    tab = CatalogTab(app.catalog_provider, app.cloud_client_provider)
+    # Follows the engine's "found later" searches (whoever started them) for as long as the
+    # app runs; it asks nothing while the backend is the AudD cloud. Tabs are built before the
+    # qasync loop runs: the watch starts on it, from its first pass.
+    watch = FoundLaterWatch(lambda: archive_client_for(app.session))
+    QTimer.singleShot(0, lambda: app.spawn(watch.run(), "found-later watch"))
+    app.services.add_closer("found-later watch", watch.aclose)
+    tab = CatalogTab(app.catalog_provider, app.cloud_client_provider, found_later=watch)
+    _found_later_badge(app, watch, tab)
     if hasattr(tab, "cut_down_requested"):
         tab.cut_down_requested.connect(app.make_cut_down)
     if hasattr(tab, "aclose"):
         app.services.add_closer("catalog tab", tab.aclose)
     return tab
+
+
+def _found_later_badge(app: RadiowatchApp, watch, catalog: QWidget) -> None:
+    """The found-later search in the status bar while another tab hides the Catalog tab's strip."""
+    from radiowatch.ui.common.found_later_strip import FoundLaterBadge
+
+    tabs = app.window.tabs
+    badge = FoundLaterBadge(watch)
+    app.window.status.insertPermanentWidget(0, badge)
+    badge.clicked.connect(lambda: tabs.setCurrentWidget(catalog))
+
+    def follow() -> None:
+        badge.set_covered(tabs.currentWidget() is catalog)
+
+    tabs.currentChanged.connect(lambda _i: follow())
+    QTimer.singleShot(0, follow)  # once the tab is in place

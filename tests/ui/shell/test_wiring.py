@@ -203,3 +203,17 @@ def test_settings_archive_gets_its_connection_from_the_app(qtbot, cloud_app):
     assert box.status.text() == NEEDS_ENGINE
     assert not box.apply_button.isEnabled() and not box.retention.isEnabled()
     dialog.reject()
+
+
+def test_the_found_later_watch_runs_and_asks_the_cloud_nothing(qtbot, cloud_app, fake_audd):
+    from radiowatch.ui.common import tasks
+    from radiowatch.ui.common.found_later_strip import FoundLaterBadge
+
+    catalog = cloud_app.window.tab("catalog")
+    qtbot.waitUntil(lambda: "found-later watch" in {t.get_name() for t in tasks.running()})
+    cloud_app.window.show_tab("monitor")
+    qtbot.wait(500)
+    badge = cloud_app.window.status.findChild(FoundLaterBadge)
+    assert badge is not None and badge.isHidden(), "the AudD cloud keeps no archive to search"
+    assert catalog.found_later_strip is not None and catalog.found_later_strip.isHidden()
+    assert not [r.path for r in fake_audd.requests if "archive" in r.path]

@@ -1,0 +1,300 @@
+"""Follows the engine's "found later" searches so the app can show them. No Qt.
+
+The engine starts a search of its archive by itself a few seconds after tracks are added to the
+catalog (by any path, by any client), and people start others ("Search the archive again…",
+Discover's "Add to catalog…"). None of them belongs to a window, so the app follows them all in
+one place: `FoundLaterWatch` polls the engine's job list (`GET /archive/search/`) on the asyncio
+loop, slowly while nothing runs and every second while a search does, and turns what the engine
+answered into one `FoundLaterView` that every place showing it (the Catalog tab's strip) renders.
+
+Everything shown was read from the engine: progress is the engine's, a cancelled search reads
+"cancelled" only once the engine lists it so, and an engine that stops answering mid-search is
+said to be out of reach instead of leaving the last percentage up. Searches that had ended
+before the watch first looked are not news and stay unmentioned. With the AudD cloud (no
+archive) the watch asks nothing and shows nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from radiowatch.audd.errors import AudDError
+from radiowatch.backend.archive_client import ArchiveClient, ArchiveUnavailable, SearchJob
+from radiowatch.signals import Signal
+
+log = logging.getLogger(__name__)
+
+ArchiveProvider = Callable[[], ArchiveClient]  # raises ArchiveUnavailable: nothing to follow
+IDLE_POLL_S = 3.0
+ACTIVE_POLL_S = 1.0
+POKED_S = 15.0  # after tracks were added: the engine starts its search within a few seconds
+ALREADY_THERE = ("already_reported", "another_song_reported")
+LOST = "lost"  # a search the engine listed as running and then no longer knew (it restarted)
+
+
+@dataclass(frozen=True)
+class FoundLaterView:
+    """What to show. `state`: hidden | searching | outcome | unreachable."""
+
+    state: str = "hidden"
+    text: str = ""
+    kind: str = "info"  # info | busy | ok | warning | error (the status line's colours)
+    progress: float | None = None  # 0-1 while searching
+    can_cancel: bool = False
+    short: str = ""  # a few words for the status bar; `text` is the whole story
+
+
+HIDDEN = FoundLaterView()
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def searching_text(jobs: list[SearchJob]) -> str:
+    """“Looking for past plays of 12 new tracks in the archive…” for the search that runs
+    (the engine runs one at a time), plus how many wait behind it."""
+    job = next((j for j in jobs if j.state == "running"), jobs[0])
+    count = len(job.tracks)
+    if job.reason == "new tracks":
+        what = _plural(count, "new track") if count else "the new tracks"
+    elif job.reason == "discovered":
+        what = "the piece just added"
+    else:
+        what = _plural(count, "track") if count else "the catalog's tracks"
+    text = f"Looking for past plays of {what} in the archive…"
+    if job.state == "queued":
+        text = f"Waiting to look for past plays of {what} in the archive…"
+    if len(jobs) > 1:
+        text += f" ({_plural(len(jobs) - 1, 'more search', 'more searches')} waiting)"
+    return text
+
+
+def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
+    """What the searches that just ended found, as the engine reported it."""
+    published = sum(j.published for j in jobs)
+    plays = [p for j in jobs for p in j.plays]
+    already = sum(1 for p in plays if p.status in ALREADY_THERE)
+    recent = sum(1 for p in plays if p.status == "on_air")
+    failed = [j for j in jobs if j.state == "failed"]
+    lost = any(j.state == LOST for j in jobs)
+    cancelled = any(j.state == "cancelled" for j in jobs)
+    if published:
+        text = (
+            f"Found {_plural(published, 'past play')}: "
+            f"{'they enter' if published != 1 else 'it enters'} History, marked “found later”."
+        )
+    elif cancelled:
+        text = "No past plays found before the search stopped."
+    else:
+        text = "No past plays found in the archive."
+    if already:
+        text += f" {already} {'were' if already != 1 else 'was'} in History already."
+    if recent:
+        them = "it" if recent == 1 else "them"
+        text += f" {recent} ended too recently: the live monitoring reports {them}."
+    kind = "ok" if published else "info"
+    short = (
+        f"Found {_plural(published, 'past play')} in the archive"
+        if published
+        else "No past plays in the archive"
+    )
+    if cancelled:
+        text, kind = "Search cancelled. " + text, "warning"
+        short = "Archive search cancelled" + (f": {published} found" if published else "")
+    if failed:
+        reason = failed[-1].error or "no reason given"
+        found = text + " " if published else ""  # a failed search did not look everywhere
+        text = (
+            f"The search for past plays failed on the engine ({reason}). {found}"
+            "Once that is fixed, History → “Search the archive again…” runs it again."
+        )
+        kind, short = "error", "Archive search failed"
+    elif lost:
+        text = (
+            "The engine stopped before the search for past plays ended (it restarted). "
+            + (text + " " if published else "")
+            + "History → “Search the archive again…” looks again."
+        )
+        kind, short = "warning", "Archive search interrupted"
+    return FoundLaterView("outcome", text, kind, short=short)
+
+
+class FoundLaterWatch:
+    """``watch = FoundLaterWatch(provider)``; run ``await watch.run()`` as a task; ``watch.view``
+    and ``watch.changed`` tell what to show; ``await watch.cancel()``, ``dismiss()``,
+    ``poke()`` (tracks were just added: look sooner); ``await watch.aclose()``."""
+
+    def __init__(
+        self,
+        archive: ArchiveProvider,
+        *,
+        idle_s: float = IDLE_POLL_S,
+        active_s: float = ACTIVE_POLL_S,
+    ) -> None:
+        self._archive = archive
+        self._idle_s = idle_s
+        self._active_s = active_s
+        self.changed: Signal[[FoundLaterView]] = Signal("found later view")
+        self.view = HIDDEN
+        self._client: ArchiveClient | None = None
+        self._seen: dict[str, str] | None = None  # job id -> state; None: not looked yet
+        self._active: list[SearchJob] = []
+        self._ended: list[SearchJob] = []  # ended since the last outcome was dismissed
+        self._cancelling: set[str] = set()
+        self._cancel_error = ""
+        self._poked_until = 0.0
+        self._wake = asyncio.Event()
+
+    # -- what the UI calls ------------------------------------------------------------------------
+    def poke(self) -> None:
+        self._poked_until = time.monotonic() + POKED_S
+        self._wake.set()
+
+    def dismiss(self) -> None:
+        self._ended = []
+        if self.view.state == "outcome":
+            self._show(HIDDEN)
+
+    async def cancel(self) -> None:
+        """Ask the engine to cancel the searches shown; the view says "cancelled" once the
+        engine's list does."""
+        ids = [j.job_id for j in self._active if j.job_id not in self._cancelling]
+        client = self._client
+        if not ids or client is None:
+            return
+        self._cancelling.update(ids)
+        self._show(self._searching_view())
+        try:
+            for job_id in ids:
+                await client.cancel(job_id)
+        except AudDError as exc:
+            self._cancelling.difference_update(ids)
+            self._cancel_error = f"Could not cancel the search: {exc}"
+            self._show(self._searching_view())
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.poll()
+            except Exception:  # an answer it cannot read must not end the watching for good
+                log.exception("following the engine's found-later searches failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval())
+            self._wake.clear()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- polling ----------------------------------------------------------------------------------
+    def _interval(self) -> float:
+        if self._active or time.monotonic() < self._poked_until:
+            return self._active_s
+        return self._idle_s
+
+    async def poll(self) -> None:
+        """Read the engine's job list once and update the view."""
+        client = await self._current_client()
+        if client is None:
+            self._forget()
+            self._show(HIDDEN)
+            return
+        try:
+            jobs = await client.jobs()
+        except AudDError as exc:
+            if self._active:
+                self._show(
+                    FoundLaterView(
+                        "unreachable",
+                        f"The archive search's progress is unknown: {exc}. Trying again…",
+                        "warning",
+                        short="Archive search: engine not answering",
+                    )
+                )
+            return
+        self._update(jobs)
+
+    async def _current_client(self) -> ArchiveClient | None:
+        try:
+            client = self._archive()
+        except ArchiveUnavailable:
+            await self.aclose()
+            return None
+        if self._client is not None and self._client.base_url == client.base_url:
+            await client.aclose()  # made only to compare; it opened nothing
+            return self._client
+        await self.aclose()
+        self._forget()  # another engine: its jobs are not the old one's
+        self._client = client
+        return client
+
+    def _forget(self) -> None:
+        self._seen, self._active, self._ended = None, [], []
+        self._cancelling.clear()
+
+    def _update(self, jobs: list[SearchJob]) -> None:
+        first_look = self._seen is None
+        seen = self._seen or {}
+        for job in jobs:
+            before = seen.get(job.job_id)
+            news = before in ("queued", "running") or (before is None and not first_look)
+            if job.finished and news:
+                self._ended.append(job)
+        listed = {j.job_id for j in jobs}
+        self._ended += [
+            j.model_copy(update={"state": LOST}) for j in self._active if j.job_id not in listed
+        ]
+        self._seen = {j.job_id: j.state for j in jobs}
+        self._active = [j for j in jobs if not j.finished]
+        self._cancelling &= {j.job_id for j in self._active}
+        if not self._active:
+            self._cancel_error = ""
+        if self._active:
+            self._show(self._searching_view())
+        elif self._ended:
+            self._show(outcome_view(self._ended))
+        else:
+            self._show(HIDDEN)
+
+    def _searching_view(self) -> FoundLaterView:
+        running = next((j for j in self._active if j.state == "running"), self._active[0])
+        if self.view.state == "outcome":
+            self._ended = []  # a new search begins: the previous outcome is old news
+        if all(j.job_id in self._cancelling for j in self._active):
+            return FoundLaterView(
+                "searching",
+                "Cancelling the archive search…",
+                "busy",
+                running.progress,
+                short="Cancelling the archive search…",
+            )
+        if self._cancel_error:
+            return FoundLaterView(
+                "searching",
+                self._cancel_error,
+                "error",
+                running.progress,
+                can_cancel=True,
+                short="Could not cancel the archive search",
+            )
+        return FoundLaterView(
+            "searching",
+            searching_text(self._active),
+            "busy",
+            running.progress,
+            can_cancel=True,
+            short=f"Looking for past plays… {round(running.progress * 100)} %",
+        )
+
+    def _show(self, view: FoundLaterView) -> None:
+        if view != self.view:
+            self.view = view
+            self.changed.emit(view)

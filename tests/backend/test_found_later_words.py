@@ -1,0 +1,73 @@
+"""What the found-later strip says for each way the engine's searches can end, from job records
+in the shape GET /archive/search/ returns (the strip's behaviour against a real engine is in
+tests/ui/catalog/test_found_later_strip.py)."""
+
+from __future__ import annotations
+
+from radiowatch.backend.archive_client import SearchJob
+from radiowatch.backend.found_later_watch import outcome_view, searching_text
+
+
+def _job(state: str = "done", *statuses: str, **fields) -> SearchJob:
+    plays = [
+        {"radio_id": 3, "track_id": "t1", "start": 10.0 * i, "end": 10.0 * i + 5, "status": s}
+        for i, s in enumerate(statuses)
+    ]
+    published = sum(1 for s in statuses if s == "published")
+    return SearchJob.model_validate(
+        {"job_id": "j", "state": state, "plays": plays, "published": published, **fields}
+    )
+
+
+def test_what_a_search_found_is_said_with_what_was_there_already():
+    view = outcome_view([_job("done", "published", "published", "already_reported")])
+    assert view.text == (
+        "Found 2 past plays: they enter History, marked “found later”. 1 was in History already."
+    )
+    assert (view.kind, view.short) == ("ok", "Found 2 past plays in the archive")
+    one = outcome_view([_job("done", "published", "on_air")])
+    assert one.text == (
+        "Found 1 past play: it enters History, marked “found later”. "
+        "1 ended too recently: the live monitoring reports it."
+    )
+
+
+def test_nothing_found_cancelled_and_failed_are_told_apart():
+    assert outcome_view([_job("done")]).text == "No past plays found in the archive."
+    cancelled = outcome_view([_job("cancelled")])
+    assert cancelled.text == "Search cancelled. No past plays found before the search stopped."
+    assert cancelled.kind == "warning"
+    failed = outcome_view([_job("failed", error="OSError: disk full")])
+    assert failed.kind == "error" and "No past plays" not in failed.text
+    assert failed.text.startswith("The search for past plays failed on the engine (OSError")
+    assert "Search the archive again" in failed.text
+
+
+def test_searches_ending_together_are_summed():
+    view = outcome_view([_job("done", "published"), _job("done", "published", "published")])
+    assert view.short == "Found 3 past plays in the archive"
+
+
+def test_the_running_search_is_named_by_why_it_runs():
+    new = _job("running", reason="new tracks", tracks=["a", "b"], progress=0.4)
+    waiting = _job("queued", reason="requested")
+    assert searching_text([waiting, new]) == (
+        "Looking for past plays of 2 new tracks in the archive… (1 more search waiting)"
+    )
+    assert searching_text([waiting]) == (
+        "Waiting to look for past plays of the catalog's tracks in the archive…"
+    )
+    found = _job("running", reason="discovered", tracks=["d"])
+    assert (
+        searching_text([found]) == "Looking for past plays of the piece just added in the archive…"
+    )
+
+
+def test_a_search_the_restarted_engine_forgot_says_how_to_look_again():
+    view = outcome_view([_job("done", "published"), _job("lost")])
+    assert view.text == (
+        "The engine stopped before the search for past plays ended (it restarted). "
+        "Found 1 past play: it enters History, marked “found later”. "
+        "History → “Search the archive again…” looks again."
+    )
+    assert (view.kind, view.short) == ("warning", "Archive search interrupted")
