@@ -78,6 +78,7 @@ class ArchiveService:
         self._searches: FoundLaterSearches | None = None
         self._discoveries: DiscoverJobs | None = None
         self._new_tracks_job: SearchJob | None = None
+        self._new_tracks_until = 0.0  # the newest addition that job searches for
 
     def tap(self, radio_id: int) -> StationRecorder:
         return self.archive.recorder(radio_id)
@@ -212,8 +213,15 @@ class ArchiveService:
 
     def _maybe_search_new_tracks(self) -> None:
         running = self._new_tracks_job
-        if running is not None and running.state in ("queued", "running"):
-            return
+        if running is not None:
+            if running.state in ("queued", "running"):
+                return
+            # Only a search that ended (or that a user cancelled) moves the mark: an engine
+            # that stops mid-search searches the same additions again after its restart, and
+            # a failed search is tried again.
+            if running.state in ("done", "cancelled"):
+                self.archive.db.set_meta(_NEW_TRACKS_KEY, repr(self._new_tracks_until))
+            self._new_tracks_job = None
         since = float(self.archive.db.get_meta(_NEW_TRACKS_KEY) or time.time())
         new = [t for t in self._catalog.tracks() if t.added_at > since]
         if not new:
@@ -224,7 +232,7 @@ class ArchiveService:
         self._new_tracks_job = self.search(
             SearchRequest(track_ids=tuple(t.track_id for t in new), reason="new tracks")
         )
-        self.archive.db.set_meta(_NEW_TRACKS_KEY, repr(newest))
+        self._new_tracks_until = newest
 
 
 @contextlib.contextmanager
