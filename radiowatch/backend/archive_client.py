@@ -316,17 +316,11 @@ class ArchiveClient:
         start: float | None = None,
         end: float | None = None,
     ) -> SearchJob:
-        fields: dict[str, Any] = {}
+        fields = _scope(radio_ids, start, end)
         if track_ids:
             fields["track_ids"] = ",".join(track_ids)
         if added_since is not None:
             fields["added_since"] = added_since
-        if radio_ids:
-            fields["radio_ids"] = ",".join(str(r) for r in radio_ids)
-        if start is not None:
-            fields["from"] = start
-        if end is not None:
-            fields["to"] = end
         return SearchJob.model_validate(await self._call("POST", "search", "archiveSearch", fields))
 
     async def jobs(self) -> list[SearchJob]:
@@ -352,13 +346,7 @@ class ArchiveClient:
         end: float | None = None,
         min_count: int = 3,
     ) -> DiscoverJob:
-        fields: dict[str, Any] = {"min_count": min_count}
-        if radio_ids:
-            fields["radio_ids"] = ",".join(str(r) for r in radio_ids)
-        if start is not None:
-            fields["from"] = start
-        if end is not None:
-            fields["to"] = end
+        fields = {**_scope(radio_ids, start, end), "min_count": min_count}
         return DiscoverJob.model_validate(
             await self._call("POST", "discover", "archiveDiscover", fields)
         )
@@ -443,3 +431,15 @@ class ArchiveClient:
                 raise AudDError(NO_ARCHIVE_API) from None
             raise
         return body.get("result")
+
+
+def _scope(radio_ids: list[int] | None, start: float | None, end: float | None) -> dict[str, Any]:
+    """The request fields that say which stations and which period a job looks at."""
+    fields: dict[str, Any] = {}
+    if radio_ids:
+        fields["radio_ids"] = ",".join(str(r) for r in radio_ids)
+    if start is not None:
+        fields["from"] = start
+    if end is not None:
+        fields["to"] = end
+    return fields
