@@ -113,8 +113,8 @@ def test_live_plays_equal_the_play_log_of_the_same_audio(tmp_path):
     assert [(e["title"], e["start"]) for e in early] == [(f["title"], f["start"]) for f in final]
     for log, live in zip(played, final, strict=True):
         # live times are whole seconds on the stream clock (AudD's timestamp format)
-        assert live["start"] == pytest.approx(log["start_s"], abs=1.5)
-        assert live["length"] == pytest.approx(log["end_s"] - log["start_s"], abs=1.5)
+        assert live["start"] == pytest.approx(log["start_s"], abs=1.5), (log, live)
+        assert live["length"] == pytest.approx(log["end_s"] - log["start_s"], abs=1.5), (log, live)
 
 
 def live_play(event: dict, on_air: float) -> dict:
