@@ -112,9 +112,19 @@ def find_peaks(samples: np.ndarray, peaks_per_s: float) -> Peaks:
     """Local maxima of the whitened band spectrogram, the strongest `peaks_per_s` per second
     (strength: prominence over the band's running mean, plus LOUDNESS_WEIGHT x level)."""
     spec = band_spectrogram(samples)
+    return spectrum_peaks(spec, whiten(spec) if spec.shape[0] else spec, peaks_per_s)
+
+
+def whiten(spec: np.ndarray) -> np.ndarray:
+    """Each band's level over its running mean (~2 s): what stands out of its surroundings."""
+    return spec - uniform_filter1d(spec, WHITEN_FRAMES, axis=0, mode="nearest")
+
+
+def spectrum_peaks(spec: np.ndarray, white: np.ndarray, peaks_per_s: float) -> Peaks:
+    """`find_peaks` of a spectrogram already computed (`band_spectrogram`, `whiten`), for
+    callers that pick peaks at several densities or look at the spectrogram themselves."""
     if spec.shape[0] < 3:
         return Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32))
-    white = spec - uniform_filter1d(spec, WHITEN_FRAMES, axis=0, mode="nearest")
     local_max = maximum_filter(white, size=PEAK_NEIGHBOURHOOD, mode="constant", cval=-1e9)
     # an absolute floor drops digital silence; the whitened floor drops flat noise
     is_peak = (white == local_max) & (white > 3.0) & (spec > -75.0)

@@ -19,7 +19,10 @@ and split one airing): peaks at the matcher's query density, for searching the c
 denser ones (every local maximum, up to DENSE_PEAKS_PER_S) for following a known alignment:
 under a DJ's voice-over, speech takes most of the strongest peaks, and the music's weaker
 peaks, which only the dense set keeps, carry about 1.5 times more evidence per second
-(measured on the broadcast benchmark's voiced intros; bench/broadcast/RESULTS.md).
+(measured on the broadcast benchmark's voiced intros; bench/broadcast/RESULTS.md). Under
+louder talk even they miss the music, so the spectrogram's levels are kept as well
+(`levels`, spectral_presence.contrast, float16: 1 MB per 3 minutes), for testing a known
+alignment where speech took the peaks. One spectrogram per chunk serves all three.
 """
 
 from __future__ import annotations
@@ -30,11 +33,15 @@ from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
 from radiowatch.engine.fingerprint.landmarks import (
     FRAME_S,
     HOP,
+    N_BANDS,
     N_FFT,
     QUERY_DENSITY,
     Peaks,
-    find_peaks,
+    band_spectrogram,
+    spectrum_peaks,
+    whiten,
 )
+from radiowatch.engine.streams.spectral_presence import contrast
 
 CHUNK_FRAMES = 64  # 2.048 s: measured fastest per audio second among 32..256 with this context
 CONTEXT_FRAMES = 40  # > the peak picker's reach (31 whitening + 1 smoothing + 2 neighbourhood)
@@ -62,6 +69,7 @@ class PeakStream:
         self._t: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         self._f: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         self._s: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+        self._levels: list[np.ndarray] = []  # spectral_presence.contrast rows, in chunks
         self._first_kept = 0  # frames before this were dropped
 
     @property
@@ -94,6 +102,17 @@ class PeakStream:
         a, b = np.searchsorted(t, [first, last])
         return Peaks((t[a:b] - first).astype(np.int32), self._f[k][0][a:b], self._s[k][0][a:b])
 
+    def levels(self, first: int, last: int) -> tuple[np.ndarray, int]:
+        """The spectrogram's contrast rows (spectral_presence.contrast) of the frames known in
+        [first, last), and the frame of the first row."""
+        self._consolidate()
+        if not self._levels:
+            return np.zeros((0, 0), np.float16), first
+        rows = self._levels[0]
+        a = min(max(first, self._first_kept), self._first_kept + rows.shape[0])
+        b = max(a, min(last, self._first_kept + rows.shape[0]))
+        return rows[a - self._first_kept : b - self._first_kept], a
+
     def frames(self, first: int, last: int, *, dense: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(segment frames, fractional bands) of the peaks in frames [first, last)."""
         k = 1 if dense else 0
@@ -121,9 +140,17 @@ class PeakStream:
         hi_sample = min(self.received, (last + CONTEXT_FRAMES) * HOP + N_FFT)
         a = lo * HOP - self._audio_start
         audio = self._audio[a : hi_sample - self._audio_start]
+        spec = band_spectrogram(audio)
+        white = whiten(spec) if spec.shape[0] else spec
+        rows = contrast(white[first - lo : last - lo])
+        if rows.shape[0] < last - first:  # the end of a segment: no frame left unaccounted
+            rows = np.concatenate(
+                [rows, np.zeros((last - first - rows.shape[0], N_BANDS), rows.dtype)]
+            )
+        self._levels.append(rows)
         for k, density in enumerate(self._densities):
-            peaks = find_peaks(audio, density)
-            assert peaks.strength is not None  # find_peaks always ranks its peaks
+            peaks = spectrum_peaks(spec, white, density)
+            assert peaks.strength is not None  # spectrum_peaks always ranks its peaks
             t = peaks.t.astype(np.int64) + lo
             keep = (t >= first) & (t < last)
             self._t[k].append(t[keep])
@@ -138,7 +165,7 @@ class PeakStream:
         self._forget_old()
 
     def _consolidate(self) -> None:
-        for parts in (*self._t, *self._f, *self._s):
+        for parts in (*self._t, *self._f, *self._s, self._levels):
             if len(parts) > 1:
                 parts[:] = [np.concatenate(parts)]
 
@@ -153,4 +180,6 @@ class PeakStream:
                 ts[:] = [ts[0][cut:]]
                 fs[:] = [fs[0][cut:]]
                 ss[:] = [ss[0][cut:]]
+        if self._levels:
+            self._levels[:] = [self._levels[0][horizon - self._first_kept :]]
         self._first_kept = horizon

@@ -103,7 +103,8 @@ class Evidence(Protocol):
 
     def presence(self, alignment: Alignment, lo: float, hi: float) -> float:
         """How clearly the aligned track shows in [lo, hi), however faintly (standard
-        deviations of hits above chance; 0 without audio)."""
+        deviations above chance of its peaks hit, or of the levels where its peaks should be,
+        whichever shows it more; 0 without audio)."""
 
     def sound_span(self, track_id: str) -> tuple[float, float] | None:
         """Seconds into the track of its first and last stored peak (its audible span)."""

@@ -17,6 +17,7 @@ All methods run on one thread at a time (the caller's, or one worker the caller 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -40,6 +41,7 @@ from radiowatch.engine.streams.play_detection import (
     PlayChange,
     PlayDetector,
 )
+from radiowatch.engine.streams.spectral_presence import REACH, peak_z, presence_z
 
 # Frames either side tried when following a play: absorbs a speed between the matcher's 1 %
 # steps (0.5 % drifts 1.25 frames per 8 s window) and the matcher's one-frame jitter.
@@ -234,7 +236,18 @@ class PlayTracker:
 
     def presence(self, alignment: Alignment, lo: float, hi: float) -> float:
         h = self._hits(alignment, lo, hi)
-        return 0.0 if h is None else h.score()
+        peaks = 0.0 if h is None else h.score()
+        return max(peaks, self._spectral_presence(alignment, lo, hi))
+
+    def _spectral_presence(self, alignment: Alignment, lo: float, hi: float) -> float:
+        if self._peaks is None:
+            return 0.0
+        first, last = self._frames(lo, hi)
+        ref = self._track_peaks(alignment.track_id)
+        if ref is None or last <= first:
+            return 0.0
+        levels, levels_first = self._peaks.levels(first - REACH, last + REACH)
+        return presence_z(levels, levels_first, ref, alignment, self._origin, first, last)
 
     def sound_span(self, track_id: str) -> tuple[float, float] | None:
         if track_id not in self._spans:
@@ -272,6 +285,11 @@ class PlayTracker:
         h, _ = hits(
             ref, self._dense(first, last), alignment, self._origin, first, last, known=self._known()
         )
+        if h.size:
+            levels, levels_first = self._peaks.levels(first - REACH, last + REACH)
+            z = peak_z(levels, levels_first, ref, alignment, self._origin, first, last)
+            if z.size == h.size:  # the same peaks (always, unless the track's peaks changed)
+                h = dataclasses.replace(h, level_z=z)
         return h
 
     def _known(self) -> tuple[int, int]:

@@ -109,6 +109,25 @@ def test_a_voice_over_on_the_intro_does_not_delay_the_start(catalog, songs, tmp_
     assert play["end_s"] == pytest.approx(70, abs=TOLERANCE_S)
 
 
+@pytest.mark.parametrize("track_id", ["s1", "s2"])
+def test_a_loud_voice_over_on_a_song_joined_after_its_intro_does_not_delay_the_start(
+    catalog, songs, tmp_path, track_id
+):
+    # the song aired from 20 s into the track, so its start cannot be taken back to the
+    # track's first sound: it must be heard under 14 s of loud talk over music ducked 14 dB,
+    # where speech takes nearly every spectral peak (the start was found 11-13 s late when
+    # only peaks were compared)
+    music = songs[track_id][20 * RATE : 70 * RATE].copy()
+    music[: 14 * RATE] *= 10 ** (-14 / 20)
+    audio = program(
+        (0, talk(10, seed=4)), (10, music), (10.5, 2 * talk(13.5, seed=6)), (60, talk(6))
+    )
+    [play] = plays_of(catalog, tmp_path, audio)
+    assert play["track_id"] == track_id
+    assert play["start_s"] == pytest.approx(10, abs=TOLERANCE_S)
+    assert play["end_s"] == pytest.approx(60, abs=TOLERANCE_S)
+
+
 def test_a_song_a_jingle_and_the_same_song_again_are_two_plays(catalog, songs, tmp_path):
     jingle = songs["s4"][20 * RATE : 26 * RATE]  # music that is not in the catalog
     audio = program(
