@@ -211,8 +211,10 @@ def _history(db) -> list[tuple[str, float, bool]]:
 async def test_the_apps_history_gets_each_past_play_once_across_the_crash(tmp_path):
     """The app's side of the same crash: its monitoring (long poll into a real SQLite history)
     and its found-later watch follow the engine through the kill and the restart; each past
-    play is in the history once, marked found later, and the watch ends on what the restarted
-    engine's search found."""
+    play is in the history once, marked found later, and the watch tells what the searches
+    before and after the crash found together. (The engine restarts on the same port here, as
+    a remote engine does; the app's own supervisor gives a restarted local engine a new port,
+    and the watch then follows the new engine's search alone.)"""
     early_song, late_song = songs(2)
     now = time.time()
     early, late = await asyncio.to_thread(
@@ -297,4 +299,13 @@ async def test_the_apps_history_gets_each_past_play_once_across_the_crash(tmp_pa
     ]
     for (_title, start, _found), airing in zip(after, (early, late), strict=True):
         assert start == pytest.approx(airing.start, abs=3)
-    assert outcome.kind == "ok", outcome
+    # between the restart and the engine's new search, the watch says the engine looks again;
+    # at the end it tells what both searches found, each play once
+    interrupted = [v for v in views if v.short == "Archive search interrupted"]
+    assert interrupted, [v.text for v in views]
+    assert interrupted[-1].text.endswith("It searches for the new tracks again by itself.")
+    assert outcome.text == (
+        "Found 2 past plays: they enter History, marked “found later”. "
+        "The engine restarted during the search and searched again by itself."
+    )
+    assert outcome.kind == "ok"
