@@ -9,7 +9,9 @@ answered into one `FoundLaterView` that every place showing it (the Catalog tab'
 
 Everything shown was read from the engine: progress is the engine's, a cancelled search reads
 "cancelled" only once the engine lists it so, and an engine that stops answering mid-search is
-said to be out of reach instead of leaving the last percentage up. Searches that had ended
+said to be out of reach instead of leaving the last percentage up. A search of new tracks
+that an engine restart cut short is run again by the engine itself: the watch says so, and once
+that search ends, tells what both found, each play once. Searches that had ended
 before the watch first looked are not news and stay unmentioned. With the AudD cloud (no
 archive) the watch asks nothing and shows nothing.
 """
@@ -24,7 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from radiowatch.audd.errors import AudDError
-from radiowatch.backend.archive_client import ArchiveClient, ArchiveUnavailable, SearchJob
+from radiowatch.backend.archive_client import (
+    ArchiveClient,
+    ArchiveUnavailable,
+    FoundPlay,
+    SearchJob,
+)
 from radiowatch.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -75,14 +82,47 @@ def searching_text(jobs: list[SearchJob]) -> str:
     return text
 
 
+def _resumed(lost: SearchJob, later: list[SearchJob]) -> bool:
+    """Whether a search of new tracks that a restarting engine lost was run again to its end
+    by the engine, as it does by itself after a restart (engine/archive/service.py)."""
+    return lost.reason == "new tracks" and any(
+        j.reason == "new tracks" and j.state == "done" and set(lost.tracks) <= set(j.tracks)
+        for j in later
+    )
+
+
+def _distinct_plays(jobs: list[SearchJob]) -> list[str]:
+    """The status of each play the searches found, a play found by two of them counted once
+    (as published if either published it): a search the engine ran again after a restart
+    finds what the lost one published, now "already reported"."""
+    plays: list[FoundPlay] = []
+    for play in (p for j in jobs for p in j.plays):
+        same = next(
+            (
+                i
+                for i, p in enumerate(plays)
+                if (p.radio_id, p.track_id) == (play.radio_id, play.track_id)
+                and p.start < play.end
+                and play.start < p.end
+            ),
+            None,
+        )
+        if same is None:
+            plays.append(play)
+        elif play.status == "published":
+            plays[same] = play
+    return [p.status for p in plays]
+
+
 def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
     """What the searches that just ended found, as the engine reported it."""
-    published = sum(j.published for j in jobs)
-    plays = [p for j in jobs for p in j.plays]
-    already = sum(1 for p in plays if p.status in ALREADY_THERE)
-    recent = sum(1 for p in plays if p.status == "on_air")
+    statuses = _distinct_plays(jobs)
+    published = statuses.count("published")
+    already = sum(1 for s in statuses if s in ALREADY_THERE)
+    recent = statuses.count("on_air")
     failed = [j for j in jobs if j.state == "failed"]
-    lost = any(j.state == LOST for j in jobs)
+    resumed = [j for i, j in enumerate(jobs) if j.state == LOST and _resumed(j, jobs[i + 1 :])]
+    lost = [j for j in jobs if j.state == LOST and j not in resumed]
     cancelled = any(j.state == "cancelled" for j in jobs)
     if published:
         text = (
@@ -116,12 +156,19 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
         )
         kind, short = "error", "Archive search failed"
     elif lost:
+        again = (
+            "It searches for the new tracks again by itself."
+            if all(j.reason == "new tracks" for j in lost)
+            else "History → “Search the archive again…” looks again."
+        )
         text = (
             "The engine stopped before the search for past plays ended (it restarted). "
             + (text + " " if published else "")
-            + "History → “Search the archive again…” looks again."
+            + again
         )
         kind, short = "warning", "Archive search interrupted"
+    elif resumed:
+        text += " The engine restarted during the search and searched again by itself."
     return FoundLaterView("outcome", text, kind, short=short)
 
 
@@ -267,7 +314,9 @@ class FoundLaterWatch:
     def _searching_view(self) -> FoundLaterView:
         running = next((j for j in self._active if j.state == "running"), self._active[0])
         if self.view.state == "outcome":
-            self._ended = []  # a new search begins: the previous outcome is old news
+            # a new search begins: the previous outcome is old news, but for a search of new
+            # tracks that a restart cut short, which this one may be running again
+            self._ended = [j for j in self._ended if j.state == LOST and j.reason == "new tracks"]
         if all(j.job_id in self._cancelling for j in self._active):
             return FoundLaterView(
                 "searching",

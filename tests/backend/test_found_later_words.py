@@ -8,9 +8,9 @@ from radiowatch.backend.archive_client import SearchJob
 from radiowatch.backend.found_later_watch import outcome_view, searching_text
 
 
-def _job(state: str = "done", *statuses: str, **fields) -> SearchJob:
+def _job(state: str = "done", *statuses: str, track: str = "t1", **fields) -> SearchJob:
     plays = [
-        {"radio_id": 3, "track_id": "t1", "start": 10.0 * i, "end": 10.0 * i + 5, "status": s}
+        {"radio_id": 3, "track_id": track, "start": 10.0 * i, "end": 10.0 * i + 5, "status": s}
         for i, s in enumerate(statuses)
     ]
     published = sum(1 for s in statuses if s == "published")
@@ -44,7 +44,9 @@ def test_nothing_found_cancelled_and_failed_are_told_apart():
 
 
 def test_searches_ending_together_are_summed():
-    view = outcome_view([_job("done", "published"), _job("done", "published", "published")])
+    view = outcome_view(
+        [_job("done", "published"), _job("done", "published", "published", track="t2")]
+    )
     assert view.short == "Found 3 past plays in the archive"
 
 
@@ -71,3 +73,30 @@ def test_a_search_the_restarted_engine_forgot_says_how_to_look_again():
         "History → “Search the archive again…” looks again."
     )
     assert (view.kind, view.short) == ("warning", "Archive search interrupted")
+
+
+def test_a_lost_search_of_new_tracks_is_said_to_be_run_again_by_the_engine():
+    lost = _job("lost", "published", reason="new tracks", tracks=["t1", "t2"])
+    view = outcome_view([lost])
+    assert view.text == (
+        "The engine stopped before the search for past plays ended (it restarted). "
+        "Found 1 past play: it enters History, marked “found later”. "
+        "It searches for the new tracks again by itself."
+    )
+    assert view.kind == "warning"
+
+
+def test_a_search_run_again_after_a_restart_counts_each_play_once_with_the_lost_one():
+    """The lost search published the first play; the engine's new search finds it "already
+    reported" and publishes the second: two plays were found, none was there before."""
+    lost = _job("lost", "published", reason="new tracks", tracks=["t1"])
+    again = _job("done", "already_reported", "published", reason="new tracks", tracks=["t1", "t2"])
+    view = outcome_view([lost, again])
+    assert view.text == (
+        "Found 2 past plays: they enter History, marked “found later”. "
+        "The engine restarted during the search and searched again by itself."
+    )
+    assert (view.kind, view.short) == ("ok", "Found 2 past plays in the archive")
+    # a search run for other tracks does not make up for the lost one
+    other = _job("done", reason="new tracks", tracks=["t3"])
+    assert outcome_view([lost, other]).kind == "warning"

@@ -204,6 +204,8 @@ def _voted_starts(track: TrackQuery, index: StreamIndex) -> dict[int, list[tuple
         start = position - np.rint(t).astype(np.int64)
         piece = np.minimum((t / cand.time_scale) // CHUNK_FRAMES, track.n_pieces - 1)
         p, s, v = _tolerant_votes(piece.astype(np.int64), start)
+        if v.size == 0:  # only chance hits under this candidate
+            continue
         votes_.append(v)
         pieces.append(p)
         starts.append(s)

@@ -111,6 +111,22 @@ def test_a_track_that_did_not_air_is_not_found(radio):
     assert _search(radio, DEMO_SONGS[3].title) == []
 
 
+def test_a_stretch_with_only_chance_hits_finds_nothing(radio):
+    """Hashes of the track hit the stretch but no start gathers MIN_VOTES (a stretch of a
+    few seconds, as the last one of a search often is): nothing is found, and the search goes
+    on (it used to fail, and the job with it, on every such stretch)."""
+    _peaks, catalog, _aired = radio
+    title = DEMO_SONGS[0].title
+    frames, half_bands = fp.stream_peaks(render_song(DEMO_SONGS[0], 5.0, SR))
+    few = StationPeaks.from_blocks([(ORIGIN, frames[:8], half_bands[:8])], ORIGIN)
+    index = StreamIndex(few)
+    stored = fp.track_peaks(catalog, title)
+    assert stored is not None
+    hits = sum(index.lookup(keys)[0].size for _c, keys, _a in fp.query_keys(*stored))
+    assert hits > 0, "the stretch must hold some of the track's hashes"
+    assert find_plays(TrackQuery(title, *stored), index, few) == []
+
+
 def test_peak_blocks_round_trip():
     rng = np.random.default_rng(3)
     frames = np.sort(rng.integers(0, 60_000, 5000))
