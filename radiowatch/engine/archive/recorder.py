@@ -16,7 +16,13 @@ frame), so a segment's start is set when it closes, and kept up to date while it
 An Ogg stream is written page by page (ogg.OggPages): every segment file begins with the
 header pages of the stream's current link, then its audio pages as received, so it decodes on
 its own; a new link of a chained stream (new header pages) closes the segment, so a segment
-holds one link and its timestamps run on.
+holds one link and its timestamps run on. A native FLAC stream is written frame by frame
+(flac.FlacFrames) the same way: every segment file begins with the stream's marker and
+STREAMINFO, then whole frames as received; a new stream header (the source reconnected) closes
+the segment. Its last frame is held until the next one's header arrives, and written at the end
+of the connection only if its CRC holds, so a segment never ends inside a frame. Frames lost to
+damaged bytes close the segment too, and the next one starts after the time they held (their
+frame numbers say how much), so times stay exact and the loss shows as a gap.
 
 Peaks are found on `peak_block_s` blocks of decoded audio, each analysed with
 `fingerprints.EDGE_SAMPLES` of audio on both sides so a block's peaks are the ones a continuous
@@ -37,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from radiowatch.engine.archive import fingerprints as fp
-from radiowatch.engine.archive import media, ogg
+from radiowatch.engine.archive import flac, media, ogg
 
 if TYPE_CHECKING:
     from radiowatch.engine.archive.store import Archive
@@ -124,6 +130,8 @@ class _Connection:
         self._head = bytearray()
         self._fmt: str | None = None
         self._pages: ogg.OggPages | None = None  # an Ogg stream's pages (None: other formats)
+        self._frames: flac.FlacFrames | None = None  # a native FLAC stream's frames
+        self._last_frame: flac.FrameHeader | None = None  # the last one written
         self._archiving_audio = archive.settings.keep_audio
         self._segment: _OpenSegment | None = None
         self._next_offset_s = 0.0
@@ -141,8 +149,8 @@ class _Connection:
             self._fmt = media.sniff(bytes(self._head))
             if self._fmt is None:
                 log.info(
-                    "stream %s: its audio is neither MP3, AAC nor Ogg Vorbis/Opus; only its "
-                    "peaks are archived",
+                    "stream %s: its audio is neither MP3, AAC, FLAC nor Ogg Vorbis/Opus/FLAC; "
+                    "only its peaks are archived",
                     self.radio_id,
                 )
                 self.stop_audio()
@@ -150,13 +158,31 @@ class _Connection:
             data, self._head = bytes(self._head), bytearray()
             if self._fmt == "ogg":
                 self._pages = ogg.OggPages()
+            elif self._fmt == "flac":
+                self._frames = flac.FlacFrames()
         if self._pages is not None:
             for page in self._pages.feed(data):
                 self._ogg_page(page)
                 if self._pages is None:
                     break  # stopped: a link of another codec
             return
+        if self._frames is not None:
+            for frame in self._frames.feed(data):
+                self._flac_frame(frame)
+            return
         self._write(data)
+
+    def _flac_frame(self, frame: flac.Frame) -> None:
+        assert self._frames is not None
+        before, self._last_frame = self._last_frame, frame.header
+        if frame.starts_stream or before is None:
+            self._close_segment()  # new stream headers: a segment of their own
+        elif not frame.header.follows(before):
+            self._close_segment()  # frames lost: a segment holds frames that follow each other
+            missing = frame.header.samples_after(before)
+            if missing > 0 and self._frames.sample_rate:
+                self._next_offset_s += missing / self._frames.sample_rate
+        self._write(frame.data, self._frames.headers)
 
     def _ogg_page(self, page: ogg.Page) -> None:
         assert self._pages is not None
@@ -199,6 +225,7 @@ class _Connection:
         self._archiving_audio = False
         self._head = bytearray()
         self._pages = None
+        self._frames = None
         with contextlib.suppress(Exception):
             self._close_segment()
 
@@ -265,6 +292,9 @@ class _Connection:
     def close(self) -> None:
         try:
             self._peaks.flush()
+            if self._frames is not None and self._archiving_audio:
+                for frame in self._frames.finish():
+                    self._flac_frame(frame)
         finally:
             self._close_segment()
 
