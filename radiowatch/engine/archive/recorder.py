@@ -7,11 +7,14 @@ failure (a full disk) is logged once per connection and the rest of the connecti
 without the part that failed.
 
 Timing follows the stream monitor's clock, so archived times and play times agree: stream time
-of decoded sample n = clock0 + n / SAMPLE_RATE, where clock0 is the earliest (arrival time -
-audio received) seen on the connection, pulled forward when the stream stalls by more than
-`MAX_CLOCK_LAG_S` (streams/monitor.py). Bytes have no time of their own: each segment starts at
-clock0 plus the audio held by the connection's earlier segments (media.measure, exact to a
-frame), so a segment's start is set when it closes, and kept up to date while it is written.
+of decoded sample n = clock0 + n / SAMPLE_RATE, where clock0 is (arrival time - audio received)
+at the connection's first block of audio, pulled forward when the stream stalls: when that
+estimate runs more than `MAX_CLOCK_LAG_S` past the earliest one seen (streams/monitor.py, whose
+play tracker is anchored the same way). A stream that starts with a burst (Icecast's second of
+recent audio, an HLS player's three media segments) is timed from its first block, plays and
+archive alike. Bytes have no time of their own: each segment starts at clock0 plus the audio
+held by the connection's earlier segments (media.measure, exact to a frame), so a segment's
+start is set when it closes, and kept up to date while it is written.
 
 An Ogg stream is written page by page (ogg.OggPages): every segment file begins with the
 header pages of the stream's current link, then its audio pages as received, so it decodes on
@@ -126,6 +129,7 @@ class _Connection:
         self.settings = archive.settings
         self.failed: set[str] = set()
         self.clock0: float | None = None
+        self._earliest = 0.0  # the earliest (arrival - audio received): where a stall shows
         self.decoded = 0
         self._head = bytearray()
         self._fmt: str | None = None
@@ -278,13 +282,15 @@ class _Connection:
     # -- decoded audio -----------------------------------------------------------------------
     def audio(self, samples: np.ndarray, arrived: float) -> None:
         estimate = arrived - (self.decoded + samples.size) / SR
-        if self.clock0 is not None and estimate - self.clock0 > MAX_CLOCK_LAG_S:
+        if self.clock0 is None:
+            self.clock0 = self._earliest = estimate
+        elif estimate - self._earliest > MAX_CLOCK_LAG_S:
             # the stream stalled and resumed: what was kept so far keeps the old clock
             self._peaks.flush()
             self._close_segment()
-            self.clock0 = estimate
-        elif self.clock0 is None or estimate < self.clock0:
-            self.clock0 = estimate
+            self.clock0 = self._earliest = estimate
+        else:
+            self._earliest = min(self._earliest, estimate)
         self.decoded += samples.size
         self._save_start()
         self._peaks.feed(samples)
