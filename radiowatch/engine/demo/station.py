@@ -148,6 +148,11 @@ class IcecastStation:
             await asyncio.wait(self._listeners, timeout=2)
 
     @property
+    def bytes_aired(self) -> int:
+        """Bytes of the broadcast so far (what a listener from the start received)."""
+        return self._total
+
+    @property
     def now_playing(self) -> str:
         return self._titles[-1][1]
 
