@@ -395,7 +395,11 @@ class FlacFrames:
 
 
 def archivable(head: bytes) -> bool:
-    """Whether `head`, the start of a stream, is FLAC: its marker and STREAMINFO, or (joined
-    mid-way) frames that follow each other and name their sample rate and size."""
+    """Whether `head`, the start of a stream, is FLAC: its marker and STREAMINFO (the metadata
+    after it may run past `head`: a picture), or (joined mid-way) frames that follow each other
+    and name their sample rate and size."""
+    if head.startswith(MARKER) and len(head) >= 8:
+        first = head[4] & 0x7F, int.from_bytes(head[5:8], "big")
+        return first == (STREAMINFO, _STREAMINFO_LENGTH)
     frames = FlacFrames()
     return sum(1 for _frame in frames.feed(head)) >= 2 and bool(frames.headers)

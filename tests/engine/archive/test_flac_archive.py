@@ -214,5 +214,26 @@ def test_sniff_tells_flac_from_mp3(song, pieces):
     head = b"".join(data for data, _audio in pieces)[: media.SNIFF_BYTES]
     assert media.sniff(head) == "flac"
     assert media.sniff(head[5000:]) == "flac"  # joined mid-stream
+
+
+def test_a_picture_in_the_stream_header_is_not_repeated_in_every_segment(tmp_path, song):
+    pieces = flac_pieces(song)
+    first, audio = pieces[0]
+    # the header's STREAMINFO no longer last, then a 100 kB picture block (type 6), last
+    picture = bytes([0x86]) + (100_000).to_bytes(3, "big") + bytes(100_000)
+    pieces[0] = (first[:4] + bytes([first[4] & 0x7F]) + first[5:42] + picture + first[42:], audio)
+    head = b"".join(data for data, _audio in pieces)[: media.SNIFF_BYTES]
+    assert media.sniff(head) == "flac"  # its metadata runs past what is sniffed
+    clock = FakeClock()
+    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
+    feed(archive.recorder(1), pieces, clock)
+    rows = archive.db.segments(1)
+    assert rows[-1].end_s - rows[0].start_s == pytest.approx(SONG_S, abs=0.3)
+    for row in rows:
+        data = archive.path_of(row).read_bytes()
+        headers, _frames_of = _frames(data)
+        assert headers == data[:42] and data[4] == 0x80  # the STREAMINFO alone, no picture
+        assert _decode_file(data) == pytest.approx(row.end_s - row.start_s, abs=0.02)
+    archive.close()
     mp3_head = b"".join(data for data, _audio in mp3_pieces(song[: 4 * STATION_RATE]))
     assert media.sniff(mp3_head[: media.SNIFF_BYTES]) == "mp3"
