@@ -15,8 +15,9 @@ decoded or encoded for the archive, so its cost is a copy:
 - Any other codec (AC-3, Opus or FLAC in fMP4...) is not kept as audio: the archive keeps its
   peaks, as for an Icecast stream it cannot keep.
 
-Rebuilding the segments themselves (fetching them beside FFmpeg, or remuxing to TS) would keep
-container bytes nobody can cut a clip from without demuxing again; a stream of frames is what
+Keeping the media segments themselves (fetching them beside FFmpeg) would keep container bytes
+nobody can cut a clip from without demuxing again, and for audio alone MPEG-TS adds almost half
+again to the size (bench/archive/RESULTS.md); a stream of frames is what
 the archive's segments, clips and time measurement (archive/media.py) already read exactly, and
 its times are the frames' own: 1024 samples an AAC frame, so segments of it add up without
 drift whatever the HLS segment boundaries were.
