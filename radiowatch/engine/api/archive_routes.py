@@ -17,8 +17,8 @@ AudD's error envelope. Times are Unix epoch seconds (floats). Lists are comma-se
                                                    omitted; to: now; from: 24 h before `to`)
     GET  /archive/kept/?radio_id=&start=&end=   -> {kept_seconds, complete, formats}
     POST /archive/clip/   radio_id, start, end, pad (s, default 5), format=original|mp3
-                          -> the audio itself (audio/mpeg, audio/aac or audio/ogg), with
-                             X-Radiowatch-Clip-Start/-End (what it covers) and
+                          -> the audio itself (audio/mpeg, audio/aac, audio/ogg or
+                             audio/flac), with X-Radiowatch-Clip-Start/-End (what it covers) and
                              X-Radiowatch-Clip-Gaps (JSON [[from, to], ...]); errors are JSON
     GET  /archive/search/                      -> [job, ...] (newest last)
     POST /archive/search/ track_ids (or added_since, or neither: all tracks), radio_ids,

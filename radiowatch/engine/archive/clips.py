@@ -1,13 +1,16 @@
 """Proof clips: the archived audio of a stretch of one station, as it was broadcast.
 
-A clip is the stream's own bytes (`format` "original": MP3, AAC or Ogg exactly as received,
-cut on frame boundaries, nothing re-encoded) or, on request, MP3 (re-encoded only when the
-station did not send MP3). An Ogg clip is cut on page boundaries (a page holds a fraction of a
-second) and starts with the header pages of its segment; where the clip runs into a segment
-of another link (a chained stream), that link's header pages come before its audio, so the
-clip is a chained Ogg file as the station sent it. It covers the requested stretch plus `pad_s` on each side where the archive has it;
-`start_s`/`end_s` say what it really covers and `gaps` where the station was not heard inside
-it (a reconnect), so nobody mistakes a gap for silence.
+A clip is the stream's own bytes (`format` "original": MP3, AAC, Ogg or FLAC exactly as
+received, cut on frame boundaries, nothing re-encoded) or, on request, MP3 (re-encoded only
+when the station did not send MP3). An Ogg clip is cut on page boundaries (a page holds a
+fraction of a second) and starts with the header pages of its segment; where the clip runs into
+a segment of another link (a chained stream), that link's header pages come before its audio,
+so the clip is a chained Ogg file as the station sent it. A FLAC clip is the stream's marker
+and STREAMINFO, then whole frames; FLAC has no chaining, so a clip across two FLAC streams of
+different headers (the source reconnected with other settings) comes only as MP3. It covers
+the requested stretch plus `pad_s` on each side where the archive has it; `start_s`/`end_s`
+say what it really covers and `gaps` where the station was not heard inside it (a
+reconnect), so nobody mistakes a gap for silence.
 
 When two connections overlap in time (a reconnecting station resends its last seconds), the
 audio already taken from the earlier one is not repeated.
@@ -35,7 +38,7 @@ class NotArchived(Exception):
 @dataclass(frozen=True)
 class Clip:
     data: bytes
-    format: str  # "mp3" | "aac" | "ogg"
+    format: str  # "mp3" | "aac" | "ogg" | "flac"
     start_s: float
     end_s: float
     gaps: list[tuple[float, float]] = field(default_factory=list)
@@ -94,7 +97,7 @@ def cut_clip(
         ]
         if not chosen:
             continue
-        if row.format == "ogg":
+        if row.format in media.SELF_CONTAINED:
             chosen = _whole_pages(frames, chosen[0], chosen[-1])
         begin = row.start_s + frames[chosen[0]].t_s
         if first is None:
@@ -110,7 +113,8 @@ def cut_clip(
             "archived, or the archive's retention or disk cap has removed it"
         )
     pieces = _byte_ranges(archive, parts, rows)
-    formats = {fmt for fmt, _head, _data in pieces}
+    # a chained Ogg file may change its headers, a FLAC file may not
+    formats = {(fmt, head if fmt == "flac" else b"") for fmt, head, _data in pieces}
     if len(formats) == 1:
         fmt = pieces[0][0]
         data = _joined(pieces)
@@ -131,7 +135,7 @@ def cut_clip(
 def _joined(pieces: list[tuple[str, bytes, bytes]]) -> bytes:
     out, last_head = bytearray(), b""
     for _fmt, head, chunk in pieces:
-        if head != last_head:  # an Ogg link's headers, once per run of its audio
+        if head != last_head:  # an Ogg link's or FLAC stream's headers, once per run
             out += head
             last_head = head
         out += chunk
@@ -139,7 +143,8 @@ def _joined(pieces: list[tuple[str, bytes, bytes]]) -> bytes:
 
 
 def _whole_pages(frames: list[media.Packet], first: int, last: int) -> list[int]:
-    """Packets first..last widened to the whole Ogg pages they start on."""
+    """Packets first..last widened to the whole Ogg pages they start on (a FLAC frame is a
+    packet of its own)."""
     while first > 0 and frames[first - 1].pos == frames[first].pos:
         first -= 1
     while last + 1 < len(frames) and frames[last + 1].pos == frames[last].pos:
@@ -150,17 +155,17 @@ def _whole_pages(frames: list[media.Packet], first: int, last: int) -> list[int]
 def _byte_ranges(
     archive: Archive, parts: list[_Part], rows: list[Any]
 ) -> list[tuple[str, bytes, bytes]]:
-    """The clip's bytes, part by part: (format, the header pages an Ogg part needs, audio).
-    Ogg segments hold whole pages, so an Ogg part is its pages and nothing more. Segments of one connection were cut wherever a write
-    ended, so a frame can straddle two files: where the clip runs from one segment into the
+    """The clip's bytes, part by part: (format, the headers an Ogg or FLAC part needs, audio).
+    Ogg and FLAC segments hold whole pages or frames, so such a part is its pages or frames and
+    nothing more. Segments of other formats of one connection were cut wherever a write ended, so a frame can straddle two files: where the clip runs from one segment into the
     next, the bytes are joined as received, and a clip ending on a segment's last frame takes
     the rest of that frame from the next segment."""
     out: list[tuple[str, bytes, bytes]] = []
     for k, part in enumerate(parts):
         row = part.row
         path = archive.path_of(row)
-        if row.format == "ogg":
-            out.append((row.format, *_ogg_pages(path, part)))
+        if row.format in media.SELF_CONTAINED:
+            out.append((row.format, *_whole_units(path, part)))
             continue
         follows = k > 0 and _continues(parts[k - 1], row, rows)
         start = 0 if follows and part.first == 0 else part.frames[part.first].pos
@@ -179,9 +184,9 @@ def _byte_ranges(
     return out
 
 
-def _ogg_pages(path: Any, part: _Part) -> tuple[bytes, bytes]:
-    """An Ogg part: its segment's header pages (all before the first audio packet's page), and
-    the pages from its first packet's to the end of its last packet's."""
+def _whole_units(path: Any, part: _Part) -> tuple[bytes, bytes]:
+    """An Ogg or FLAC part: its segment's headers (all before the first audio packet's page or
+    frame), and the pages or frames from its first packet's to the end of its last packet's."""
     head = media.slice_bytes(path, 0, part.frames[0].pos)
     start = part.frames[part.first].pos
     after = part.last + 1

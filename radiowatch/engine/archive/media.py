@@ -3,10 +3,13 @@
 A segment file of an MP3 or AAC (ADTS) stream is a slice of the stream exactly as it was
 received, cut wherever a segment ended, so it may begin and end inside a frame: those formats
 resynchronise on the next frame header, which is why they can be kept as raw bytes and read
-from any point. An Ogg stream (Vorbis or Opus) cannot be decoded without its header pages, so
-its segments are cut on page boundaries and each starts with the header pages of its link
-(ogg.py): each is an Ogg file of its own, the stream's pages as received. Other formats (FLAC,
-Ogg with another codec) are not kept as audio (`ARCHIVABLE`), only as peaks.
+from any point. An Ogg stream (Vorbis, Opus or FLAC) cannot be decoded without its header pages,
+so its segments are cut on page boundaries and each starts with the header pages of its link
+(ogg.py); a native FLAC stream's segments are cut on frame boundaries and each starts with the
+stream's marker and STREAMINFO (flac.py). Those segments are files of their own
+(`SELF_CONTAINED`): the stream's pages or frames as received, behind its headers. An HLS
+station reaches the archive as ADTS or MP3 (engine/streams/hls.py). Other formats (Ogg with
+another codec) are not kept as audio (`ARCHIVABLE`), only as peaks.
 
 Time inside a segment comes from the demuxer's packet timestamps, so it is exact to a frame:
 - `measure` gives the audio duration a segment holds: from its first whole frame to the end of
@@ -14,8 +17,9 @@ Time inside a segment comes from the demuxer's packet timestamps, so it is exact
   segment is skipped), so consecutive segments of one connection add up without drift;
 - `packets` gives each frame's time and byte range, for cutting a clip on frame boundaries
   (in Ogg the range is the page a packet starts on; a clip is cut on page boundaries).
-An Ogg segment from the middle of a stream has granule positions (and so timestamps) that do not
-start at 0; like every segment, its times count from its first audio packet.
+An Ogg or FLAC segment from the middle of a stream has granule positions or frame numbers (and
+so timestamps) that do not start at 0; like every segment, its times count from its first
+audio packet.
 """
 
 from __future__ import annotations
@@ -27,17 +31,20 @@ from pathlib import Path
 import av
 import numpy as np
 
-from radiowatch.engine.archive import ogg
+from radiowatch.engine.archive import flac, ogg
 
 # format name -> (FFmpeg demuxer, MIME type, file extension)
 ARCHIVABLE = {
     "mp3": ("mp3", "audio/mpeg", ".mp3"),
     "aac": ("aac", "audio/aac", ".aac"),
     "ogg": ("ogg", "audio/ogg", ".ogg"),
+    "flac": ("flac", "audio/flac", ".flac"),
 }
+# formats whose segments hold whole pages or frames behind the stream's headers
+SELF_CONTAINED = frozenset({"ogg", "flac"})
 _CODECS = {"mp3": ("mp3", "mp3float"), "aac": ("aac",)}
-# "ogg" is told by its pages (an Ogg decoder needs headers, and FFmpeg's probe of a stream
-# joined mid-page would guess): see `sniff`
+# "ogg" and "flac" are told by their pages and frames (a decoder needs their headers, and
+# FFmpeg's probe of a stream joined mid-page would guess): see `sniff`
 # Bytes looked at before deciding a stream's format (two seconds at 128 kbit/s).
 SNIFF_BYTES = 32 * 1024
 MP3_BITRATE = 160_000
@@ -48,10 +55,12 @@ class MediaError(Exception):
 
 
 def sniff(head: bytes) -> str | None:
-    """'mp3', 'aac' or 'ogg' when `head` (the start of a stream) holds frames or Ogg pages of
-    it (Vorbis or Opus), else None."""
+    """'mp3', 'aac', 'ogg' or 'flac' when `head` (the start of a stream) holds frames or Ogg
+    pages of it (Vorbis, Opus or FLAC), else None."""
     if ogg.archivable(head):
         return "ogg"
+    if flac.archivable(head):
+        return "flac"
     for name in _CODECS:
         try:
             with av.open(io.BytesIO(head), mode="r", format=ARCHIVABLE[name][0]) as container:
@@ -86,24 +95,39 @@ def packets(path: Path, fmt: str) -> list[Packet]:
                 return []
             stream = container.streams.audio[0]
             base = float(stream.time_base or 0) or 1.0
-            out: list[Packet] = []
-            first: int | None = None
-            for packet in container.demux(stream):
-                if packet.size <= 0 or packet.pts is None or packet.pos is None:
-                    continue
-                if first is None:
-                    first = packet.pts
-                out.append(
-                    Packet(
-                        (packet.pts - first) * base,
-                        (packet.duration or 0) * base,
-                        int(packet.pos),
-                        int(packet.size),
-                    )
-                )
-            return out
+            ogg_flac = fmt == "ogg" and stream.codec_context.name == "flac"
+            found = [
+                (int(packet.pts), int(packet.duration or 0), int(packet.pos), int(packet.size))
+                for packet in container.demux(stream)
+                if packet.size > 0 and packet.pts is not None and packet.pos is not None
+            ]
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise MediaError(f"the archived audio file {path.name} cannot be read: {exc}") from exc
+    if ogg_flac:
+        found = _first_page_timed(found)
+    first = found[0][0] if found else 0
+    return [
+        Packet((pts - first) * base, length * base, pos, size) for pts, length, pos, size in found
+    ]
+
+
+def _first_page_timed(found: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Packets of the first Ogg page timed back from the second page's. A page's granule
+    position is the time at the end of its last packet; FFmpeg times the packets of a file's
+    first page back from it for Vorbis and Opus, whose packet lengths it can tell beforehand,
+    but from 0 for FLAC: a segment cut from mid-stream would begin a whole stream's length
+    before its second page."""
+    k = next((i for i, p in enumerate(found) if p[2] != found[0][2]), None)
+    if not k:
+        return found
+    start = found[k][0] - sum(p[1] for p in found[:k])
+    if start == found[0][0]:
+        return found
+    out, t = [], start
+    for _pts, duration, pos, size in found[:k]:
+        out.append((t, duration, pos, size))
+        t += duration
+    return out + found[k:]
 
 
 def measure(path: Path, fmt: str) -> float:
@@ -113,6 +137,22 @@ def measure(path: Path, fmt: str) -> float:
         return 0.0
     last = found[-1]
     return last.t_s + last.duration_s
+
+
+def trim_partial_frame(path: Path, fmt: str) -> None:
+    """Cut a FLAC segment left by a killed engine back to its last whole frame (a frame is
+    written in one piece, so only a failed write leaves part of one; its CRC tells)."""
+    if fmt != "flac":
+        return  # other formats resynchronise, or (Ogg) their demuxer drops a partial page
+    found = packets(path, fmt)
+    if not found:
+        return
+    last = found[-1]
+    whole = flac.frame_intact(slice_bytes(path, last.pos, last.pos + last.size))
+    end = last.pos + last.size if whole else last.pos
+    if end < path.stat().st_size:
+        with open(path, "r+b") as fh:
+            fh.truncate(end)
 
 
 def slice_bytes(path: Path, start: int, end: int) -> bytes:

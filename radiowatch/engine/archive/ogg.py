@@ -7,10 +7,12 @@ serial number, the page sequence number, a CRC, the number of lacing values, the
 (those values) and then the body, whose length is their sum. A packet ends with a lacing value
 below 255.
 
-A Vorbis or Opus decoder needs its logical stream's header packets before any audio packet:
-Vorbis has three (identification, comment, setup), Opus two (OpusHead, OpusTags); they start on
-the BOS page and fill whole pages of their own (both specifications require the first audio
-packet to begin a fresh page). `OggPages` splits received bytes into whole pages and keeps the
+A Vorbis, Opus or FLAC decoder needs its logical stream's header packets before any audio
+packet: Vorbis has three (identification, comment, setup), Opus two (OpusHead, OpusTags), Ogg
+FLAC says how many in its first packet ("\x7fFLAC", version, a 16-bit count of the header
+packets after it, then the native marker and STREAMINFO; a count of 0, "unknown", is not
+archived). They start on the BOS page and fill whole pages of their own (the specifications
+require the first audio packet to begin a fresh page). `OggPages` splits received bytes into whole pages and keeps the
 header pages of the current link: a BOS page after audio pages starts a new link (a chained
 stream: Icecast starts one when the station's metadata changes), and with it a new header set.
 """
@@ -27,6 +29,7 @@ BOS = 0x02
 EOS = 0x04
 # header packets a decoder needs, by the start of the BOS page's first packet
 _HEADER_PACKETS = {b"\x01vorbis": 3, b"OpusHead": 2}
+_FLAC = b"\x7fFLAC"
 # a page is at most 27 + 255 + 255 * 255 bytes; a longer run without one is not Ogg
 MAX_PAGE = 27 + 255 + 255 * 255
 
@@ -64,13 +67,23 @@ def parse_page(buffer: bytes | bytearray, at: int) -> tuple[int, int, int, int, 
 
 
 def first_packet(page: bytes) -> bytes:
+    """The start of the first packet on a page (enough to tell its codec's headers)."""
     count = page[26]
-    return page[27 + count : 27 + count + 8]
+    return page[27 + count : 27 + count + 9]
+
+
+def header_packets(start: bytes) -> int:
+    """How many header packets a logical stream has, from the start of its first packet (0:
+    a codec whose headers we do not know)."""
+    if start.startswith(_FLAC) and len(start) >= 9:
+        following = int.from_bytes(start[7:9], "big")
+        return following + 1 if following else 0
+    return next((n for magic, n in _HEADER_PACKETS.items() if start.startswith(magic)), 0)
 
 
 def archivable_link(bos_page: bytes) -> bool:
-    """Whether a BOS page begins a Vorbis or Opus logical stream (whose headers we know)."""
-    return any(first_packet(bos_page).startswith(magic) for magic in _HEADER_PACKETS)
+    """Whether a BOS page begins a Vorbis, Opus or FLAC logical stream whose headers we know."""
+    return header_packets(first_packet(bos_page)) > 0
 
 
 class OggPages:
@@ -121,10 +134,7 @@ class OggPages:
             if self._link_has_audio or serial in self._needed:
                 # a new link of a chained stream: its own headers from here on
                 self._needed, self._headers, self._link_has_audio = {}, [], False
-            start = first_packet(data)
-            self._needed[serial] = next(
-                (n for magic, n in _HEADER_PACKETS.items() if start.startswith(magic)), 1
-            )
+            self._needed[serial] = header_packets(first_packet(data)) or 1
         header = self._needed.get(serial, 0) > 0
         if header:
             self._needed[serial] = max(0, self._needed[serial] - ended)
@@ -151,7 +161,7 @@ def split_pages(data: bytes) -> list[tuple[int, int]]:
 
 
 def archivable(head: bytes) -> bool:
-    """Whether `head`, the start of a stream, is Ogg whose links are Vorbis or Opus: whole
+    """Whether `head`, the start of a stream, is Ogg whose links are Vorbis, Opus or FLAC: whole
     pages, and no BOS page of another codec among them (a connection joined mid-link has no
     BOS page yet: it is archived from the next link on)."""
     pages = split_pages(head)

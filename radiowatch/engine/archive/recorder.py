@@ -7,16 +7,25 @@ failure (a full disk) is logged once per connection and the rest of the connecti
 without the part that failed.
 
 Timing follows the stream monitor's clock, so archived times and play times agree: stream time
-of decoded sample n = clock0 + n / SAMPLE_RATE, where clock0 is the earliest (arrival time -
-audio received) seen on the connection, pulled forward when the stream stalls by more than
-`MAX_CLOCK_LAG_S` (streams/monitor.py). Bytes have no time of their own: each segment starts at
-clock0 plus the audio held by the connection's earlier segments (media.measure, exact to a
-frame), so a segment's start is set when it closes, and kept up to date while it is written.
+of decoded sample n = clock0 + n / SAMPLE_RATE, where clock0 is (arrival time - audio received)
+at the connection's first block of audio, pulled forward when the stream stalls: when that
+estimate runs more than `MAX_CLOCK_LAG_S` past the earliest one seen (streams/monitor.py, whose
+play tracker is anchored the same way). A stream that starts with a burst (Icecast's second of
+recent audio, an HLS player's three media segments) is timed from its first block, plays and
+archive alike. Bytes have no time of their own: each segment starts at clock0 plus the audio
+held by the connection's earlier segments (media.measure, exact to a frame), so a segment's
+start is set when it closes, and kept up to date while it is written.
 
 An Ogg stream is written page by page (ogg.OggPages): every segment file begins with the
 header pages of the stream's current link, then its audio pages as received, so it decodes on
 its own; a new link of a chained stream (new header pages) closes the segment, so a segment
-holds one link and its timestamps run on.
+holds one link and its timestamps run on. A native FLAC stream is written frame by frame
+(flac.FlacFrames) the same way: every segment file begins with the stream's marker and
+STREAMINFO, then whole frames as received; a new stream header (the source reconnected) closes
+the segment. Its last frame is held until the next one's header arrives, and written at the end
+of the connection only if its CRC holds, so a segment never ends inside a frame. Frames lost to
+damaged bytes close the segment too, and the next one starts after the time they held (their
+frame numbers say how much), so times stay exact and the loss shows as a gap.
 
 Peaks are found on `peak_block_s` blocks of decoded audio, each analysed with
 `fingerprints.EDGE_SAMPLES` of audio on both sides so a block's peaks are the ones a continuous
@@ -37,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from radiowatch.engine.archive import fingerprints as fp
-from radiowatch.engine.archive import media, ogg
+from radiowatch.engine.archive import flac, media, ogg
 
 if TYPE_CHECKING:
     from radiowatch.engine.archive.store import Archive
@@ -120,10 +129,13 @@ class _Connection:
         self.settings = archive.settings
         self.failed: set[str] = set()
         self.clock0: float | None = None
+        self._earliest = 0.0  # the earliest (arrival - audio received): where a stall shows
         self.decoded = 0
         self._head = bytearray()
         self._fmt: str | None = None
         self._pages: ogg.OggPages | None = None  # an Ogg stream's pages (None: other formats)
+        self._frames: flac.FlacFrames | None = None  # a native FLAC stream's frames
+        self._last_frame: flac.FrameHeader | None = None  # the last one written
         self._archiving_audio = archive.settings.keep_audio
         self._segment: _OpenSegment | None = None
         self._next_offset_s = 0.0
@@ -141,8 +153,8 @@ class _Connection:
             self._fmt = media.sniff(bytes(self._head))
             if self._fmt is None:
                 log.info(
-                    "stream %s: its audio is neither MP3, AAC nor Ogg Vorbis/Opus; only its "
-                    "peaks are archived",
+                    "stream %s: its audio is neither MP3, AAC, FLAC nor Ogg Vorbis/Opus/FLAC; "
+                    "only its peaks are archived",
                     self.radio_id,
                 )
                 self.stop_audio()
@@ -150,13 +162,31 @@ class _Connection:
             data, self._head = bytes(self._head), bytearray()
             if self._fmt == "ogg":
                 self._pages = ogg.OggPages()
+            elif self._fmt == "flac":
+                self._frames = flac.FlacFrames()
         if self._pages is not None:
             for page in self._pages.feed(data):
                 self._ogg_page(page)
                 if self._pages is None:
                     break  # stopped: a link of another codec
             return
+        if self._frames is not None:
+            for frame in self._frames.feed(data):
+                self._flac_frame(frame)
+            return
         self._write(data)
+
+    def _flac_frame(self, frame: flac.Frame) -> None:
+        assert self._frames is not None
+        before, self._last_frame = self._last_frame, frame.header
+        if frame.starts_stream or before is None:
+            self._close_segment()  # new stream headers: a segment of their own
+        elif not frame.header.follows(before):
+            self._close_segment()  # frames lost: a segment holds frames that follow each other
+            missing = frame.header.samples_after(before)
+            if missing > 0 and self._frames.sample_rate:
+                self._next_offset_s += missing / self._frames.sample_rate
+        self._write(frame.data, self._frames.headers)
 
     def _ogg_page(self, page: ogg.Page) -> None:
         assert self._pages is not None
@@ -199,6 +229,7 @@ class _Connection:
         self._archiving_audio = False
         self._head = bytearray()
         self._pages = None
+        self._frames = None
         with contextlib.suppress(Exception):
             self._close_segment()
 
@@ -251,13 +282,15 @@ class _Connection:
     # -- decoded audio -----------------------------------------------------------------------
     def audio(self, samples: np.ndarray, arrived: float) -> None:
         estimate = arrived - (self.decoded + samples.size) / SR
-        if self.clock0 is not None and estimate - self.clock0 > MAX_CLOCK_LAG_S:
+        if self.clock0 is None:
+            self.clock0 = self._earliest = estimate
+        elif estimate - self._earliest > MAX_CLOCK_LAG_S:
             # the stream stalled and resumed: what was kept so far keeps the old clock
             self._peaks.flush()
             self._close_segment()
-            self.clock0 = estimate
-        elif self.clock0 is None or estimate < self.clock0:
-            self.clock0 = estimate
+            self.clock0 = self._earliest = estimate
+        else:
+            self._earliest = min(self._earliest, estimate)
         self.decoded += samples.size
         self._save_start()
         self._peaks.feed(samples)
@@ -265,6 +298,9 @@ class _Connection:
     def close(self) -> None:
         try:
             self._peaks.flush()
+            if self._frames is not None and self._archiving_audio:
+                for frame in self._frames.finish():
+                    self._flac_frame(frame)
         finally:
             self._close_segment()
 

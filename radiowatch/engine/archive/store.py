@@ -2,16 +2,18 @@
 
 Layout, in `<engine data dir>/archive/`:
 
-    archive.sqlite                        the index (database.py)
-    audio/<radio_id>/<YYYY-MM-DD>/<connection>-<n>.mp3|.aac   segment files, bytes as received
+    archive.sqlite                  the index (database.py)
+    audio/<radio_id>/<YYYY-MM-DD>/<connection>-<n>.mp3|.aac|.ogg|.flac
+                                    segment files, bytes as received
 
 Writing happens on each station's reader thread through its `StationRecorder` (recorder.py).
 A segment's file is written with plain appends (no buffering in the process), so a killed
 engine loses nothing the kernel already has; its row is in the index from its first second,
 marked open. `recover()`, run when the engine starts, closes such rows by measuring their files
-(so the audio of the segment being written at the crash stays readable), finds their missing
-peaks by decoding them (`recover_peaks`), deletes files the index does not know (a crash between
-creating a file and its row) and rows whose file is gone.
+(so the audio of the segment being written at the crash stays readable; a FLAC file that ends
+inside a frame is first cut back to its last whole one), finds their missing peaks by decoding
+them (`recover_peaks`), deletes files the index does not know (a crash between creating a file
+and its row) and rows whose file is gone.
 
 Limits (`enforce_limits`, after segments close and on the runtime's timer): audio older than
 `retention_days` and peaks older than `peaks_retention_days` go; then, while a station uses
@@ -131,6 +133,8 @@ class Archive:
         for row in self.db.open_segments():
             path = self.path_of(row)
             try:
+                if path.exists():
+                    media.trim_partial_frame(path, row.format)
                 duration = media.measure(path, row.format) if path.exists() else 0.0
             except media.MediaError:
                 duration = 0.0

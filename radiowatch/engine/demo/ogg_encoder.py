@@ -1,5 +1,5 @@
-"""Live Ogg encoding for the demo station: Vorbis (FFmpeg's own encoder) or Opus, as a chained
-Ogg stream the way Icecast serves one.
+"""Live Ogg encoding for the demo station: Vorbis (FFmpeg's own encoder), Opus or FLAC, as a
+chained Ogg stream the way Icecast serves one.
 
 Each programme segment is a new link (`new_link`): the old one ends with an EOS page and the
 next begins with a BOS page and its header pages, as when an Icecast source sends new metadata.
@@ -17,7 +17,9 @@ from av.audio.stream import AudioStream
 
 from radiowatch.engine.archive.ogg import OggPages
 
-CODECS = {"vorbis": "vorbis", "opus": "libopus"}
+CODECS = {"vorbis": "vorbis", "opus": "libopus", "flac": "flac"}
+_SAMPLE_FORMATS = {"vorbis": "fltp", "opus": "flt", "flac": "s16"}
+_FRAME = {"flac": 4096}  # samples per packet the encoder takes (FLAC: its block size)
 
 
 class _Sink:
@@ -90,9 +92,14 @@ class OggEncoder:
         stream.bit_rate = self._bitrate
         if self._codec == "vorbis":
             stream.codec_context.options = {"strict": "-2"}  # FFmpeg's Vorbis is "experimental"
-        fmt = "flt" if self._codec == "opus" else "fltp"
+        frame_size = _FRAME.get(self._codec, 1024)
+        if self._codec == "flac":
+            stream.codec_context.options = {"frame_size": str(frame_size)}
         self._resampler = av.AudioResampler(
-            format=fmt, layout=self._layout, rate=self._rate, frame_size=1024
+            format=_SAMPLE_FORMATS[self._codec],
+            layout=self._layout,
+            rate=self._rate,
+            frame_size=frame_size,
         )
         self._stream = stream
         self._pts = 0

@@ -9,7 +9,9 @@ gets a short burst of recent audio and then the live stream; `Icy-MetaData: 1` l
 
 With `codec="vorbis"` or `"opus"` it broadcasts chained Ogg instead, as Icecast does
 (ogg_encoder.py): each programme segment is a new link, a new listener gets the current link's
-header pages first and then whole pages, and no ICY metadata is interleaved.
+header pages first and then whole pages, and no ICY metadata is interleaved. With
+`codec="flac"` it broadcasts native FLAC (flac_encoder.py): one stream header, then frames; a
+new listener gets the header first, then whole frames.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
+from radiowatch.engine.demo.flac_encoder import FlacEncoder
 from radiowatch.engine.demo.music_synthesis import STATION_RATE
 from radiowatch.engine.demo.ogg_encoder import OggEncoder
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 FRAME = 1152  # MP3 samples per frame
 CHUNK_SECONDS = 0.25  # how much audio is encoded and released at a time
 _KEEP_SECONDS = 10.0  # broadcast history kept for bursts
+_TYPES = {"mp3": "audio/mpeg", "flac": "audio/flac"}  # everything else is Ogg
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class IcecastStation:
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._serve_listener, self._host, self._port)
         port = self._server.sockets[0].getsockname()[1]
-        suffix = "mp3" if self.codec == "mp3" else "ogg"
+        suffix = self.codec if self.codec in _TYPES else "ogg"
         self.url = f"http://{self._host}:{port}/stream.{suffix}"
         self._producer = asyncio.get_running_loop().create_task(self._produce(), name="station")
         return self.url
@@ -144,15 +148,22 @@ class IcecastStation:
             await asyncio.wait(self._listeners, timeout=2)
 
     @property
+    def bytes_aired(self) -> int:
+        """Bytes of the broadcast so far (what a listener from the start received)."""
+        return self._total
+
+    @property
     def now_playing(self) -> str:
         return self._titles[-1][1]
 
     # -- the broadcast --------------------------------------------------------------------------
     async def _produce(self) -> None:
         loop = asyncio.get_running_loop()
-        encoder: Mp3Encoder | OggEncoder
+        encoder: Mp3Encoder | OggEncoder | FlacEncoder
         if self.codec == "mp3":
             encoder = Mp3Encoder(self._rate, self._bitrate, self._channels)
+        elif self.codec == "flac":
+            encoder = FlacEncoder(self._rate, self._channels)
         else:
             encoder = OggEncoder(self.codec, self._rate, self._bitrate, self._channels)
         started = time.time()
@@ -173,7 +184,7 @@ class IcecastStation:
                 self.schedule.append(Aired(segment.title, started + aired))
                 for i in range(0, segment.samples.size, chunk):
                     data = encoder.encode(segment.samples[i : i + chunk])
-                    if isinstance(encoder, OggEncoder) and encoder.headers:
+                    if not isinstance(encoder, Mp3Encoder) and encoder.headers:
                         self._note_link(encoder.headers)
                     aired += min(chunk, segment.samples.size - i) / self._rate
                     self.aired_s = aired
@@ -182,7 +193,7 @@ class IcecastStation:
                     if delay > 0:
                         await asyncio.sleep(delay)
             if not played_any or not self._loop_programme:
-                if isinstance(encoder, OggEncoder):
+                if not isinstance(encoder, Mp3Encoder):
                     self._release(encoder.close())
                 self._close_aired(started + aired)
                 return
@@ -227,7 +238,7 @@ class IcecastStation:
             wants_meta = b"icy-metadata: 1" in head.lower() and self.codec == "mp3"
             headers = [
                 "HTTP/1.0 200 OK",
-                f"Content-Type: {'audio/mpeg' if self.codec == 'mp3' else 'audio/ogg'}",
+                f"Content-Type: {_TYPES.get(self.codec, 'audio/ogg')}",
                 f"icy-name: {self.name}",
                 f"icy-br: {self._bitrate // 1000}",
                 "Cache-Control: no-cache",
@@ -253,7 +264,7 @@ class IcecastStation:
     async def _stream_to(self, writer: asyncio.StreamWriter, wants_meta: bool) -> None:
         position = max(0, self._total - self._burst_bytes)
         if self.codec != "mp3":
-            position = self._ogg_start(writer, position)
+            position = self._framed_start(writer, position)
         until_meta = self._metaint
         last_title = None
         while True:
@@ -282,9 +293,9 @@ class IcecastStation:
                         until_meta = self._metaint
             await writer.drain()
 
-    def _ogg_start(self, writer: asyncio.StreamWriter, wanted: int) -> int:
-        """Where an Ogg listener starts (a release, so a page boundary), after sending the
-        headers of the link it joins, unless it joins at the link's start."""
+    def _framed_start(self, writer: asyncio.StreamWriter, wanted: int) -> int:
+        """Where an Ogg or FLAC listener starts (a release, so a page or frame boundary), after
+        sending the headers of the link or stream it joins, unless it joins at its start."""
         starts = [off for off, _data in self._history if off >= wanted] or [self._total]
         position = starts[0]
         link = [(off, headers) for off, headers in self._links if off <= position]

@@ -5,7 +5,9 @@ Supported sources:
   (`Icy-MetaData: 1`); the `StreamTitle` blocks are cut out of the byte stream and reported, the
   audio bytes go to PyAV through a small file-like object.
 - `.m3u`/`.pls` playlists: the first http(s) entry is followed. HLS (`.m3u8`) is handed to
-  FFmpeg's own HLS demuxer, which refreshes the live playlist itself.
+  FFmpeg's own HLS demuxer, which refreshes the live playlist itself; each audio packet it
+  demuxes goes to the sink's `raw` (for the archive) as ADTS or MP3 before it is decoded
+  (hls.py: a copy, nothing re-encoded).
 
 Only the network is read, never the engine's disk: a stream URL must be http(s) (the registry
 refuses anything else before it gets here; this module checks again for streams stored by an
@@ -35,9 +37,12 @@ import numpy as np
 
 from radiowatch import __version__
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, StreamResampler
+from radiowatch.engine.streams.hls import HlsPackets
 
 # Samples are handed to the consumer in blocks of about this length (fewer thread hand-offs).
 BLOCK_SECONDS = 0.5
+# Packets in a row that fail to decode before the stream is given up as not audio (~2 s).
+MAX_DAMAGED_PACKETS = 80
 _PLAYLIST_TYPES = (
     "audio/x-mpegurl",
     "audio/mpegurl",
@@ -87,7 +92,8 @@ class IngestSink:
     def title(self, title: str) -> None: ...
 
     def raw(self, data: bytes) -> None:
-        """The stream's audio bytes as received (ICY metadata cut out), where they pass here."""
+        """The stream's audio bytes as received (ICY metadata cut out; HLS: its audio packets
+        as ADTS or MP3, hls.py)."""
 
 
 def ingest(
@@ -257,7 +263,10 @@ def _ingest_ffmpeg_url(
     url: str, sink: IngestSink, stop: threading.Event, options: IngestOptions
 ) -> None:
     _feed_container(
-        _open(url, timeout=(options.connect_timeout_s, options.read_timeout_s)), sink, stop
+        _open(url, timeout=(options.connect_timeout_s, options.read_timeout_s)),
+        sink,
+        stop,
+        hls=True,
     )
 
 
@@ -390,31 +399,61 @@ def _open(source, timeout=None, format: str | None = None):
 
 
 def _feed_container(
-    container, sink: IngestSink, stop: threading.Event, reader: IcyReader | None = None
+    container,
+    sink: IngestSink,
+    stop: threading.Event,
+    reader: IcyReader | None = None,
+    *,
+    hls: bool = False,
 ) -> None:
-    for samples in _decode(container, stop):
+    for samples in _decode(container, stop, sink.raw if hls else None):
         if reader is not None:
             reader.audio_seen = time.monotonic()
         sink.audio(samples)
 
 
-def _decode(container, stop: threading.Event) -> Iterator[np.ndarray]:
-    """Decoded samples in ~BLOCK_SECONDS blocks until the stream ends or `stop` is set."""
+def _decode(
+    container, stop: threading.Event, on_packet: Callable[[bytes], None] | None = None
+) -> Iterator[np.ndarray]:
+    """Decoded samples in ~BLOCK_SECONDS blocks until the stream ends or `stop` is set;
+    `on_packet` (HLS) gets each audio packet as the archive keeps it, before it is decoded."""
     with container:
         if not container.streams.audio:
             raise IngestError("the stream contains no audio track")
+        stream = container.streams.audio[0]
+        kept = (
+            HlsPackets(stream.codec_context.name, stream.codec_context.extradata)
+            if on_packet is not None
+            else None
+        )
         resampler = StreamResampler()
         pending: list[np.ndarray] = []
         have = 0
         block = int(BLOCK_SECONDS * SAMPLE_RATE)
+        damaged = 0
         try:
-            for frame in container.decode(container.streams.audio[0]):
+            for packet in container.demux(stream):
                 if stop.is_set():
                     return
-                samples = resampler.feed(frame)
-                if samples.size:
-                    pending.append(samples)
-                    have += samples.size
+                if kept is not None and on_packet is not None and packet.size:
+                    data = kept.bytes_of(bytes(packet))
+                    if data:
+                        on_packet(data)
+                try:
+                    frames = packet.decode()
+                except av.InvalidDataError:
+                    # a damaged frame (bytes hit on the way, a broken media segment): skipped,
+                    # as a player does; a run of them is no audio stream
+                    damaged += 1
+                    if damaged > MAX_DAMAGED_PACKETS:
+                        raise
+                    continue
+                damaged = 0
+                for frame in frames:
+                    samples = resampler.feed(frame)
+                    if samples.size:
+                        pending.append(samples)
+                        have += samples.size
                 if have >= block:
                     yield np.concatenate(pending)
                     pending, have = [], 0

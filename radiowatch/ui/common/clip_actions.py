@@ -1,7 +1,8 @@
 """“Listen” and “Save clip…” for a play: its archived audio, from the engine that heard it.
 
 The engine keeps what each station sent (engine/archive/); a play's clip is its audio with
-`PAD_S` seconds before and after, as broadcast (MP3, AAC or Ogg, not re-encoded) or as MP3.
+`PAD_S` seconds before and after, as broadcast (MP3, AAC, Ogg or FLAC, not re-encoded) or as
+MP3.
 Any tab that shows plays (History, the now-playing cards) adds these actions to its menu with
 `add_to_menu(menu, play)`; the actions say why they are off where there is nothing to fetch
 (the AudD cloud keeps no audio; a play entered by hand has no station). Whether the engine
@@ -44,7 +45,7 @@ PAD_S = 5.0
 # A play reported without a length (announced at its start) is fetched for this long.
 UNKNOWN_LENGTH_S = 180.0
 MP3_FILTER = "MP3 audio (*.mp3)"
-ORIGINAL_FILTER = "As broadcast, not re-encoded (*.mp3 *.aac *.ogg)"
+ORIGINAL_FILTER = "As broadcast, not re-encoded (*.mp3 *.aac *.ogg *.flac)"
 
 CHECKING = "Checking whether the engine still keeps this play's audio…"
 

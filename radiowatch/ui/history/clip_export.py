@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_NAME = 120  # characters before the extension: well inside every file system's limit
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-EXTENSIONS = (".mp3", ".aac", ".ogg")
+EXTENSIONS = (".mp3", ".aac", ".ogg", ".flac")
 NOT_KEPT_CODE = 50  # the engine's "invalid request" answer to a clip it has no audio for
 
 Progress = Callable[[int, int], None]

@@ -10,6 +10,7 @@ import io
 import av
 import numpy as np
 
+from radiowatch.engine.demo.flac_encoder import FlacEncoder
 from radiowatch.engine.demo.music_synthesis import STATION_RATE, SongRecipe, render_song, to_rate
 from radiowatch.engine.demo.ogg_encoder import OggEncoder
 from radiowatch.engine.demo.station import Mp3Encoder
@@ -41,6 +42,27 @@ def ogg_pieces(
     for n, i in enumerate(range(0, samples.size, step)):
         chunk = samples[i : i + step]
         data = encoder.new_link() if n in links else b""
+        data += encoder.encode(chunk)
+        pieces.append((data, to_rate(chunk, STATION_RATE, SAMPLE_RATE)))
+    last, audio = pieces[-1]
+    pieces[-1] = (last + encoder.close(), audio)
+    return pieces
+
+
+def flac_pieces(
+    samples: np.ndarray, *, restarts_at_s: tuple[float, ...] = ()
+) -> list[tuple[bytes, np.ndarray]]:
+    """The same for a native FLAC stream (its header, then frames) whose source reconnects at
+    each of `restarts_at_s`: the stream's last frame, then a new header and frames from 0."""
+    encoder = FlacEncoder(STATION_RATE, 2)
+    step = int(PIECE_S * STATION_RATE)
+    restarts = {int(t / PIECE_S) for t in restarts_at_s}
+    pieces = []
+    for n, i in enumerate(range(0, samples.size, step)):
+        chunk = samples[i : i + step]
+        data = b""
+        if n in restarts:
+            data, encoder = encoder.close(), FlacEncoder(STATION_RATE, 2)
         data += encoder.encode(chunk)
         pieces.append((data, to_rate(chunk, STATION_RATE, SAMPLE_RATE)))
     last, audio = pieces[-1]

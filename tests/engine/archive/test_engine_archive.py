@@ -1,11 +1,13 @@
 """The archive in the running engine, end to end over HTTP: a play's clip holds the play's
-audio, for an MP3 station and for chained Ogg Vorbis and Opus stations (kept as Ogg, not
-re-encoded); an engine killed mid-segment leaves an archive that reads back; a track added to the
+audio, for an MP3 station, for chained Ogg Vorbis and Opus stations (kept as Ogg, not
+re-encoded), for a native FLAC station (kept as FLAC) and for an HLS station (its AAC kept as
+ADTS); an engine killed mid-segment leaves an archive that reads back; a track added to the
 catalog finds its past play once, as a play marked `found_later` in the long poll, and adding
 (searching) it again finds nothing new, nor duplicates the live play of a known track."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sqlite3
 import time
@@ -24,6 +26,7 @@ from radiowatch.engine.fingerprint.catalog import Catalog
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
 from tests.engine.archive.feed import babble, decode
 from tests.support.engine_process import running_engine
+from tests.support.hls_station import PLAYLIST, LiveHlsServer, hls_media
 from tests.support.longpoll_collector import LongpollCollector
 from tests.support.stations import BackgroundLoop, songs
 
@@ -107,18 +110,46 @@ def _wait(condition, timeout: float, engine) -> None:
         time.sleep(0.25)
 
 
-MIME = {"mp3": "audio/mpeg", "vorbis": "audio/ogg", "opus": "audio/ogg"}
-FORMAT = {"mp3": "mp3", "vorbis": "ogg", "opus": "ogg"}
+MIME = {
+    "mp3": "audio/mpeg",
+    "vorbis": "audio/ogg",
+    "opus": "audio/ogg",
+    "flac": "audio/flac",
+    "hls": "audio/aac",
+}
+FORMAT = {"mp3": "mp3", "vorbis": "ogg", "opus": "ogg", "flac": "flac", "hls": "aac"}
+MAGIC = {"vorbis": b"OggS", "opus": b"OggS", "flac": b"fLaC", "hls": b"\xff\xf1"}
 
 
-@pytest.mark.parametrize("codec", ["mp3", "vorbis", "opus"])
+class _Station:
+    """The programme on air: an Icecast station (MP3, Ogg or FLAC), or an HLS one (AAC in
+    MPEG-TS behind a live playlist); `bytes_per_s` is what it sends a second of audio."""
+
+    def __init__(self, stack: contextlib.ExitStack, bg, programme, codec: str, folder) -> None:
+        if codec != "hls":
+            icecast = bg.start_station(programme, loop_programme=False, codec=codec)
+            self.url = icecast.url
+            self.bytes_per_s = lambda: icecast.bytes_aired / icecast.aired_s
+            return
+        samples = np.concatenate([segment.samples for segment in programme()])
+        media = hls_media(samples, folder / "hls", segment_s=1, bitrate=128_000)
+        web = stack.enter_context(LiveHlsServer(media))
+        self.url = web.url + PLAYLIST
+        self.bytes_per_s = lambda: media.audio_bytes / media.seconds
+
+
+@pytest.mark.parametrize("codec", ["mp3", "vorbis", "opus", "flac", "hls"])
 def test_a_plays_clip_holds_the_plays_audio(tmp_path, codec):
     first, second = songs(2)
-    with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
+    with (
+        BackgroundLoop() as bg,
+        contextlib.ExitStack() as stack,
+        running_engine(tmp_path / "engine", settings=SETTINGS) as engine,
+    ):
         _upload(engine, 1, first)
         _upload(engine, 2, second)
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
-        station = bg.start_station(_programme(first, second), loop_programme=False, codec=codec)
+        station = _Station(stack, bg, _programme(first, second), codec, tmp_path)
         assert engine.api("addStream", url=station.url, radio_id=RADIO_ID)["status"] == "success"
         category = engine.api("getStreams")["result"][0]["longpoll_category"]
         with LongpollCollector(engine.base_url, category, poll_timeout=1) as events:
@@ -154,8 +185,9 @@ def test_a_plays_clip_holds_the_plays_audio(tmp_path, codec):
             if codec == "mp3":
                 assert as_mp3.content == original.content  # nothing re-encoded
             else:
-                assert original.content.startswith(b"OggS")
-                assert original.headers["content-disposition"].endswith('.ogg"')
+                assert original.content.startswith(MAGIC[codec])
+                extension = FORMAT[codec]
+                assert original.headers["content-disposition"].endswith(f'.{extension}"')
             for content in (original.content, as_mp3.content):
                 audio = decode(content)
                 assert audio.size / SAMPLE_RATE == pytest.approx(end - start + 4, abs=1.0)
@@ -170,20 +202,24 @@ def test_a_plays_clip_holds_the_plays_audio(tmp_path, codec):
     assert kept["complete"] and kept["formats"] == [FORMAT[codec]]
     (station_usage,) = usage["stations"]
     assert station_usage["radio_id"] == RADIO_ID
+    # what a station-day costs is what the station sends in a day (MP3: 128 kbit/s; FFmpeg's
+    # Vorbis and FLAC encoders choose their own bitrate)
+    sent_per_s = station.bytes_per_s()
     if codec == "mp3":
-        assert station_usage["audio_mb_per_day"] == pytest.approx(
-            128_000 / 8 * 86400 / 1e6, rel=0.1
-        )
-    else:  # FFmpeg's Vorbis encoder chooses its own bitrate
-        assert station_usage["audio_mb_per_day"] > 0
+        assert sent_per_s == pytest.approx(128_000 / 8, rel=0.02)
+    assert station_usage["audio_mb_per_day"] == pytest.approx(sent_per_s * 86400 / 1e6, rel=0.1)
 
 
-@pytest.mark.parametrize("codec", ["mp3", "vorbis"])
+@pytest.mark.parametrize("codec", ["mp3", "vorbis", "flac", "hls"])
 def test_a_killed_engine_leaves_a_readable_archive(tmp_path, codec):
     (recipe,) = songs(1)
-    with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
+    with (
+        BackgroundLoop() as bg,
+        contextlib.ExitStack() as stack,
+        running_engine(tmp_path / "engine", settings=SETTINGS) as engine,
+    ):
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
-        station = bg.start_station(_programme(recipe, recipe), loop_programme=False, codec=codec)
+        station = _Station(stack, bg, _programme(recipe, recipe), codec, tmp_path)
         engine.api("addStream", url=station.url, radio_id=RADIO_ID)
         db = engine.data_dir / "archive" / "archive.sqlite"
 
@@ -204,7 +240,11 @@ def test_a_killed_engine_leaves_a_readable_archive(tmp_path, codec):
         after = {r[0]: r for r in rows()}
         recovered = after[open_at_kill[0][0]]
         assert recovered[2] is not None  # closed by the restart, with its measured length
-        assert recovered[2] == pytest.approx(killed_at, abs=2.0)
+        # an HLS player starts three media segments (here 1 s each) back, received at once:
+        # its plays and its archive alike are timed from the first, so they run that much
+        # ahead of the wall clock (recorder.py)
+        lead = 3.0 if codec == "hls" else 0.0
+        assert recovered[2] == pytest.approx(killed_at + lead, abs=2.0)
         first_start = min(r[1] for r in after.values())
         clip = _clip(engine, radio_id=RADIO_ID, start=first_start, end=recovered[2] - 0.5, pad=0)
         usage = _archive(engine, "usage")

@@ -190,10 +190,10 @@ def test_a_stream_that_is_not_mp3_or_aac_keeps_only_peaks(tmp_path):
     archive.close()
 
 
-def test_a_clip_reads_on_across_segments_when_the_clock_settles_between_them(tmp_path, pieces):
-    """Audio that arrives a little early lowers the connection's clock: a segment closed after
-    that starts a few ms before the previous one ended. A clip across them still holds every
-    frame once, whole."""
+def test_audio_arriving_early_keeps_the_clock_plays_have(tmp_path, pieces):
+    """Audio that arrives a little early does not move the connection's clock: the monitor's
+    plays keep the clock of the connection's first audio (streams/monitor.py), and so do the
+    segments, one right after the other. A clip across them holds every frame once, whole."""
     archive, clock = _archive(tmp_path)
     began = clock.now
     recorder = archive.recorder(1)
@@ -207,9 +207,10 @@ def test_a_clip_reads_on_across_segments_when_the_clock_settles_between_them(tmp
         recorder.audio(audio)
     recorder.end()
     rows = archive.db.segments(1)
-    assert any(b.start_s < a.end_s - 0.1 for a, b in zip(rows, rows[1:], strict=False))
+    assert rows[0].start_s == pytest.approx(began, abs=0.01)
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after.start_s == pytest.approx(before.end_s, abs=1e-6)
     clip = cut_clip(archive, 1, began + 1.0, began + 18.0, pad_s=0)
     audio = decode(clip.data, strict=True)
-    # every frame once: the 0.2 s the clock stepped back are in the audio, not skipped
-    assert audio.size / fp.SAMPLE_RATE == pytest.approx(clip.end_s - clip.start_s + 0.2, abs=0.05)
+    assert audio.size / fp.SAMPLE_RATE == pytest.approx(clip.end_s - clip.start_s, abs=0.05)
     archive.close()

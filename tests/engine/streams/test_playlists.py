@@ -1,16 +1,12 @@
 """Stations are often given as something other than the audio stream itself: a live HLS playlist
-of AAC segments, or a .pls/.m3u file pointing at the Icecast stream. The engine follows each to
+of AAC segments (tests/support/hls_station.py), or a .pls/.m3u file pointing at the Icecast stream. The engine follows each to
 the audio and reports the song on air as a play, exactly as for a direct stream."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -22,6 +18,7 @@ from radiowatch.engine.demo.music_synthesis import (
     render_talk,
 )
 from tests.support.engine_process import running_engine
+from tests.support.hls_station import PLAYLIST, LiveHlsServer, hls_media
 from tests.support.longpoll_collector import LongpollCollector
 from tests.support.stations import BackgroundLoop, song_programme, songs, wav_bytes
 
@@ -48,7 +45,7 @@ def test_hls_pls_and_m3u_stations_each_produce_their_play(tmp_path):
             render_talk(14, STATION_RATE, seed=6),
         ]
     )
-    segments = hls_segments(hls_audio, tmp_path / "hls")
+    media = hls_media(hls_audio, tmp_path / "hls", segment_s=SEGMENT_S, bitrate=96_000)
     with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
         for audio_id, recipe in enumerate((hls_song, pls_song, m3u_song), start=1):
             reply = engine.upload(
@@ -65,11 +62,11 @@ def test_hls_pls_and_m3u_stations_each_produce_their_play(tmp_path):
             )
             for recipe in (pls_song, m3u_song)
         )
-        with PlaylistServer(
-            segments, pls_target=pls_station.url, m3u_target=m3u_station.url
+        with LiveHlsServer(
+            media, _playlist_files(pls_target=pls_station.url, m3u_target=m3u_station.url)
         ) as web:
             for radio_id, path in (
-                (HLS_ID, "/live/index.m3u8"),
+                (HLS_ID, PLAYLIST),
                 (PLS_ID, "/radio.pls"),
                 (M3U_ID, "/radio.m3u"),
             ):
@@ -110,121 +107,18 @@ def test_hls_pls_and_m3u_stations_each_produce_their_play(tmp_path):
     assert {"/live/seg000.ts", "/live/seg004.ts"} <= served
 
 
-def hls_segments(samples: np.ndarray, folder: Path) -> list[tuple[float, bytes]]:
-    """Encode mono audio as AAC in MPEG-TS segments with FFmpeg's HLS muxer (through PyAV);
-    returns (duration, bytes) per segment, in order."""
-    folder.mkdir()
-    playlist = folder / "index.m3u8"
-    with av.open(
-        str(playlist),
-        "w",
-        format="hls",
-        options={
-            "hls_time": str(SEGMENT_S),
-            "hls_list_size": "0",
-            "hls_playlist_type": "vod",
-            "hls_segment_filename": str(folder / "seg%03d.ts"),
-        },
-    ) as container:
-        stream = container.add_stream("aac", rate=STATION_RATE, layout="mono")
-        stream.bit_rate = 96_000
-        for start in range(0, samples.size, 1024):
-            frame = av.AudioFrame.from_ndarray(
-                samples[start : start + 1024].reshape(1, -1), format="fltp", layout="mono"
-            )
-            frame.sample_rate = STATION_RATE
-            frame.pts = start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    lines = playlist.read_text().splitlines()
-    return [
-        (float(line.split(":", 1)[1].rstrip(",")), (folder / lines[i + 1]).read_bytes())
-        for i, line in enumerate(lines)
-        if line.startswith("#EXTINF:")
-    ]
-
-
-class PlaylistServer:
-    """A loopback web server: a *live* HLS playlist that gains a segment every SEGMENT_S seconds
-    (a sliding window of the latest six, like a broadcaster's), its segments, and a .pls and an
-    .m3u file pointing at Icecast stations."""
-
-    def __init__(
-        self, segments: list[tuple[float, bytes]], *, pls_target: str, m3u_target: str
-    ) -> None:
-        self.segments = segments
-        self.requests: list[str] = []
-        self._started = time.monotonic()
-        self._files = {
-            "/radio.pls": (
-                "audio/x-scpls",
-                (
-                    f"[playlist]\nNumberOfEntries=1\nFile1={pls_target}\nTitle1=Test FM\n"
-                    "Length1=-1\nVersion=2\n"
-                ).encode(),
-            ),
-            "/radio.m3u": (
-                "audio/x-mpegurl",
-                f"#EXTM3U\n#EXTINF:-1,Test FM\n{m3u_target}\n".encode(),
-            ),
-        }
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                server.requests.append(self.path)
-                found = server.resource(self.path)
-                if found is None:
-                    self.send_error(404)
-                    return
-                kind, body = found
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def resource(self, path: str) -> tuple[str, bytes] | None:
-        if path in self._files:
-            return self._files[path]
-        if path == "/live/index.m3u8":
-            return "application/vnd.apple.mpegurl", self.live_playlist()
-        name = path.removeprefix("/live/")
-        if name.startswith("seg") and name.endswith(".ts") and name[3:-3].isdigit():
-            index = int(name[3:-3])
-            if index < self.published():
-                return "video/mp2t", self.segments[index][1]
-        return None
-
-    def published(self) -> int:
-        """Three segments are up at once; then one more every SEGMENT_S seconds."""
-        elapsed = time.monotonic() - self._started
-        return min(len(self.segments), 3 + int(elapsed / SEGMENT_S))
-
-    def live_playlist(self) -> bytes:
-        last = self.published()
-        first = max(0, last - 6)
-        lines = [
-            "#EXTM3U",
-            "#EXT-X-VERSION:3",
-            f"#EXT-X-TARGETDURATION:{SEGMENT_S}",
-            f"#EXT-X-MEDIA-SEQUENCE:{first}",
-        ]
-        for index in range(first, last):
-            lines += [f"#EXTINF:{self.segments[index][0]:.3f},", f"seg{index:03d}.ts"]
-        return ("\n".join(lines) + "\n").encode()
-
-    def __enter__(self) -> PlaylistServer:
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+def _playlist_files(*, pls_target: str, m3u_target: str) -> dict[str, tuple[str, bytes]]:
+    """A .pls and an .m3u file pointing at Icecast stations."""
+    return {
+        "/radio.pls": (
+            "audio/x-scpls",
+            (
+                f"[playlist]\nNumberOfEntries=1\nFile1={pls_target}\nTitle1=Test FM\n"
+                "Length1=-1\nVersion=2\n"
+            ).encode(),
+        ),
+        "/radio.m3u": (
+            "audio/x-mpegurl",
+            f"#EXTM3U\n#EXTINF:-1,Test FM\n{m3u_target}\n".encode(),
+        ),
+    }
