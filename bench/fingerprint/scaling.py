@@ -212,6 +212,28 @@ class Table:
         return np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])
 
 
+def check_decoys(table: Table, decoys: DecoyCatalog) -> None:
+    """Stop if the cached decoy segment does not hold these decoys' keys where their stored
+    peaks are. The cache is named by size only, so a pool listed in another order (the
+    --decoy-dirs order) would otherwise pair one decoy's keys with another's peaks: decoys
+    that never verify, and best-negative figures that look better than they are."""
+    for j in sorted({0, decoys.n // 2, decoys.n - 1}):
+        t, f, s = decoys.peaks(j)
+        lo = min(200, max(int(t.max()) - 300, 0))
+        sel = (t >= lo) & (t < lo + 300)
+        window = Peaks((t[sel] - lo).astype(np.int32), f[sel].astype(np.float32), s[sel])
+        m = match(np.zeros(0, np.float32), table, peaks=window)
+        # the window must verify far above chance, `lo` frames into a decoy: this one or one
+        # with the same music (a pool track recurs transposed; the pool holds a few duplicates)
+        k = int(np.searchsorted(decoys.bases, m.position - lo + 3, "right")) - 1 if m else -1
+        if m is None or m.score < 15 or k < 0 or abs(m.position - int(decoys.bases[k]) - lo) > 3:
+            raise SystemExit(
+                f"the cached decoy segment does not match decoy {j} of this pool: it was built "
+                "from another pool or order (--decoy-dirs, in the order the cache was made), "
+                "or remove the cache's decoys-*.name to rebuild it"
+            )
+
+
 def scaling(args) -> None:
     cat = Catalog.open(args.db)
     snap = cat._snapshot_or_raise()  # read-only use of the loaded index
@@ -240,6 +262,8 @@ def scaling(args) -> None:
         decoys = DecoyCatalog(pool, len(own), n_decoys, base) if n_decoys else None
         seg = decoy_segment(args.cache, decoys, n_decoys) if decoys is not None else None
         table = Table(snap, seg, decoys)
+        if decoys is not None:
+            check_decoys(table, decoys)
         res = {"pos": [], "neg": []}
         ok = wrong = fp = 0
         best_neg = best_decoy = 0.0
