@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import hashlib
 import pickle
 import sys
@@ -58,6 +59,7 @@ from radiowatch.engine.fingerprint.landmarks import (  # noqa: E402
     find_peaks,
 )
 from radiowatch.engine.fingerprint.reference_peaks import half_bands  # noqa: E402
+from radiowatch.engine.fingerprint.spectral_evidence import evidence_grid  # noqa: E402
 
 HEIGHT = 2 * N_BANDS + 2
 
@@ -170,7 +172,17 @@ def _query_white(path: Path):
 
 
 def spectral_score(
-    peaks, cand, position, reference_peaks, *, dt=1, clip=12.0, blend=0.0, null=False, gap=10
+    peaks,
+    cand,
+    position,
+    reference_peaks,
+    *,
+    dt=1,
+    clip=12.0,
+    blend=0.0,
+    null=False,
+    gap=10,
+    step=1,
 ):
     """Evidence from the query's whitened spectrogram under every reference peak (not only
     where the query kept a peak): the neighbourhood maximum there, above what the query's
@@ -199,7 +211,7 @@ def spectral_score(
         # reference's own clustering (chords, drum frames) kept
         resid = peaks.resid
         n_t = resid.shape[0]
-        shifts = np.arange(gap, n_t - gap + 1)
+        shifts = np.arange(gap, n_t - gap + 1, step)
         if shifts.size < 20:
             return base
         sums = resid[(tq[None, :] + shifts[:, None]) % n_t, fq[None, :]].sum(axis=1)
@@ -225,10 +237,15 @@ def _attach_white(peaks, white, dt=1, clip=12.0):
 
 
 VARIANTS: dict[str, Callable | None] = {
+    "engine": None,
     "spec": spectral_score,
     "spec_half": lambda *a: spectral_score(*a, blend=0.5),
     "spec_b03": lambda *a: spectral_score(*a, blend=0.3),
     "snull": lambda *a: spectral_score(*a, null=True),
+    "snull_half_s2": lambda *a: spectral_score(*a, null=True, blend=0.5, step=2),
+    "snull_half_s3": lambda *a: spectral_score(*a, null=True, blend=0.5, step=3),
+    "snull_b04": lambda *a: spectral_score(*a, null=True, blend=0.4),
+    "snull_b06": lambda *a: spectral_score(*a, null=True, blend=0.6),
     "snull_half": lambda *a: spectral_score(*a, null=True, blend=0.5),
     "spec_b07": lambda *a: spectral_score(*a, blend=0.7),
     "sparse18": lambda p, *a: ver.verification_score(_sparse(p, 18), *a),
@@ -247,8 +264,18 @@ VARIANTS: dict[str, Callable | None] = {
 
 
 def _floor_peaks(
-    samples, per_s, *, q=20.0, sub=0.0, rank=0.0, gate=None, keep=-20.0, gmed=None, zg=None,
-    wz=None, zr=0.0,
+    samples,
+    per_s,
+    *,
+    q=20.0,
+    sub=0.0,
+    rank=0.0,
+    gate=None,
+    keep=-20.0,
+    gmed=None,
+    zg=None,
+    wz=None,
+    zr=0.0,
 ):
     """find_peaks with a per-band noise floor (the `q`th percentile of the band's level over
     the clip, dB): `sub` x the floor's power subtracted from each band before whitening (the
@@ -411,6 +438,8 @@ def main() -> None:
     tables = {len(snap.track_ids): scaling.Table(snap, None, None)} | {
         n: scaling.Table(snap, seg, dec) for n, (seg, dec) in decoys.items()
     }
+    for n, (_seg, dec) in decoys.items():
+        scaling.check_decoys(tables[n], dec)
     runs = [(name, tables, spec) for spec in a.peaks for name in a.variants]
     if a.dense:
         dense_file = a.db / "dense-peaks.pkl"
@@ -435,7 +464,7 @@ def main() -> None:
             runs.append((f"dense {per_s:g}/s", dense_tables, a.peaks[0]))
     pos = [r for r in rows if r["kind"] == "positive"]
     neg = [r for r in rows if r["kind"] != "positive"]
-    if any(v.startswith(("spec", "snull")) for v in a.variants):
+    if any(v.startswith(("spec", "snull", "engine")) for v in a.variants):
         wfile = a.db / "query-white.pkl"
         if not wfile.exists():
             with ProcessPoolExecutor(2) as ex:
@@ -445,13 +474,21 @@ def main() -> None:
         for qp in qpeaks_by_spec.values():
             for name, (p, _cpu) in qp.items():
                 _attach_white(p, whites[name])
+    if "engine" in a.variants:  # verification.py as it is, the clips carrying their evidence
+        wfile = a.db / "query-white.pkl"
+        whites = pickle.load(wfile.open("rb"))
+        evidence = {name: evidence_grid(w.astype(np.float32)) for name, w in whites.items()}
     saved = {}
     for name, tabs, spec in runs:
         fn = VARIANTS.get(name)
         matcher.verification_score = fn or ver.verification_score
         qpeaks = qpeaks_by_spec[spec]
+        if name == "engine":
+            qpeaks = {
+                k: (dataclasses.replace(p, evidence=evidence[k]), c) for k, (p, c) in qpeaks.items()
+            }
 
-        def answer(table, r, cpu):
+        def answer(table, r, cpu, qpeaks=qpeaks):
             t0 = time.process_time()
             m = matcher.match(None, table, peaks=qpeaks[r["file"]][0])
             cpu.append(time.process_time() - t0)
@@ -470,8 +507,10 @@ def main() -> None:
         best = {n: max(v) for n, v in negs.items()}
         saved[(spec, name)] = {"pos": [(s, t, o, r["file"]) for s, t, o, r in ps], "neg": negs}
         peak_cpu = np.array([c for _p, c in qpeaks.values()])
-        print(f"== {spec} / {name}: best negative "
-              + " / ".join(f"{n}: {v:.2f}" for n, v in best.items()))
+        print(
+            f"== {spec} / {name}: best negative "
+            + " / ".join(f"{n}: {v:.2f}" for n, v in best.items())
+        )
         print(
             f"   CPU per query: peaks {np.nanmean(peak_cpu) * 1e3:.1f} ms, match positives "
             f"{np.mean(cpu_pos) * 1e3:.1f} ms (p95 {np.percentile(cpu_pos, 95) * 1e3:.1f}), "

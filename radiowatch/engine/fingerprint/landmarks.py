@@ -23,6 +23,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter, uniform_filter1d
 
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
+from radiowatch.engine.fingerprint.spectral_evidence import evidence_grid
 
 N_FFT = 1024
 HOP = 256
@@ -58,11 +59,14 @@ QUERY_DENSITY = Density(peaks_per_s=36.0, fanout=12)
 @dataclass
 class Peaks:
     """Spectral peaks: frame index (int), fractional band position (float) and, when known,
-    the strength they were ranked by (triplet keys pick a peak's partners by it)."""
+    the strength they were ranked by (triplet keys pick a peak's partners by it). A clip
+    query also carries its spectral evidence grid (spectral_evidence.py; frames from the
+    clip's first), which verification weighs beside the peaks."""
 
     t: np.ndarray
     f: np.ndarray
     strength: np.ndarray | None = None
+    evidence: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -108,13 +112,15 @@ def band_spectrogram(samples: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(bands + 1e-10)
 
 
-def find_peaks(samples: np.ndarray, peaks_per_s: float) -> Peaks:
+def find_peaks(samples: np.ndarray, peaks_per_s: float, *, with_evidence: bool = False) -> Peaks:
     """Local maxima of the whitened band spectrogram, the strongest `peaks_per_s` per second
-    (strength: prominence over the band's running mean, plus LOUDNESS_WEIGHT x level)."""
+    (strength: prominence over the band's running mean, plus LOUDNESS_WEIGHT x level); with
+    `with_evidence`, also the clip's spectral evidence grid (a query clip's, for verification)."""
     spec = band_spectrogram(samples)
     if spec.shape[0] < 3:
         return Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32))
     white = spec - uniform_filter1d(spec, WHITEN_FRAMES, axis=0, mode="nearest")
+    evidence = evidence_grid(white) if with_evidence else None
     local_max = maximum_filter(white, size=PEAK_NEIGHBOURHOOD, mode="constant", cval=-1e9)
     # an absolute floor drops digital silence; the whitened floor drops flat noise
     is_peak = (white == local_max) & (white > 3.0) & (spec > -75.0)
@@ -129,7 +135,10 @@ def find_peaks(samples: np.ndarray, peaks_per_s: float) -> Peaks:
     f = b + np.clip(delta, -0.5, 0.5)
     order = np.lexsort((f, t))
     return Peaks(
-        t[order].astype(np.int32), f[order].astype(np.float32), strength[order].astype(np.float32)
+        t[order].astype(np.int32),
+        f[order].astype(np.float32),
+        strength[order].astype(np.float32),
+        evidence,
     )
 
 
