@@ -410,6 +410,7 @@ def main() -> None:
         "--peaks", nargs="*", default=["base"], help="query peak variants (_parse_peaks)"
     )
     ap.add_argument("--save", type=Path, help="pickle every answer here (per run)")
+    ap.add_argument("--verify-top", type=int, help="alignments verified per query (matcher)")
     a = ap.parse_args()
     with open(a.corpus / "queries.csv") as fh:
         rows = list(csv.DictReader(fh))
@@ -478,6 +479,8 @@ def main() -> None:
         wfile = a.db / "query-white.pkl"
         whites = pickle.load(wfile.open("rb"))
         evidence = {name: evidence_grid(w.astype(np.float32)) for name, w in whites.items()}
+    if a.verify_top:
+        matcher.VERIFY_TOP = a.verify_top
     saved = {}
     for name, tabs, spec in runs:
         fn = VARIANTS.get(name)
