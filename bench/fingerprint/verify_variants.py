@@ -17,7 +17,13 @@ Variants: `base` (verification.py as it is), `unexplained` (a frame's / band's b
 the query peaks no reference peak explains), `dt1` (+-1 frame), `refit1` / `refit2` (time
 scale and offset re-fitted on the verified pairs, then +-1 / +-2 frames), `cap1` / `cap2`
 (matches capped at 1 / 2 per reference frame, chance per frame from the same per-peak rates),
-`cap1_dt1`.
+`cap1_dt1`. Session 17: `sparse18/24/30` (verification on the strongest N query peaks per
+second), `unit` (also at speed 1.00), `spec*` / `snull*` (the clip's spectral evidence under
+the reference peaks, chance from band and frame means or from circular time shifts, alone or
+blended with the peak score), `engine` (verification.py with each clip's evidence attached,
+i.e. what the engine does now). `--peaks base floor:q=20,sub=1,...` varies the query peaks
+instead (`_parse_peaks`); `--verify-top N` the alignments verified. The decoy order of
+`--decoy-dirs` must be the cache's (scaling.check_decoys refuses another).
 """
 
 from __future__ import annotations
