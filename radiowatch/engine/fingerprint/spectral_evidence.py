@@ -29,6 +29,9 @@ from scipy.ndimage import maximum_filter
 CLIP_DB = 12.0  # a whitened level beyond this says nothing more (one loud partial)
 NULL_GAP_FRAMES = 10  # shifts nearer than this overlap the true alignment's tolerance
 NULL_STEP = 2  # every other shift: the same null, half the gathers
+# at most this many shifts (a 10 s clip has ~145): a long file queried whole costs time in
+# proportion to its length, not to its length squared (every 3rd shift measured the same)
+MAX_NULL_SHIFTS = 150
 MIN_NULL_SHIFTS = 20  # fewer (a clip under ~1.3 s): no evidence score
 
 
@@ -52,7 +55,9 @@ def evidence_z(
     frames `ref_t`, half-bands) of one alignment exceeds the same peaks at wrong alignments;
     None when the clip is too short for a null or no peak falls inside it."""
     n_t, n_b = grid.shape
-    shifts = np.arange(NULL_GAP_FRAMES, n_t - NULL_GAP_FRAMES + 1, NULL_STEP)
+    span = n_t - 2 * NULL_GAP_FRAMES + 1
+    step = max(NULL_STEP, -(-span // MAX_NULL_SHIFTS))
+    shifts = np.arange(NULL_GAP_FRAMES, n_t - NULL_GAP_FRAMES + 1, step)
     if shifts.size < MIN_NULL_SHIFTS:
         return None
     tq = np.rint((ref_t - position) / time_scale).astype(np.int64)
