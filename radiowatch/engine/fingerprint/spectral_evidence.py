@@ -2,10 +2,11 @@
 kept a peak there.
 
 Verification counts reference peaks that have a query peak next to them (verification.py).
-Under heavy noise the query's peak quota goes mostly to the noise (a 10 s clip at pink SNR
-0 dB keeps under a fifth of the peaks the clean clip has), yet the music is still there: its
-partials still lift the query's whitened spectrogram where the reference has its peaks, just
-not enough to be among the strongest peaks of their second. This module measures that lift.
+Under heavy noise the query's peak quota goes largely to the noise (a 10 s clip at pink SNR
+0 dB keeps a median 41 % of the peaks the clean clip has, a tenth of them under 19 %), yet
+the music is still there: its partials still lift the query's whitened spectrogram where the
+reference has its peaks, just not enough to be among the strongest peaks of their second.
+This module measures that lift.
 
 For a clip the query keeps `evidence_grid`: its whitened band spectrogram (as find_peaks sees
 it), clipped, maximum over +-1 frame and +-1 band (the tolerance verification allows), minus
