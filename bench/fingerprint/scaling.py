@@ -212,6 +212,28 @@ class Table:
         return np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])
 
 
+def check_decoys(table: Table, decoys: DecoyCatalog) -> None:
+    """Stop if the cached decoy segment does not hold these decoys' keys where their stored
+    peaks are. The cache is named by size only, so a pool listed in another order (the
+    --decoy-dirs order) would pair one decoy's keys with another's peaks: decoys that never
+    verify, and best-negative figures that look better than they are. (A search for a decoy's
+    own window is no test: at 100,000 tracks each pool track recurs ~275 times, transposed.)"""
+    for j in sorted({0, decoys.n // 2, decoys.n - 1}):
+        t, f, s = decoys.peaks(j)
+        keys, frames = catalog_keys(Peaks(t, f.astype(np.float32), s))
+        pick = np.linspace(0, keys.size - 1, min(300, keys.size)).astype(np.int64)
+        q, pos = table.lookup(keys[pick])
+        want = frames[pick].astype(np.int64) + int(decoys.bases[j])
+        found = np.zeros(pick.size, bool)
+        found[q[pos.astype(np.int64) == want[q]]] = True
+        if found.mean() < 0.5:  # 90 % of a decoy's keys are kept
+            raise SystemExit(
+                f"the cached decoy segment holds {found.mean():.0%} of decoy {j}'s keys where "
+                "its peaks are: it was built from another pool or order (list --decoy-dirs in "
+                "the order the cache was made), or remove the cache's decoys-*.name to rebuild"
+            )
+
+
 def scaling(args) -> None:
     cat = Catalog.open(args.db)
     snap = cat._snapshot_or_raise()  # read-only use of the loaded index
@@ -240,6 +262,8 @@ def scaling(args) -> None:
         decoys = DecoyCatalog(pool, len(own), n_decoys, base) if n_decoys else None
         seg = decoy_segment(args.cache, decoys, n_decoys) if decoys is not None else None
         table = Table(snap, seg, decoys)
+        if decoys is not None:
+            check_decoys(table, decoys)
         res = {"pos": [], "neg": []}
         ok = wrong = fp = 0
         best_neg = best_decoy = 0.0

@@ -17,21 +17,30 @@ Variants: `base` (verification.py as it is), `unexplained` (a frame's / band's b
 the query peaks no reference peak explains), `dt1` (+-1 frame), `refit1` / `refit2` (time
 scale and offset re-fitted on the verified pairs, then +-1 / +-2 frames), `cap1` / `cap2`
 (matches capped at 1 / 2 per reference frame, chance per frame from the same per-peak rates),
-`cap1_dt1`.
+`cap1_dt1`. Session 17: `sparse18/24/30` (verification on the strongest N query peaks per
+second), `unit` (also at speed 1.00), `spec*` / `snull*` (the clip's spectral evidence under
+the reference peaks, chance from band and frame means or from circular time shifts, alone or
+blended with the peak score), `engine` (verification.py with each clip's evidence attached,
+i.e. what the engine does now). `--peaks base floor:q=20,sub=1,...` varies the query peaks
+instead (`_parse_peaks`); `--verify-top N` the alignments verified. The decoy order of
+`--decoy-dirs` must be the cache's (scaling.check_decoys refuses another).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import hashlib
 import pickle
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import maximum_filter, uniform_filter1d
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -45,12 +54,18 @@ from radiowatch.engine.fingerprint.ingest_jobs import audio_files  # noqa: E402
 from radiowatch.engine.fingerprint.landmarks import (  # noqa: E402
     FRAME_S,
     HOP,
+    LOUDNESS_WEIGHT,
     N_BANDS,
+    PEAK_NEIGHBOURHOOD,
     QUERY_DENSITY,
+    WHITEN_FRAMES,
     Peaks,
+    _strongest_per_second,
+    band_spectrogram,
     find_peaks,
 )
 from radiowatch.engine.fingerprint.reference_peaks import half_bands  # noqa: E402
+from radiowatch.engine.fingerprint.spectral_evidence import evidence_grid  # noqa: E402
 
 HEIGHT = 2 * N_BANDS + 2
 
@@ -138,7 +153,111 @@ def score(peaks, cand, position, reference_peaks, *, dt=2, unexplained=False, re
     return float((obs - mean) / np.sqrt(var + 1.0))
 
 
+def _sparse(peaks, per_s):
+    """The query's strongest `per_s` peaks per second (verification only; keys keep all)."""
+    t, f, _s = _strongest(peaks.t, peaks.f, peaks.strength, per_s)
+    return Peaks(t, f, _s)
+
+
+def _also_unit_scale(peaks, cand, position, reference_peaks):
+    """The better of the fitted scale and speed 1.00 about the same centre frame."""
+    best = ver.verification_score(peaks, cand, position, reference_peaks)
+    if cand.time_scale != 1.0 and len(peaks):
+        mid = float(peaks.t.mean())
+        pos1 = position + int(np.rint(mid * (cand.time_scale - 1.0)))
+        unit = ver.Candidate(1.0, 0.0, 1.0, 1.0)
+        best = max(best, ver.verification_score(peaks, unit, pos1, reference_peaks))
+    return best
+
+
+def _query_white(path: Path):
+    """The query's whitened band spectrogram (as find_peaks sees it), float16."""
+    spec = band_spectrogram(decode_file(path))
+    white = spec - uniform_filter1d(spec, WHITEN_FRAMES, axis=0, mode="nearest")
+    return path.name, white.astype(np.float16)
+
+
+def spectral_score(
+    peaks,
+    cand,
+    position,
+    reference_peaks,
+    *,
+    dt=1,
+    clip=12.0,
+    blend=0.0,
+    null=False,
+    gap=10,
+    step=1,
+):
+    """Evidence from the query's whitened spectrogram under every reference peak (not only
+    where the query kept a peak): the neighbourhood maximum there, above what the query's
+    own band and frame give on average, in standard deviations; the spread rule as in
+    verification.py. `peaks.white` is the query's whitened spectrogram."""
+    base = ver.verification_score(peaks, cand, position, reference_peaks)
+    if base == 0.0 or len(peaks) == 0:
+        return base
+    m = peaks.local_max  # (frames, bands) neighbourhood maxima, clipped
+    lo = position
+    hi = position + int(np.ceil(m.shape[0] * cand.time_scale)) + 1
+    rt, rf = reference_peaks(lo, hi)
+    if rt.size == 0:
+        return 0.0
+    tq = np.rint((rt - position) / cand.time_scale).astype(np.int64)
+    fq = np.rint(rf / 2.0 + cand.band_shift).astype(np.int64)
+    ok = (tq >= 0) & (tq < m.shape[0]) & (fq >= 1) & (fq < N_BANDS - 1)
+    tq, fq = tq[ok], fq[ok]
+    if tq.size == 0:
+        return 0.0
+    e = m[tq, fq]
+    mu_b, var_b, nu_t, mu = peaks.stats
+    if null:
+        # the same reference peaks against the query shifted in time (circularly) by every
+        # shift of at least `gap` frames: the sum's spread under a wrong alignment, with the
+        # reference's own clustering (chords, drum frames) kept
+        resid = peaks.resid
+        n_t = resid.shape[0]
+        shifts = np.arange(gap, n_t - gap + 1, step)
+        if shifts.size < 20:
+            return base
+        sums = resid[(tq[None, :] + shifts[:, None]) % n_t, fq[None, :]].sum(axis=1)
+        true = float(resid[tq, fq].sum())
+        sd = float(sums.std()) + 1e-6
+        z = (true - float(sums.mean())) / sd
+        return z if not blend else blend * z + (1 - blend) * base
+    expect = mu_b[fq] + nu_t[tq] - mu
+    z = float((e - expect).sum() / np.sqrt(var_b[fq].sum() + 1.0))
+    return z if not blend else blend * z + (1 - blend) * base
+
+
+def _attach_white(peaks, white, dt=1, clip=12.0):
+    """Neighbourhood maxima of the whitened spectrogram and their band/frame means."""
+    w = np.clip(np.asarray(white, np.float32), -clip, clip)
+    m = maximum_filter(w, size=(2 * dt + 1, 3), mode="nearest")
+    mu_b, var_b = m.mean(axis=0), m.var(axis=0)
+    nu_t = m.mean(axis=1)
+    peaks.local_max = m
+    peaks.resid = m - m.mean(axis=0)[None, :] - m.mean(axis=1)[:, None] + m.mean()
+    peaks.stats = (mu_b, var_b, nu_t, float(m.mean()))
+    return peaks
+
+
 VARIANTS: dict[str, Callable | None] = {
+    "engine": None,
+    "spec": spectral_score,
+    "spec_half": lambda *a: spectral_score(*a, blend=0.5),
+    "spec_b03": lambda *a: spectral_score(*a, blend=0.3),
+    "snull": lambda *a: spectral_score(*a, null=True),
+    "snull_half_s2": lambda *a: spectral_score(*a, null=True, blend=0.5, step=2),
+    "snull_half_s3": lambda *a: spectral_score(*a, null=True, blend=0.5, step=3),
+    "snull_b04": lambda *a: spectral_score(*a, null=True, blend=0.4),
+    "snull_b06": lambda *a: spectral_score(*a, null=True, blend=0.6),
+    "snull_half": lambda *a: spectral_score(*a, null=True, blend=0.5),
+    "spec_b07": lambda *a: spectral_score(*a, blend=0.7),
+    "sparse18": lambda p, *a: ver.verification_score(_sparse(p, 18), *a),
+    "sparse24": lambda p, *a: ver.verification_score(_sparse(p, 24), *a),
+    "sparse30": lambda p, *a: ver.verification_score(_sparse(p, 30), *a),
+    "unit": _also_unit_scale,
     "base": None,
     "unexplained": lambda *a: score(*a, unexplained=True),
     "dt1": lambda *a: score(*a, dt=1),
@@ -150,8 +269,79 @@ VARIANTS: dict[str, Callable | None] = {
 }
 
 
-def _query_peaks(path: Path):
-    return path.name, find_peaks(decode_file(path), QUERY_DENSITY.peaks_per_s)
+def _floor_peaks(
+    samples,
+    per_s,
+    *,
+    q=20.0,
+    sub=0.0,
+    rank=0.0,
+    gate=None,
+    keep=-20.0,
+    gmed=None,
+    zg=None,
+    wz=None,
+    zr=0.0,
+):
+    """find_peaks with a per-band noise floor (the `q`th percentile of the band's level over
+    the clip, dB): `sub` x the floor's power subtracted from each band before whitening (the
+    rest kept at least `keep` dB relative to the floor), `rank` x the level above the floor
+    added to the strength in place of that much absolute level, and with `gate`, peaks less
+    than `gate` dB above the floor dropped."""
+    spec = band_spectrogram(samples)
+    if spec.shape[0] < 3:
+        return find_peaks(samples, per_s)
+    floor = np.percentile(spec, q, axis=0)
+    if sub:
+        power = 10.0 ** (spec / 10.0)
+        fp = 10.0 ** (floor / 10.0)
+        spec = 10.0 * np.log10(np.maximum(power - sub * fp, fp * 10.0 ** (keep / 10.0)))
+    white = spec - uniform_filter1d(spec, WHITEN_FRAMES, axis=0, mode="nearest")
+    local_max = maximum_filter(white, size=PEAK_NEIGHBOURHOOD, mode="constant", cval=-1e9)
+    is_peak = (white == local_max) & (white > 3.0) & (spec > -75.0)
+    if gate is not None:
+        is_peak &= spec - floor[None, :] > gate
+    med = np.median(spec, axis=0)
+    if gmed is not None:
+        is_peak &= spec - med[None, :] > gmed
+    sd = np.maximum(med - np.percentile(spec, 16, axis=0), 0.5)
+    if zg is not None:
+        is_peak &= (spec - med[None, :]) / sd[None, :] > zg
+    wsd = 1.4826 * np.median(np.abs(white - np.median(white, axis=0)), axis=0)
+    if wz is not None:
+        is_peak &= white > wz * wsd[None, :]
+    is_peak[:, 0] = is_peak[:, -1] = False
+    t, b = np.nonzero(is_peak)
+    above = spec[t, b] - floor[b]
+    strength = white[t, b] + (LOUDNESS_WEIGHT - rank) * spec[t, b] + rank * above
+    if zr:
+        strength = strength + zr * white[t, b] / np.maximum(wsd[b], 0.5)
+    t, b, strength = _strongest_per_second(t, b, strength, per_s)
+    y0, ym, yp = spec[t, b], spec[t, b - 1], spec[t, b + 1]
+    denom = ym - 2 * y0 + yp
+    delta = np.where(denom < 0, 0.5 * (ym - yp) / np.where(denom < 0, denom, -1), 0.0)
+    f = b + np.clip(delta, -0.5, 0.5)
+    order = np.lexsort((f, t))
+    return Peaks(
+        t[order].astype(np.int32), f[order].astype(np.float32), strength[order].astype(np.float32)
+    )
+
+
+def _parse_peaks(spec: str):
+    """`base`, or `floor:q=20,sub=1,rank=0.7,gate=3,per_s=36` (_floor_peaks' arguments)."""
+    if spec == "base":
+        return lambda s: find_peaks(s, QUERY_DENSITY.peaks_per_s)
+    kw = {k: float(v) for k, v in (x.split("=") for x in spec.split(":", 1)[1].split(",") if x)}
+    per_s = kw.pop("per_s", QUERY_DENSITY.peaks_per_s)
+    return lambda s: _floor_peaks(s, per_s, **kw)
+
+
+def _query_peaks(args):
+    path, spec = args
+    samples = decode_file(path)
+    t0 = time.process_time()
+    peaks = _parse_peaks(spec)(samples)
+    return path.name, peaks, time.process_time() - t0
 
 
 def _dense_peaks(path: Path):
@@ -222,15 +412,27 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path.home() / "fpbench" / "scale-cache")
     ap.add_argument("--variants", nargs="*", default=["base"], choices=sorted(VARIANTS))
     ap.add_argument("--dense", type=float, nargs="*", default=[], help="reference peaks per s")
+    ap.add_argument(
+        "--peaks", nargs="*", default=["base"], help="query peak variants (_parse_peaks)"
+    )
+    ap.add_argument("--save", type=Path, help="pickle every answer here (per run)")
+    ap.add_argument("--verify-top", type=int, help="alignments verified per query (matcher)")
     a = ap.parse_args()
     with open(a.corpus / "queries.csv") as fh:
         rows = list(csv.DictReader(fh))
-    cached = a.db / "query-peaks.pkl"
-    if not cached.exists():
-        with ProcessPoolExecutor(2) as ex:
-            paths = [a.corpus / "queries" / r["file"] for r in rows]
-            pickle.dump(dict(ex.map(_query_peaks, paths, chunksize=32)), cached.open("wb"))
-    qpeaks = pickle.load(cached.open("rb"))
+    qpeaks_by_spec = {}
+    for spec in a.peaks:
+        tag = hashlib.md5(spec.encode()).hexdigest()[:10]
+        cached = a.db / ("query-peaks.pkl" if spec == "base" else f"query-peaks-{tag}.pkl")
+        if not cached.exists():
+            with ProcessPoolExecutor(2) as ex:
+                jobs = [(a.corpus / "queries" / r["file"], spec) for r in rows]
+                out = {name: (p, cpu) for name, p, cpu in ex.map(_query_peaks, jobs, chunksize=32)}
+            pickle.dump(out, cached.open("wb"))
+        loaded = pickle.load(cached.open("rb"))
+        if loaded and not isinstance(next(iter(loaded.values())), tuple):
+            loaded = {k: (v, float("nan")) for k, v in loaded.items()}  # an older cache
+        qpeaks_by_spec[spec] = loaded
     snap = Catalog.open(a.db)._snapshot_or_raise()
     own = sorted((a.corpus / "catalog").glob("*.flac"))
     files = (audio_files(a.decoy_dirs) if a.decoy_dirs else []) + own
@@ -243,7 +445,9 @@ def main() -> None:
     tables = {len(snap.track_ids): scaling.Table(snap, None, None)} | {
         n: scaling.Table(snap, seg, dec) for n, (seg, dec) in decoys.items()
     }
-    runs = [(name, tables) for name in a.variants]
+    for n, (_seg, dec) in decoys.items():
+        scaling.check_decoys(tables[n], dec)
+    runs = [(name, tables, spec) for spec in a.peaks for name in a.variants]
     if a.dense:
         dense_file = a.db / "dense-peaks.pkl"
         if not dense_file.exists():
@@ -264,33 +468,71 @@ def main() -> None:
                               pool_paths, per_s)
                 for n, t in tables.items()
             }  # fmt: skip
-            runs.append((f"dense {per_s:g}/s", dense_tables))
+            runs.append((f"dense {per_s:g}/s", dense_tables, a.peaks[0]))
     pos = [r for r in rows if r["kind"] == "positive"]
     neg = [r for r in rows if r["kind"] != "positive"]
-    for name, tabs in runs:
+    if any(v.startswith(("spec", "snull", "engine")) for v in a.variants):
+        wfile = a.db / "query-white.pkl"
+        if not wfile.exists():
+            with ProcessPoolExecutor(2) as ex:
+                paths = [a.corpus / "queries" / r["file"] for r in rows]
+                pickle.dump(dict(ex.map(_query_white, paths, chunksize=32)), wfile.open("wb"))
+        whites = pickle.load(wfile.open("rb"))
+        for qp in qpeaks_by_spec.values():
+            for name, (p, _cpu) in qp.items():
+                _attach_white(p, whites[name])
+    if "engine" in a.variants:  # verification.py as it is, the clips carrying their evidence
+        wfile = a.db / "query-white.pkl"
+        whites = pickle.load(wfile.open("rb"))
+        evidence = {name: evidence_grid(w.astype(np.float32)) for name, w in whites.items()}
+    if a.verify_top:
+        matcher.VERIFY_TOP = a.verify_top
+    saved = {}
+    for name, tabs, spec in runs:
         fn = VARIANTS.get(name)
         matcher.verification_score = fn or ver.verification_score
+        qpeaks = qpeaks_by_spec[spec]
+        if name == "engine":
+            qpeaks = {
+                k: (dataclasses.replace(p, evidence=evidence[k]), c) for k, (p, c) in qpeaks.items()
+            }
 
-        def answer(table, r):
-            m = matcher.match(None, table, peaks=qpeaks[r["file"]])
+        def answer(table, r, cpu, qpeaks=qpeaks):
+            t0 = time.process_time()
+            m = matcher.match(None, table, peaks=qpeaks[r["file"]][0])
+            cpu.append(time.process_time() - t0)
             if m is None:
-                return 0.0, None
+                return 0.0, None, None
             if m.ref_position >= table.real_end:
-                return m.score, "decoy"
+                return m.score, "decoy", m.position
             k = int(np.searchsorted(snap.bases, m.ref_position, "right")) - 1
-            return m.score, snap.track_ids[k]
+            return m.score, snap.track_ids[k], m.position - int(snap.bases[k])
 
         small = tabs[len(snap.track_ids)]
-        ps = [(*answer(small, r), r) for r in pos]
-        negs = {n: [answer(t, r)[0] for r in neg] for n, t in tabs.items()}
+        cpu_pos: list[float] = []
+        ps = [(*answer(small, r, cpu_pos), r) for r in pos]
+        cpu_neg: dict[int, list[float]] = {n: [] for n in tabs}
+        negs = {n: [answer(t, r, cpu_neg[n])[0] for r in neg] for n, t in tabs.items()}
         best = {n: max(v) for n, v in negs.items()}
-        print(f"== {name}: best negative " + " / ".join(f"{n}: {v:.2f}" for n, v in best.items()))
+        saved[(spec, name)] = {"pos": [(s, t, o, r["file"]) for s, t, o, r in ps], "neg": negs}
+        peak_cpu = np.array([c for _p, c in qpeaks.values()])
+        print(
+            f"== {spec} / {name}: best negative "
+            + " / ".join(f"{n}: {v:.2f}" for n, v in best.items())
+        )
+        print(
+            f"   CPU per query: peaks {np.nanmean(peak_cpu) * 1e3:.1f} ms, match positives "
+            f"{np.mean(cpu_pos) * 1e3:.1f} ms (p95 {np.percentile(cpu_pos, 95) * 1e3:.1f}), "
+            "negatives "
+            + " / ".join(f"{n}: {np.mean(c) * 1e3:.1f}" for n, c in cpu_neg.items())
+            + " ms"
+        )
         for thr in (6.5, round(max(best.values()) + 0.3, 2)):
-            ok = [s >= thr and t == r["true_track_id"] for s, t, r in ps]
-            wrong = sum(s >= thr and t != r["true_track_id"] for s, t, r in ps)
+            ok = [s >= thr and t == r["true_track_id"] for s, t, _o, r in ps]
+            wrong = sum(s >= thr and t != r["true_track_id"] for s, t, _o, r in ps)
             pink0 = sum(
                 o
-                for o, (_s, _t, r) in zip(ok, ps, strict=True)
+                for o, (_s, _t, _o, r) in zip(ok, ps, strict=True)
                 if r["distortion"] == "pink_snr0" and r["length_s"] == "10"
             )
             fps = " ".join(f"{n}: {sum(s >= thr for s in v)}" for n, v in negs.items())
@@ -299,6 +541,8 @@ def main() -> None:
                 f"{pink0}/106, wrong {wrong}, false positives {fps}",
                 flush=True,
             )
+        if a.save:
+            pickle.dump(saved, a.save.open("wb"))
 
 
 if __name__ == "__main__":

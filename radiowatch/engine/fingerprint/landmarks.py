@@ -23,6 +23,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter, uniform_filter1d
 
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
+from radiowatch.engine.fingerprint.spectral_evidence import evidence_grid
 
 N_FFT = 1024
 HOP = 256
@@ -58,11 +59,14 @@ QUERY_DENSITY = Density(peaks_per_s=36.0, fanout=12)
 @dataclass
 class Peaks:
     """Spectral peaks: frame index (int), fractional band position (float) and, when known,
-    the strength they were ranked by (triplet keys pick a peak's partners by it)."""
+    the strength they were ranked by (triplet keys pick a peak's partners by it). A clip
+    query also carries its spectral evidence grid (spectral_evidence.py; frames from the
+    clip's first), which verification weighs beside the peaks."""
 
     t: np.ndarray
     f: np.ndarray
     strength: np.ndarray | None = None
+    evidence: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -108,11 +112,16 @@ def band_spectrogram(samples: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(bands + 1e-10)
 
 
-def find_peaks(samples: np.ndarray, peaks_per_s: float) -> Peaks:
+def find_peaks(samples: np.ndarray, peaks_per_s: float, *, with_evidence: bool = False) -> Peaks:
     """Local maxima of the whitened band spectrogram, the strongest `peaks_per_s` per second
-    (strength: prominence over the band's running mean, plus LOUDNESS_WEIGHT x level)."""
+    (strength: prominence over the band's running mean, plus LOUDNESS_WEIGHT x level); with
+    `with_evidence`, also the clip's spectral evidence grid (a query clip's, for verification)."""
     spec = band_spectrogram(samples)
-    return spectrum_peaks(spec, whiten(spec) if spec.shape[0] else spec, peaks_per_s)
+    white = whiten(spec) if spec.shape[0] else spec
+    peaks = spectrum_peaks(spec, white, peaks_per_s)
+    if with_evidence and spec.shape[0] >= 3:
+        peaks.evidence = evidence_grid(white)
+    return peaks
 
 
 def whiten(spec: np.ndarray) -> np.ndarray:

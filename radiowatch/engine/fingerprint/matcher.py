@@ -11,7 +11,9 @@
 3. **Fine vote.** The kept hits vote per time scale (0.95-1.05 in 1 % steps) for a start frame,
    with a frame of tolerance; the best VERIFY_TOP alignments (one per start frame) go on, each
    at the scale its hits' slope says (`_fit_scale`).
-4. **Verification** (verification.py) scores each against the catalog's stored peaks; tape
+4. **Verification** (verification.py) scores each against the catalog's stored peaks (and,
+   when the matcher found the clip's peaks itself, by the clip's spectral evidence under
+   them: spectral_evidence.py); tape
    speed or time-stretch is told apart by how far the hits' anchor bands moved.
 """
 
@@ -66,7 +68,7 @@ class HashLookup(Protocol):
 def match(samples: np.ndarray, table: HashLookup, *, peaks=None) -> RawMatch | None:
     """Best (reference position, playback change) for a query, or None without any hits."""
     if peaks is None:
-        peaks = find_peaks(samples, QUERY_DENSITY.peaks_per_s)
+        peaks = find_peaks(samples, QUERY_DENSITY.peaks_per_s, with_evidence=True)
     qk = query_keys(peaks)
     if qk.keys.size == 0:
         return None

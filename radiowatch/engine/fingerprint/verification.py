@@ -6,6 +6,10 @@ from lucky ones far better (reference_peaks.py). The score is in standard deviat
 what chance gives for this query's peak coverage, so one threshold holds for short and long
 queries and for small and large catalogs.
 
+A clip query also brings its spectral evidence (spectral_evidence.py): how loud the clip is
+under every reference peak, not only where it kept a peak, which is what survives heavy noise.
+Its score is then EVIDENCE_WEIGHT x (peak score + evidence z), on the same threshold.
+
 A score alone is not the whole rule: audio with no musical structure (a tone, hiss, a hum)
 can pile coincidences into one place. A match must also be *spread*: its verified peaks must
 lie in at least MIN_MATCHED_BANDS distinct bands and MIN_MATCHED_SECONDS distinct seconds
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from radiowatch.engine.fingerprint.landmarks import FRAME_S, N_BANDS
+from radiowatch.engine.fingerprint.spectral_evidence import evidence_z
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,13 @@ VERIFY_DT = 2
 # peaks in dozens of bands and every second; a tone, a hum or a beep occupies a few bands.
 MIN_MATCHED_BANDS = 6
 MIN_MATCHED_SECONDS = 3
+# A clip query that carries its spectral evidence (spectral_evidence.py) is scored
+# EVIDENCE_WEIGHT x (peak score + evidence z). The two err on different queries; their sum
+# separated noisy true matches from beat-driven decoys at 1,000 and 10,000 tracks better than
+# either alone, and 0.7 puts the sum's threshold on the peak score's (catalog.MATCH_THRESHOLD:
+# 0.3 above the best negative's sum, bench/fingerprint/RESULTS.md, session 17). Peaks without
+# evidence (stream windows, archived peaks) keep the peak score alone.
+EVIDENCE_WEIGHT = 0.7
 
 
 def verification_score(peaks, cand: Candidate, position: int, reference_peaks) -> float:
@@ -110,7 +122,11 @@ def verification_score(peaks, cand: Candidate, position: int, reference_peaks) -
     cols_p = grid.mean(axis=0)[np.clip(rf + 1, 0, height - 1)]
     p_i = np.clip(rows_p * cols_p / p_all, 0.0, 1.0)
     mean = float(p_i.sum())
-    return float((m - mean) / np.sqrt(float((p_i * (1 - p_i)).sum()) + 1.0))
+    score = float((m - mean) / np.sqrt(float((p_i * (1 - p_i)).sum()) + 1.0))
+    if peaks.evidence is None:
+        return score
+    z = evidence_z(peaks.evidence, rt, rf, position, cand.time_scale, cand.band_shift)
+    return score if z is None else EVIDENCE_WEIGHT * (score + z)
 
 
 def _spread_ok(frames: np.ndarray, half_bands: np.ndarray, span_frames: int) -> bool:
