@@ -15,6 +15,11 @@ measured by sliding the same reference peaks off their places along the same rec
 (`NULL_SHIFTS`): the same audio, the same peaks, only misplaced, so speech, music or silence
 around them cost nothing. On clear music the hit test is the stronger one (14.9 against 6.9
 over 5 s): play detection uses both (tracker.py).
+
+The clip matcher weighs the same kind of evidence for a whole clip (fingerprint/
+spectral_evidence.py), where the clip's own band and frame means are known and wrong
+alignments wrap around the clip. A stream has no ends: its levels are measured against
+neighbouring bands of the same frame, and wrong alignments slide along the audio kept.
 """
 
 from __future__ import annotations
