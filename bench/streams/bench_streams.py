@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/streams/bench_streams.py --streams 10 25 50 --seconds 60
 
-For each N: a fresh engine process (default settings: 8 s windows every 4 s) with the demo
+For each N: a fresh engine process (the engine's own detection windows unless `--window` /
+`--hop` say otherwise: 8.192 s every 2.048 s since the format-2 re-tuning) with the demo
 catalog, and N streams all listening to one loopback Icecast station (MP3, 44.1 kHz stereo,
 128 kbit/s, the demo programme). After a warm-up, the engine process's CPU time (user+sys from
 /proc) is measured over `--seconds` of wall time. Reported: cores used, streams per core
@@ -34,6 +35,7 @@ from radiowatch.backend.engine_launcher import EngineLauncher  # noqa: E402
 from radiowatch.engine.demo.startup import demo_programme, ensure_demo_catalog  # noqa: E402
 from radiowatch.engine.demo.station import IcecastStation  # noqa: E402
 from radiowatch.engine.fingerprint.catalog import Catalog  # noqa: E402
+from radiowatch.engine.streams.play_detection import DetectionSettings  # noqa: E402
 
 TOKEN = "bench-token"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -113,8 +115,8 @@ def main() -> None:
     parser.add_argument("--streams", type=int, nargs="+", default=[10, 25, 50])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=20)
-    parser.add_argument("--window", type=float, default=8.0)
-    parser.add_argument("--hop", type=float, default=4.0)
+    parser.add_argument("--window", type=float, default=DetectionSettings().window_s)
+    parser.add_argument("--hop", type=float, default=DetectionSettings().hop_s)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument(
         "--catalog",
