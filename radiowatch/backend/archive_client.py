@@ -119,6 +119,7 @@ class SearchJob(BaseModel):
     published: int = 0
     plays: list[FoundPlay] = Field(default_factory=list)
     error: str | None = None
+    retry_at: float | None = None  # failed; the engine runs it again by itself then (epoch s)
 
     @property
     def finished(self) -> bool:

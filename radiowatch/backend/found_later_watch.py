@@ -148,13 +148,20 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
         text, kind = "Search cancelled. " + text, "warning"
         short = "Archive search cancelled" + (f": {published} found" if published else "")
     if failed:
-        reason = failed[-1].error or "no reason given"
+        last = failed[-1]
+        reason = last.error or "no reason given"
         found = text + " " if published else ""  # a failed search did not look everywhere
-        text = (
-            f"The search for past plays failed on the engine ({reason}). {found}"
-            "Once that is fixed, History → “Search the archive again…” runs it again."
-        )
+        text = f"The search for past plays failed on the engine ({reason}). {found}"
         kind, short = "error", "Archive search failed"
+        if last.retry_at is not None:
+            when = time.strftime("%H:%M:%S", time.localtime(last.retry_at))
+            text += (
+                f"The engine tries again by itself at {when}, and less often while it keeps "
+                "failing."
+            )
+            short += f"; trying again at {when}"
+        else:
+            text += "Once that is fixed, History → “Search the archive again…” runs it again."
     elif lost:
         again = (
             "It searches for the new tracks again by itself."
