@@ -215,9 +215,10 @@ def archived_peaks(archive: Archive, radio_id: int, start: float, end: float) ->
             blocks.append((row.start_s, *fp.decode_block(row.peaks)))
         except fp.DamagedPeaks as exc:
             when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row.start_s))
+            log.warning("station %s, peak block at %s: %s", radio_id, row.start_s, exc)
             raise JobFailed(
                 f"the archive of station {radio_id} is damaged at {when}: "
-                f"its peaks there cannot be read ({exc})"
+                "its peaks there cannot be read"
             ) from exc
     return StationPeaks.from_blocks(blocks, start)
 
