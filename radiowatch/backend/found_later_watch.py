@@ -11,9 +11,12 @@ Everything shown was read from the engine: progress is the engine's, a cancelled
 "cancelled" only once the engine lists it so, and an engine that stops answering mid-search is
 said to be out of reach instead of leaving the last percentage up. A search of new tracks
 that an engine restart cut short is run again by the engine itself: the watch says so, and once
-that search ends, tells what both found, each play once. Searches that had ended
-before the watch first looked are not news and stay unmentioned. With the AudD cloud (no
-archive) the watch asks nothing and shows nothing.
+that search ends, tells what both found, each play once. That holds whatever address the engine
+comes back on: the watch follows an engine by its `engine_id` (the app's own engine restarts on
+a new port, in the same data folder; archive_client.py), and while the app's engine is away
+(`EngineAway`) it keeps the searches it was following. Searches that had ended before the watch
+first looked are not news and stay unmentioned. With the AudD cloud (no archive) the watch asks
+nothing and shows nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from radiowatch.audd.errors import AudDError
 from radiowatch.backend.archive_client import (
     ArchiveClient,
     ArchiveUnavailable,
+    EngineAway,
     FoundPlay,
     SearchJob,
 )
@@ -197,6 +201,7 @@ class FoundLaterWatch:
         self.changed: Signal[[FoundLaterView]] = Signal("found later view")
         self.view = HIDDEN
         self._client: ArchiveClient | None = None
+        self._engine_id: str | None = None  # the engine followed, across its restarts
         self._seen: dict[str, str] | None = None  # job id -> state; None: not looked yet
         self._active: list[SearchJob] = []
         self._ended: list[SearchJob] = []  # ended since the last outcome was dismissed
@@ -256,7 +261,16 @@ class FoundLaterWatch:
 
     async def poll(self) -> None:
         """Read the engine's job list once and update the view."""
-        client = await self._current_client()
+        try:
+            client = await self._current_client()
+        except EngineAway as exc:
+            if self._active:  # the same engine comes back: its searches are still followed
+                self._show(
+                    self._unreachable_view(
+                        f"The archive search's progress is unknown for now. {exc}"
+                    )
+                )
+            return
         if client is None:
             self._forget()
             self._show(HIDDEN)
@@ -266,27 +280,40 @@ class FoundLaterWatch:
         except AudDError as exc:
             if self._active:
                 self._show(
-                    FoundLaterView(
-                        "unreachable",
-                        f"The archive search's progress is unknown: {exc}. Trying again…",
-                        "warning",
-                        short="Archive search: engine not answering",
+                    self._unreachable_view(
+                        f"The archive search's progress is unknown: {exc}. Trying again…"
                     )
                 )
             return
         self._update(jobs)
 
+    @staticmethod
+    def _unreachable_view(text: str) -> FoundLaterView:
+        return FoundLaterView(
+            "unreachable", text, "warning", short="Archive search: engine not answering"
+        )
+
     async def _current_client(self) -> ArchiveClient | None:
+        """The client of the engine to ask now; None when there is no archive to follow, and
+        EngineAway (raised) while the app's own engine is away."""
         try:
             client = self._archive()
+        except EngineAway:
+            await self.aclose()
+            raise
         except ArchiveUnavailable:
             await self.aclose()
+            self._engine_id = None
             return None
         if self._client is not None and self._client.base_url == client.base_url:
             await client.aclose()  # made only to compare; it opened nothing
             return self._client
         await self.aclose()
-        self._forget()  # another engine: its jobs are not the old one's
+        if client.engine_id != self._engine_id:
+            self._forget()  # another engine: its jobs are not the old one's
+        # else the same engine on a new address (restarted): its searches that were running
+        # and are no longer listed were cut short (`_update`)
+        self._engine_id = client.engine_id
         self._client = client
         return client
 
