@@ -6,8 +6,9 @@ and later (here 1 s, then 2 s, the cap); tracks added meanwhile start a new sear
 counted afresh; once the archive is mended the next try finds the past play and publishes it
 once, and nothing is searched again. The app's found-later watch, following the engine all the
 while, tells the user what is wrong and when the engine tries again, then what was found.
-(That an engine killed mid-search searches the same additions again after its restart, and
-reports each play once, is test_found_later_crash.py.)
+A search of new tracks that a user cancelled is not run again. (That an engine killed mid-search
+searches the same additions again after its restart, and reports each play once, is
+test_found_later_crash.py.)
 """
 
 from __future__ import annotations
@@ -17,20 +18,26 @@ import sqlite3
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from radiowatch.audd.codes import PLACEHOLDER_CALLBACK_URL
 from radiowatch.backend.archive_client import ArchiveClient
 from radiowatch.backend.found_later_watch import FoundLaterView, FoundLaterWatch
+from radiowatch.engine.archive.service import NEW_TRACKS_POLL_S
 from tests.engine.archive.past_airings import past_archive
 from tests.engine.archive.test_engine_archive import SONG_S
 from tests.engine.archive.test_found_later_crash import (
     HOUR,
+    PAST_H,
     RADIO_ID,
     SETTINGS,
     _add_tracks,
+    _added_at,
     _jobs,
+    _searched_until,
     _talk_station,
+    _wait_for,
 )
 from tests.support.engine_process import EngineProcess, running_engine
 from tests.support.longpoll_collector import LongpollCollector
@@ -167,3 +174,46 @@ async def test_a_failing_search_is_tried_again_later_and_later_and_the_app_is_to
     assert abs(plays[0]["play_length"] - (aired.end - aired.start)) <= 3
     assert outcome.state == "outcome" and outcome.kind == "ok", outcome
     assert outcome.text.startswith("Found 1 past play: it enters History"), outcome.text
+
+
+@pytest.mark.timeout(120)
+def test_a_search_of_new_tracks_a_user_cancelled_is_not_run_again(tmp_path):
+    """Cancel is the user's word: the additions count as searched, and no search follows (a
+    search still running is never started twice either)."""
+    (song,) = songs(1)
+    now = time.time()
+    past_archive(
+        tmp_path / "engine",
+        RADIO_ID,
+        [(song, now - PAST_H * HOUR)],
+        filler=(now - PAST_H * HOUR + 60, now - 2 * HOUR),
+        song_s=SONG_S,
+    )
+    with running_engine(tmp_path / "engine", settings={**SETTINGS, **RETRY}) as engine:
+        (track_id,) = _add_tracks(engine, [song])
+        running = _wait_for(
+            "the engine's search of the new track",
+            lambda: [j for j in _jobs(engine) if j["state"] == "running"],
+            engine,
+            30,
+        )
+        response = httpx.post(
+            f"{engine.base_url}/archive/search/{running[0]['job_id']}/cancel/",
+            data={"api_token": engine.token},
+            timeout=10,
+        )
+        assert response.json()["status"] == "success", response.text
+        added_at = _added_at(engine, [track_id])
+        _wait_for(
+            "the cancelled search's end noted",
+            lambda: _searched_until(engine) >= added_at,
+            engine,
+            3 * NEW_TRACKS_POLL_S,
+            every=0.5,
+        )
+        time.sleep(NEW_TRACKS_POLL_S + 1.0)  # a look for new tracks, and more than any retry
+        jobs = _jobs(engine)
+
+    assert len(running) == 1 and running[0]["reason"] == "new tracks"
+    assert running[0]["tracks"] == [track_id]
+    assert [(j["job_id"], j["state"]) for j in jobs] == [(running[0]["job_id"], "cancelled")]
