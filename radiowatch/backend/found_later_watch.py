@@ -9,8 +9,9 @@ answered into one `FoundLaterView` that every place showing it (the Catalog tab'
 
 Everything shown was read from the engine: progress is the engine's, a cancelled search reads
 "cancelled" only once the engine lists it so, and an engine that stops answering mid-search is
-said to be out of reach instead of leaving the last percentage up. A search of new tracks
-that an engine restart cut short is run again by the engine itself: the watch says so, and once
+said to be out of reach instead of leaving the last percentage up. A failed search says why,
+and a failed search of new tracks, which the engine tries again by itself, says when (its
+`retry_at`). A search of new tracks that an engine restart cut short is run again by the engine itself: the watch says so, and once
 that search ends, tells what both found, each play once. That holds whatever address the engine
 comes back on: the watch follows an engine by its `engine_id` (the app's own engine restarts on
 a new port, in the same data folder; archive_client.py), and while the app's engine is away
