@@ -87,11 +87,14 @@ def searching_text(jobs: list[SearchJob]) -> str:
     return text
 
 
-def _resumed(lost: SearchJob, later: list[SearchJob]) -> bool:
-    """Whether a search of new tracks that a restarting engine lost was run again to its end
-    by the engine, as it does by itself after a restart (engine/archive/service.py)."""
-    return lost.reason == "new tracks" and any(
-        j.reason == "new tracks" and j.state == "done" and set(lost.tracks) <= set(j.tracks)
+def _searched_again(job: SearchJob, later: list[SearchJob], *, to_its_end: bool) -> bool:
+    """Whether the engine ran a search of new tracks again by itself, as it does after a
+    restart cut it short or after it failed (engine/archive/service.py): a later search of new
+    tracks covers its tracks (and, `to_its_end`, ended done)."""
+    return job.reason == "new tracks" and any(
+        j.reason == "new tracks"
+        and (j.state == "done" or not to_its_end)
+        and set(job.tracks) <= set(j.tracks)
         for j in later
     )
 
@@ -125,8 +128,17 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
     published = statuses.count("published")
     already = sum(1 for s in statuses if s in ALREADY_THERE)
     recent = statuses.count("on_air")
-    failed = [j for j in jobs if j.state == "failed"]
-    resumed = [j for i, j in enumerate(jobs) if j.state == LOST and _resumed(j, jobs[i + 1 :])]
+    # a failure the engine tried again is told by the try that followed
+    failed = [
+        j
+        for i, j in enumerate(jobs)
+        if j.state == "failed" and not _searched_again(j, jobs[i + 1 :], to_its_end=False)
+    ]
+    resumed = [
+        j
+        for i, j in enumerate(jobs)
+        if j.state == LOST and _searched_again(j, jobs[i + 1 :], to_its_end=True)
+    ]
     lost = [j for j in jobs if j.state == LOST and j not in resumed]
     cancelled = any(j.state == "cancelled" for j in jobs)
     if published:
@@ -350,8 +362,11 @@ class FoundLaterWatch:
         running = next((j for j in self._active if j.state == "running"), self._active[0])
         if self.view.state == "outcome":
             # a new search begins: the previous outcome is old news, but for a search of new
-            # tracks that a restart cut short, which this one may be running again
-            self._ended = [j for j in self._ended if j.state == LOST and j.reason == "new tracks"]
+            # tracks that a restart cut short or that failed, which this one may be running
+            # again (what it published then is "already reported" now: counted once)
+            self._ended = [
+                j for j in self._ended if j.state in (LOST, "failed") and j.reason == "new tracks"
+            ]
         if all(j.job_id in self._cancelling for j in self._active):
             return FoundLaterView(
                 "searching",

@@ -67,6 +67,20 @@ def test_a_failed_search_the_engine_tries_again_says_when():
     assert "at 21:47:15," in outcome_view([failed, again]).text
 
 
+def test_a_failed_search_tried_again_is_told_by_the_try_that_followed():
+    """The watch may see the failures and the try that worked end between two polls: what the
+    last try found is told, and a play the failed one published counts once, as found."""
+    failed = _job("failed", "published", reason="new tracks", tracks=["t1"], error="x")
+    failed_again = _job("failed", reason="new tracks", tracks=["t1"], error="x", retry_at=1.0)
+    worked = _job("done", "already_reported", "published", reason="new tracks", tracks=["t1"])
+    view = outcome_view([failed, failed_again, worked])
+    assert view.text == "Found 2 past plays: they enter History, marked “found later”."
+    assert view.kind == "ok"
+    # a search of other tracks does not answer for the failed one
+    other = _job("done", reason="new tracks", tracks=["t9"])
+    assert outcome_view([failed, other]).kind == "error"
+
+
 def test_searches_ending_together_are_summed():
     view = outcome_view(
         [_job("done", "published"), _job("done", "published", "published", track="t2")]
