@@ -29,12 +29,18 @@ NEEDS_ENGINE = (
 NO_ARCHIVE_API = (
     "this engine has no archive (it is older than this app); update and restart the engine"
 )
+LOCAL_ENGINE_AWAY = "The local engine is not running yet."
 READ_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 CLIP_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 class ArchiveUnavailable(AudDError):
     """There is no archive to ask: the backend is the AudD cloud, or no engine is running."""
+
+
+class EngineAway(ArchiveUnavailable):
+    """The app's own engine is not running right now (starting, or restarting after it ended):
+    the same engine, with the same archive, is back once it runs again."""
 
 
 class StationUsage(BaseModel):
@@ -119,6 +125,7 @@ class SearchJob(BaseModel):
     published: int = 0
     plays: list[FoundPlay] = Field(default_factory=list)
     error: str | None = None
+    retry_at: float | None = None  # failed; the engine runs it again by itself then (epoch s)
 
     @property
     def finished(self) -> bool:
@@ -220,24 +227,39 @@ async def follow_job(
 
 def archive_client_for(session: Any) -> ArchiveClient:
     """The archive of the session's engine; raises ArchiveUnavailable with a reason to show
-    when the backend is the AudD cloud or no engine is running yet."""
-    if getattr(session, "kind", None) == "audd":
+    when the backend is the AudD cloud or no engine is running yet (EngineAway while the app's
+    own engine starts or restarts).
+
+    The app's local engine listens on a new port after each restart, but it is the same engine
+    (the same data folder, its archive and catalog): the client's `engine_id` says so."""
+    kind = getattr(session, "kind", None)
+    if kind == "audd":
         raise ArchiveUnavailable(NEEDS_ENGINE)
     client = getattr(session, "client", None)
     if client is None:
+        if kind == "local":
+            raise EngineAway(getattr(session, "reason", "") or LOCAL_ENGINE_AWAY)
         raise ArchiveUnavailable("the engine is not running yet; start monitoring first")
-    return ArchiveClient(str(client.base_url), client.api_token())
+    engine_id = f"local engine in {session.dirs.engine_data}" if kind == "local" else None
+    return ArchiveClient(str(client.base_url), client.api_token(), engine_id=engine_id)
 
 
 class ArchiveClient:
     """``ArchiveClient(base_url, token)``; call ``aclose()`` (or use ``async with``). Its HTTP
     connection pool is made on first use, so a client made only to learn that the archive
-    can be reached costs nothing."""
+    can be reached costs nothing. `engine_id` names the engine behind it, the same across the
+    engine's restarts (by default its address)."""
 
     def __init__(
-        self, base_url: str, token: str, *, http_client: httpx.AsyncClient | None = None
+        self,
+        base_url: str,
+        token: str,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        engine_id: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.engine_id = engine_id or self.base_url
         self._token = token
         self._owns_http = http_client is None
         self._client = http_client

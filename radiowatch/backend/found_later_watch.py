@@ -9,11 +9,15 @@ answered into one `FoundLaterView` that every place showing it (the Catalog tab'
 
 Everything shown was read from the engine: progress is the engine's, a cancelled search reads
 "cancelled" only once the engine lists it so, and an engine that stops answering mid-search is
-said to be out of reach instead of leaving the last percentage up. A search of new tracks
-that an engine restart cut short is run again by the engine itself: the watch says so, and once
-that search ends, tells what both found, each play once. Searches that had ended
-before the watch first looked are not news and stay unmentioned. With the AudD cloud (no
-archive) the watch asks nothing and shows nothing.
+said to be out of reach instead of leaving the last percentage up. A failed search says why,
+and a failed search of new tracks, which the engine tries again by itself, says when (its
+`retry_at`). A search of new tracks that an engine restart cut short is run again by the engine itself: the watch says so, and once
+that search ends, tells what both found, each play once. That holds whatever address the engine
+comes back on: the watch follows an engine by its `engine_id` (the app's own engine restarts on
+a new port, in the same data folder; archive_client.py), and while the app's engine is away
+(`EngineAway`) it keeps the searches it was following. Searches that had ended before the watch
+first looked are not news and stay unmentioned. With the AudD cloud (no archive) the watch asks
+nothing and shows nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from radiowatch.audd.errors import AudDError
 from radiowatch.backend.archive_client import (
     ArchiveClient,
     ArchiveUnavailable,
+    EngineAway,
     FoundPlay,
     SearchJob,
 )
@@ -82,11 +87,14 @@ def searching_text(jobs: list[SearchJob]) -> str:
     return text
 
 
-def _resumed(lost: SearchJob, later: list[SearchJob]) -> bool:
-    """Whether a search of new tracks that a restarting engine lost was run again to its end
-    by the engine, as it does by itself after a restart (engine/archive/service.py)."""
-    return lost.reason == "new tracks" and any(
-        j.reason == "new tracks" and j.state == "done" and set(lost.tracks) <= set(j.tracks)
+def _searched_again(job: SearchJob, later: list[SearchJob], *, to_its_end: bool) -> bool:
+    """Whether the engine ran a search of new tracks again by itself, as it does after a
+    restart cut it short or after it failed (engine/archive/service.py): a later search of new
+    tracks covers its tracks (and, `to_its_end`, ended done)."""
+    return job.reason == "new tracks" and any(
+        j.reason == "new tracks"
+        and (j.state == "done" or not to_its_end)
+        and set(job.tracks) <= set(j.tracks)
         for j in later
     )
 
@@ -120,8 +128,17 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
     published = statuses.count("published")
     already = sum(1 for s in statuses if s in ALREADY_THERE)
     recent = statuses.count("on_air")
-    failed = [j for j in jobs if j.state == "failed"]
-    resumed = [j for i, j in enumerate(jobs) if j.state == LOST and _resumed(j, jobs[i + 1 :])]
+    # a failure the engine tried again is told by the try that followed
+    failed = [
+        j
+        for i, j in enumerate(jobs)
+        if j.state == "failed" and not _searched_again(j, jobs[i + 1 :], to_its_end=False)
+    ]
+    resumed = [
+        j
+        for i, j in enumerate(jobs)
+        if j.state == LOST and _searched_again(j, jobs[i + 1 :], to_its_end=True)
+    ]
     lost = [j for j in jobs if j.state == LOST and j not in resumed]
     cancelled = any(j.state == "cancelled" for j in jobs)
     if published:
@@ -148,13 +165,20 @@ def outcome_view(jobs: list[SearchJob]) -> FoundLaterView:
         text, kind = "Search cancelled. " + text, "warning"
         short = "Archive search cancelled" + (f": {published} found" if published else "")
     if failed:
-        reason = failed[-1].error or "no reason given"
+        last = failed[-1]
+        reason = last.error or "no reason given"
         found = text + " " if published else ""  # a failed search did not look everywhere
-        text = (
-            f"The search for past plays failed on the engine ({reason}). {found}"
-            "Once that is fixed, History → “Search the archive again…” runs it again."
-        )
+        text = f"The search for past plays failed on the engine ({reason}). {found}"
         kind, short = "error", "Archive search failed"
+        if last.retry_at is not None:
+            when = time.strftime("%H:%M:%S", time.localtime(last.retry_at))
+            text += (
+                f"The engine tries again by itself at {when}, and less often while it keeps "
+                "failing."
+            )
+            short += f"; trying again at {when}"
+        else:
+            text += "Once that is fixed, History → “Search the archive again…” runs it again."
     elif lost:
         again = (
             "It searches for the new tracks again by itself."
@@ -190,6 +214,7 @@ class FoundLaterWatch:
         self.changed: Signal[[FoundLaterView]] = Signal("found later view")
         self.view = HIDDEN
         self._client: ArchiveClient | None = None
+        self._engine_id: str | None = None  # the engine followed, across its restarts
         self._seen: dict[str, str] | None = None  # job id -> state; None: not looked yet
         self._active: list[SearchJob] = []
         self._ended: list[SearchJob] = []  # ended since the last outcome was dismissed
@@ -249,7 +274,16 @@ class FoundLaterWatch:
 
     async def poll(self) -> None:
         """Read the engine's job list once and update the view."""
-        client = await self._current_client()
+        try:
+            client = await self._current_client()
+        except EngineAway as exc:
+            if self._active:  # the same engine comes back: its searches are still followed
+                self._show(
+                    self._unreachable_view(
+                        f"The archive search's progress is unknown for now. {exc}"
+                    )
+                )
+            return
         if client is None:
             self._forget()
             self._show(HIDDEN)
@@ -259,27 +293,40 @@ class FoundLaterWatch:
         except AudDError as exc:
             if self._active:
                 self._show(
-                    FoundLaterView(
-                        "unreachable",
-                        f"The archive search's progress is unknown: {exc}. Trying again…",
-                        "warning",
-                        short="Archive search: engine not answering",
+                    self._unreachable_view(
+                        f"The archive search's progress is unknown: {exc}. Trying again…"
                     )
                 )
             return
         self._update(jobs)
 
+    @staticmethod
+    def _unreachable_view(text: str) -> FoundLaterView:
+        return FoundLaterView(
+            "unreachable", text, "warning", short="Archive search: engine not answering"
+        )
+
     async def _current_client(self) -> ArchiveClient | None:
+        """The client of the engine to ask now; None when there is no archive to follow, and
+        EngineAway (raised) while the app's own engine is away."""
         try:
             client = self._archive()
+        except EngineAway:
+            await self.aclose()
+            raise
         except ArchiveUnavailable:
             await self.aclose()
+            self._engine_id = None
             return None
         if self._client is not None and self._client.base_url == client.base_url:
             await client.aclose()  # made only to compare; it opened nothing
             return self._client
         await self.aclose()
-        self._forget()  # another engine: its jobs are not the old one's
+        if client.engine_id != self._engine_id:
+            self._forget()  # another engine: its jobs are not the old one's
+        # else the same engine on a new address (restarted): its searches that were running
+        # and are no longer listed were cut short (`_update`)
+        self._engine_id = client.engine_id
         self._client = client
         return client
 
@@ -315,8 +362,11 @@ class FoundLaterWatch:
         running = next((j for j in self._active if j.state == "running"), self._active[0])
         if self.view.state == "outcome":
             # a new search begins: the previous outcome is old news, but for a search of new
-            # tracks that a restart cut short, which this one may be running again
-            self._ended = [j for j in self._ended if j.state == LOST and j.reason == "new tracks"]
+            # tracks that a restart cut short or that failed, which this one may be running
+            # again (what it published then is "already reported" now: counted once)
+            self._ended = [
+                j for j in self._ended if j.state in (LOST, "failed") and j.reason == "new tracks"
+            ]
         if all(j.job_id in self._cancelling for j in self._active):
             return FoundLaterView(
                 "searching",

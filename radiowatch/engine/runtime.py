@@ -12,6 +12,7 @@ in an optional `<data dir>/engine-settings.json` (every key optional):
      "archive_peaks_retention_days": 30, "archive_station_cap_mb": 10000,
      "archive_total_cap_mb": 20000, "archive_segment_s": 300, "archive_peak_block_s": 30,
      "archive_search_new_tracks": true, "archive_settle_s": 180,
+     "archive_search_retry_s": 5, "archive_search_retry_max_s": 600,
      "archive_discover_same_airing_s": 600}
 
 Tests use it to shorten windows and timeouts; users rarely need it, except for the archive's
@@ -19,7 +20,9 @@ retention and disk caps (engine/archive/store.py), which the GUI's Settings chan
 (`/archive/settings/`, written back here by `save_changes`) and show with what they cost.
 `archive_discover_same_airing_s` is Discover's default for how far apart two repeats on one
 station must be to count as two airings (engine/archive/discover.py); a `/archive/discover/`
-request may still give its own `same_airing_s`.
+request may still give its own `same_airing_s`. A failed search of new tracks is tried again
+after `archive_search_retry_s`, twice as long after each further failure, at most
+`archive_search_retry_max_s` apart (engine/archive/service.py).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from radiowatch.engine.api.replies import INVALID_AUDIO, ApiError
 from radiowatch.engine.api.request import MB
 from radiowatch.engine.api.upload_pool import UploadPool
 from radiowatch.engine.archive.discover import SAME_AIRING_S
-from radiowatch.engine.archive.service import ArchiveService
+from radiowatch.engine.archive.service import RETRY_MAX_S, RETRY_S, ArchiveService
 from radiowatch.engine.archive.store import Archive, ArchiveSettings
 from radiowatch.engine.store import EngineStore, StoredStream
 from radiowatch.engine.streams.callbacks import CallbackSender, StreamEvents
@@ -100,6 +103,8 @@ class EngineSettings(BaseModel):
     archive_search_new_tracks: bool = True
     archive_settle_s: float = Field(180.0, ge=0)  # found plays this recent belong to live
     archive_discover_same_airing_s: float = Field(SAME_AIRING_S, ge=0, le=86400)
+    archive_search_retry_s: float = Field(RETRY_S, gt=0)
+    archive_search_retry_max_s: float = Field(RETRY_MAX_S, gt=0)
 
     @classmethod
     def load(cls, data_dir: Path) -> EngineSettings:
@@ -243,6 +248,8 @@ class EngineRuntime:
                 describe_track=self._describe_track,
                 search_new_tracks=self.settings.archive_search_new_tracks,
                 settle_s=self.settings.archive_settle_s,
+                retry_s=self.settings.archive_search_retry_s,
+                retry_max_s=self.settings.archive_search_retry_max_s,
             )
         # the catalog index upgrade (fingerprint/upgrade.py), reported on /health/
         self.index_upgrade: dict[str, Any] = {

@@ -17,6 +17,7 @@ from radiowatch.backend.archive_client import (
     NEEDS_ENGINE,
     ArchiveClient,
     ArchiveUnavailable,
+    EngineAway,
     archive_client_for,
 )
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
@@ -84,6 +85,22 @@ def test_the_audd_cloud_has_no_archive():
     not_started = SimpleNamespace(kind="local", client=None)
     with pytest.raises(ArchiveUnavailable, match="not running"):
         archive_client_for(not_started)
+
+
+def test_the_apps_own_engine_away_is_told_apart_from_no_archive():
+    """While the app's local engine restarts (on a new port, in the same data folder) the
+    found-later watch must keep the searches it follows: the session's reason comes as
+    EngineAway. No remote engine yet is no archive at all."""
+    restarting = SimpleNamespace(
+        kind="local",
+        client=None,
+        reason="The local engine stopped; radiowatch is starting it again.",
+    )
+    with pytest.raises(EngineAway, match="^The local engine stopped; radiowatch is starting"):
+        archive_client_for(restarting)
+    with pytest.raises(ArchiveUnavailable) as raised:
+        archive_client_for(SimpleNamespace(kind="remote_engine", client=None))
+    assert not isinstance(raised.value, EngineAway)
 
 
 @pytest.mark.asyncio

@@ -4,6 +4,8 @@ tests/ui/catalog/test_found_later_strip.py)."""
 
 from __future__ import annotations
 
+import time
+
 from radiowatch.backend.archive_client import SearchJob
 from radiowatch.backend.found_later_watch import outcome_view, searching_text
 
@@ -41,6 +43,42 @@ def test_nothing_found_cancelled_and_failed_are_told_apart():
     assert failed.kind == "error" and "No past plays" not in failed.text
     assert failed.text.startswith("The search for past plays failed on the engine (OSError")
     assert "Search the archive again" in failed.text
+
+
+def test_a_failed_search_the_engine_tries_again_says_when():
+    """A search of new tracks that failed is run again by the engine (engine/archive/
+    service.py): the user reads why it failed and when it is tried next, not advice to do it."""
+    retry_at = time.mktime((2026, 12, 6, 21, 47, 5, 0, 0, -1))
+    failed = _job(
+        "failed",
+        reason="new tracks",
+        error="the archive of station 3 is damaged at 2026-12-06 18:00 UTC",
+        retry_at=retry_at,
+    )
+    view = outcome_view([failed])
+    assert view.text == (
+        "The search for past plays failed on the engine (the archive of station 3 is damaged "
+        "at 2026-12-06 18:00 UTC). The engine tries again by itself at 21:47:05, and less "
+        "often while it keeps failing."
+    )
+    assert (view.kind, view.short) == ("error", "Archive search failed; trying again at 21:47:05")
+    # tried again and failed again: the newest failure is the one told
+    again = failed.model_copy(update={"retry_at": retry_at + 10})
+    assert "at 21:47:15," in outcome_view([failed, again]).text
+
+
+def test_a_failed_search_tried_again_is_told_by_the_try_that_followed():
+    """The watch may see the failures and the try that worked end between two polls: what the
+    last try found is told, and a play the failed one published counts once, as found."""
+    failed = _job("failed", "published", reason="new tracks", tracks=["t1"], error="x")
+    failed_again = _job("failed", reason="new tracks", tracks=["t1"], error="x", retry_at=1.0)
+    worked = _job("done", "already_reported", "published", reason="new tracks", tracks=["t1"])
+    view = outcome_view([failed, failed_again, worked])
+    assert view.text == "Found 2 past plays: they enter History, marked “found later”."
+    assert view.kind == "ok"
+    # a search of other tracks does not answer for the failed one
+    other = _job("done", reason="new tracks", tracks=["t9"])
+    assert outcome_view([failed, other]).kind == "error"
 
 
 def test_searches_ending_together_are_summed():

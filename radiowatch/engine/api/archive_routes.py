@@ -41,12 +41,14 @@ A discover job is `{job_id, state, progress, stations, rows: [{key, length_s, co
 first_heard, last_heard, kind_hint (jingle|ad|song), representative: {radio_id, start, end},
 airings: [{radio_id, start, end}]}], error}`, most heard first.
 
-A search job is `{job_id, state (queued|running|done|cancelled|failed), progress (0-1), done, total,
-tracks, skipped_tracks, stations, found, published, plays: [{radio_id, track_id, title, artist,
-start, end, score, speed, tempo, status}], error}`; a play's status is "published" (it is in the
-long poll now, marked `found_later`), "already_reported", "another_song_reported" (half of it
-is a reported play of another song), "on_air", "station_not_monitored", "track_removed" or
-"not_delivered" (no callback URL set).
+A search job is `{job_id, state (queued|running|done|cancelled|failed), reason (requested|new
+tracks|discovered), progress (0-1), done, total, tracks, skipped_tracks, stations, found,
+published, plays: [{radio_id, track_id, title, artist, start, end, score, speed, tempo, status}],
+error, retry_at}`; a play's status is "published" (it is in the long poll now, marked
+`found_later`), "already_reported", "another_song_reported" (half of it is a reported play of
+another song), "on_air", "station_not_monitored", "track_removed" or "not_delivered" (no
+callback URL set). `retry_at` (epoch seconds) is set on a failed search of new tracks: the
+engine runs it again by itself then (engine/archive/service.py).
 
 Mounting: `create_app` lists `*archive_routes(runtime)` before its catch-all route.
 """

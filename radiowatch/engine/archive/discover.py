@@ -48,6 +48,7 @@ from radiowatch.engine.archive.found_later import (
     heard_seconds,
     last_heard,
 )
+from radiowatch.engine.archive.search_jobs import archived_peaks
 
 if TYPE_CHECKING:
     from radiowatch.engine.archive.store import Archive
@@ -418,12 +419,7 @@ def unknown_stretches(
         for a, b in subtract(clip(heard, start_s, end_s), known):
             if b - a < MIN_UNKNOWN_S:
                 continue
-            blocks = [
-                (row.start_s, *fp.decode_block(row.peaks))
-                for row in archive.db.peak_blocks(radio_id, a, b)
-                if row.version == fp.PEAKS_VERSION
-            ]
-            peaks = StationPeaks.from_blocks(blocks, a)
+            peaks = archived_peaks(archive, radio_id, a, b)
             keep = peaks.frames < int((b - a) / fp.FRAME_S)
             out.append(Stretch(radio_id, a, peaks.frames[keep], peaks.half_bands[keep]))
     return out

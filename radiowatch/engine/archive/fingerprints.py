@@ -52,6 +52,7 @@ __all__ = [
     "SAMPLE_RATE",
     "SpeedCandidate",
     "SPEED_CANDIDATES",
+    "DamagedPeaks",
     "confidence",
     "decode_block",
     "encode_block",
@@ -138,14 +139,21 @@ def encode_block(frames: np.ndarray, half_bands: np.ndarray) -> bytes:
     return head + zlib.compress(body, 6)
 
 
+class DamagedPeaks(ValueError):
+    """A stored block of peaks that does not decode (damaged on disk)."""
+
+
 def decode_block(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(frames, half-bands) of an `encode_block` blob."""
-    n, n_big = _HEADER.unpack_from(blob)
-    body = zlib.decompress(blob[_HEADER.size :])
-    small = np.frombuffer(body, np.uint8, n).astype(np.int64)
-    big = np.frombuffer(body, "<u2", n_big, offset=n).astype(np.int64)
-    small[small == _BIG] = big
-    half_bands = np.frombuffer(body, np.uint8, n, offset=n + 2 * n_big).astype(np.int64)
+    """(frames, half-bands) of an `encode_block` blob; DamagedPeaks if it is not one."""
+    try:
+        n, n_big = _HEADER.unpack_from(blob)
+        body = zlib.decompress(blob[_HEADER.size :])
+        small = np.frombuffer(body, np.uint8, n).astype(np.int64)
+        big = np.frombuffer(body, "<u2", n_big, offset=n).astype(np.int64)
+        small[small == _BIG] = big
+        half_bands = np.frombuffer(body, np.uint8, n, offset=n + 2 * n_big).astype(np.int64)
+    except (struct.error, zlib.error, ValueError) as exc:
+        raise DamagedPeaks(str(exc)) from exc
     return np.cumsum(small), half_bands
 
 

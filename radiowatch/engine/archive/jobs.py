@@ -3,7 +3,9 @@
 A job is CPU work on the archive's search thread that an HTTP client starts, watches and may
 cancel. Every kind shares the same life: queued, then running, then done, cancelled or failed
 (with the error on the record, the engine goes on); a cancel is a flag the work checks between
-steps; the newest `keep` records are remembered, in memory only (after an engine restart the
+steps; whoever started a job may hear of its end (`on_end`) before its record says it ended, so
+that what it adds to the record (when a failed search is tried again) is there as soon as the
+state is; the newest `keep` records are remembered, in memory only (after an engine restart the
 list is empty, and running a job again is safe: what a job publishes goes through the ledger).
 
 `search_jobs.py` and `discover_jobs.py` say what their work is and what their record adds.
@@ -24,6 +26,11 @@ from typing import Any, Generic, TypeVar
 log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "running")
+
+
+class JobFailed(Exception):
+    """A failure the work explains in words for the user: the record's `error` is the message
+    alone (any other exception is recorded with its type's name in front)."""
 
 
 @dataclass(kw_only=True)
@@ -81,14 +88,16 @@ class JobRunner(Generic[J]):
         self._keep = keep
         self._jobs: dict[str, J] = {}
 
-    def start(self, job: J) -> J:
+    def start(self, job: J, on_end: Callable[[J, str], None] | None = None) -> J:
+        """Run `job`; `on_end(job, state)` is called on the worker thread once it ended, before
+        its record shows `state` (done, cancelled or failed)."""
         self._jobs[job.id] = job
         while len(self._jobs) > self._keep:
             oldest = next(iter(self._jobs))
             if self._jobs[oldest].active:
                 break
             del self._jobs[oldest]
-        future = self._loop.run_in_executor(self._executor, self._run, job)
+        future = self._loop.run_in_executor(self._executor, self._run, job, on_end)
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         return job
 
@@ -113,17 +122,24 @@ class JobRunner(Generic[J]):
     def busy(self) -> bool:
         return any(j.active for j in self._jobs.values())
 
-    def _run(self, job: J) -> None:
+    def _run(self, job: J, on_end: Callable[[J, str], None] | None) -> None:
         if job.cancel_requested.is_set():
             job.state = "cancelled"
             return
         job.state = "running"
         try:
             self._work(job)
-            job.state = "cancelled" if job.cancel_requested.is_set() else "done"
+            state = "cancelled" if job.cancel_requested.is_set() else "done"
+        except JobFailed as exc:
+            log.warning("%s %s failed: %s", self._what, job.id, exc)
+            state, job.error = "failed", str(exc)
         except Exception as exc:  # noqa: BLE001 - reported on the job, the engine goes on
             log.exception("%s %s failed", self._what, job.id)
-            job.state = "failed"
-            job.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            job.finished_at = time.time()
+            state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        job.finished_at = time.time()
+        if on_end is not None:
+            try:
+                on_end(job, state)
+            except Exception:  # noqa: BLE001 - the job's own end is what matters here
+                log.exception("after %s %s ended", self._what, job.id)
+        job.state = state

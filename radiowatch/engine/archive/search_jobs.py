@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from radiowatch.engine.archive.found_later import (
     find_plays,
     one_song_at_a_time,
 )
-from radiowatch.engine.archive.jobs import Job, JobRunner
+from radiowatch.engine.archive.jobs import Job, JobFailed, JobRunner
 from radiowatch.engine.archive.store import DAY_S, Archive
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class SearchJob(Job):
     skipped_tracks: list[dict[str, str]] = field(default_factory=list)
     stations: list[int] = field(default_factory=list)
     found: list[dict[str, Any]] = field(default_factory=list)
+    retry_at: float | None = None  # failed, and the engine tries again then (new tracks)
 
     def as_json(self) -> dict[str, Any]:
         published = sum(1 for f in self.found if f["status"] == "published")
@@ -80,6 +82,7 @@ class SearchJob(Job):
             "found": len(self.found),
             "published": published,
             "plays": list(self.found),
+            "retry_at": self.retry_at,
         }
 
 
@@ -189,12 +192,7 @@ def search_stretch(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[FoundPlay]:
     """Every play of the `queries` tracks in one stretch of a station's archived peaks."""
-    blocks = [
-        (row.start_s, *fp.decode_block(row.peaks))
-        for row in archive.db.peak_blocks(radio_id, start, end)
-        if row.version == fp.PEAKS_VERSION
-    ]
-    peaks = StationPeaks.from_blocks(blocks, start)
+    peaks = archived_peaks(archive, radio_id, start, end)
     if len(peaks) == 0:
         return []
     index = StreamIndex(peaks)
@@ -204,6 +202,25 @@ def search_stretch(
             break
         found.extend(find_plays(query, index, peaks))
     return one_song_at_a_time(found)
+
+
+def archived_peaks(archive: Archive, radio_id: int, start: float, end: float) -> StationPeaks:
+    """A station's archived peaks from `start` to `end`; JobFailed, saying where, if a block of
+    them is damaged."""
+    blocks = []
+    for row in archive.db.peak_blocks(radio_id, start, end):
+        if row.version != fp.PEAKS_VERSION:
+            continue
+        try:
+            blocks.append((row.start_s, *fp.decode_block(row.peaks)))
+        except fp.DamagedPeaks as exc:
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row.start_s))
+            log.warning("station %s, peak block at %s: %s", radio_id, row.start_s, exc)
+            raise JobFailed(
+                f"the archive of station {radio_id} is damaged at {when}: "
+                "its peaks there cannot be read"
+            ) from exc
+    return StationPeaks.from_blocks(blocks, start)
 
 
 def _seen(job: SearchJob, radio_id: int, play: FoundPlay) -> bool:

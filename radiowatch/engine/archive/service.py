@@ -18,6 +18,13 @@ only if:
   songs share must not add a second song to an airing already reported);
 - the station is still monitored (its long-poll category exists) and a callback URL is set
   (AudD publishes stream events only then, and so does this engine).
+
+The search of new tracks that fails is tried again by itself, after `retry_s` (default
+`RETRY_S`), then twice as long after each failure in a row, up to `retry_max_s`: a cause that
+does not go away (a damaged archive) is not searched into every few seconds for ever, and one
+that does (a full disk) is not waited on for long. The failed job's record says when
+(`retry_at`), so the app can tell the user what is wrong and that the engine tries again.
+Tracks added meanwhile, or a search that ends, start the count again.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ UPKEEP_S = 60.0
 LIMITS_EVERY_S = 300.0
 NEW_TRACKS_POLL_S = 5.0
 NEW_TRACKS_QUIET_S = 3.0  # a folder import adds many tracks: search once they stop coming
+RETRY_S = 5.0
+RETRY_MAX_S = 600.0
 _NEW_TRACKS_KEY = "new_tracks_searched_until"
 
 RunInBackground = Callable[..., None]
@@ -64,6 +73,8 @@ class ArchiveService:
         describe_track: DescribeTrack,
         search_new_tracks: bool = True,
         settle_s: float = SETTLE_S,
+        retry_s: float = RETRY_S,
+        retry_max_s: float = RETRY_MAX_S,
     ) -> None:
         self.archive = archive
         self._store = store
@@ -79,6 +90,11 @@ class ArchiveService:
         self._discoveries: DiscoverJobs | None = None
         self._new_tracks_job: SearchJob | None = None
         self._new_tracks_until = 0.0  # the newest addition that job searches for
+        self._retry_s, self._retry_max_s = retry_s, max(retry_s, retry_max_s)
+        self._failures = 0  # searches of the same additions that failed in a row
+        self._retry_at: float | None = None  # not before then, unless more tracks are added
+        self._new_tracks_ended: asyncio.Event | None = None
+        self._event_loop: asyncio.AbstractEventLoop | None = None
 
     def tap(self, radio_id: int) -> StationRecorder:
         return self.archive.recorder(radio_id)
@@ -100,7 +116,7 @@ class ArchiveService:
         return self.discoveries.start(DiscoverJob(request))
 
     async def start(self, run_in_background: RunInBackground) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._event_loop = asyncio.get_running_loop()
         self._searches = FoundLaterSearches(
             self.archive, self._catalog, self._publish, self._search_pool, loop
         )
@@ -113,6 +129,7 @@ class ArchiveService:
             self.archive.db.set_meta(_NEW_TRACKS_KEY, repr(time.time()))
         run_in_background(self._upkeep(), name="archive upkeep")
         if self._search_new:
+            self._new_tracks_ended = asyncio.Event()
             run_in_background(self._watch_new_tracks(), name="archive new-track searches")
 
     async def stop(self) -> None:
@@ -205,9 +222,17 @@ class ArchiveService:
 
     async def _watch_new_tracks(self) -> None:
         """Search the archive for tracks added to the catalog by any path (the Catalog tab, a
-        folder or Udio import, `radiowatch-engine catalog add`), once additions pause."""
+        folder or Udio import, `radiowatch-engine catalog add`), once additions pause; and
+        again when a search of them failed and its retry is due."""
+        ended = self._new_tracks_ended
+        assert ended is not None
         while True:
-            await asyncio.sleep(NEW_TRACKS_POLL_S)
+            wait = NEW_TRACKS_POLL_S
+            if self._retry_at is not None and self._retry_at > time.time():
+                wait = min(wait, self._retry_at - time.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ended.wait(), timeout=wait)
+            ended.clear()
             with _logged("the search for new tracks"):
                 self._maybe_search_new_tracks()
 
@@ -218,21 +243,46 @@ class ArchiveService:
                 return
             # Only a search that ended (or that a user cancelled) moves the mark: an engine
             # that stops mid-search searches the same additions again after its restart, and
-            # a failed search is tried again.
+            # a failed search is tried again (`_search_ended` said when).
             if running.state in ("done", "cancelled"):
                 self.archive.db.set_meta(_NEW_TRACKS_KEY, repr(self._new_tracks_until))
+                self._failures, self._retry_at = 0, None
             self._new_tracks_job = None
         since = float(self.archive.db.get_meta(_NEW_TRACKS_KEY) or time.time())
         new = [t for t in self._catalog.tracks() if t.added_at > since]
         if not new:
+            self._failures, self._retry_at = 0, None  # what failed was removed meanwhile
             return
         newest = max(t.added_at for t in new)
         if time.time() - newest < NEW_TRACKS_QUIET_S:
             return
-        self._new_tracks_job = self.search(
-            SearchRequest(track_ids=tuple(t.track_id for t in new), reason="new tracks")
+        if self._retry_at is not None:
+            if newest <= self._new_tracks_until and time.time() < self._retry_at:
+                return  # the same additions failed: not again before their retry is due
+            if newest > self._new_tracks_until:
+                self._failures = 0  # tracks added since: a new search, counted afresh
+            self._retry_at = None
+        self._new_tracks_job = self.searches.start(
+            SearchJob(SearchRequest(track_ids=tuple(t.track_id for t in new), reason="new tracks")),
+            on_end=self._search_ended,
         )
         self._new_tracks_until = newest
+
+    def _search_ended(self, job: SearchJob, state: str) -> None:
+        """On the search thread, before the job's record shows `state`: a failed search of new
+        tracks gets its retry time on the record, and the watch above is woken either way."""
+        if state == "failed":
+            self._failures += 1
+            delay = min(self._retry_s * 2 ** (self._failures - 1), self._retry_max_s)
+            job.retry_at = self._retry_at = (job.finished_at or time.time()) + delay
+            log.warning(
+                "the search for new tracks failed (%d in a row); trying again in %.0f s",
+                self._failures,
+                delay,
+            )
+        ended, loop = self._new_tracks_ended, self._event_loop
+        if ended is not None and loop is not None:
+            loop.call_soon_threadsafe(ended.set)
 
 
 @contextlib.contextmanager

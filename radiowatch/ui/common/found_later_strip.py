@@ -34,7 +34,7 @@ class FoundLaterStrip(QFrame):
 
     def __init__(self, watch: FoundLaterWatch, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._watch = watch
+        self.watch = watch
         self._cancel_slot = TaskSlot("cancel the found-later search")
         self.setObjectName("FoundLaterStrip")
         row = QHBoxLayout(self)
@@ -85,7 +85,7 @@ class FoundLaterStrip(QFrame):
 
     def _on_cancel(self) -> None:
         self.cancel_button.setEnabled(False)
-        self._cancel_slot.start(self._watch.cancel())
+        self._cancel_slot.start(self.watch.cancel())
 
     async def aclose(self) -> None:
         await self._cancel_slot.cancel_and_wait()

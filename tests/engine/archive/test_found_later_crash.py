@@ -213,8 +213,8 @@ async def test_the_apps_history_gets_each_past_play_once_across_the_crash(tmp_pa
     and its found-later watch follow the engine through the kill and the restart; each past
     play is in the history once, marked found later, and the watch tells what the searches
     before and after the crash found together. (The engine restarts on the same port here, as
-    a remote engine does; the app's own supervisor gives a restarted local engine a new port,
-    and the watch then follows the new engine's search alone.)"""
+    a remote engine does; the app's own supervisor gives a restarted local engine a new port:
+    tests/ui/shell/test_wiring_found_later_crash.py.)"""
     early_song, late_song = songs(2)
     now = time.time()
     early, late = await asyncio.to_thread(
