@@ -31,6 +31,7 @@ from radiowatch.engine.demo.music_synthesis import STATION_RATE, render_song
 from radiowatch.engine.demo.station import Segment
 from radiowatch.ui.history.table_model import NOTES_COLUMN, TITLE_COLUMN
 from tests.engine.archive.feed import babble
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.support.stations import BackgroundLoop, song_wav, songs
 from tests.ui.window_sizes import save_shot
 
@@ -51,13 +52,7 @@ pytestmark = [
     pytest.mark.qt,
     pytest.mark.slow,
     pytest.mark.timeout(420),
-    pytest.mark.qt_log_ignore(
-        r"pipewire",
-        r"PulseAudio",
-        r"^No audio device detected",
-        r"^Using Qt multimedia",
-        r"^QObject::~QObject: Timers cannot be stopped from another thread",
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 

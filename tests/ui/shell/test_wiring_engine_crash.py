@@ -26,6 +26,7 @@ from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import MemoryTokenStore
 from radiowatch.history.coverage import CoverageStore
 from tests.support.engine_process import open_play_title
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.support.stations import BackgroundLoop, song_programme, song_wav, songs
 
 SONG_S = 16.0
@@ -38,13 +39,7 @@ pytestmark = [
     pytest.mark.qt,
     pytest.mark.slow,
     pytest.mark.timeout(240),
-    pytest.mark.qt_log_ignore(
-        r"pipewire",
-        r"PulseAudio",
-        r"^No audio device detected",
-        r"^Using Qt multimedia",
-        r"^QObject::~QObject: Timers cannot be stopped from another thread",
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 

@@ -37,19 +37,14 @@ from tests.engine.archive.test_found_later_crash import (
     _history,
     _talk_station,
 )
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.support.stations import BackgroundLoop, songs
 
 pytestmark = [
     pytest.mark.qt,
     pytest.mark.slow,
     pytest.mark.timeout(240),
-    pytest.mark.qt_log_ignore(
-        r"pipewire",
-        r"PulseAudio",
-        r"^No audio device detected",
-        r"^Using Qt multimedia",
-        r"^QObject::~QObject: Timers cannot be stopped from another thread",
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 
