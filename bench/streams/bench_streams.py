@@ -106,6 +106,8 @@ async def run_one(
         "cpu_ms_per_window": round(1000 * (cpu1 - cpu0) / windows, 1) if windows else None,
         "streams_per_core": round(1 / per_stream_audio_s, 1) if per_stream_audio_s else None,
         "skipped_windows": after["skipped_windows"] - before["skipped_windows"],
+        # the latest any window was looked at after its audio aired, since the engine started
+        "max_window_lag_s": after.get("max_window_lag_s"),
         "first_stream_reported_a_play": "result" in plays,
     }
 

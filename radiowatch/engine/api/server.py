@@ -13,7 +13,7 @@ the size limit) use another status (413), still with an AudD JSON body.
 
 Extensions, all outside AudD's names so no AudD client can trip on them:
 - `GET /health/` (no token): `{"status": "ok", "version": ..., "monitoring": {"streams",
-  "running", "windows", "skipped_windows"}, "recognition": {"enterprise_scans",
+  "running", "windows", "skipped_windows", "max_window_lag_s"}, "recognition": {"enterprise_scans",
   "enterprise_chunks", "enterprise_abandoned"}, "catalog_index": {"state": "current" |
   "running" | ..., "done", "total", "missing": [{"track_id", "reason"}]}, "catalog_adds":
   {"workers"}}` for launchers, benchmarks and the Catalog tab (an older catalog index is

@@ -30,6 +30,12 @@ frame numbers say how much), so times stay exact and the loss shows as a gap.
 Peaks are found on `peak_block_s` blocks of decoded audio, each analysed with
 `fingerprints.EDGE_SAMPLES` of audio on both sides so a block's peaks are the ones a continuous
 analysis would find.
+
+A connection's first segment and first peak block are shorter by a fraction that depends on
+the station (`stagger`): stations connected together, as they are when the engine starts, would
+otherwise close their segments and analyse their blocks in the same second, every time. Fifty
+stations closing five-minute segments at once (each file read back to measure it) held the
+stream monitors' workers up for seconds (bench/streams/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -55,6 +61,14 @@ log = logging.getLogger(__name__)
 
 MAX_CLOCK_LAG_S = 5.0  # the monitor's _MAX_CLOCK_LAG_S: a later estimate means a stall
 SR = fp.SAMPLE_RATE
+_GOLDEN = 0.6180339887  # station ids step through [0, 1) evenly by this fraction
+_MAX_STAGGER = 0.9  # a first segment or block keeps at least a tenth of its length
+
+
+def stagger(radio_id: int) -> float:
+    """How much shorter (a fraction) a station's first segment and peak block of a connection
+    are: spread evenly over stations numbered in sequence."""
+    return _MAX_STAGGER * ((radio_id * _GOLDEN) % 1.0)
 
 
 class StationRecorder:
@@ -223,7 +237,10 @@ class _Connection:
         segment.size += len(data)
 
     def _due(self, segment: _OpenSegment) -> bool:
-        return (self.decoded - segment.opened_at_sample) / SR >= self.settings.segment_s
+        length = self.settings.segment_s
+        if self._count == 1:  # the connection's first segment
+            length *= 1.0 - stagger(self.radio_id)
+        return (self.decoded - segment.opened_at_sample) / SR >= length
 
     def stop_audio(self) -> None:
         self._archiving_audio = False
@@ -267,7 +284,10 @@ class _Connection:
         finally:
             os.close(segment.fd)
         assert self._fmt is not None
-        duration = media.measure(segment.path, self._fmt) if segment.size else 0.0
+        try:
+            duration = media.measure(segment.path, self._fmt) if segment.size else 0.0
+        except media.MediaError:
+            duration = 0.0  # bytes taken for audio that hold no whole frame
         if duration <= 0 or segment.row_id is None or self.clock0 is None:
             # no whole frame, or no audio decoded on this connection at all: nothing to keep
             if segment.row_id is not None:
@@ -312,6 +332,8 @@ class _PeakBlocks:
         self._c = connection
         hop = fp.HOP_SAMPLES
         self._block = max(1, round(connection.settings.peak_block_s * SR / hop)) * hop
+        first = self._block * (1.0 - stagger(connection.radio_id))
+        self._size = max(1, round(first / hop)) * hop  # of the next block: the first is shorter
         self._chunks: list[np.ndarray] = []
         self._buffer_start = 0  # decoded sample index of the first buffered sample
         self._buffered = 0
@@ -320,8 +342,9 @@ class _PeakBlocks:
     def feed(self, samples: np.ndarray) -> None:
         self._chunks.append(np.asarray(samples, np.float32))
         self._buffered += samples.size
-        while self._buffer_start + self._buffered >= self._next + self._block + fp.EDGE_SAMPLES:
-            self._emit(self._next + self._block)
+        while self._buffer_start + self._buffered >= self._next + self._size + fp.EDGE_SAMPLES:
+            self._emit(self._next + self._size)
+            self._size = self._block
 
     def flush(self) -> None:
         end = self._buffer_start + self._buffered

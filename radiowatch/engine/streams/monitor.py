@@ -4,8 +4,8 @@ Each stream gets an asyncio task that (re)connects with backoff and a reader thr
 (streams/ingest.py) that decodes the stream. The audio goes to the stream's PlayTracker
 (streams/tracker.py), the play detection that `radiowatch-engine playlog` runs on files, in the
 engine's worker pool (CPU work off the event loop, so the API stays responsive). If the tracker
-falls behind real time, it looks only at the newest identification window and counts the others
-as skipped: the newest audio matters most.
+falls behind real time by more than `live_lag_s`, it skips to the newest identification window
+and counts the others as skipped: the newest audio matters most.
 
 When a play is published depends on how the stream was added (store.CALLBACK_MODES): at its
 end with its length (AudD's default), at its start without one (`callbacks=before`), or both
@@ -157,6 +157,10 @@ class StreamMonitor:
         return self.tracker.skipped_windows
 
     @property
+    def max_lag_s(self) -> float:
+        return self.tracker.max_lag_s
+
+    @property
     def running(self) -> bool:
         return self._connected and self._health in ("up", "silent")
 
@@ -288,7 +292,7 @@ class StreamMonitor:
         def work() -> list[PlayChange]:
             for since, title in titles:
                 self.detector.title(since, title)
-            return self.tracker.feed(samples, at, keep_up=True)
+            return self.tracker.feed(samples, at, live_clock=time.time)
 
         await self._run(work)
 

@@ -66,6 +66,10 @@ class DetectionSettings:
     snap_s: float = 15.0  # a start this close after the track's first sound goes there ...
     snap_z: float = 2.5  # ... if the track shows in between this clearly
     resume_grace_s: float = 60.0  # a stream away this long ends its play
+    # A live window is still looked at this long after its audio aired (a burst of audio
+    # after a stall, many streams' windows due at once); older ones are skipped while newer
+    # ones wait, so a tracker that fell behind catches up on the newest audio.
+    live_lag_s: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -124,14 +124,16 @@ class StreamRegistry:
             )
         return out
 
-    def counters(self) -> dict[str, int]:
-        """Totals over all monitors: identifications run and windows skipped for lack of CPU."""
+    def counters(self) -> dict[str, int | float]:
+        """Totals over all monitors: identifications run, windows skipped for lack of CPU, and
+        the latest any window was looked at after its audio aired (seconds)."""
         monitors = list(self.monitors.values())
         return {
             "streams": len(monitors),
             "running": sum(m.running for m in monitors),
             "windows": sum(m.windows for m in monitors),
             "skipped_windows": sum(m.skipped_windows for m in monitors),
+            "max_window_lag_s": round(max((m.max_lag_s for m in monitors), default=0.0), 2),
         }
 
     def _require(self, radio_id: int) -> StoredStream:

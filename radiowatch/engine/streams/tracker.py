@@ -90,6 +90,7 @@ class PlayTracker:
         self._ref: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self.windows = 0  # windows looked at
         self.skipped_windows = 0  # windows left out to keep up with a live source
+        self.max_lag_s = 0.0  # the latest a live window was looked at after its audio aired
 
     @property
     def play(self) -> Play | None:
@@ -97,11 +98,17 @@ class PlayTracker:
 
     # -- audio in, changes out ----------------------------------------------------------------
     def feed(
-        self, samples: np.ndarray, at: float | None = None, *, keep_up: bool = False
+        self,
+        samples: np.ndarray,
+        at: float | None = None,
+        *,
+        live_clock: Callable[[], float] | None = None,
     ) -> list[PlayChange]:
         """Add audio whose first sample aired at source time `at` (None: right after the
-        previous audio). `keep_up` (live sources): when several windows fell due at once,
-        look only at the newest and count the others as skipped."""
+        previous audio). `live_clock` (live sources: the source time now): a window whose
+        audio aired more than `live_lag_s` ago is skipped, and counted, when a newer one is
+        due, so the tracker catches up after falling behind; a burst of audio that arrives
+        at once is looked at whole."""
         changes: list[PlayChange] = []
         if self._peaks is not None and at is not None and abs(at - self.now()) > GAP_TOLERANCE_S:
             changes += self.end_segment()
@@ -109,7 +116,7 @@ class PlayTracker:
             self._start_segment(self.now() if at is None else at)
         assert self._peaks is not None
         self._peaks.feed(samples)
-        changes += self._run_windows(keep_up=keep_up)
+        changes += self._run_windows(live_clock)
         return changes
 
     def end_segment(self) -> list[PlayChange]:
@@ -117,7 +124,7 @@ class PlayTracker:
         if self._peaks is None:
             return []
         self._peaks.flush()
-        changes = self._run_windows(keep_up=False)
+        changes = self._run_windows(None)
         change = self.detector.audio_stopped(self.now())
         if change:
             changes.append(change)
@@ -133,7 +140,7 @@ class PlayTracker:
             return [change] if change else []
         ps = self._peaks
         ps.flush()
-        changes = self._run_windows(keep_up=False)
+        changes = self._run_windows(None)
         change = self.detector.close(self.now())
         self._ended_at = self.now()
         self._peaks = None
@@ -151,15 +158,15 @@ class PlayTracker:
         self._next_end = self._window
         self.detector.heard_from(self._origin)
 
-    def _run_windows(self, *, keep_up: bool) -> list[PlayChange]:
+    def _run_windows(self, live_clock: Callable[[], float] | None) -> list[PlayChange]:
         ps = self._peaks
         assert ps is not None
         changes: list[PlayChange] = []
         while ps.final_frame >= self._next_end:
-            if keep_up and ps.final_frame >= self._next_end + self._hop:
-                behind = (ps.final_frame - self._next_end) // self._hop
-                self.skipped_windows += behind
-                self._next_end += behind * self._hop
+            if live_clock is not None:
+                now = live_clock()
+                self._catch_up(ps.final_frame, now)
+                self.max_lag_s = max(self.max_lag_s, now - self._time(self._next_end))
             end = self._next_end
             self._next_end += self._hop
             self.windows += 1
@@ -167,6 +174,19 @@ class PlayTracker:
             if change:
                 changes.append(change)
         return changes
+
+    def _catch_up(self, final_frame: int, now: float) -> None:
+        """Skip the due windows that aired too long ago, all but the newest."""
+        newest = self._next_end + (final_frame - self._next_end) // self._hop * self._hop
+        oldest_wanted = int(np.ceil((now - self.settings.live_lag_s - self._origin) / FRAME_S))
+        if oldest_wanted <= self._next_end or newest <= self._next_end:
+            return
+        behind = min(
+            -(-(oldest_wanted - self._next_end) // self._hop),
+            (newest - self._next_end) // self._hop,
+        )
+        self.skipped_windows += behind
+        self._next_end += behind * self._hop
 
     # -- Evidence (what the detector asks) ------------------------------------------------------
     def follow(self, alignment: Alignment, start: float, end: float) -> tuple[float, Alignment]:

@@ -221,3 +221,36 @@ def write_flac(path: Path, samples: np.ndarray) -> None:
                 container.mux(packet)
         for packet in stream.encode(None):
             container.mux(packet)
+
+
+def test_a_live_tracker_looks_at_a_late_burst_whole_and_skips_only_audio_aired_long_ago(
+    catalog, songs
+):
+    from radiowatch.engine.streams.tracker import PlayTracker
+
+    song = songs["s1"]
+    offline = PlayTracker(catalog)
+    offline.feed(song[: 20 * RATE], 1000.0)
+    live = PlayTracker(catalog)
+    for second in range(20):  # in real time: each second as it airs
+        live.feed(song[second * RATE : (second + 1) * RATE], live_clock=lambda: live.now() + 0.2)
+    assert (live.windows, live.skipped_windows) == (offline.windows, 0)
+
+    # a stall: 6 s arrive at once, 1.5 s after the last of them aired; every window in them
+    # is still looked at (their audio aired less than `live_lag_s` ago)
+    before = live.windows
+    live.feed(song[20 * RATE : 26 * RATE], live_clock=lambda: live.now() + 1.5)
+    offline.feed(song[20 * RATE : 26 * RATE])
+    assert live.skipped_windows == 0
+    assert live.windows - before == offline.windows - before >= 2
+    assert 1.5 + 2.0 <= live.max_lag_s <= live.settings.live_lag_s
+    assert live.play is not None and live.play.track_id == "s1"
+
+    # a minute behind: 30 s at once; only the windows of the last `live_lag_s` are looked at
+    before = live.windows
+    live.feed(song[26 * RATE : 56 * RATE], live_clock=lambda: live.now() + 30.0)
+    offline.feed(song[26 * RATE : 56 * RATE])
+    due = offline.windows - before
+    assert live.windows - before == 1  # the newest: the rest aired more than 10 s ago
+    assert live.skipped_windows == due - 1
+    assert live.play is not None and live.play.track_id == "s1"  # still followed
