@@ -15,16 +15,10 @@ from radiowatch.backend.choice import choose_backend
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import AUDD_API_TOKEN, MemoryTokenStore
 from radiowatch.config.settings import Settings
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 
 # The Resize/Udio tabs load QtMultimedia: no PipeWire, PulseAudio or audio device here.
-pytestmark = pytest.mark.qt_log_ignore(
-    r"pipewire",
-    r"PulseAudio",
-    r"^No audio device detected",
-    r"^Using Qt multimedia",
-    # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-    r"^QObject::~QObject: Timers cannot be stopped from another thread",
-)
+pytestmark = AUDIO_BACKEND_NOISE
 
 
 def start(qtbot, qapp, qloop):

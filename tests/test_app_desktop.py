@@ -10,17 +10,11 @@ from radiowatch.config.autostart import autostart_file
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import MemoryTokenStore
 from radiowatch.ui.common.palette import apply_scheme, follow_system_palette, stylesheet_for
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"pipewire",
-        r"PulseAudio",
-        r"^No audio device detected",
-        r"^Using Qt multimedia",
-        # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-        r"^QObject::~QObject: Timers cannot be stopped from another thread",
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 

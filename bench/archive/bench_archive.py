@@ -9,10 +9,11 @@ with `truth.json`) and the public corpus's catalog (docs/benchmarks.md). For eac
 
 1. **Cost.** The program's MP3 bytes go through a `StationRecorder` exactly as the stream
    reader hands them over (raw bytes in 16 kB reads, decoded audio in 0.5 s blocks, decoded
-   by the same PyAV path as ingest), with a clock that moves with the audio. The CPU time spent
-   *inside the tap* (writing segments, finding peaks, closing segments, index writes) over the
-   audio's duration is the archive's share of a core for one station; decoding is not counted
-   (the monitor decodes anyway). Disk per station-day comes from `Archive.usage()`.
+   by the same PyAV path as ingest: `recorder_feed.py`, shared with bench_formats.py), with a
+   clock that moves with the audio. The CPU time spent *inside the tap* (writing segments,
+   finding peaks, closing segments, index writes) over the audio's duration is the archive's
+   share of a core for one station; decoding is not counted (the monitor decodes anyway).
+   Disk per station-day comes from `Archive.usage()`.
 2. **Found later.** The program's songs are "added": each required song's stored catalog
    peaks are searched for in the archived peaks (`found_later.find_plays`), and every other
    catalog track too (they must find nothing). Reports are matched to truth plays by the
@@ -28,7 +29,6 @@ Prints Markdown; paste it into bench/archive/RESULTS.md with `uptime`.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shutil
@@ -39,11 +39,11 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the engine runs numpy on one thread
 
-import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.archive.recorder_feed import ORIGIN, Clock, TimedTap, record_stream  # noqa: E402
 from radiowatch.engine.archive import fingerprints as fp  # noqa: E402
 from radiowatch.engine.archive.found_later import (  # noqa: E402
     FoundPlay,
@@ -56,47 +56,6 @@ from radiowatch.engine.archive.found_later import (  # noqa: E402
 from radiowatch.engine.archive.search_jobs import search_stretch, stretches  # noqa: E402
 from radiowatch.engine.archive.store import Archive, ArchiveSettings  # noqa: E402
 from radiowatch.engine.fingerprint.catalog import Catalog  # noqa: E402
-from radiowatch.engine.fingerprint.decode import StreamResampler  # noqa: E402
-
-READ = 16384
-BLOCK = int(0.5 * fp.SAMPLE_RATE)
-ORIGIN = 1_700_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = ORIGIN
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class TimedTap:
-    """Counts the thread CPU time spent inside the recorder's calls."""
-
-    def __init__(self, tap) -> None:
-        self.tap = tap
-        self.cpu = 0.0
-
-    def call(self, name: str, *args) -> None:
-        t = time.thread_time()
-        getattr(self.tap, name)(*args)
-        self.cpu += time.thread_time() - t
-
-
-class Reader:
-    """A read()-only file over the program's bytes that hands every read to the tap, as
-    ingest's IcyReader does."""
-
-    def __init__(self, data: bytes, tap: TimedTap) -> None:
-        self._data = io.BytesIO(data)
-        self._tap = tap
-
-    def read(self, size: int = -1) -> bytes:
-        out = self._data.read(min(size if size > 0 else READ, READ))
-        if out:
-            self._tap.call("raw", out)
-        return out
 
 
 def archive_program(program: Path, work: Path) -> tuple[Archive, dict]:
@@ -111,25 +70,8 @@ def archive_program(program: Path, work: Path) -> tuple[Archive, dict]:
     tap = TimedTap(archive.recorder(1))
     data = (program / "program.mp3").read_bytes()
     wall = time.perf_counter()
-    tap.call("begin")
-    decoded = 0
-    with av.open(Reader(data, tap), mode="r", format="mp3") as container:
-        resampler = StreamResampler()
-        pending: list[np.ndarray] = []
-        have = 0
-        for frame in container.decode(container.streams.audio[0]):
-            samples = resampler.feed(frame)
-            pending.append(samples)
-            have += samples.size
-            if have >= BLOCK:
-                block = np.concatenate(pending)
-                pending, have = [], 0
-                clock.now += block.size / fp.SAMPLE_RATE
-                decoded += block.size
-                tap.call("audio", block)
-    tap.call("end")
+    seconds = record_stream(data, "mp3", tap, clock)
     wall = time.perf_counter() - wall
-    seconds = decoded / fp.SAMPLE_RATE
     usage = archive.usage()["stations"][0]
     cost = {
         "program": program.name,

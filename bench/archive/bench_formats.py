@@ -9,7 +9,8 @@
    16 bit) and once as HLS: AAC at 128 kbit/s in 6-s MPEG-TS media segments, by
    FFmpeg's HLS muxer (the encodings are kept in --work and reused).
 2. FLAC: the stream's bytes go through a `StationRecorder` as the Icecast reader hands them
-   (16 kB reads through PyAV's FLAC demuxer), decoded audio in 0.5 s blocks. HLS: FFmpeg's HLS
+   (16 kB reads through PyAV's FLAC demuxer), decoded audio in 0.5 s blocks, by
+   `recorder_feed.py` as bench_archive.py feeds its MP3 programs. HLS: FFmpeg's HLS
    demuxer reads the playlist from disk (the network is not what is measured), and each audio
    packet goes through `HlsPackets` and the recorder before it is decoded, as the stream reader
    does (engine/streams/ingest.py). A clock moves with the audio.
@@ -23,7 +24,6 @@ Prints Markdown; paste it into bench/archive/RESULTS.md with `uptime`.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import sys
@@ -37,50 +37,18 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from radiowatch.engine.archive import fingerprints as fp  # noqa: E402
+from bench.archive.recorder_feed import (  # noqa: E402
+    ORIGIN,
+    AudioBlocks,
+    Clock,
+    TimedTap,
+    record_stream,
+)
 from radiowatch.engine.archive.store import Archive, ArchiveSettings  # noqa: E402
-from radiowatch.engine.fingerprint.decode import StreamResampler  # noqa: E402
 from radiowatch.engine.streams.hls import HlsPackets  # noqa: E402
 
-READ = 16384
-BLOCK = int(0.5 * fp.SAMPLE_RATE)
 RATE = 44100
 HLS_SEGMENT_S = 6
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class TimedTap:
-    """Counts the thread CPU time spent inside the recorder's calls (and anything else timed)."""
-
-    def __init__(self, tap) -> None:
-        self.tap = tap
-        self.cpu = 0.0
-
-    def call(self, name: str, *args) -> None:
-        t = time.thread_time()
-        getattr(self.tap, name)(*args)
-        self.cpu += time.thread_time() - t
-
-
-class Reader:
-    """A read()-only file over the stream's bytes that hands every read to the tap."""
-
-    def __init__(self, data: bytes, tap: TimedTap) -> None:
-        self._data = io.BytesIO(data)
-        self._tap = tap
-
-    def read(self, size: int = -1) -> bytes:
-        out = self._data.read(min(size if size > 0 else READ, READ))
-        if out:
-            self._tap.call("raw", out)
-        return out
 
 
 def program_audio(program: Path, minutes: float) -> np.ndarray:
@@ -146,32 +114,12 @@ def hls_playlist(audio: np.ndarray, folder: Path) -> Path:
     return playlist
 
 
-def _feed_blocks(tap: TimedTap, clock: Clock, frames, resampler: StreamResampler, state) -> None:
-    pending, have = state
-    for frame in frames:
-        samples = resampler.feed(frame)
-        pending.append(samples)
-        have += samples.size
-        if have >= BLOCK:
-            block = np.concatenate(pending)
-            pending.clear()
-            have = 0
-            clock.now += block.size / fp.SAMPLE_RATE
-            tap.call("audio", block)
-    state[1] = have
-
-
 def archive_flac(data: bytes, root: Path) -> dict:
     shutil.rmtree(root, ignore_errors=True)
     clock = Clock()
     archive = Archive(root, ArchiveSettings(), clock=clock)
     tap = TimedTap(archive.recorder(1))
-    tap.call("begin")
-    state: list = [[], 0]
-    with av.open(Reader(data, tap), mode="r", format="flac") as container:
-        resampler = StreamResampler()
-        _feed_blocks(tap, clock, container.decode(container.streams.audio[0]), resampler, state)
-    tap.call("end")
+    record_stream(data, "flac", tap, clock)
     return _cost("native FLAC (Icecast)", archive, tap.cpu, clock)
 
 
@@ -181,11 +129,10 @@ def archive_hls(playlist: Path, root: Path) -> dict:
     archive = Archive(root, ArchiveSettings(), clock=clock)
     tap = TimedTap(archive.recorder(1))
     tap.call("begin")
-    state: list = [[], 0]
+    blocks = AudioBlocks(tap, clock)
     with av.open(str(playlist), options={"protocol_whitelist": "file,crypto,data"}) as container:
         stream = container.streams.audio[0]
         kept = HlsPackets(stream.codec_context.name, stream.codec_context.extradata)
-        resampler = StreamResampler()
         for packet in container.demux(stream):
             if packet.size:
                 t = time.thread_time()
@@ -193,7 +140,7 @@ def archive_hls(playlist: Path, root: Path) -> dict:
                 tap.cpu += time.thread_time() - t
                 if data:
                     tap.call("raw", data)
-            _feed_blocks(tap, clock, packet.decode(), resampler, state)
+            blocks.feed(packet.decode())
     tap.call("end")
     return _cost(f"HLS, AAC 128 kbit/s in {HLS_SEGMENT_S}-s MPEG-TS", archive, tap.cpu, clock)
 
@@ -202,7 +149,7 @@ def _cost(name: str, archive: Archive, cpu: float, clock: Clock) -> dict:
     usage = archive.usage()["stations"][0]
     rows = archive.db.segments(1)
     seconds = sum(r.end_s - r.start_s for r in rows)
-    audio_s = clock.now - Clock().now
+    audio_s = clock.now - ORIGIN
     archive.close()
     return {
         "station": name,

@@ -14,14 +14,22 @@ import pytest
 
 from radiowatch.engine.archive import flac, media
 from radiowatch.engine.archive.clips import cut_clip
-from radiowatch.engine.archive.store import Archive, ArchiveSettings
 from radiowatch.engine.demo.music_synthesis import DEMO_SONGS, STATION_RATE, render_song
-from radiowatch.engine.fingerprint.catalog import Catalog
-from radiowatch.engine.fingerprint.decode import SAMPLE_RATE
-from tests.engine.archive.feed import FakeClock, decode, feed, flac_pieces, mp3_pieces
+from tests.engine.archive.as_received import (
+    FLAC,
+    SONG_S,
+    assert_is_the_song,
+    check_clip_as_received_or_mp3,
+    check_segments,
+    clip_seconds,
+    record,
+    reopened_after_crash,
+    sniffed,
+    span_s,
+    stream_bytes,
+)
+from tests.engine.archive.feed import decode, flac_pieces, mp3_pieces
 
-SETTINGS = ArchiveSettings(segment_s=3.0, peak_block_s=4.0)
-SONG_S = 20.0
 RESTART_AT_S = 11.0  # the station's source reconnects: a new stream header
 
 
@@ -35,14 +43,6 @@ def pieces(song):
     return flac_pieces(song, restarts_at_s=(RESTART_AT_S,))
 
 
-def _decode_file(data: bytes) -> float:
-    seconds = 0.0
-    with av.open(io.BytesIO(data), format="flac") as container:
-        for frame in container.decode(audio=0):
-            seconds += frame.samples / frame.sample_rate
-    return seconds
-
-
 def _frames(data: bytes) -> tuple[bytes, list[flac.Frame]]:
     splitter = flac.FlacFrames()
     found = list(splitter.feed(data)) + list(splitter.finish())
@@ -50,106 +50,61 @@ def _frames(data: bytes) -> tuple[bytes, list[flac.Frame]]:
 
 
 def test_every_segment_is_a_flac_file_of_its_own(tmp_path, pieces):
-    clock = FakeClock()
-    began = clock.now
-    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
-    feed(archive.recorder(1), pieces, clock)
-    rows = archive.db.segments(1)
-    assert len(rows) >= 6 and {r.format for r in rows} == {"flac"}
-    assert all(r.path.endswith(".flac") and not r.is_open for r in rows)
-    for before, after in zip(rows, rows[1:], strict=False):
-        assert after.start_s == pytest.approx(before.end_s, abs=1e-6)
-    assert rows[0].start_s == pytest.approx(began, abs=0.3)
-    assert rows[-1].end_s - rows[0].start_s == pytest.approx(SONG_S, abs=0.3)
-    stream_bytes = b"".join(data for data, _audio in pieces)
+    recorded = record(tmp_path, pieces)
+    rows = check_segments(recorded, FLAC)
+    sent = stream_bytes(pieces)
     numbers = []
     for row in rows:
-        data = archive.path_of(row).read_bytes()
+        data = recorded.archive.path_of(row).read_bytes()
         headers, frames = _frames(data)
         # the marker and STREAMINFO, then whole frames of the stream as received
         assert data.startswith(b"fLaC\x00\x00\x00\x22") or data.startswith(b"fLaC\x80")
         assert len(headers) + sum(len(f.data) for f in frames) == len(data)
-        assert all(f.data in stream_bytes for f in frames)
-        # it decodes alone, to the length measured for it
-        assert _decode_file(data) == pytest.approx(row.end_s - row.start_s, abs=0.02)
+        assert all(f.data in sent for f in frames)
         numbers.append(frames[0].header.number)
     # the reconnected source starts again at frame 0, in a segment of its own
     restart = [r for r, n in zip(rows, numbers, strict=True) if n == 0]
     assert len(restart) == 2
-    assert restart[1].start_s - began == pytest.approx(RESTART_AT_S, abs=0.3)
-    archive.close()
+    assert restart[1].start_s - recorded.began == pytest.approx(RESTART_AT_S, abs=0.3)
+    recorded.archive.close()
 
 
-def test_a_clip_is_flac_as_received_or_mp3(tmp_path, song, pieces):
-    clock = FakeClock()
-    began = clock.now
-    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
-    feed(archive.recorder(1), flac_pieces(song), clock)
-    clip = cut_clip(archive, 1, began + 7.0, began + 15.0, pad_s=1.0)
-    assert clip.format == "flac" and clip.mime == "audio/flac" and clip.extension == ".flac"
-    # cut on frames: a frame holds about a tenth of a second
-    assert clip.start_s == pytest.approx(began + 6.0, abs=0.15)
-    assert clip.end_s == pytest.approx(began + 16.0, abs=0.15)
-    assert clip.gaps == []
-    audio = decode(clip.data, strict=True)
-    assert audio.size / SAMPLE_RATE == pytest.approx(clip.end_s - clip.start_s, abs=0.05)
+def test_a_clip_is_flac_as_received_or_mp3(tmp_path, song):
+    unbroken = flac_pieces(song)
+    recorded = record(tmp_path, unbroken)
+    clip = check_clip_as_received_or_mp3(tmp_path, recorded, FLAC)
     headers, frames = _frames(clip.data)  # one FLAC file: one header, whole frames
     assert len(headers) + sum(len(f.data) for f in frames) == len(clip.data)
-    stream_bytes = b"".join(data for data, _audio in flac_pieces(song))
-    assert all(f.data in stream_bytes for f in frames)
+    sent = stream_bytes(unbroken)
+    assert all(f.data in sent for f in frames)
     numbers = [f.header.number for f in frames]
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-    as_mp3 = cut_clip(archive, 1, began + 7.0, began + 15.0, pad_s=1.0, as_mp3=True)
-    assert as_mp3.format == "mp3" and (as_mp3.start_s, as_mp3.end_s) == (clip.start_s, clip.end_s)
-    mp3_audio = decode(as_mp3.data, strict=True)
-    assert mp3_audio.size / SAMPLE_RATE == pytest.approx(clip.end_s - clip.start_s, abs=0.15)
-    catalog = Catalog.open(tmp_path / "check")
-    try:
-        catalog.add_samples(render_song(DEMO_SONGS[0], SONG_S, SAMPLE_RATE), title="song")
-        for decoded in (audio, mp3_audio):
-            match = catalog.identify(decoded[: 8 * SAMPLE_RATE])
-            assert match is not None and match.track.title == "song"
-            assert match.offset_s == pytest.approx(clip.start_s - began, abs=1.0)
-    finally:
-        catalog.close()
-    archive.close()
+    recorded.archive.close()
 
 
 def test_a_clip_across_a_reconnected_source_comes_as_mp3(tmp_path, pieces):
-    clock = FakeClock()
-    began = clock.now
-    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
-    feed(archive.recorder(1), pieces, clock)
+    archive, _clock, began = record(tmp_path, pieces)
     # the same settings: the new stream's header is the old one's, so the clip is one file
     clip = cut_clip(archive, 1, began + 9.0, began + 13.0, pad_s=0.0)
     assert clip.format == "flac" and clip.data.count(b"fLaC") == 1
-    audio = decode(clip.data, strict=True)
-    assert audio.size / SAMPLE_RATE == pytest.approx(clip.end_s - clip.start_s, abs=0.05)
+    assert clip_seconds(clip) == pytest.approx(clip.end_s - clip.start_s, abs=FLAC.clip_s)
     archive.close()
 
 
 def test_a_segment_cut_off_by_a_crash_inside_a_frame_reads_back(tmp_path, song):
-    clock = FakeClock()
-    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
     pieces = flac_pieces(song)
-    feed(archive.recorder(1), pieces[:30], clock, end=False)  # killed: nothing closed
-    (open_row,) = [r for r in archive.db.segments(1) if r.is_open]
-    path = archive.path_of(open_row)
+    recorded = record(tmp_path, pieces[:30], end=False)  # killed: nothing closed
+    (open_row,) = [r for r in recorded.archive.db.segments(1) if r.is_open]
+    path = recorded.archive.path_of(open_row)
     whole = path.stat().st_size
     with open(path, "ab") as fh:  # a write the crash cut short: half a frame
         _headers, frames = _frames(pieces[30][0] + pieces[31][0])
         fh.write(frames[0].data[: len(frames[0].data) // 2])
-    archive.db.close()
-    reopened = Archive(tmp_path / "archive", SETTINGS, clock=clock)
-    assert len(reopened.recover()) == 1
+    reopened, rows = reopened_after_crash(tmp_path, recorded)
     assert path.stat().st_size == whole  # back to its last whole frame
-    rows = reopened.db.segments(1)
-    assert all(not r.is_open for r in rows)
-    assert rows[-1].end_s - rows[0].start_s == pytest.approx(30 * 0.25, abs=0.3)
+    assert span_s(rows) == pytest.approx(30 * 0.25, abs=0.3)
     clip = cut_clip(reopened, 1, rows[0].start_s, rows[-1].end_s, pad_s=0.0)
-    assert decode(clip.data, strict=True).size / SAMPLE_RATE == pytest.approx(
-        rows[-1].end_s - rows[0].start_s, abs=0.05
-    )
+    assert clip_seconds(clip) == pytest.approx(span_s(rows), abs=FLAC.clip_s)
     reopened.close()
 
 
@@ -157,19 +112,13 @@ def test_a_stream_joined_mid_frame_gets_a_streaminfo_from_its_frames(tmp_path, s
     pieces = flac_pieces(song)
     # an Icecast listener joining a FLAC stream gets no header, and starts inside a frame
     joined = [(data[3000:] if n == 0 else data, audio) for n, (data, audio) in enumerate(pieces)]
-    clock = FakeClock()
-    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
-    feed(archive.recorder(1), joined, clock)
-    rows = archive.db.segments(1)
-    assert rows and {r.format for r in rows} == {"flac"}
-    assert rows[-1].end_s - rows[0].start_s == pytest.approx(SONG_S, abs=0.3)
-    for row in rows:
-        data = archive.path_of(row).read_bytes()
+    recorded = record(tmp_path, joined)
+    for row in check_segments(recorded, FLAC):
+        data = recorded.archive.path_of(row).read_bytes()
         with av.open(io.BytesIO(data), format="flac") as container:
             stream = container.streams.audio[0]
             assert (stream.sample_rate, stream.channels) == (STATION_RATE, 2)
-        assert _decode_file(data) == pytest.approx(row.end_s - row.start_s, abs=0.02)
-    archive.close()
+    recorded.archive.close()
 
 
 def test_damaged_bytes_mid_stream_cost_only_the_frames_they_hit(tmp_path, song):
@@ -180,13 +129,10 @@ def test_damaged_bytes_mid_stream_cost_only_the_frames_they_hit(tmp_path, song):
         (rng.integers(0, 256, len(data), np.uint8).tobytes() if n in hits else data, a)
         for n, (data, a) in enumerate(pieces)
     ]
-    clock = FakeClock()
-    began = clock.now
-    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
-    feed(archive.recorder(1), damaged, clock)
+    archive, _clock, began = record(tmp_path, damaged)
     rows = archive.db.segments(1)
     # frame numbers keep the time: the segments still span the whole song
-    assert rows[-1].end_s - rows[0].start_s == pytest.approx(SONG_S, abs=0.3)
+    assert span_s(rows) == pytest.approx(SONG_S, abs=0.3)
     for row in rows:
         data = archive.path_of(row).read_bytes()
         kept = decode(data)
@@ -200,20 +146,15 @@ def test_damaged_bytes_mid_stream_cost_only_the_frames_they_hit(tmp_path, song):
         assert hit_s - 0.3 < a < b < hit_s + 0.8 and b - a > 0.5, gaps
     # the audio after the damage is kept and is the song's
     clip = cut_clip(archive, 1, began + 10.0, began + 18.0, pad_s=0.0)
-    catalog = Catalog.open(tmp_path / "check")
-    try:
-        catalog.add_samples(render_song(DEMO_SONGS[0], SONG_S, SAMPLE_RATE), title="song")
-        match = catalog.identify(decode(clip.data))
-        assert match is not None and match.offset_s == pytest.approx(10.0, abs=1.0)
-    finally:
-        catalog.close()
+    assert_is_the_song(tmp_path, 10.0, decode(clip.data))
     archive.close()
 
 
 def test_sniff_tells_flac_from_mp3(song, pieces):
-    head = b"".join(data for data, _audio in pieces)[: media.SNIFF_BYTES]
+    head = stream_bytes(pieces)[: media.SNIFF_BYTES]
     assert media.sniff(head) == "flac"
     assert media.sniff(head[5000:]) == "flac"  # joined mid-stream
+    assert sniffed(mp3_pieces(song[: 4 * STATION_RATE])) == "mp3"
 
 
 def test_a_picture_in_the_stream_header_is_not_repeated_in_every_segment(tmp_path, song):
@@ -222,18 +163,10 @@ def test_a_picture_in_the_stream_header_is_not_repeated_in_every_segment(tmp_pat
     # the header's STREAMINFO no longer last, then a 100 kB picture block (type 6), last
     picture = bytes([0x86]) + (100_000).to_bytes(3, "big") + bytes(100_000)
     pieces[0] = (first[:4] + bytes([first[4] & 0x7F]) + first[5:42] + picture + first[42:], audio)
-    head = b"".join(data for data, _audio in pieces)[: media.SNIFF_BYTES]
-    assert media.sniff(head) == "flac"  # its metadata runs past what is sniffed
-    clock = FakeClock()
-    archive = Archive(tmp_path / "archive", SETTINGS, clock=clock)
-    feed(archive.recorder(1), pieces, clock)
-    rows = archive.db.segments(1)
-    assert rows[-1].end_s - rows[0].start_s == pytest.approx(SONG_S, abs=0.3)
-    for row in rows:
-        data = archive.path_of(row).read_bytes()
+    assert sniffed(pieces) == "flac"  # its metadata runs past what is sniffed
+    recorded = record(tmp_path, pieces)
+    for row in check_segments(recorded, FLAC):
+        data = recorded.archive.path_of(row).read_bytes()
         headers, _frames_of = _frames(data)
         assert headers == data[:42] and data[4] == 0x80  # the STREAMINFO alone, no picture
-        assert _decode_file(data) == pytest.approx(row.end_s - row.start_s, abs=0.02)
-    archive.close()
-    mp3_head = b"".join(data for data, _audio in mp3_pieces(song[: 4 * STATION_RATE]))
-    assert media.sniff(mp3_head[: media.SNIFF_BYTES]) == "mp3"
+    recorded.archive.close()

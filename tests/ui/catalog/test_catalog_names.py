@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLineEdit
 from radiowatch.backend.catalog_client import CatalogClient
 from radiowatch.ui.catalog.tab import CatalogTab
 from tests.conftest import drive
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.support.stations import wav_bytes
 from tests.ui.recognize.recognition_engine import (  # noqa: F401 - fixtures
     RATE,
@@ -25,9 +26,7 @@ from tests.ui.recognize.recognition_engine import (  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia"
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 

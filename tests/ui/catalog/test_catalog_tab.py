@@ -15,6 +15,7 @@ from radiowatch.ui.catalog.tab import NO_CLOUD, NO_ENGINE, CatalogTab
 from radiowatch.ui.recognize.tab import RecognizeTab
 from tests.conftest import drive
 from tests.fakes.fake_audd import FakeAudD
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.ui.recognize.recognition_engine import (  # noqa: F401 - fixtures
     RATE,
     SONGS,
@@ -27,9 +28,7 @@ from tests.ui.recognize.recognition_engine import (  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia"
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 WITH_ACCESS = "catalog-token-0123456789"

@@ -8,14 +8,16 @@ asks nothing and shows nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from PySide6.QtWidgets import QStatusBar
 
 from radiowatch.audd import AudDClient
-from radiowatch.backend.archive_client import ArchiveClient, archive_client_for
+from radiowatch.backend.archive_client import ArchiveClient, SearchJob, archive_client_for
 from radiowatch.backend.catalog_client import CatalogClient
 from radiowatch.backend.found_later_watch import FoundLaterView, FoundLaterWatch
 from radiowatch.backend.session import BackendSession
@@ -37,6 +39,7 @@ from tests.conftest import drive
 from tests.engine.archive.test_engine_archive import SONG_S, _wav
 from tests.fakes.fake_audd import FakeAudD
 from tests.support.archive_engine import archiving_engine
+from tests.support.engine_process import EngineProcess
 from tests.support.stations import songs
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
@@ -197,21 +200,29 @@ def test_adding_tracks_shows_the_search_then_the_past_play_which_enters_history_
     assert plays == [(song.title, True)], "the past play is in the history once"
 
 
-def test_cancel_cancels_the_engines_job_and_says_so_once_the_engine_does(
-    qtbot, qloop, tmp_path, watching, decoys
-):
+class Busy(NamedTuple):
+    engine: EngineProcess
+    archive: ArchiveClient
+    jobs: list[SearchJob]  # the searches the test started
+    views: Views
+    tab: CatalogTab
+
+
+@contextlib.contextmanager
+def _busy_engine(qtbot, qloop, tmp_path, watching, tracks: list[Path], *, seconds: float):
+    """A Catalog tab watching an archiving engine (`seconds` of the programme archived) that is
+    searching for `tracks`. The engine's own search of new tracks is off: the test starts the
+    searches itself, five in a row over every track, so that they are still running (and
+    waiting) when the test acts."""
     (song,) = songs(1)
-    # the engine's own search of new tracks is off: the test starts the searches itself, a few
-    # in a row over every track, so that they are still running (and waiting) when Cancel comes
     settings = {"archive_settle_s": 1, "archive_search_new_tracks": False}
     with archiving_engine(
-        tmp_path / "engine", seconds=30, settings=settings, programme=_programme(song)
+        tmp_path / "engine", seconds=seconds, settings=settings, programme=_programme(song)
     ) as engine:
         catalog = CatalogClient(engine.base_url, engine.token)
         archive = ArchiveClient(engine.base_url, engine.token)
-        drive(qtbot, qloop, catalog.add_file(_song_file(tmp_path, song)), timeout=60_000)
-        for decoy in decoys:
-            drive(qtbot, qloop, catalog.add_file(decoy), timeout=60_000)
+        for path in tracks:
+            drive(qtbot, qloop, catalog.add_file(path), timeout=60_000)
         watch = watching(
             lambda: ArchiveClient(engine.base_url, engine.token), idle_s=0.2, active_s=0.05
         )
@@ -219,22 +230,30 @@ def test_cancel_cancels_the_engines_job_and_says_so_once_the_engine_does(
         tab = CatalogTab(lambda: catalog, found_later=watch)
         qtbot.addWidget(tab)
         tab.show()
-        strip = tab.found_later_strip
-        assert strip is not None
-
         jobs = [drive(qtbot, qloop, archive.search()) for _ in range(5)]
+        yield Busy(engine, archive, jobs, views, tab)
+        drive(qtbot, qloop, archive.aclose())
+        drive(qtbot, qloop, catalog.aclose())
+
+
+def test_cancel_cancels_the_engines_job_and_says_so_once_the_engine_does(
+    qtbot, qloop, tmp_path, watching, decoys
+):
+    (song,) = songs(1)
+    tracks = [_song_file(tmp_path, song), *decoys]
+    with _busy_engine(qtbot, qloop, tmp_path, watching, tracks, seconds=30) as busy:
+        strip = busy.tab.found_later_strip
+        assert strip is not None
         qtbot.waitUntil(lambda: strip.cancel_button.isVisible(), timeout=20_000)
         assert "Looking for past plays" in strip.text.text() or "Waiting" in strip.text.text()
         strip.cancel_button.click()
         assert not strip.cancel_button.isEnabled()
-        qtbot.waitUntil(lambda: views.last().state == "outcome", timeout=30_000)
-        ended = [drive(qtbot, qloop, archive.job(j.job_id)) for j in jobs]
-        cancelling = [v for v in views.seen if v.text == "Cancelling the archive search…"]
-        outcome = views.last()
-        drive(qtbot, qloop, archive.aclose())
-        drive(qtbot, qloop, catalog.aclose())
+        qtbot.waitUntil(lambda: busy.views.last().state == "outcome", timeout=30_000)
+        ended = [drive(qtbot, qloop, busy.archive.job(j.job_id)) for j in busy.jobs]
+        cancelling = [v for v in busy.views.seen if v.text == "Cancelling the archive search…"]
+        outcome = busy.views.last()
 
-    assert cancelling, views.states()
+    assert cancelling, busy.views.states()
     assert any(j.state == "cancelled" for j in ended), [j.state for j in ended]
     assert outcome.text.startswith("Search cancelled."), outcome.text
     assert outcome.kind == "warning"
@@ -244,34 +263,16 @@ def test_cancel_cancels_the_engines_job_and_says_so_once_the_engine_does(
 def test_an_engine_gone_mid_search_is_said_and_its_lost_search_too(
     qtbot, qloop, tmp_path, watching, decoys
 ):
-    (song,) = songs(1)
-    settings = {"archive_settle_s": 1, "archive_search_new_tracks": False}
-    with archiving_engine(
-        tmp_path / "engine", seconds=20, settings=settings, programme=_programme(song)
-    ) as engine:
-        catalog = CatalogClient(engine.base_url, engine.token)
-        archive = ArchiveClient(engine.base_url, engine.token)
-        for decoy in decoys:
-            drive(qtbot, qloop, catalog.add_file(decoy), timeout=60_000)
-        watch = watching(
-            lambda: ArchiveClient(engine.base_url, engine.token), idle_s=0.2, active_s=0.05
-        )
-        views = Views(watch)
-        tab = CatalogTab(lambda: catalog, found_later=watch)
-        qtbot.addWidget(tab)
-        tab.show()
-        for _ in range(5):
-            drive(qtbot, qloop, archive.search())
+    with _busy_engine(qtbot, qloop, tmp_path, watching, decoys, seconds=20) as busy:
+        views = busy.views
         qtbot.waitUntil(lambda: views.last().state == "searching", timeout=20_000)
-        engine.kill()
+        busy.engine.kill()
         qtbot.waitUntil(lambda: views.last().state == "unreachable", timeout=20_000)
         unreachable = views.last()
-        cancel_shown = tab.found_later_strip.cancel_button.isVisible()
-        engine.restart()  # same port: the same engine to the app, which forgot its jobs
+        cancel_shown = busy.tab.found_later_strip.cancel_button.isVisible()
+        busy.engine.restart()  # same port: the same engine to the app, which forgot its jobs
         qtbot.waitUntil(lambda: views.last().state == "outcome", timeout=30_000)
         outcome = views.last()
-        drive(qtbot, qloop, archive.aclose())
-        drive(qtbot, qloop, catalog.aclose())
 
     assert unreachable.text.startswith("The archive search's progress is unknown:")
     assert unreachable.progress is None and not cancel_shown, "no percentage it cannot check"

@@ -17,6 +17,7 @@ from PySide6.QtCore import QDateTime
 from radiowatch.history.database import open_database
 from radiowatch.ui.recognize.tab import RecognizeTab
 from tests.conftest import drive
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.ui.recognize.recognition_engine import (  # noqa: F401 - `engine` is a fixture
     RATE,
     SONGS,
@@ -30,9 +31,7 @@ from tests.ui.recognize.recognition_engine import (  # noqa: F401 - `engine` is 
 
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia"
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 SHOTS = os.environ.get("RADIOWATCH_SCREENSHOTS")
 STATIONS = [

@@ -19,6 +19,7 @@ from radiowatch.ui.recognize.recorder import wav_from_pcm
 from radiowatch.ui.recognize.tab import RecognizeTab
 from tests.conftest import drive
 from tests.fakes.fake_audd import FakeAudD
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.support.stations import unreachable_url
 from tests.ui.recognize.recognition_engine import (  # noqa: F401 - `engine` is a fixture
     RATE,
@@ -36,9 +37,7 @@ from tests.ui.recognize.recognition_engine import (  # noqa: F401 - `engine` is 
 # QtMultimedia on a headless machine: no PipeWire, no PulseAudio server, no devices.
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"pipewire", r"PulseAudio", r"^No audio device detected", r"^Using Qt multimedia"
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 CLOUD_TOKEN = "cloud-token-0123456789"

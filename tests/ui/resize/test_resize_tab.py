@@ -14,12 +14,11 @@ from radiowatch.ui.resize.tab import ResizeTab
 from tests.audjust.music import make_song, write_wav
 from tests.conftest import drive
 from tests.fakes.fake_audjust import VALID_KEY, FakeAudjust
+from tests.support.qt_noise import audio_backend_noise_and
 
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"^qt\.multimedia", r"PulseAudio", r"pipewire", r"^No audio device detected"
-    ),
+    audio_backend_noise_and(r"^qt\.multimedia"),
 ]
 
 

@@ -21,15 +21,10 @@ from radiowatch.config.secrets import (
 )
 from radiowatch.config.settings import SettingsStore
 from radiowatch.ui.shell.accounts_dialog import AccountsDialog
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 
 # The app-level test loads the real tabs, hence QtMultimedia: no PipeWire/PulseAudio here.
-pytestmark = pytest.mark.qt_log_ignore(
-    r"pipewire",
-    r"PulseAudio",
-    r"^No audio device detected",
-    r"^Using Qt multimedia",
-    r"^QObject::~QObject: Timers cannot be stopped from another thread",
-)
+pytestmark = AUDIO_BACKEND_NOISE
 
 
 AUDD = "audd-0123456789abcdefXY"

@@ -14,18 +14,12 @@ from radiowatch.ui.shell.first_run import (
     EXAMPLE_STATIONS,
     FirstRunAssistant,
 )
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.ui.window_sizes import SIZES, app_theme, rect_in, save_shot, show_at
 
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"pipewire",
-        r"PulseAudio",
-        r"^No audio device detected",
-        r"^Using Qt multimedia",
-        # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-        r"^QObject::~QObject: Timers cannot be stopped from another thread",
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 

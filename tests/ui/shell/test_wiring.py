@@ -15,19 +15,13 @@ from radiowatch.monitoring.watchlist import WatchRule
 from radiowatch.stations.status import StationStatus
 from tests.conftest import drive
 from tests.fakes.fake_audd import FakeAudD
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 
 TOKEN = "wiring-test-token-1234"
 # The Resize/Udio tabs load QtMultimedia: no PipeWire, PulseAudio or audio device here.
 pytestmark = [
     pytest.mark.qt,
-    pytest.mark.qt_log_ignore(
-        r"pipewire",
-        r"PulseAudio",
-        r"^No audio device detected",
-        r"^Using Qt multimedia",
-        # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-        r"^QObject::~QObject: Timers cannot be stopped from another thread",
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 

@@ -10,19 +10,13 @@ from radiowatch.backend.catalog_upload import catalog_audio_id, upload_to_catalo
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import MemoryTokenStore
 from tests.conftest import drive
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.support.stations import song_wav, songs
 
 pytestmark = [
     pytest.mark.qt,
     pytest.mark.slow,
-    pytest.mark.qt_log_ignore(
-        r"pipewire",
-        r"PulseAudio",
-        r"^No audio device detected",
-        r"^Using Qt multimedia",
-        # Leftover Qt objects of earlier tests garbage-collected on a worker thread (not ours).
-        r"^QObject::~QObject: Timers cannot be stopped from another thread",
-    ),
+    AUDIO_BACKEND_NOISE,
 ]
 
 

@@ -17,6 +17,7 @@ from radiowatch.ui.udio.detail_pane import NO_CATALOG_TIP
 from radiowatch.ui.udio.tab import UdioTab
 from tests.conftest import drive
 from tests.fakes.fake_udio import SEED_SONG_IDS, TEST_KEY, FakeUdio
+from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 
 pytestmark = pytest.mark.qt
 
@@ -235,7 +236,7 @@ def test_export_leaves_personal_data_out_unless_ticked(qtbot, make_tab, tmp_path
 
 
 @pytest.mark.skipif(PreviewPlayer.unavailable_reason() is not None, reason="no QtMultimedia")
-@pytest.mark.qt_log_ignore("PulseAudioService", "No audio device detected")  # headless machine
+@AUDIO_BACKEND_NOISE  # headless machine
 def test_preview_plays_the_downloaded_mp3_and_moves_the_slider(qtbot, qloop, make_tab):
     tab = make_tab()
     _fetch(qtbot, tab, f"{FIRST}\n{SECOND}")
@@ -287,7 +288,7 @@ def test_a_long_generation_shows_progress_and_can_be_cancelled(qtbot, make_tab, 
 
 
 @pytest.mark.skipif(PreviewPlayer.unavailable_reason() is not None, reason="no QtMultimedia")
-@pytest.mark.qt_log_ignore("PulseAudioService", "No audio device detected")  # headless machine
+@AUDIO_BACKEND_NOISE  # headless machine
 def test_a_preview_asked_for_a_song_no_longer_on_show_never_plays(qtbot, make_tab, monkeypatch):
     tab = make_tab()
     _fetch(qtbot, tab, f"{FIRST}\n{SECOND}")
