@@ -327,8 +327,20 @@ class Archive:
                 peaks_from=first,
                 peaks_to=last,
             )
-        for e in stations.values():
-            e["audio_mb_per_day"] = _per_day(e["audio_bytes"], e["audio_seconds"])
+        # the rate from closed segments where there are any: an open segment's bytes are
+        # saved only when it closes, while its seconds run on
+        closed: dict[int, tuple[int, float]] = {
+            int(radio_id): (int(size or 0), float(seconds or 0))
+            for radio_id, size, seconds in self.db.query(
+                "SELECT radio_id, SUM(bytes), SUM(end_s - start_s) FROM segments "
+                "WHERE end_s IS NOT NULL GROUP BY radio_id"
+            )
+        }
+        for radio_id, e in stations.items():
+            size, seconds = closed.get(radio_id, (0, 0.0))
+            if seconds <= 0:
+                size, seconds = e["audio_bytes"], e["audio_seconds"]
+            e["audio_mb_per_day"] = _per_day(size, seconds)
             e["peaks_mb_per_day"] = _per_day(e["peaks_bytes"], e["peaks_seconds"])
         listed = [stations[k] for k in sorted(stations)]
         total_audio = sum(e["audio_bytes"] for e in listed)
