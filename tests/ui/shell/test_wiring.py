@@ -133,10 +133,15 @@ def test_switching_the_backend_restarts_monitoring_on_the_new_client(qtbot, clou
     first = app.client_provider()
     app.services.tokens.delete(AUDD_API_TOKEN)
     app.window.tokens_changed.emit([AUDD_API_TOKEN])
+    # the backend is stopped and then looked at again: wait for what it ends up saying
     qtbot.waitUntil(
-        lambda: app.client_provider() is None and app.monitoring.service is None, timeout=10000
+        lambda: (
+            app.client_provider() is None
+            and app.monitoring.service is None
+            and "token" in app.backend_reason().lower()
+        ),
+        timeout=10000,
     )
-    assert "token" in app.backend_reason().lower()
     assert app.window.status.backend.text() == "AudD cloud  —  API token needed"
     app.services.tokens.set(AUDD_API_TOKEN, TOKEN)
     app.window.tokens_changed.emit([AUDD_API_TOKEN])
