@@ -17,6 +17,7 @@ import json
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -37,7 +38,7 @@ from radiowatch.monitoring.stations_source import MonitoredStation, StaticStatio
 from radiowatch.monitoring.stream_state import StreamStateStore
 from radiowatch.monitoring.watchlist import WatchlistStore
 from tests.engine.archive.feed import babble
-from tests.engine.archive.past_airings import past_archive
+from tests.engine.archive.past_airings import Airing, past_archive
 from tests.engine.archive.test_engine_archive import SONG_S, UPLOAD_RATE, _epoch, _wav
 from tests.monitoring.conftest import until
 from tests.support.engine_process import EngineProcess, running_engine
@@ -47,6 +48,31 @@ from tests.support.stations import BackgroundLoop, songs
 RADIO_ID = 21
 HOUR = 3600.0
 PAST_H = 30.0  # six of the search's 6-hour stretches: seconds of work
+
+
+def early_and_late_airings(data_dir: Path, early_song, late_song) -> list[Airing]:
+    """An archive where `early_song` aired PAST_H hours ago and `late_song` 1.5 hours ago, the
+    filler programme's peaks in between: a search of both tracks has PAST_H hours to read."""
+    now = time.time()
+    return past_archive(
+        data_dir,
+        RADIO_ID,
+        [(early_song, now - PAST_H * HOUR), (late_song, now - 1.5 * HOUR)],
+        filler=(now - PAST_H * HOUR + 60, now - 2 * HOUR),
+        song_s=SONG_S,
+    )
+
+
+def song_files(folder: Path, recipes) -> list[Path]:
+    """The songs as WAV files named "artist - title", as a user's import folder holds them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for recipe in recipes:
+        files.append(folder / f"{recipe.artist} - {recipe.title}.wav")
+        files[-1].write_bytes(_wav(render_song(recipe, SONG_S, UPLOAD_RATE), UPLOAD_RATE))
+    return files
+
+
 SETTINGS = {
     "window_s": 4,
     "hop_s": 2,
@@ -119,14 +145,7 @@ def _added_at(engine: EngineProcess, track_ids: list[str]) -> float:
 @pytest.mark.timeout(180)
 def test_a_search_cut_short_by_a_crash_runs_again_and_reports_each_past_play_once(tmp_path):
     early_song, late_song = songs(2)
-    now = time.time()
-    early, late = past_archive(
-        tmp_path / "engine",
-        RADIO_ID,
-        [(early_song, now - PAST_H * HOUR), (late_song, now - 1.5 * HOUR)],
-        filler=(now - PAST_H * HOUR + 60, now - 2 * HOUR),
-        song_s=SONG_S,
-    )
+    early, late = early_and_late_airings(tmp_path / "engine", early_song, late_song)
     with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
         engine.api("setCallbackUrl", url=PLACEHOLDER_CALLBACK_URL)
         station = _talk_station(bg)
@@ -216,21 +235,10 @@ async def test_the_apps_history_gets_each_past_play_once_across_the_crash(tmp_pa
     a remote engine does; the app's own supervisor gives a restarted local engine a new port:
     tests/ui/shell/test_wiring_found_later_crash.py.)"""
     early_song, late_song = songs(2)
-    now = time.time()
     early, late = await asyncio.to_thread(
-        past_archive,
-        tmp_path / "engine",
-        RADIO_ID,
-        [(early_song, now - PAST_H * HOUR), (late_song, now - 1.5 * HOUR)],
-        filler=(now - PAST_H * HOUR + 60, now - 2 * HOUR),
-        song_s=SONG_S,
+        early_and_late_airings, tmp_path / "engine", early_song, late_song
     )
-    folder = tmp_path / "import"
-    folder.mkdir()
-    files = []
-    for recipe in (early_song, late_song):
-        files.append(folder / f"{recipe.artist} - {recipe.title}.wav")
-        files[-1].write_bytes(_wav(render_song(recipe, SONG_S, UPLOAD_RATE), UPLOAD_RATE))
+    files = song_files(tmp_path / "import", (early_song, late_song))
     db = open_database(tmp_path / "history.db")
     with BackgroundLoop() as bg, running_engine(tmp_path / "engine", settings=SETTINGS) as engine:
         station = _talk_station(bg)

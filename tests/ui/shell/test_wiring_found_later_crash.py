@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 
 import httpx
 import pytest
@@ -25,17 +24,14 @@ import pytest
 from radiowatch.app import RadiowatchApp, build_services
 from radiowatch.config.paths import profile_dirs
 from radiowatch.config.secrets import MemoryTokenStore
-from radiowatch.engine.demo.music_synthesis import render_song
 from radiowatch.ui.catalog.tab import CatalogTab
-from tests.engine.archive.past_airings import past_archive
-from tests.engine.archive.test_engine_archive import SONG_S, UPLOAD_RATE, _wav
 from tests.engine.archive.test_found_later_crash import (
-    HOUR,
-    PAST_H,
     RADIO_ID,
     SETTINGS,
     _history,
     _talk_station,
+    early_and_late_airings,
+    song_files,
 )
 from tests.support.qt_noise import AUDIO_BACKEND_NOISE
 from tests.support.stations import BackgroundLoop, songs
@@ -64,19 +60,9 @@ def test_a_search_cut_short_by_the_apps_engine_restart_is_told_whole(qtbot, qapp
     data_dir = services.dirs.engine_data
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "engine-settings.json").write_text(json.dumps(SETTINGS))
-    now = time.time()
-    early, late = past_archive(
-        data_dir,
-        RADIO_ID,
-        [(early_song, now - PAST_H * HOUR), (late_song, now - 1.5 * HOUR)],
-        filler=(now - PAST_H * HOUR + 60, now - 2 * HOUR),
-        song_s=SONG_S,
-    )
+    early, late = early_and_late_airings(data_dir, early_song, late_song)
     folder = tmp_path / "import"
-    folder.mkdir()
-    for recipe in (early_song, late_song):
-        path = folder / f"{recipe.artist} - {recipe.title}.wav"
-        path.write_bytes(_wav(render_song(recipe, SONG_S, UPLOAD_RATE), UPLOAD_RATE))
+    song_files(folder, (early_song, late_song))
 
     app = RadiowatchApp(qapp, services)
     run = qloop.create_task(app.run(handle_signals=False))
