@@ -307,6 +307,14 @@ class Catalog:
             return None
         return snap.reference_peaks.track(track_id)
 
+    def track_levels(self, track_id: str) -> np.ndarray | None:
+        """The levels (dB) of a track's stored peaks, in `track_peaks` order: None when the
+        track was indexed before levels were kept (re-import it to have them)."""
+        snap = self._snapshot_or_raise()
+        if snap.reference_peaks is None or track_id not in snap.tracks:
+            return None
+        return snap.reference_peaks.track_levels(track_id)
+
     def tracks(self) -> list[Track]:
         snap = self._snapshot_or_raise()
         return [snap.tracks[t] for t in snap.track_ids]

@@ -59,7 +59,8 @@ QUERY_DENSITY = Density(peaks_per_s=36.0, fanout=12)
 @dataclass
 class Peaks:
     """Spectral peaks: frame index (int), fractional band position (float) and, when known,
-    the strength they were ranked by (triplet keys pick a peak's partners by it). A clip
+    the strength they were ranked by (triplet keys pick a peak's partners by it) and their
+    level (dB on the band spectrogram; the catalog keeps it, see reference_peaks.py). A clip
     query also carries its spectral evidence grid (spectral_evidence.py; frames from the
     clip's first), which verification weighs beside the peaks."""
 
@@ -67,6 +68,7 @@ class Peaks:
     f: np.ndarray
     strength: np.ndarray | None = None
     evidence: np.ndarray | None = None
+    level: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -133,7 +135,8 @@ def spectrum_peaks(spec: np.ndarray, white: np.ndarray, peaks_per_s: float) -> P
     """`find_peaks` of a spectrogram already computed (`band_spectrogram`, `whiten`), for
     callers that pick peaks at several densities or look at the spectrogram themselves."""
     if spec.shape[0] < 3:
-        return Peaks(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32))
+        empty = np.zeros(0, np.float32)
+        return Peaks(np.zeros(0, np.int32), empty, empty, level=empty)
     local_max = maximum_filter(white, size=PEAK_NEIGHBOURHOOD, mode="constant", cval=-1e9)
     # an absolute floor drops digital silence; the whitened floor drops flat noise
     is_peak = (white == local_max) & (white > 3.0) & (spec > -75.0)
@@ -148,7 +151,10 @@ def spectrum_peaks(spec: np.ndarray, white: np.ndarray, peaks_per_s: float) -> P
     f = b + np.clip(delta, -0.5, 0.5)
     order = np.lexsort((f, t))
     return Peaks(
-        t[order].astype(np.int32), f[order].astype(np.float32), strength[order].astype(np.float32)
+        t[order].astype(np.int32),
+        f[order].astype(np.float32),
+        strength[order].astype(np.float32),
+        level=y0[order].astype(np.float32),
     )
 
 

@@ -6,8 +6,12 @@ similar counts. Checking a candidate alignment against the reference's own peaks
 reference peak have a query peak next to it?) needs single peaks only, and separates the two
 far better (matcher.verification_score). So each track's peaks are stored too, compactly:
 
-- per track, sorted by frame: a 16-bit frame delta and an 8-bit half-band per peak, deflated
-  (about 2 kB per audio minute, next to ~33 kB of hashes);
+- per track, sorted by frame: a 16-bit frame delta, an 8-bit half-band and an 8-bit level
+  (dB, 1 dB steps) per peak, deflated (about 3.4 kB per audio minute, 2.1 kB without levels,
+  next to ~33 kB of hashes). The level lets stream monitoring tell whether a track is still
+  on air under a DJ's voice (streams/spectral_holes.py). Blobs written before levels were
+  kept have no level byte and no leading format byte (a deflate stream starts with 0x78):
+  they decode without levels;
 - a gap of more than 65,535 frames (35 min without a peak) is bridged with filler entries
   whose band is `_FILLER`, dropped on decoding;
 - stored in the track's SQLite row, committed with it, so it can never be half-written.
@@ -21,6 +25,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,7 +33,10 @@ from radiowatch.engine.fingerprint.landmarks import Peaks
 
 _FILLER = 255
 _MAX_DELTA = 0xFFFF
-_RECORD = np.dtype([("dt", "<u2"), ("f", "u1")])
+_RECORD = np.dtype([("dt", "<u2"), ("f", "u1")])  # blobs written before levels were kept
+_WITH_LEVELS = b"\x02"
+_RECORD_WITH_LEVEL = np.dtype([("dt", "<u2"), ("f", "u1"), ("level", "u1")])
+_LEVEL_OFFSET = 100.0  # stored byte = dB + this: peaks lie between -75 dB and about +60 dB
 CACHED_TRACKS = 512
 
 
@@ -40,36 +48,59 @@ def half_bands(peaks: Peaks) -> np.ndarray:
 def encode_peaks(peaks: Peaks) -> bytes:
     t = np.asarray(peaks.t, np.int64)
     f = half_bands(peaks)
+    level = (
+        np.zeros(t.size, np.uint8)
+        if peaks.level is None
+        else np.clip(np.rint(np.asarray(peaks.level) + _LEVEL_OFFSET), 0, 255).astype(np.uint8)
+    )
     order = np.lexsort((f, t))
-    t, f = t[order], f[order]
+    t, f, level = t[order], f[order], level[order]
     delta = np.diff(t, prepend=0)
     if delta.size and delta.max() > _MAX_DELTA:
-        t, f, delta = _bridge_gaps(t, f)
-    rec = np.empty(t.size, _RECORD)
-    rec["dt"], rec["f"] = delta, f
-    return zlib.compress(rec.tobytes(), 6)
+        t, f, level, delta = _bridge_gaps(t, f, level)
+    rec = np.empty(t.size, _RECORD_WITH_LEVEL)
+    rec["dt"], rec["f"], rec["level"] = delta, f, level
+    return _WITH_LEVELS + zlib.compress(rec.tobytes(), 6)
 
 
-def _bridge_gaps(t: np.ndarray, f: np.ndarray):
-    ts, fs, prev = [], [], 0
-    for ti, fi in zip(t.tolist(), f.tolist(), strict=True):
+def _bridge_gaps(t: np.ndarray, f: np.ndarray, level: np.ndarray):
+    ts, fs, ls, prev = [], [], [], 0
+    for ti, fi, li in zip(t.tolist(), f.tolist(), level.tolist(), strict=True):
         while ti - prev > _MAX_DELTA:
             prev += _MAX_DELTA
             ts.append(prev)
             fs.append(_FILLER)
+            ls.append(0)
         ts.append(ti)
         fs.append(fi)
+        ls.append(li)
         prev = ti
     t = np.array(ts, np.int64)
-    return t, np.array(fs, np.uint8), np.diff(t, prepend=0)
+    return t, np.array(fs, np.uint8), np.array(ls, np.uint8), np.diff(t, prepend=0)
+
+
+def _records(blob: bytes) -> np.ndarray:
+    if blob[:1] == _WITH_LEVELS:
+        return np.frombuffer(zlib.decompress(blob[1:]), _RECORD_WITH_LEVEL)
+    return np.frombuffer(zlib.decompress(blob), _RECORD)
 
 
 def decode_peaks(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(frames relative to the track's start, half-bands), sorted by frame."""
-    rec = np.frombuffer(zlib.decompress(blob), _RECORD)
+    rec = _records(blob)
     t = np.cumsum(rec["dt"], dtype=np.int64)
     keep = rec["f"] != _FILLER
     return t[keep], rec["f"][keep].astype(np.int64)
+
+
+def decode_levels(blob: bytes) -> np.ndarray | None:
+    """The peaks' levels (dB, float32) in `decode_peaks` order; None for a blob written
+    before levels were kept."""
+    rec = _records(blob)
+    if "level" not in rec.dtype.names:
+        return None
+    keep = rec["f"] != _FILLER
+    return rec["level"][keep].astype(np.float32) - _LEVEL_OFFSET
 
 
 class ReferencePeaks:
@@ -87,7 +118,7 @@ class ReferencePeaks:
         load: Callable[[str], bytes],
     ) -> None:
         self._bases, self._ends, self._ids, self._load = bases, ends, track_ids, load
-        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[str, _Decoded] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,15 +142,28 @@ class ReferencePeaks:
         """One track's peaks: frames from the track's start and half-bands, sorted by frame."""
         return self._track(track_id)
 
+    def track_levels(self, track_id: str) -> np.ndarray | None:
+        """One track's peak levels (dB) in `track` order; None where none were stored."""
+        self._track(track_id)
+        with self._lock:
+            hit = self._cache.get(track_id)
+        return hit.levels if hit is not None else decode_levels(self._load(track_id))
+
     def _track(self, track_id: str) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             hit = self._cache.get(track_id)
             if hit is not None:
                 self._cache.move_to_end(track_id)
-                return hit
-        decoded = decode_peaks(self._load(track_id))
+                return hit.peaks
+        blob = self._load(track_id)
+        decoded = _Decoded(decode_peaks(blob), decode_levels(blob))
         with self._lock:
             self._cache[track_id] = decoded
             while len(self._cache) > CACHED_TRACKS:
                 self._cache.popitem(last=False)
-        return decoded
+        return decoded.peaks
+
+
+class _Decoded(NamedTuple):
+    peaks: tuple[np.ndarray, np.ndarray]
+    levels: np.ndarray | None

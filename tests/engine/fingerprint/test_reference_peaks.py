@@ -1,9 +1,10 @@
 """Stored reference peaks: a lossless compact codec, windows on the global axis, verification
-of candidates, and indexes written before peaks were stored."""
+of candidates, and indexes written before peaks (or their levels) were stored."""
 
 from __future__ import annotations
 
 import sqlite3
+import zlib
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from radiowatch.engine.fingerprint.catalog import MATCH_THRESHOLD, Catalog
 from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_peaks
 from radiowatch.engine.fingerprint.reference_peaks import (
     ReferencePeaks,
+    decode_levels,
     decode_peaks,
     encode_peaks,
     half_bands,
@@ -90,3 +92,33 @@ def test_an_index_from_before_peaks_were_stored_still_identifies(tmp_path, songs
         cat.add_samples(songs[13], track_id="new")
         assert cat._snapshot.reference_peaks is None
         assert cat.identify(clip(songs[13], 20, 10)).track.track_id == "new"
+
+
+def test_levels_are_kept_to_the_decibel_in_the_peaks_order(songs):
+    peaks = catalog_peaks(songs[11])
+    assert peaks.level is not None
+    blob = encode_peaks(peaks)
+    levels = decode_levels(blob)
+    order = np.lexsort((half_bands(peaks), peaks.t))
+    assert levels is not None and levels.size == decode_peaks(blob)[0].size
+    assert np.abs(levels - peaks.level[order]).max() <= 0.5
+
+
+def test_peaks_stored_before_levels_were_kept_read_as_before_without_levels(tmp_path, songs):
+    with Catalog.open(tmp_path) as cat:
+        cat.add_samples(songs[11], track_id="old")
+        peaks = cat.track_peaks("old")
+    # what an older radiowatch wrote: deflated (frame delta, half-band) records, no level
+    t, f = peaks
+    rec = np.empty(t.size, np.dtype([("dt", "<u2"), ("f", "u1")]))
+    rec["dt"], rec["f"] = np.diff(t, prepend=0), f
+    db = sqlite3.connect(tmp_path / "catalog.sqlite")
+    db.execute("UPDATE tracks SET peaks = ?", (zlib.compress(rec.tobytes()),))
+    db.commit()
+    db.close()
+    with Catalog.open(tmp_path) as cat:
+        again = cat.track_peaks("old")
+        assert again is not None
+        assert np.array_equal(again[0], t) and np.array_equal(again[1], f)
+        assert cat.track_levels("old") is None
+        assert cat.identify(clip(songs[11], 20, 10)).track.track_id == "old"
