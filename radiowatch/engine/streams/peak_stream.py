@@ -22,7 +22,9 @@ peaks, which only the dense set keeps, carry about 1.5 times more evidence per s
 (measured on the broadcast benchmark's voiced intros; bench/broadcast/RESULTS.md). Under
 louder talk even they miss the music, so the spectrogram's levels are kept as well
 (`levels`, spectral_presence.contrast, float16: 1 MB per 3 minutes), for testing a known
-alignment where speech took the peaks. One spectrogram per chunk serves all three.
+alignment where speech took the peaks, and the spectrogram itself (`spectrum`, dB, float16,
+another 1 MB), for asking whether the track could still be there at all
+(spectral_holes.py). One spectrogram per chunk serves them all.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class PeakStream:
         self._f: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         self._s: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         self._levels: list[np.ndarray] = []  # spectral_presence.contrast rows, in chunks
+        self._spectrum: list[np.ndarray] = []  # band_spectrogram rows (dB), in chunks
         self._first_kept = 0  # frames before this were dropped
 
     @property
@@ -105,10 +108,18 @@ class PeakStream:
     def levels(self, first: int, last: int) -> tuple[np.ndarray, int]:
         """The spectrogram's contrast rows (spectral_presence.contrast) of the frames known in
         [first, last), and the frame of the first row."""
+        return self._rows(self._levels, first, last)
+
+    def spectrum(self, first: int, last: int) -> tuple[np.ndarray, int]:
+        """The band spectrogram (dB) of the frames known in [first, last), and the frame of
+        the first row."""
+        return self._rows(self._spectrum, first, last)
+
+    def _rows(self, chunks: list[np.ndarray], first: int, last: int) -> tuple[np.ndarray, int]:
         self._consolidate()
-        if not self._levels:
+        if not chunks:
             return np.zeros((0, 0), np.float16), first
-        rows = self._levels[0]
+        rows = chunks[0]
         a = min(max(first, self._first_kept), self._first_kept + rows.shape[0])
         b = max(a, min(last, self._first_kept + rows.shape[0]))
         return rows[a - self._first_kept : b - self._first_kept], a
@@ -143,11 +154,13 @@ class PeakStream:
         spec = band_spectrogram(audio)
         white = whiten(spec) if spec.shape[0] else spec
         rows = contrast(white[first - lo : last - lo])
-        if rows.shape[0] < last - first:  # the end of a segment: no frame left unaccounted
-            rows = np.concatenate(
-                [rows, np.zeros((last - first - rows.shape[0], N_BANDS), rows.dtype)]
-            )
+        spectrum = spec[first - lo : last - lo].astype(np.float16)
+        missing = last - first - rows.shape[0]
+        if missing > 0:  # the end of a segment: no frame left unaccounted
+            rows = np.concatenate([rows, np.zeros((missing, N_BANDS), rows.dtype)])
+            spectrum = np.concatenate([spectrum, np.full((missing, N_BANDS), np.nan, np.float16)])
         self._levels.append(rows)
+        self._spectrum.append(spectrum)
         for k, density in enumerate(self._densities):
             peaks = spectrum_peaks(spec, white, density)
             assert peaks.strength is not None  # spectrum_peaks always ranks its peaks
@@ -165,7 +178,7 @@ class PeakStream:
         self._forget_old()
 
     def _consolidate(self) -> None:
-        for parts in (*self._t, *self._f, *self._s, self._levels):
+        for parts in (*self._t, *self._f, *self._s, self._levels, self._spectrum):
             if len(parts) > 1:
                 parts[:] = [np.concatenate(parts)]
 
@@ -180,6 +193,7 @@ class PeakStream:
                 ts[:] = [ts[0][cut:]]
                 fs[:] = [fs[0][cut:]]
                 ss[:] = [ss[0][cut:]]
-        if self._levels:
-            self._levels[:] = [self._levels[0][horizon - self._first_kept :]]
+        for rows in (self._levels, self._spectrum):
+            if rows:
+                rows[:] = [rows[0][horizon - self._first_kept :]]
         self._first_kept = horizon

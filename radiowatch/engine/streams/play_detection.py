@@ -65,6 +65,14 @@ class DetectionSettings:
     repeat_overlap_s: float = 2.0  # the same track found overlapping its play this long: one airing
     snap_s: float = 15.0  # a start this close after the track's first sound goes there ...
     snap_z: float = 2.5  # ... if the track shows in between this clearly
+    # A start moves back, a step at a time, while at most this share of the track's loud peaks
+    # are holes in each step (spectral_holes.py: where a DJ's voice hides the track, not where
+    # it had not begun) ...
+    hole_share: float = 0.1
+    hole_step_s: float = 1.024
+    hole_z: float = 1.0  # ... and the track shows at least this clearly over the stretch gained
+    hole_on_air_s: float = 8.0  # the track's level on air is measured over this long ...
+    hole_edge_s: float = 4.0  # ... this far after the start (clear of a fade-in)
     resume_grace_s: float = 60.0  # a stream away this long ends its play
     # A live window is still looked at this long after its audio aired (a burst of audio
     # after a stall, many streams' windows due at once); older ones are skipped while newer
@@ -109,6 +117,12 @@ class Evidence(Protocol):
         """How clearly the aligned track shows in [lo, hi), however faintly (standard
         deviations above chance of its peaks hit, or of the levels where its peaks should be,
         whichever shows it more; 0 without audio)."""
+
+    def reach_back(
+        self, alignment: Alignment, start: float, limit: float, on_air: tuple[float, float]
+    ) -> float:
+        """How far back from `start` (not before `limit`) the track can still be on air: it
+        leaves no holes where its loud peaks should be, against its level over `on_air`."""
 
     def sound_span(self, track_id: str) -> tuple[float, float] | None:
         """Seconds into the track of its first and last stored peak (its audible span)."""
@@ -357,6 +371,9 @@ class PlayDetector:
         edge = self._evidence.start_edge(alignment, lo, end)
         begin = edge if edge is not None else max(c.first_window[0], floor)
         begin = self._snap_start(alignment, begin, floor)
+        first_sound = self._first_sound(alignment)
+        limit = lo if first_sound is None else max(lo, first_sound)
+        begin = self._reach_back(alignment, begin, limit, end)
         if old is not None:
             old_end = self._end_of(old, end)
             if old.track_id == alignment.track_id and begin < old_end - s.repeat_overlap_s:
@@ -448,17 +465,39 @@ class PlayDetector:
             return t
         return min(t, play.alignment.anchor_s + span[1] / play.time_scale)
 
+    def _reach_back(self, alignment: Alignment, begin: float, limit: float, end: float) -> float:
+        """`begin` moved back towards `limit` for as long as the track can still be on air
+        there, and shows at least `hole_z` over the stretch gained: a DJ talking over an intro
+        hides the ducked music from the peak and contrast tests, but it leaves no holes where
+        the track's loud peaks should be (spectral_holes.py). The track's level is measured
+        over [begin, end], where it is known on air."""
+        s = self.settings
+        on_air = (
+            min(begin + s.hole_edge_s, end),
+            min(begin + s.hole_edge_s + s.hole_on_air_s, end),
+        )
+        if on_air[1] - on_air[0] < 1.0:
+            on_air = (begin, end)
+        reached = self._evidence.reach_back(alignment, begin, limit, on_air)
+        while begin - reached >= s.hole_step_s / 2:
+            if self._evidence.presence(alignment, reached, begin) >= s.hole_z:
+                return reached
+            reached += s.hole_step_s
+        return begin
+
+    def _first_sound(self, alignment: Alignment) -> float | None:
+        """When the track's own first sound aired under `alignment` (None: not known)."""
+        span = self._evidence.sound_span(alignment.track_id)
+        return None if span is None else alignment.source_time(span[0] / FRAME_S)
+
     def _snap_start(self, alignment: Alignment, begin: float, floor: float) -> float:
         """Songs are mostly aired from their beginning. A start found up to `snap_s` after the
         track's own first sound is taken back there when the track shows in between, however
         faintly (a DJ talking over the intro masks the ducked music almost completely, but not
         quite): only `snap_z` standard deviations above chance are asked for, as this is one
         stretch tested, not the best of many."""
-        span = self._evidence.sound_span(alignment.track_id)
-        if span is None:
-            return begin
-        first = alignment.source_time(span[0] / FRAME_S)
-        if not floor <= first < begin <= first + self.settings.snap_s:
+        first = self._first_sound(alignment)
+        if first is None or not floor <= first < begin <= first + self.settings.snap_s:
             return begin
         z = self.settings.snap_z
         if self._evidence.presence(alignment, first, begin) >= z:

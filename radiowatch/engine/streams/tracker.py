@@ -41,6 +41,7 @@ from radiowatch.engine.streams.play_detection import (
     PlayChange,
     PlayDetector,
 )
+from radiowatch.engine.streams.spectral_holes import OnAir, level_gaps
 from radiowatch.engine.streams.spectral_presence import REACH, peak_z, presence_z
 
 # Frames either side tried when following a play: absorbs a speed between the matcher's 1 %
@@ -88,6 +89,7 @@ class PlayTracker:
         self._hop = max(1, int(round(self.settings.hop_s / FRAME_S)))
         self._spans: dict[str, tuple[float, float] | None] = {}
         self._ref: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._ref_levels: dict[str, np.ndarray | None] = {}
         self.windows = 0  # windows looked at
         self.skipped_windows = 0  # windows left out to keep up with a live source
         self.max_lag_s = 0.0  # the latest a live window was looked at after its audio aired
@@ -269,6 +271,34 @@ class PlayTracker:
         levels, levels_first = self._peaks.levels(first - REACH, last + REACH)
         return presence_z(levels, levels_first, ref, alignment, self._origin, first, last)
 
+    def reach_back(
+        self, alignment: Alignment, start: float, limit: float, on_air: tuple[float, float]
+    ) -> float:
+        size = self.settings.hole_step_s
+        if self._peaks is None or start - limit < size:
+            return start
+        ref = self._track_peaks(alignment.track_id)
+        ref_levels = self._catalog_levels(alignment.track_id)
+        if ref is None or ref_levels is None:  # a catalog indexed before levels were kept
+            return start
+
+        def gaps(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+            first, last = self._frames(lo, hi)
+            assert self._peaks is not None
+            rows, rows_first = self._peaks.spectrum(first - 2, last + 2)
+            return level_gaps(
+                rows, rows_first, ref, ref_levels, alignment, self._origin, first, last
+            )
+
+        track = OnAir.measure(*gaps(*on_air))
+        reached = start
+        while track is not None and reached - size >= limit:
+            share = track.hole_share(*gaps(reached - size, reached))
+            if share is None or share > self.settings.hole_share:
+                break
+            reached -= size
+        return reached
+
     def sound_span(self, track_id: str) -> tuple[float, float] | None:
         if track_id not in self._spans:
             ref = self._track_peaks(track_id)
@@ -320,5 +350,12 @@ class PlayTracker:
         if track_id not in self._ref:
             if len(self._ref) > 64:
                 self._ref.clear()
+                self._ref_levels.clear()
             self._ref[track_id] = self._catalog.track_peaks(track_id)
         return self._ref[track_id]
+
+    def _catalog_levels(self, track_id: str) -> np.ndarray | None:
+        if track_id not in self._ref_levels:
+            read = getattr(self._catalog, "track_levels", None)
+            self._ref_levels[track_id] = None if read is None else read(track_id)
+        return self._ref_levels[track_id]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from radiowatch.engine.streams.alignment import Alignment
 from radiowatch.engine.streams.play_detection import (
     DetectionSettings,
@@ -29,6 +31,7 @@ class Airing:
     start: float
     end: float
     position: float = 0.0  # where in the track the airing starts (s)
+    voiced_s: float = 0.0  # its first seconds under a DJ's voice: no peak of it shows there
 
     @property
     def anchor(self) -> float:
@@ -37,7 +40,9 @@ class Airing:
 
 class ScriptedRadio:
     """Evidence from a list of airings: a window carries an alignment when an airing of that
-    track at that anchor fills at least 3 s of it; edges are the airings' own."""
+    track at that anchor fills at least 3 s of it; edges are the airings' own, except that the
+    peaks show a voiced intro only where the voice stops, while the track leaves no holes (and
+    shows faintly, 1.5 standard deviations) from its real start."""
 
     def __init__(self, *airings: Airing) -> None:
         self.airings = list(airings)
@@ -75,14 +80,19 @@ class ScriptedRadio:
 
     def start_edge(self, alignment, lo, hi):
         a = self._airing(alignment)
-        return None if a is None else max(lo, a.start)
+        return None if a is None else max(lo, a.start + a.voiced_s)
 
     def end_edge(self, alignment, lo, hi):
         a = self._airing(alignment)
         return None if a is None else min(hi, a.end)
 
     def presence(self, alignment, lo, hi):
-        return 0.0
+        a = self._airing(alignment)
+        return 1.5 if a and self._overlap(a, lo, hi) >= (hi - lo) / 2 else 0.0
+
+    def reach_back(self, alignment, start, limit, on_air):
+        a = self._airing(alignment)
+        return start if a is None else min(start, max(limit, a.start))
 
     def sound_span(self, track_id):
         return None
@@ -129,6 +139,32 @@ def test_two_songs_back_to_back_are_two_plays_and_the_first_ends_when_the_second
         ("a", 0, 60),
         ("b", 57, 120),
     ]
+
+
+def test_a_talked_over_intro_starts_where_the_track_leaves_no_holes_not_where_the_talk_stops():
+    # a song joined 20 s into its track under 9 s of talk, after a jingle: the peaks show it
+    # from 39 s, the holes test back to 30 s
+    radio = ScriptedRadio(Airing("a", 30, 150, position=20, voiced_s=9))
+    changes = listen(PlayDetector(radio, listening_since=0), radio, 0, 190)
+    [play] = ended(changes)
+    assert (play.start, play.end) == (pytest.approx(30, abs=DetectionSettings().hole_step_s), 150)
+    assert play.start >= 30
+
+
+def test_a_start_moves_back_only_where_the_track_also_shows():
+    class Silent(ScriptedRadio):  # no holes, but not the faintest sign of the track either
+        def presence(self, alignment, lo, hi):
+            return 0.0
+
+    radio = Silent(Airing("a", 30, 150, position=20, voiced_s=9))
+    [play] = ended(listen(PlayDetector(radio, listening_since=0), radio, 0, 190))
+    assert play.start == 39
+
+
+def test_a_start_moves_back_no_further_than_where_listening_began():
+    radio = ScriptedRadio(Airing("a", 30, 150, position=20, voiced_s=9))
+    [play] = ended(listen(PlayDetector(radio, listening_since=34), radio, 34, 190))
+    assert 34 <= play.start <= 34 + DetectionSettings().hole_step_s
 
 
 def test_the_same_song_after_a_jingle_is_a_second_play():
