@@ -340,8 +340,10 @@ class EngineRuntime:
         self.sender.start()
         self.streams.start()
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_catalog())
-        if self.catalog.needs_upgrade:
+        if self.catalog.needs_upgrade:  # the upgrade stores every track's peaks with levels
             self.run_in_background(self._upgrade_index(), name="catalog index upgrade")
+        else:
+            self.run_in_background(self._backfill_levels(), name="catalog peak levels")
 
     async def _upgrade_index(self) -> None:
         """Rebuild an older-format index on the catalog writer (adds wait behind it); the old
@@ -375,6 +377,25 @@ class EngineRuntime:
             report.upgraded,
             len(report.missing),
         )
+
+    async def _backfill_levels(self) -> None:
+        """Give the peaks of tracks indexed before levels were kept their levels, from their
+        files, on the catalog writer (levels_backfill.py); quietly nothing when all have them."""
+        from radiowatch.engine.fingerprint.levels_backfill import backfill_levels
+
+        stopping = threading.Event()
+        self.on_stop(_set_event(stopping))
+
+        def run() -> Any:
+            return backfill_levels(self.catalog, jobs=1, should_stop=stopping.is_set)
+
+        report = await asyncio.get_running_loop().run_in_executor(self.catalog_writer, run)
+        if report.updated or report.skipped:
+            log.info(
+                "catalog peak levels: %d track(s) given levels, %d without (file gone or changed)",
+                report.updated,
+                len(report.skipped),
+            )
 
     def catalog_index_status(self) -> dict[str, Any]:
         """The index upgrade's state for /health/, with every track that needs its audio file

@@ -55,7 +55,11 @@ from radiowatch.engine.fingerprint import index as idx
 from radiowatch.engine.fingerprint import legacy_index, legacy_matcher, matcher
 from radiowatch.engine.fingerprint.decode import SAMPLE_RATE, decode_file, read_tags, track_tags
 from radiowatch.engine.fingerprint.landmarks import FRAME_S, Peaks, catalog_peaks
-from radiowatch.engine.fingerprint.reference_peaks import ReferencePeaks, encode_peaks
+from radiowatch.engine.fingerprint.reference_peaks import (
+    WITH_LEVELS,
+    ReferencePeaks,
+    encode_peaks,
+)
 from radiowatch.engine.fingerprint.snapshot import (
     Snapshot,
     Track,
@@ -531,6 +535,25 @@ class Catalog:
             if staged:  # an interrupted upgrade's batches, kept for when it resumes
                 names |= {r[0] for r in self._db.execute("SELECT name FROM upgrade_segments")}
             idx.sweep_orphans(self.root, names)
+
+    def tracks_without_levels(self) -> list[tuple[str, str | None]]:
+        """Tracks whose stored peaks have no levels (indexed before they were kept), with
+        their source files: levels_backfill gives them levels."""
+        with self._db_lock:
+            rows = self._db.execute(
+                "SELECT track_id, source_file FROM tracks WHERE peaks IS NOT NULL"
+                " AND hex(substr(peaks, 1, 1)) != ? ORDER BY base",
+                (WITH_LEVELS.hex().upper(),),
+            )
+            return [(r[0], r[1]) for r in rows]
+
+    def replace_peaks(self, track_id: str, peaks: bytes) -> None:
+        """Store a track's peaks anew (the same audio's, now with levels); its keys stay."""
+        with self._db_lock:
+            self._db.execute("UPDATE tracks SET peaks = ? WHERE track_id = ?", (peaks, track_id))
+            reference = self._snapshot_or_raise().reference_peaks
+            if reference is not None:
+                reference.forget(track_id)
 
     def unindexed(self) -> dict[str, str]:
         """Tracks without keys (an upgrade could not read their source file): id -> why.

@@ -34,7 +34,7 @@ from radiowatch.engine.fingerprint.landmarks import Peaks
 _FILLER = 255
 _MAX_DELTA = 0xFFFF
 _RECORD = np.dtype([("dt", "<u2"), ("f", "u1")])  # blobs written before levels were kept
-_WITH_LEVELS = b"\x02"
+WITH_LEVELS = b"\x02"
 _RECORD_WITH_LEVEL = np.dtype([("dt", "<u2"), ("f", "u1"), ("level", "u1")])
 _LEVEL_OFFSET = 100.0  # stored byte = dB + this: peaks lie between -75 dB and about +60 dB
 CACHED_TRACKS = 512
@@ -60,7 +60,7 @@ def encode_peaks(peaks: Peaks) -> bytes:
         t, f, level, delta = _bridge_gaps(t, f, level)
     rec = np.empty(t.size, _RECORD_WITH_LEVEL)
     rec["dt"], rec["f"], rec["level"] = delta, f, level
-    return _WITH_LEVELS + zlib.compress(rec.tobytes(), 6)
+    return WITH_LEVELS + zlib.compress(rec.tobytes(), 6)
 
 
 def _bridge_gaps(t: np.ndarray, f: np.ndarray, level: np.ndarray):
@@ -80,7 +80,7 @@ def _bridge_gaps(t: np.ndarray, f: np.ndarray, level: np.ndarray):
 
 
 def _records(blob: bytes) -> np.ndarray:
-    if blob[:1] == _WITH_LEVELS:
+    if blob[:1] == WITH_LEVELS:
         return np.frombuffer(zlib.decompress(blob[1:]), _RECORD_WITH_LEVEL)
     return np.frombuffer(zlib.decompress(blob), _RECORD)
 
@@ -141,6 +141,11 @@ class ReferencePeaks:
     def track(self, track_id: str) -> tuple[np.ndarray, np.ndarray]:
         """One track's peaks: frames from the track's start and half-bands, sorted by frame."""
         return self._track(track_id)
+
+    def forget(self, track_id: str) -> None:
+        """Drop a track's decoded peaks (its stored blob changed)."""
+        with self._lock:
+            self._cache.pop(track_id, None)
 
     def track_levels(self, track_id: str) -> np.ndarray | None:
         """One track's peak levels (dB) in `track` order; None where none were stored."""

@@ -355,7 +355,10 @@ class PlayTracker:
         return self._ref[track_id]
 
     def _catalog_levels(self, track_id: str) -> np.ndarray | None:
-        if track_id not in self._ref_levels:
+        levels = self._ref_levels.get(track_id)
+        if levels is None:  # not read yet, or none stored yet (the engine may be adding them)
             read = getattr(self._catalog, "track_levels", None)
-            self._ref_levels[track_id] = None if read is None else read(track_id)
-        return self._ref_levels[track_id]
+            levels = None if read is None else read(track_id)
+            if levels is not None:
+                self._ref_levels[track_id] = levels
+        return levels
