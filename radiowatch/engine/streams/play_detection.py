@@ -73,6 +73,10 @@ class DetectionSettings:
     hole_z: float = 1.0  # ... and the track shows at least this clearly over the stretch gained
     hole_on_air_s: float = 8.0  # the track's level on air is measured over this long ...
     hole_edge_s: float = 4.0  # ... this far after the start (clear of a fade-in)
+    # A play heard until this close to its track's end (its own sound, not its last peak) is
+    # taken to the end when the track leaves no holes on the way: talk over a song's last
+    # seconds hides them from the peaks.
+    tail_s: float = 10.0
     resume_grace_s: float = 60.0  # a stream away this long ends its play
     # A live window is still looked at this long after its audio aired (a burst of audio
     # after a stall, many streams' windows due at once); older ones are skipped while newer
@@ -123,6 +127,15 @@ class Evidence(Protocol):
     ) -> float:
         """How far back from `start` (not before `limit`) the track can still be on air: it
         leaves no holes where its loud peaks should be, against its level over `on_air`."""
+
+    def most_holes(
+        self, alignment: Alignment, lo: float, hi: float, on_air: tuple[float, float]
+    ) -> float | None:
+        """The largest share of the track's loud peaks that are holes in any step of [lo, hi)
+        (None where no step can tell), against its level over `on_air`."""
+
+    def loud_end(self, track_id: str) -> float | None:
+        """Seconds into the track where its own sound stops being audible (None: unknown)."""
 
     def sound_span(self, track_id: str) -> tuple[float, float] | None:
         """Seconds into the track of its first and last stored peak (its audible span)."""
@@ -444,6 +457,8 @@ class PlayDetector:
         if at is not None and play.heard_until is None:
             lo = max(play.start, play.last_window - s.hop_s)
             end = self._evidence.end_edge(play.alignment, lo, at)
+            if end is not None:
+                end = self._to_track_end(play, end, at)
         if end is None:  # no audio to look at: where it was last heard
             end = play.heard_until if play.heard_until is not None else play.last_match
         end = max(end, play.start)
@@ -484,6 +499,21 @@ class PlayDetector:
                 return reached
             reached += s.hole_step_s
         return begin
+
+    def _to_track_end(self, play: Play, end: float, at: float) -> float:
+        """`end`, or the moment the track's own sound stopped if that is at most `tail_s`
+        later, the audio up to it has been looked at, and the track leaves no holes between
+        (a song played out to its end under talk; a DJ's fade or cut leaves holes)."""
+        s = self.settings
+        loud_end = self._evidence.loud_end(play.track_id)
+        if loud_end is None:
+            return end
+        track_end = play.alignment.source_time(loud_end / FRAME_S)
+        if not end < track_end <= min(end + s.tail_s, at):
+            return end
+        on_air = (max(play.start, end - s.hole_edge_s - s.hole_on_air_s), end - s.hole_edge_s)
+        holes = self._evidence.most_holes(play.alignment, end, track_end, on_air)
+        return float(track_end) if holes is not None and holes <= s.hole_share else end
 
     def _first_sound(self, alignment: Alignment) -> float | None:
         """When the track's own first sound aired under `alignment` (None: not known)."""

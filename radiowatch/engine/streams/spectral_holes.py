@@ -35,6 +35,13 @@ HOLE_DB = 18.0
 # anything else on air, whether the track is there or not.
 QUIET_DB = 6.0
 MIN_PEAKS = 4  # fewer reference peaks in a stretch tell nothing
+# A track is audible until the last second with LOUD_END_PEAKS peaks at most AUDIBLE_DB below
+# its loud peaks (their 90th percentile level): on the broadcast benchmark's 57 songs aired to
+# their end that put the end within 0.7 s of the truth's (-50 dBFS) at p90, 2.3 s at most (the
+# median peak as the reference: 1.4 s at p90); the last stored peak, in a quiet tail, was up
+# to 7 s after it.
+AUDIBLE_DB = 35.0
+LOUD_END_PEAKS = 3
 
 
 def level_gaps(
@@ -98,3 +105,16 @@ class OnAir:
         if counted.sum() < MIN_PEAKS:
             return None
         return float(np.mean(gaps[counted] < self.gain - HOLE_DB))
+
+
+def loud_until(ref_t: np.ndarray, ref_levels: np.ndarray) -> float | None:
+    """Seconds into a track (catalog peak frames and levels) where its own sound stops being
+    audible: the end of the last second with LOUD_END_PEAKS peaks at most AUDIBLE_DB below
+    the track's loud peaks. None for a track without peaks."""
+    if ref_t.size == 0:
+        return None
+    seconds = (np.asarray(ref_t) * FRAME_S).astype(np.int64)
+    loud = ref_levels >= float(np.percentile(ref_levels, 90)) - AUDIBLE_DB
+    counts = np.bincount(seconds[loud], minlength=int(seconds.max()) + 1)
+    busy = np.flatnonzero(counts >= LOUD_END_PEAKS)
+    return float(busy[-1] + 1) if busy.size else None

@@ -41,7 +41,7 @@ from radiowatch.engine.streams.play_detection import (
     PlayChange,
     PlayDetector,
 )
-from radiowatch.engine.streams.spectral_holes import OnAir, level_gaps
+from radiowatch.engine.streams.spectral_holes import OnAir, level_gaps, loud_until
 from radiowatch.engine.streams.spectral_presence import REACH, peak_z, presence_z
 
 # Frames either side tried when following a play: absorbs a speed between the matcher's 1 %
@@ -90,6 +90,7 @@ class PlayTracker:
         self._spans: dict[str, tuple[float, float] | None] = {}
         self._ref: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self._ref_levels: dict[str, np.ndarray | None] = {}
+        self._loud_ends: dict[str, float | None] = {}
         self.windows = 0  # windows looked at
         self.skipped_windows = 0  # windows left out to keep up with a live source
         self.max_lag_s = 0.0  # the latest a live window was looked at after its audio aired
@@ -275,29 +276,50 @@ class PlayTracker:
         self, alignment: Alignment, start: float, limit: float, on_air: tuple[float, float]
     ) -> float:
         size = self.settings.hole_step_s
-        if self._peaks is None or start - limit < size:
-            return start
-        ref = self._track_peaks(alignment.track_id)
-        ref_levels = self._catalog_levels(alignment.track_id)
-        if ref is None or ref_levels is None:  # a catalog indexed before levels were kept
-            return start
-
-        def gaps(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-            first, last = self._frames(lo, hi)
-            assert self._peaks is not None
-            rows, rows_first = self._peaks.spectrum(first - 2, last + 2)
-            return level_gaps(
-                rows, rows_first, ref, ref_levels, alignment, self._origin, first, last
-            )
-
-        track = OnAir.measure(*gaps(*on_air))
+        track = self._on_air(alignment, on_air) if start - limit >= size else None
         reached = start
         while track is not None and reached - size >= limit:
-            share = track.hole_share(*gaps(reached - size, reached))
+            share = track.hole_share(*self._level_gaps(alignment, reached - size, reached))
             if share is None or share > self.settings.hole_share:
                 break
             reached -= size
         return reached
+
+    def most_holes(
+        self, alignment: Alignment, lo: float, hi: float, on_air: tuple[float, float]
+    ) -> float | None:
+        size = self.settings.hole_step_s
+        track = self._on_air(alignment, on_air)
+        if track is None:
+            return None
+        shares = [
+            track.hole_share(*self._level_gaps(alignment, t, min(t + size, hi)))
+            for t in np.arange(lo, hi - size / 2, size)
+        ]
+        known = [x for x in shares if x is not None]
+        return max(known) if known else None
+
+    def loud_end(self, track_id: str) -> float | None:
+        if track_id not in self._loud_ends:
+            ref, levels = self._track_peaks(track_id), self._catalog_levels(track_id)
+            self._loud_ends[track_id] = (
+                None if ref is None or levels is None else loud_until(ref[0], levels)
+            )
+        return self._loud_ends[track_id]
+
+    def _on_air(self, alignment: Alignment, on_air: tuple[float, float]) -> OnAir | None:
+        if self._peaks is None or self._catalog_levels(alignment.track_id) is None:
+            return None  # without levels (a catalog indexed before they were kept) no test
+        return OnAir.measure(*self._level_gaps(alignment, *on_air))
+
+    def _level_gaps(self, alignment: Alignment, lo: float, hi: float):
+        ref = self._track_peaks(alignment.track_id)
+        levels = self._catalog_levels(alignment.track_id)
+        if self._peaks is None or ref is None or levels is None:
+            return np.zeros(0, np.float32), np.zeros(0, np.float32)
+        first, last = self._frames(lo, hi)
+        rows, rows_first = self._peaks.spectrum(first - 2, last + 2)
+        return level_gaps(rows, rows_first, ref, levels, alignment, self._origin, first, last)
 
     def sound_span(self, track_id: str) -> tuple[float, float] | None:
         if track_id not in self._spans:

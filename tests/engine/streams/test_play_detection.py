@@ -32,6 +32,7 @@ class Airing:
     end: float
     position: float = 0.0  # where in the track the airing starts (s)
     voiced_s: float = 0.0  # its first seconds under a DJ's voice: no peak of it shows there
+    talked_out_s: float = 0.0  # its last seconds under a DJ's voice
 
     @property
     def anchor(self) -> float:
@@ -44,8 +45,9 @@ class ScriptedRadio:
     peaks show a voiced intro only where the voice stops, while the track leaves no holes (and
     shows faintly, 1.5 standard deviations) from its real start."""
 
-    def __init__(self, *airings: Airing) -> None:
+    def __init__(self, *airings: Airing, track_lengths: dict[str, float] | None = None) -> None:
         self.airings = list(airings)
+        self.track_lengths = track_lengths or {}  # where each track's own sound stops (s)
         self.clock = 0.0
 
     def _airing(self, alignment: Alignment) -> Airing | None:
@@ -84,11 +86,18 @@ class ScriptedRadio:
 
     def end_edge(self, alignment, lo, hi):
         a = self._airing(alignment)
-        return None if a is None else min(hi, a.end)
+        return None if a is None else min(hi, a.end - a.talked_out_s)
 
     def presence(self, alignment, lo, hi):
         a = self._airing(alignment)
         return 1.5 if a and self._overlap(a, lo, hi) >= (hi - lo) / 2 else 0.0
+
+    def most_holes(self, alignment, lo, hi, on_air):
+        a = self._airing(alignment)
+        return 0.0 if a and a.start <= lo and hi <= a.end + 0.01 else 0.5
+
+    def loud_end(self, track_id):
+        return self.track_lengths.get(track_id)
 
     def reach_back(self, alignment, start, limit, on_air):
         a = self._airing(alignment)
@@ -165,6 +174,26 @@ def test_a_start_moves_back_no_further_than_where_listening_began():
     radio = ScriptedRadio(Airing("a", 30, 150, position=20, voiced_s=9))
     [play] = ended(listen(PlayDetector(radio, listening_since=34), radio, 34, 190))
     assert 34 <= play.start <= 34 + DetectionSettings().hole_step_s
+
+
+def test_a_song_played_out_under_talk_ends_where_its_track_does():
+    # a 100 s track aired whole from 30 s, its last 8 s talked over: the peaks lose it at 122
+    radio = ScriptedRadio(Airing("a", 30, 130, talked_out_s=8), track_lengths={"a": 100.0})
+    [play] = ended(listen(PlayDetector(radio, listening_since=0), radio, 0, 190))
+    assert (play.start, play.end) == (30, 130)
+
+
+def test_a_song_faded_out_before_its_track_ends_is_not_taken_to_the_end():
+    # the DJ faded it out at 122, 8 s before the track would have ended: holes from there
+    radio = ScriptedRadio(Airing("a", 30, 122), track_lengths={"a": 100.0})
+    [play] = ended(listen(PlayDetector(radio, listening_since=0), radio, 0, 190))
+    assert play.end == 122
+
+
+def test_a_track_end_further_than_the_tail_allows_is_not_reached_for():
+    radio = ScriptedRadio(Airing("a", 30, 130, talked_out_s=15), track_lengths={"a": 100.0})
+    [play] = ended(listen(PlayDetector(radio, listening_since=0), radio, 0, 190))
+    assert play.end == 115
 
 
 def test_the_same_song_after_a_jingle_is_a_second_play():

@@ -145,6 +145,24 @@ def test_talk_loud_enough_to_hide_the_song_from_peaks_and_contrast_does_not_dela
     assert play["end_s"] == pytest.approx(60, abs=TOLERANCE_S)
 
 
+def test_a_song_played_to_its_end_under_talk_ends_where_the_track_does(catalog, songs, tmp_path):
+    # s2 from 10 s into its track to its end (65 s here), a DJ talking over its last 9 s with
+    # the music ducked 14 dB, then s0: the peaks lose s2 where the talk starts (it ended 7 s
+    # early), but the track's own sound runs to its end and leaves no holes under the talk
+    music = songs["s2"][10 * RATE :].copy()
+    music[51 * RATE :] *= 10 ** (-14 / 20)
+    audio = program(
+        (0, talk(5, seed=1)),
+        (5, music),
+        (56.5, 2 * talk(17, seed=6)),
+        (73.5, songs["s0"][: 30 * RATE]),
+    )
+    first, second = plays_of(catalog, tmp_path, audio)
+    assert (first["track_id"], second["track_id"]) == ("s2", "s0")
+    assert first["end_s"] == pytest.approx(65, abs=TOLERANCE_S)
+    assert second["start_s"] == pytest.approx(73.5, abs=TOLERANCE_S)
+
+
 def test_a_song_a_jingle_and_the_same_song_again_are_two_plays(catalog, songs, tmp_path):
     jingle = songs["s4"][20 * RATE : 26 * RATE]  # music that is not in the catalog
     audio = program(

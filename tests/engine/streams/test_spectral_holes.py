@@ -14,7 +14,7 @@ from radiowatch.engine.fingerprint.landmarks import FRAME_S, band_spectrogram
 from radiowatch.engine.streams.alignment import Alignment
 from radiowatch.engine.streams.peak_stream import PeakStream
 from radiowatch.engine.streams.play_detection import DetectionSettings
-from radiowatch.engine.streams.spectral_holes import OnAir, level_gaps
+from radiowatch.engine.streams.spectral_holes import OnAir, level_gaps, loud_until
 
 RATE = 8000
 DUCK = 10 ** (-14 / 20)
@@ -97,3 +97,14 @@ def test_the_peak_stream_keeps_the_spectrogram_as_if_analysed_at_once(song):
     n = min(rows.shape[0], whole.shape[0])
     assert first == 0 and n > 1000
     assert np.allclose(rows[:n].astype(np.float32), whole[:n], atol=0.1)
+
+
+def test_a_track_is_audible_until_its_loud_peaks_stop_not_until_its_quiet_tail_does(song, tmp_path):
+    tail = song.copy()
+    tail[30 * RATE :] *= 10 ** (-50 / 20)  # its last 10 s a dying tail
+    with Catalog.open(tmp_path) as catalog:
+        catalog.add_samples(tail, track_id="tail", title="Tail")
+        peaks, levels = catalog.track_peaks("tail"), catalog.track_levels("tail")
+    assert peaks is not None and levels is not None
+    assert peaks[0][-1] * FRAME_S > 39  # peaks were stored in the tail ...
+    assert loud_until(peaks[0], levels) == pytest.approx(30, abs=1)  # ... but it is not heard
