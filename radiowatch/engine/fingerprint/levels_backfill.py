@@ -37,7 +37,7 @@ def backfill_levels(
     tracks when `should_stop()` (what was done is kept; the rest is done next time)."""
     todo = catalog.tracks_without_levels()
     report = BackfillReport()
-    work = [(source or "", {}, track_id) for track_id, source in todo]
+    work: list[tuple[str, dict, str]] = [(source or "", {}, track_id) for track_id, source in todo]
     for done, (track_id, fp, error) in enumerate(fingerprint_jobs(work, jobs=jobs), 1):
         if fp is None:
             report.skipped.append((track_id, error or "unreadable"))

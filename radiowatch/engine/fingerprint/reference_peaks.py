@@ -97,7 +97,7 @@ def decode_levels(blob: bytes) -> np.ndarray | None:
     """The peaks' levels (dB, float32) in `decode_peaks` order; None for a blob written
     before levels were kept."""
     rec = _records(blob)
-    if "level" not in rec.dtype.names:
+    if "level" not in (rec.dtype.names or ()):
         return None
     keep = rec["f"] != _FILLER
     return rec["level"][keep].astype(np.float32) - _LEVEL_OFFSET

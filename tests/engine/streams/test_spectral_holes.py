@@ -15,6 +15,7 @@ from radiowatch.engine.streams.alignment import Alignment
 from radiowatch.engine.streams.peak_stream import PeakStream
 from radiowatch.engine.streams.play_detection import DetectionSettings
 from radiowatch.engine.streams.spectral_holes import OnAir, level_gaps, loud_until
+from tests.engine.streams.delivered import stream_of
 
 RATE = 8000
 DUCK = 10 ** (-14 / 20)
@@ -33,14 +34,6 @@ def track(song, tmp_path_factory):
         peaks, levels = catalog.track_peaks("s1"), catalog.track_levels("s1")
     assert peaks is not None and levels is not None
     return peaks, levels
-
-
-def stream_of(audio: np.ndarray) -> PeakStream:
-    stream = PeakStream()
-    for i in range(0, audio.size, 3001):  # uneven pieces, as a network delivers them
-        stream.feed(audio[i : i + 3001])
-    stream.flush()
-    return stream
 
 
 def talked_over(song: np.ndarray, *, music: bool = True) -> np.ndarray:

@@ -12,8 +12,8 @@ from radiowatch.engine.demo.music_synthesis import DEMO_SONGS, render_song, rend
 from radiowatch.engine.fingerprint.catalog import Catalog
 from radiowatch.engine.fingerprint.landmarks import FRAME_S, band_spectrogram, whiten
 from radiowatch.engine.streams.alignment import Alignment, hits
-from radiowatch.engine.streams.peak_stream import PeakStream
 from radiowatch.engine.streams.spectral_presence import contrast, peak_z, presence_z
+from tests.engine.streams.delivered import stream_of
 
 RATE = 8000
 
@@ -38,14 +38,6 @@ def voiced(song: np.ndarray) -> np.ndarray:
     out = np.concatenate([render_talk(10, RATE, seed=1), music])
     out[int(10.5 * RATE) : int(24.5 * RATE)] += 2 * render_talk(14, RATE, seed=2)
     return out.astype(np.float32)
-
-
-def stream_of(audio: np.ndarray) -> PeakStream:
-    stream = PeakStream()
-    for i in range(0, audio.size, 3001):  # uneven pieces, as a network delivers them
-        stream.feed(audio[i : i + 3001])
-    stream.flush()
-    return stream
 
 
 def frames(t: float) -> int:
