@@ -31,16 +31,18 @@ from pathlib import Path
 import av
 import numpy as np
 
-from radiowatch.audd import AudDClient
-from radiowatch.engine.demo.station import Segment
-from radiowatch.history.database import open_database
-from radiowatch.history.plays import PlayStore
-from radiowatch.monitoring.now_playing import NowPlayingBoard
-from radiowatch.monitoring.service import MonitoringService
-from radiowatch.monitoring.stations_source import MonitoredStation, StaticStations
-from radiowatch.monitoring.stream_state import StreamStateStore
-from tests.support.engine_process import running_engine
-from tests.support.stations import BackgroundLoop
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.support, run from anywhere
+
+from radiowatch.audd import AudDClient  # noqa: E402
+from radiowatch.engine.demo.station import Segment  # noqa: E402
+from radiowatch.history.database import open_database  # noqa: E402
+from radiowatch.history.plays import PlayStore  # noqa: E402
+from radiowatch.monitoring.now_playing import NowPlayingBoard  # noqa: E402
+from radiowatch.monitoring.service import MonitoringService  # noqa: E402
+from radiowatch.monitoring.stations_source import MonitoredStation, StaticStations  # noqa: E402
+from radiowatch.monitoring.stream_state import StreamStateStore  # noqa: E402
+from tests.support.engine_process import running_engine  # noqa: E402
+from tests.support.stations import BackgroundLoop  # noqa: E402
 
 RATE = 44100
 RADIO_ID = 42
