@@ -87,20 +87,27 @@ def _records(blob: bytes) -> np.ndarray:
 
 def decode_peaks(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(frames relative to the track's start, half-bands), sorted by frame."""
-    rec = _records(blob)
-    t = np.cumsum(rec["dt"], dtype=np.int64)
-    keep = rec["f"] != _FILLER
-    return t[keep], rec["f"][keep].astype(np.int64)
+    t, f, _levels = decode_all(blob)
+    return t, f
 
 
 def decode_levels(blob: bytes) -> np.ndarray | None:
     """The peaks' levels (dB, float32) in `decode_peaks` order; None for a blob written
     before levels were kept."""
+    return decode_all(blob)[2]
+
+
+def decode_all(blob: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """`decode_peaks` and `decode_levels` from one decompression."""
     rec = _records(blob)
-    if "level" not in (rec.dtype.names or ()):
-        return None
+    t = np.cumsum(rec["dt"], dtype=np.int64)
     keep = rec["f"] != _FILLER
-    return rec["level"][keep].astype(np.float32) - _LEVEL_OFFSET
+    levels = (
+        rec["level"][keep].astype(np.float32) - _LEVEL_OFFSET
+        if "level" in (rec.dtype.names or ())
+        else None
+    )
+    return t[keep], rec["f"][keep].astype(np.int64), levels
 
 
 class ReferencePeaks:
@@ -130,7 +137,7 @@ class ReferencePeaks:
             base = int(self._bases[k])
             if self._ends[k] <= lo:
                 continue
-            t, f = self._track(self._ids[k])
+            t, f = self._decoded(self._ids[k]).peaks
             a, b = np.searchsorted(t, [lo - base, hi - base])
             ts.append(t[a:b] + base)
             fs.append(f[a:b])
@@ -140,7 +147,7 @@ class ReferencePeaks:
 
     def track(self, track_id: str) -> tuple[np.ndarray, np.ndarray]:
         """One track's peaks: frames from the track's start and half-bands, sorted by frame."""
-        return self._track(track_id)
+        return self._decoded(track_id).peaks
 
     def forget(self, track_id: str) -> None:
         """Drop a track's decoded peaks (its stored blob changed)."""
@@ -149,24 +156,21 @@ class ReferencePeaks:
 
     def track_levels(self, track_id: str) -> np.ndarray | None:
         """One track's peak levels (dB) in `track` order; None where none were stored."""
-        self._track(track_id)
-        with self._lock:
-            hit = self._cache.get(track_id)
-        return hit.levels if hit is not None else decode_levels(self._load(track_id))
+        return self._decoded(track_id).levels
 
-    def _track(self, track_id: str) -> tuple[np.ndarray, np.ndarray]:
+    def _decoded(self, track_id: str) -> _Decoded:
         with self._lock:
             hit = self._cache.get(track_id)
             if hit is not None:
                 self._cache.move_to_end(track_id)
-                return hit.peaks
-        blob = self._load(track_id)
-        decoded = _Decoded(decode_peaks(blob), decode_levels(blob))
+                return hit
+        t, f, levels = decode_all(self._load(track_id))
+        decoded = _Decoded((t, f), levels)
         with self._lock:
             self._cache[track_id] = decoded
             while len(self._cache) > CACHED_TRACKS:
                 self._cache.popitem(last=False)
-        return decoded.peaks
+        return decoded
 
 
 class _Decoded(NamedTuple):
