@@ -59,6 +59,8 @@ from radiowatch.engine.streams.play_detection import DetectionSettings
 from radiowatch.engine.streams.registry import StreamRegistry
 
 log = logging.getLogger(__name__)
+# tracks given peak levels per turn on the catalog writer: adds wait at most one turn
+_BACKFILL_BATCH = 16
 
 SETTINGS_FILE = "engine-settings.json"
 CATALOG_REFRESH_S = 5.0
@@ -380,21 +382,31 @@ class EngineRuntime:
 
     async def _backfill_levels(self) -> None:
         """Give the peaks of tracks indexed before levels were kept their levels, from their
-        files, on the catalog writer (levels_backfill.py); quietly nothing when all have them."""
+        files (levels_backfill.py), a few tracks at a time on the catalog writer so adds do
+        not wait behind it; quietly nothing when all have them."""
         from radiowatch.engine.fingerprint.levels_backfill import backfill_levels
 
         stopping = threading.Event()
         self.on_stop(_set_event(stopping))
-
-        def run() -> Any:
-            return backfill_levels(self.catalog, jobs=1, should_stop=stopping.is_set)
-
-        report = await asyncio.get_running_loop().run_in_executor(self.catalog_writer, run)
-        if report.updated or report.skipped:
+        loop = asyncio.get_running_loop()
+        todo = await loop.run_in_executor(self.catalog_writer, self.catalog.tracks_without_levels)
+        updated, skipped = 0, 0
+        for first in range(0, len(todo), _BACKFILL_BATCH):
+            if stopping.is_set():
+                break
+            batch = todo[first : first + _BACKFILL_BATCH]
+            report = await loop.run_in_executor(
+                self.catalog_writer,
+                lambda batch=batch: backfill_levels(
+                    self.catalog, batch, should_stop=stopping.is_set
+                ),
+            )
+            updated, skipped = updated + report.updated, skipped + len(report.skipped)
+        if updated or skipped:
             log.info(
                 "catalog peak levels: %d track(s) given levels, %d without (file gone or changed)",
-                report.updated,
-                len(report.skipped),
+                updated,
+                skipped,
             )
 
     def catalog_index_status(self) -> dict[str, Any]:

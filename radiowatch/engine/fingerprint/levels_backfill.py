@@ -28,14 +28,16 @@ class BackfillReport:
 
 def backfill_levels(
     catalog: Catalog,
+    tracks: list[tuple[str, str | None]] | None = None,
     *,
     jobs: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> BackfillReport:
-    """Give every track without peak levels its levels, from its source file; stops between
-    tracks when `should_stop()` (what was done is kept; the rest is done next time)."""
-    todo = catalog.tracks_without_levels()
+    """Give `tracks` ((track id, source file) pairs; default: every track without peak
+    levels) their levels, from their source files; stops between tracks when `should_stop()`
+    (what was done is kept; the rest is done next time)."""
+    todo = catalog.tracks_without_levels() if tracks is None else tracks
     report = BackfillReport()
     work: list[tuple[str, dict, str]] = [(source or "", {}, track_id) for track_id, source in todo]
     for done, (track_id, fp, error) in enumerate(fingerprint_jobs(work, jobs=jobs), 1):

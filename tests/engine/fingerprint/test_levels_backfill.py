@@ -4,6 +4,7 @@ track whose file is gone or holds other audio keeps its peaks as they were."""
 from __future__ import annotations
 
 import sqlite3
+import time
 import zlib
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from radiowatch.engine.fingerprint.catalog import Catalog
 from radiowatch.engine.fingerprint.ingest_jobs import ingest
 from radiowatch.engine.fingerprint.levels_backfill import backfill_levels
 from tests.engine.conftest import write_wav
+from tests.support.engine_process import running_engine
 
 SEEDS = (11, 12, 13)
 
@@ -86,3 +88,21 @@ def test_a_backfill_asked_to_stop_keeps_what_it_did_and_the_rest_is_done_next_ti
         second = backfill_levels(cat)
         assert (second.updated, second.finished) == (2, True)
         assert cat.tracks_without_levels() == []
+
+
+def test_the_engine_gives_an_older_catalog_levels_in_the_background(tmp_path, songs):
+    files = [write_wav(tmp_path / f"song{s}.wav", songs[s]) for s in SEEDS]
+    data = tmp_path / "engine"
+    with Catalog.open(data) as cat:
+        ingest(cat, files, jobs=1, ids_from_stem=True)
+    strip_levels(data)
+    with running_engine(data):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with Catalog.open(data) as cat:
+                if not cat.tracks_without_levels():
+                    break
+            time.sleep(0.5)
+    with Catalog.open(data) as cat:
+        assert cat.tracks_without_levels() == []
+        assert all(cat.track_levels(f"song{s}") is not None for s in SEEDS)
